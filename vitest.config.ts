@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // Tests drive real processes and real signals: separate worker processes keep a
+    // stray signal or a leaked child in one file from disturbing another.
+    pool: 'forks',
+    // Two cores: more parallel files only add scheduling noise to timing-sensitive waits.
+    maxWorkers: 2,
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
+});
