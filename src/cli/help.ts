@@ -1,0 +1,31 @@
+import { cliOptions, type CliOption } from './options.js';
+
+const groups: readonly CliOption['group'][] = ['Watching', 'Restarting', 'Output', 'Other'];
+
+export function helpText(version: string): string {
+  const width = Math.max(...cliOptions.map((o) => o.flags.length)) + 2;
+  const sections = groups.map((group) => {
+    const lines = cliOptions.filter((o) => o.group === group).map((o) => `  ${o.flags.padEnd(width)}${o.description}`);
+    return `${group}:\n${lines.join('\n')}`;
+  });
+  return `devreload ${version} — restart your app on every change, gracefully, with nothing left behind
+
+Usage:
+  devreload [options] -- <command> [args...]
+  devreload [options] <command> [args...]     (the first non-option argument starts the command)
+
+${sections.join('\n\n')}
+
+Examples:
+  devreload --watch src -- node server.js
+  devreload -w src -e ts,json -- npx tsx src/server.ts
+  devreload --ignore 'logs/**' --kill-timeout 2000 -- npm run start
+  devreload -- python3 -m http.server 8000
+
+Exit codes:
+  0        stopped by the programmatic API
+  2        bad usage (unknown option, bad value, missing command, missing path)
+  126/127  the command is not executable / not found at launch
+  128+N    stopped by signal N: 130 for Ctrl-C (SIGINT), 143 for SIGTERM, 129 for SIGHUP
+`;
+}

@@ -1,0 +1,40 @@
+/**
+ * The CLI's options, declared once: cac registers them, the argv splitter knows which take a
+ * value, and `--help` prints them in groups.
+ */
+export interface CliOption {
+  /** cac's raw name, e.g. `-w, --watch <path>`. */
+  readonly flags: string;
+  readonly description: string;
+  readonly group: 'Watching' | 'Restarting' | 'Output' | 'Other';
+  /** 'required': `<value>`; 'optional': `[value]` (only taken when it looks like a number). */
+  readonly value?: 'required' | 'optional';
+  /** Repeatable options collect every value into an array. */
+  readonly repeatable?: boolean;
+}
+
+export const cliOptions: readonly CliOption[] = [
+  { flags: '-w, --watch <path>', description: 'Watch a directory or file (repeatable; default: the working directory)', group: 'Watching', value: 'required', repeatable: true },
+  { flags: '-e, --ext <list>', description: 'Only restart for these extensions, e.g. ts,js,json (default: all)', group: 'Watching', value: 'required', repeatable: true },
+  { flags: '-i, --ignore <glob>', description: 'Ignore paths matching a glob, relative to --cwd (repeatable)', group: 'Watching', value: 'required', repeatable: true },
+  { flags: '--no-gitignore', description: 'Do not honour .gitignore files (node_modules and VCS folders stay ignored)', group: 'Watching' },
+  { flags: '--poll [ms]', description: 'Poll for changes every ms (default 100) instead of native events', group: 'Watching', value: 'optional' },
+  { flags: '-d, --delay <ms>', description: 'Quiet window: start the new instance once no change came for this long (default: 30)', group: 'Restarting', value: 'required' },
+  { flags: '-s, --signal <name>', description: 'Signal that stops the app before a restart (default: SIGTERM)', group: 'Restarting', value: 'required' },
+  { flags: '-k, --kill-timeout <ms>', description: 'Send SIGKILL if the app has not stopped after this long (default: 5000)', group: 'Restarting', value: 'required' },
+  { flags: '-C, --cwd <dir>', description: 'Run the app in this directory; relative paths resolve from it', group: 'Restarting', value: 'required' },
+  { flags: '-q, --quiet', description: 'Only print warnings and errors', group: 'Output' },
+  { flags: '-V, --verbose', description: 'Also print pids, signals sent, timings and ignored paths', group: 'Output' },
+  { flags: '-h, --help', description: 'Show this help', group: 'Other' },
+  { flags: '-v, --version', description: 'Show the version', group: 'Other' },
+];
+
+/** Every spelling (`-w`, `--watch`) of each option that takes a value. */
+export function valueTakingFlags(): Map<string, 'required' | 'optional'> {
+  const flags = new Map<string, 'required' | 'optional'>();
+  for (const option of cliOptions) {
+    if (option.value === undefined) continue;
+    for (const name of option.flags.split(/[\s,]+/).filter((part) => part.startsWith('-'))) flags.set(name, option.value);
+  }
+  return flags;
+}

@@ -1,0 +1,240 @@
+import { constants } from 'node:os';
+import type { Changes, Effect, Input, MachineConfig, Pending, Shutdown, Signal, State, Transition } from './types.js';
+
+/**
+ * The restart state machine: (state, input) → (state, effects). No I/O, no timers, no clock:
+ * time arrives inside inputs, and everything that touches the OS leaves as an effect.
+ *
+ * Invariants (checked by the unit tests for every transition):
+ * - never two instances: `spawn` is only emitted from a state with no instance;
+ * - at most one restart is owed at a time (`pending`), however many changes arrive;
+ * - a stop always ends in `gone` before anything else starts.
+ */
+export const initialState: State = { tag: 'idle' };
+
+const SIGKILL: Signal = 'SIGKILL';
+
+export function transition(state: State, input: Input, config: MachineConfig): Transition {
+  switch (input.type) {
+    case 'start':
+      if (state.tag !== 'idle') return same(state);
+      return to({ tag: 'starting', since: input.at, pending: null, shutdown: null, restartedFrom: null }, log({ kind: 'starting' }), { type: 'spawn', changes: null });
+
+    case 'change':
+    case 'restart':
+      return onChange(state, input.type === 'change' ? input.path : null, input.at, config);
+
+    case 'spawned':
+      return onSpawned(state, input.pid, input.at, config);
+
+    case 'spawnFailed': {
+      if (state.tag !== 'starting') return same(state);
+      // The first start failing is almost always a typo in the command: exit, as a shell would.
+      // A later failure (e.g. a binary being rebuilt) is reported and devreload keeps watching.
+      const fatal = state.restartedFrom === null || state.shutdown !== null;
+      const failed = log({ kind: 'spawnFailed', message: input.message, fatal });
+      if (fatal) return to({ tag: 'done', exitCode: state.shutdown?.exitCode ?? input.exitCode }, failed, { type: 'exit', code: state.shutdown?.exitCode ?? input.exitCode });
+      if (state.pending !== null) return settle(state.pending, input.at, config, [failed]);
+      return to({ tag: 'waiting', since: input.at }, failed);
+    }
+
+    case 'exited':
+      if (state.tag === 'running') {
+        // The leader exited on its own; whatever it left in its group must go too before
+        // anything else happens (a worker holding the port is exactly the orphan we prevent).
+        return to(
+          { tag: 'stopping', pid: state.pid, since: input.at, escalated: false, crashed: input.exit, pending: null, shutdown: null },
+          { type: 'signal', signal: config.stopSignal },
+          { type: 'setTimer', timer: 'kill', ms: config.killTimeout },
+        );
+      }
+      // While stopping, the leader's exit is expected; `gone` (every process) is what counts.
+      return same(state);
+
+    case 'gone':
+      return onGone(state, input.at, config);
+
+    case 'timer':
+      return input.timer === 'quiet' ? onQuiet(state, input.at, config) : onKillTimeout(state, config);
+
+    case 'shutdown':
+      return onShutdown(state, input.trigger, input.at, config);
+  }
+}
+
+function onChange(state: State, path: string | null, at: number, config: MachineConfig): Transition {
+  const quietTimer: Effect = { type: 'setTimer', timer: 'quiet', ms: config.delay };
+  switch (state.tag) {
+    case 'idle':
+    case 'done':
+      return same(state);
+    case 'starting':
+      if (state.shutdown !== null) return same(state);
+      // The instance being spawned is already stale: queue exactly one restart behind it.
+      return to({ ...state, pending: addChange(state.pending, path, at, config) }, quietTimer);
+    case 'running': {
+      const pending = addChange(null, path, at, config);
+      // Stop at once: stopping takes time anyway, and it overlaps the quiet window.
+      return to(
+        { tag: 'stopping', pid: state.pid, since: at, escalated: false, crashed: null, pending, shutdown: null },
+        log({ kind: 'change', changes: pending.changes }),
+        log({ kind: 'stopping', pid: state.pid, signal: config.stopSignal, reason: 'restart' }),
+        { type: 'signal', signal: config.stopSignal },
+        { type: 'setTimer', timer: 'kill', ms: config.killTimeout },
+        quietTimer,
+      );
+    }
+    case 'stopping': {
+      if (state.shutdown !== null) return same(state);
+      const pending = addChange(state.pending, path, at, config);
+      const announce = state.pending === null ? [log({ kind: 'change', changes: pending.changes })] : [];
+      return to({ ...state, pending }, ...announce, quietTimer);
+    }
+    case 'settling':
+      return to({ ...state, pending: addChange(state.pending, path, at, config) }, quietTimer);
+    case 'waiting': {
+      const pending = addChange(null, path, at, config);
+      return to({ tag: 'settling', since: at, pending }, log({ kind: 'change', changes: pending.changes }), quietTimer);
+    }
+  }
+}
+
+function onSpawned(state: State, pid: number, at: number, config: MachineConfig): Transition {
+  if (state.tag !== 'starting') return same(state);
+  const spawned = log({ kind: 'spawned', pid, restartMs: state.restartedFrom === null ? null : at - state.restartedFrom });
+  if (state.shutdown !== null) {
+    return to(
+      { tag: 'stopping', pid, since: at, escalated: false, crashed: null, pending: null, shutdown: state.shutdown },
+      spawned,
+      { type: 'signal', signal: shutdownSignal(state.shutdown, config) },
+      { type: 'setTimer', timer: 'kill', ms: config.killTimeout },
+    );
+  }
+  if (state.pending !== null) {
+    // A change arrived while spawning: this instance is stale, replace it straight away.
+    return to(
+      { tag: 'stopping', pid, since: at, escalated: false, crashed: null, pending: state.pending, shutdown: null },
+      spawned,
+      log({ kind: 'change', changes: state.pending.changes }),
+      log({ kind: 'stopping', pid, signal: config.stopSignal, reason: 'restart' }),
+      { type: 'signal', signal: config.stopSignal },
+      { type: 'setTimer', timer: 'kill', ms: config.killTimeout },
+    );
+  }
+  return to({ tag: 'running', pid, since: at }, spawned);
+}
+
+function onGone(state: State, at: number, config: MachineConfig): Transition {
+  if (state.tag !== 'stopping') return same(state);
+  const clearKill: Effect = { type: 'clearTimer', timer: 'kill' };
+  if (state.shutdown !== null) {
+    return to({ tag: 'done', exitCode: state.shutdown.exitCode }, clearKill, { type: 'clearTimer', timer: 'quiet' }, { type: 'exit', code: state.shutdown.exitCode });
+  }
+  const reported = state.crashed === null ? [] : [log({ kind: 'exited', exit: state.crashed, waiting: state.pending === null })];
+  if (state.pending === null) return to({ tag: 'waiting', since: at }, clearKill, ...reported);
+  return settle(state.pending, at, config, [clearKill, ...reported]);
+}
+
+/** The old instance is gone: start now if the quiet window has passed, else wait for it. */
+function settle(pending: Pending, at: number, _config: MachineConfig, effects: Effect[]): Transition {
+  if (pending.quiet) return spawnFor(pending, effects);
+  return to({ tag: 'settling', since: at, pending }, ...effects);
+}
+
+function spawnFor(pending: Pending, effects: Effect[]): Transition {
+  return to(
+    { tag: 'starting', since: pending.since, pending: null, shutdown: null, restartedFrom: pending.since },
+    ...effects,
+    { type: 'spawn', changes: pending.changes },
+  );
+}
+
+function onQuiet(state: State, _at: number, _config: MachineConfig): Transition {
+  switch (state.tag) {
+    case 'stopping':
+      return state.pending === null ? same(state) : to({ ...state, pending: { ...state.pending, quiet: true } });
+    case 'settling':
+      return spawnFor({ ...state.pending, quiet: true }, []);
+    case 'starting':
+      return state.pending === null ? same(state) : to({ ...state, pending: { ...state.pending, quiet: true } });
+    default:
+      return same(state);
+  }
+}
+
+function onKillTimeout(state: State, config: MachineConfig): Transition {
+  if (state.tag !== 'stopping') return same(state);
+  // After SIGKILL, keep re-sending it each period: it also reaches anything forked in between.
+  const effects: Effect[] = state.escalated ? [] : [log({ kind: 'escalating', pid: state.pid, afterMs: config.killTimeout })];
+  return to({ ...state, escalated: true }, ...effects, { type: 'signal', signal: SIGKILL }, { type: 'setTimer', timer: 'kill', ms: config.killTimeout });
+}
+
+function onShutdown(state: State, trigger: Signal | 'api', at: number, config: MachineConfig): Transition {
+  const shutdown: Shutdown = { trigger, since: at, exitCode: exitCodeFor(trigger) };
+  switch (state.tag) {
+    case 'done':
+      return same(state);
+    case 'idle':
+    case 'waiting':
+    case 'settling':
+      return to({ tag: 'done', exitCode: shutdown.exitCode }, log({ kind: 'shutdown', trigger }), { type: 'clearTimer', timer: 'quiet' }, { type: 'exit', code: shutdown.exitCode });
+    case 'starting':
+      if (state.shutdown !== null) return same(state);
+      return to({ ...state, pending: null, shutdown }, log({ kind: 'shutdown', trigger }));
+    case 'running':
+      return to(
+        { tag: 'stopping', pid: state.pid, since: at, escalated: false, crashed: null, pending: null, shutdown },
+        log({ kind: 'shutdown', trigger }),
+        log({ kind: 'stopping', pid: state.pid, signal: shutdownSignal(shutdown, config), reason: 'shutdown' }),
+        { type: 'signal', signal: shutdownSignal(shutdown, config) },
+        { type: 'setTimer', timer: 'kill', ms: config.killTimeout },
+      );
+    case 'stopping': {
+      if (state.shutdown === null) {
+        // Stopping for a restart: turn it into a shutdown. No second signal: many apps treat a
+        // repeated signal as "quit now", and the stop under way already has its deadline.
+        return to({ ...state, pending: null, shutdown }, log({ kind: 'shutdown', trigger }), { type: 'clearTimer', timer: 'quiet' });
+      }
+      // `npm run` with a shell that execs (bash) forwards the terminal's SIGINT to us, so one
+      // Ctrl-C arrives twice within a few milliseconds; only a later one is a second Ctrl-C.
+      if (at - state.shutdown.since < config.duplicateSignalWindow || state.escalated) return same(state);
+      return to({ ...state, escalated: true }, log({ kind: 'forcing', pid: state.pid }), { type: 'signal', signal: SIGKILL }, { type: 'setTimer', timer: 'kill', ms: config.killTimeout });
+    }
+  }
+}
+
+/** SIGINT and SIGTERM are forwarded as they came; a closed terminal stops the app with the stop signal. */
+function shutdownSignal(shutdown: Shutdown, config: MachineConfig): Signal {
+  return shutdown.trigger === 'SIGINT' || shutdown.trigger === 'SIGTERM' ? shutdown.trigger : config.stopSignal;
+}
+
+/** 128 + signal number, as a shell reports a process ended by that signal; 0 for a programmatic stop. */
+export function exitCodeFor(trigger: Signal | 'api'): number {
+  if (trigger === 'api') return 0;
+  const number = constants.signals[trigger];
+  return 128 + number;
+}
+
+function addChange(pending: Pending | null, path: string | null, at: number, config: MachineConfig): Pending {
+  const changes = pending?.changes ?? { paths: [], count: 0 };
+  return { changes: recordChange(changes, path, config.maxRecordedChanges), since: pending?.since ?? at, quiet: false };
+}
+
+/** Distinct paths are counted exactly up to `max`; past it, repeats of unrecorded paths may count twice. */
+function recordChange(changes: Changes, path: string | null, max: number): Changes {
+  if (path === null || changes.paths.includes(path)) return changes;
+  return { paths: changes.paths.length < max ? [...changes.paths, path] : changes.paths, count: changes.count + 1 };
+}
+
+function to(state: State, ...effects: Effect[]): Transition {
+  return { state, effects };
+}
+
+function same(state: State): Transition {
+  return { state, effects: [] };
+}
+
+function log(event: Extract<Effect, { type: 'log' }>['event']): Effect {
+  return { type: 'log', event };
+}
+

@@ -1,0 +1,90 @@
+import path from 'node:path';
+import pc from 'picocolors';
+import type { LogEvent } from '../core/types.js';
+import type { LogLevel } from '../options/resolve.js';
+
+/** devreload's own lines; they go to stderr so the app's stdout stays the app's. */
+export interface Logger {
+  event(event: LogEvent): void;
+  info(message: string): void;
+  verbose(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface LoggerOptions {
+  level: LogLevel;
+  cwd: string;
+  /** The app's command line, as shown in the "starting" line. */
+  command: string;
+  stream?: NodeJS.WritableStream & { isTTY?: boolean };
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Colours only on a terminal, and never with NO_COLOR (https://no-color.org); FORCE_COLOR wins. */
+export function useColor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  return stream.isTTY === true && env.TERM !== 'dumb';
+}
+
+export function createLogger(options: LoggerOptions): Logger {
+  const stream = options.stream ?? process.stderr;
+  const c = pc.createColors(useColor(stream, options.env ?? process.env));
+  const prefix = c.green('[devreload]');
+  const write = (text: string) => {
+    stream.write(`${prefix} ${text}\n`);
+  };
+  const normal = options.level !== 'quiet';
+  const verbose = options.level === 'verbose';
+  const relative = (p: string) => path.relative(options.cwd, p) || '.';
+
+  const logger: Logger = {
+    info(message) {
+      if (normal) write(message);
+    },
+    verbose(message) {
+      if (verbose) write(c.dim(message));
+    },
+    warn: (message) => write(c.yellow(message)),
+    error: (message) => write(c.red(message)),
+    event(event) {
+      switch (event.kind) {
+        case 'starting':
+          // Announced once spawned: a command that cannot start must leave one error line only.
+          return;
+        case 'change': {
+          const { paths, count } = event.changes;
+          const first = paths[0];
+          if (first === undefined) return logger.info('restarting (requested)');
+          const more = count > 1 ? c.dim(` (+${count - 1} more)`) : '';
+          return logger.info(`restarting: ${c.bold(relative(first))}${more} changed`);
+        }
+        case 'stopping':
+          return logger.verbose(`sending ${event.signal} to pid ${event.pid} and its process group (${event.reason})`);
+        case 'escalating':
+          return logger.warn(`app did not stop within ${event.afterMs} ms — sending SIGKILL`);
+        case 'forcing':
+          return logger.warn('second interrupt — killing the app now (SIGKILL)');
+        case 'spawned':
+          if (event.restartMs === null) return logger.info(`started ${c.bold(options.command)}${verbose ? c.dim(` (pid ${event.pid})`) : ''}`);
+          return logger.info(`restarted in ${Math.round(event.restartMs)} ms${verbose ? c.dim(` (pid ${event.pid})`) : ''}`);
+        case 'spawnFailed':
+          return logger.error(event.fatal ? `error: ${event.message}` : `${event.message} — waiting for changes`);
+        case 'exited':
+          return reportExit(logger, event);
+        case 'shutdown':
+          return logger.verbose(`received ${event.trigger === 'api' ? 'stop()' : event.trigger} — stopping the app`);
+      }
+    },
+  };
+  return logger;
+}
+
+function reportExit(logger: Logger, event: Extract<LogEvent, { kind: 'exited' }>): void {
+  const { code, signal } = event.exit;
+  const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code ?? 'unknown'}`;
+  const line = `app ${how}${event.waiting ? ' — waiting for changes' : ''}`;
+  if (code === 0) logger.info(line);
+  else logger.warn(line);
+}

@@ -1,0 +1,149 @@
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { DevreloadError, isErrnoException } from '../errors.js';
+import { parseSignal } from './signal.js';
+
+export type LogLevel = 'quiet' | 'normal' | 'verbose';
+
+/** What a program (or the CLI, after parsing argv) may ask for. */
+export interface DevreloadOptions {
+  /** The program to run; no shell is involved. */
+  command: string;
+  args?: readonly string[];
+  /** Paths to watch (directories or files), relative to `cwd`. Default: `cwd`. */
+  watch?: readonly string[];
+  /** Only files with these extensions trigger a restart (`['ts', 'js']` or `'ts,js'`). Default: all. */
+  ext?: readonly string[] | string;
+  /** Extra glob patterns to ignore, relative to `cwd`. */
+  ignore?: readonly string[];
+  /** Honour `.gitignore` files. Default: true. */
+  gitignore?: boolean;
+  /** Quiet window in ms: a new instance starts once no change arrived for this long. */
+  delay?: number;
+  /** Signal that asks the app to stop before a restart. Default: SIGTERM. */
+  signal?: string;
+  /** How long a stop may take before SIGKILL, in ms. Default: 5000. */
+  killTimeout?: number;
+  /** Working directory of the app, and the base for relative paths. Default: process.cwd(). */
+  cwd?: string;
+  /** Poll the file system every N ms instead of using native events (network drives, containers). */
+  poll?: number | boolean;
+  /** Environment of the app. Default: process.env. */
+  env?: NodeJS.ProcessEnv;
+  logLevel?: LogLevel;
+}
+
+export interface ResolvedOptions {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly watch: readonly string[];
+  readonly ext: readonly string[] | undefined;
+  readonly ignore: readonly string[];
+  readonly gitignore: boolean;
+  readonly delay: number;
+  readonly signal: NodeJS.Signals;
+  readonly killTimeout: number;
+  readonly cwd: string;
+  readonly poll: number | undefined;
+  readonly env: NodeJS.ProcessEnv;
+  readonly logLevel: LogLevel;
+}
+
+export const defaults = {
+  // Long enough to fold an editor's save or a `git checkout` into one restart (events of one
+  // burst arrive well under 1 ms apart), short enough to hide inside the old instance's stop.
+  delay: 30,
+  killTimeout: 5000,
+  signal: 'SIGTERM',
+  pollInterval: 100,
+} as const;
+
+/** How errors name an option: `--kill-timeout` for the CLI, `killTimeout` for the API. */
+export type OptionNaming = 'cli' | 'api';
+
+/** Validates everything once, at the edge; every error names the option, the value and what was expected. */
+export function resolveOptions(input: DevreloadOptions, naming: OptionNaming = 'api'): ResolvedOptions {
+  const name = (key: string) => (naming === 'cli' ? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : key);
+
+  if (typeof input.command !== 'string' || input.command.trim() === '') {
+    throw new DevreloadError(
+      naming === 'cli'
+        ? 'missing command: put the program to run after `--`, e.g. devreload --watch src -- node server.js'
+        : 'command: expected the program to run, e.g. { command: "node", args: ["server.js"] }',
+    );
+  }
+  const cwd = path.resolve(input.cwd ?? process.cwd());
+  requireExisting(cwd, name('cwd'), input.cwd ?? cwd, 'directory');
+  const watch = (input.watch === undefined || input.watch.length === 0 ? [cwd] : input.watch).map((p) => {
+    const absolute = path.resolve(cwd, String(p));
+    requireExisting(absolute, name('watch'), String(p), 'any');
+    return absolute;
+  });
+
+  return {
+    command: input.command,
+    args: (input.args ?? []).map(String),
+    watch,
+    ext: parseExt(input.ext, name('ext')),
+    ignore: (input.ignore ?? []).map(String),
+    gitignore: input.gitignore ?? true,
+    delay: milliseconds(input.delay ?? defaults.delay, name('delay')),
+    signal: parseSignal(input.signal ?? defaults.signal, name('signal')),
+    killTimeout: milliseconds(input.killTimeout ?? defaults.killTimeout, name('killTimeout')),
+    cwd,
+    poll: parsePoll(input.poll, name('poll')),
+    env: input.env ?? process.env,
+    logLevel: input.logLevel ?? 'normal',
+  };
+}
+
+function requireExisting(absolute: string, option: string, shown: string, kind: 'directory' | 'any'): void {
+  try {
+    const stats = statSync(absolute);
+    if (kind === 'directory' && !stats.isDirectory()) {
+      throw new DevreloadError(`${option}: not a directory: ${shown}`);
+    }
+  } catch (error) {
+    if (error instanceof DevreloadError) throw error;
+    if (isErrnoException(error) && (error.code === 'ENOENT' || error.code === 'ENOTDIR')) {
+      const where = shown === absolute ? '' : ` (resolved to ${absolute})`;
+      throw new DevreloadError(`${option}: no such ${kind === 'directory' ? 'directory' : 'file or directory'}: ${shown}${where}`);
+    }
+    throw error;
+  }
+}
+
+/** Accepts 250, '250' or '250ms'; rejects negatives, fractions of nothing, and words. */
+export function milliseconds(value: unknown, option: string): number {
+  const text = String(value).trim();
+  const match = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(text);
+  if (typeof value === 'boolean' || match === null || match[1] === undefined) {
+    throw new DevreloadError(`${option}: expected a duration in milliseconds (e.g. 500, 500ms or 2s), got ${JSON.stringify(value)}`);
+  }
+  const number = Number(match[1]) * (match[2] === 's' ? 1000 : 1);
+  if (!Number.isFinite(number) || number > 2_147_483_647) {
+    throw new DevreloadError(`${option}: ${JSON.stringify(value)} is too large (at most 2147483647 ms)`);
+  }
+  return Math.round(number);
+}
+
+function parseExt(value: DevreloadOptions['ext'], option: string): readonly string[] | undefined {
+  if (value === undefined) return undefined;
+  const items = (typeof value === 'string' ? value.split(',') : value.flatMap((v) => String(v).split(',')))
+    .map((e) => e.trim().replace(/^\*?\./, ''))
+    .filter((e) => e !== '');
+  if (items.length === 0) {
+    throw new DevreloadError(`${option}: expected a comma-separated list of extensions (e.g. ts,js,json), got ${JSON.stringify(value)}`);
+  }
+  const bad = items.find((e) => /[/\\*?\s]/.test(e));
+  if (bad !== undefined) throw new DevreloadError(`${option}: "${bad}" is not a file extension (expected e.g. ts,js,json)`);
+  return [...new Set(items)];
+}
+
+function parsePoll(value: DevreloadOptions['poll'], option: string): number | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return defaults.pollInterval;
+  const ms = milliseconds(value, option);
+  if (ms === 0) throw new DevreloadError(`${option}: the polling interval must be above 0 ms, got ${JSON.stringify(value)}`);
+  return ms;
+}

@@ -1,0 +1,154 @@
+import { statSync } from 'node:fs';
+import { execa } from 'execa';
+import { DevreloadError } from '../errors.js';
+import { signalMembers } from './signal.js';
+import { readProcessTable, type ProcessEntry, type TableSource } from './table.js';
+import { collectInstance, outsideGroup } from './tree.js';
+import { waitUntilNoneLeft } from './wait-gone.js';
+
+export interface InstanceSpec {
+  command: string;
+  args: readonly string[];
+  cwd: string;
+  /** Complete environment to give the app (the caller merges). */
+  env: NodeJS.ProcessEnv;
+  tableSource?: TableSource;
+}
+
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface Instance {
+  /** Leader = process group id = session id. */
+  readonly pid: number;
+  /** The leader exited (from the child's 'exit' event, the fastest signal). */
+  readonly exited: Promise<ExitInfo>;
+  /** The leader exited AND no live process of the instance remains (zombies count as gone). */
+  readonly gone: Promise<ExitInfo>;
+  /**
+   * Sends `signal` to the whole process group and to every escaped descendant (found by a
+   * fresh scan, or remembered from an earlier one and still the same process).
+   * ESRCH = already gone. Returns the pids signalled.
+   */
+  signal(signal: NodeJS.Signals): Promise<number[]>;
+  /** To the app's stdin; dropped once the app closed it or exited. */
+  write(data: string | Uint8Array): void;
+  closeStdin(): void;
+}
+
+/**
+ * Spawns the app in its own session and process group. Resolves once the OS has spawned
+ * it; rejects with DevreloadError when the program is not found or not executable.
+ */
+export async function startInstance(spec: InstanceSpec): Promise<Instance> {
+  const subprocess = execa(spec.command, [...spec.args], {
+    cwd: spec.cwd,
+    env: spec.env,
+    extendEnv: false,
+    // Node's detached = setsid(): a signal aimed at the app's group (even one the app sends
+    // itself) never reaches devreload, and the terminal's Ctrl-C reaches devreload alone.
+    detached: true,
+    // The app is outside the terminal's foreground group: reading the TTY would stop it
+    // with SIGTTIN, so devreload feeds stdin through a pipe.
+    stdin: 'pipe',
+    stdout: 'inherit',
+    stderr: 'inherit',
+    preferLocal: true,
+    localDir: spec.cwd,
+    shell: false,
+    buffer: false,
+    reject: false,
+    cleanup: false,
+    forceKillAfterDelay: false,
+  });
+  const stdin = subprocess.stdin;
+  // EPIPE/ECONNRESET once the app closed its stdin or exited: nobody is listening any more.
+  stdin.on('error', () => {});
+
+  let leaderExit: ExitInfo | undefined;
+  const exited = new Promise<ExitInfo>((resolve) => {
+    subprocess.once('exit', (code, signal) => {
+      leaderExit = { code, signal };
+      resolve(leaderExit);
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    subprocess.once('spawn', () => resolve());
+    // With reject:false a spawn failure (ENOENT, EACCES, bad cwd) resolves execa's promise
+    // with a failed result and 'spawn' never fires; after a spawn this settles harmlessly.
+    void subprocess.then((result) => {
+      if (result.failed) reject(spawnError(spec, result.code, result.cause));
+    });
+  });
+
+  const pid = subprocess.pid;
+  if (pid === undefined) throw new Error(`spawned ${spec.command} but the OS reported no pid`);
+  const scan = scanner(pid, spec.tableSource);
+  const gone = exited.then(async (info) => {
+    await waitUntilNoneLeft(scan);
+    return info;
+  });
+
+  return {
+    pid,
+    exited,
+    gone,
+    async signal(signal) {
+      const members = await scan();
+      return signalMembers(pid, members, signal, leaderExit === undefined);
+    },
+    write(data) {
+      if (stdin.destroyed || stdin.writableEnded) return;
+      stdin.write(data, () => {});
+    },
+    closeStdin() {
+      if (!stdin.destroyed && !stdin.writableEnded) stdin.end();
+    },
+  };
+}
+
+/**
+ * Scans the process table for the instance and remembers every process that left the
+ * group: once its parent dies it is reparented to init and a ppid walk can't find it.
+ */
+function scanner(leader: number, source: TableSource | undefined): () => Promise<ProcessEntry[]> {
+  let known = new Map<number, string | undefined>();
+  return async () => {
+    const table = await readProcessTable(source);
+    const members = collectInstance(table, leader, { known, exclude: [process.pid] });
+    // Rebuilt, not merged: a remembered pid that vanished must not match a later reuse
+    // (ps gives no startTime to tell them apart).
+    known = new Map(outsideGroup(members, leader).map((entry) => [entry.pid, entry.startTime]));
+    return members;
+  };
+}
+
+function spawnError(spec: InstanceSpec, code: string | undefined, cause: unknown): Error {
+  if (code === 'ENOENT' && !isDirectory(spec.cwd)) {
+    return new DevreloadError(`working directory not found: ${spec.cwd} (create it or run devreload from another directory)`, { cause });
+  }
+  if (code === 'ENOENT') {
+    return new DevreloadError(
+      `command not found: ${spec.command} (install it, check the spelling and PATH; for a script, check its #! interpreter)`,
+      // 127 and 126 are what a shell reports for the same failures.
+      { cause, exitCode: 127 },
+    );
+  }
+  if (code === 'EACCES') {
+    return new DevreloadError(
+      `command is not executable: ${spec.command} (make it executable with chmod +x, or run it through its interpreter)`,
+      { cause, exitCode: 126 },
+    );
+  }
+  return new Error(`could not start ${spec.command}: ${code ?? 'unknown error'}`, { cause });
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}

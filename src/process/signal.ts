@@ -1,0 +1,38 @@
+import { isErrnoException } from '../errors.js';
+import type { ProcessEntry } from './table.js';
+import { outsideGroup } from './tree.js';
+
+/**
+ * Sends `signal` to the leader's process group and to every collected process that left
+ * it. `members` must come from a scan taken just before (identity already checked by
+ * startTime). Returns the pids that were signalled.
+ */
+export function signalMembers(
+  leader: number,
+  members: readonly ProcessEntry[],
+  signal: NodeJS.Signals,
+  leaderAlive: boolean,
+): number[] {
+  const signalled: number[] = [];
+  const inGroup = members.filter((entry) => entry.pgid === leader);
+  // Once the leader is reaped and its group is empty, the id is free for reuse: only
+  // signal the group while the leader lives or the scan still shows members in it.
+  if ((leaderAlive || inGroup.length > 0) && sendSignal(-leader, signal)) {
+    signalled.push(...(inGroup.length > 0 ? inGroup.map((entry) => entry.pid) : [leader]));
+  }
+  for (const escaped of outsideGroup(members, leader)) {
+    if (sendSignal(escaped.pid, signal)) signalled.push(escaped.pid);
+  }
+  return signalled;
+}
+
+/** `process.kill` that treats ESRCH (already gone) as a normal outcome: returns false. */
+export function sendSignal(target: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(target, signal);
+    return true;
+  } catch (error) {
+    if (isErrnoException(error) && error.code === 'ESRCH') return false;
+    throw error;
+  }
+}

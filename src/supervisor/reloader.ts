@@ -1,0 +1,193 @@
+import { EventEmitter } from 'node:events';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { initialState, transition } from '../core/machine.js';
+import type { Changes, Effect, Input, LogEvent, MachineConfig, State } from '../core/types.js';
+import { DevreloadError } from '../errors.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import { resolveOptions, type DevreloadOptions, type OptionNaming, type ResolvedOptions } from '../options/resolve.js';
+import { startInstance, type Instance } from '../process/instance.js';
+import { startWatchdog, type Watchdog } from '../process/watchdog.js';
+import { createWatcher, type Watcher } from '../watch/watcher.js';
+import { onShutdownSignals } from './signals.js';
+import { Timers } from './timers.js';
+
+export interface ReloaderEvents {
+  /** Everything the state machine reports: starts, changes, stops, exits. */
+  event: [event: LogEvent];
+  /** The watcher is ready: changes from now on restart the app. */
+  ready: [];
+}
+
+export interface Reloader {
+  /** Starts the app and the watcher; resolves once changes are being watched. */
+  start(): Promise<void>;
+  /** Restarts the app as if a file had changed. */
+  restart(): void;
+  /** Stops the app (gracefully, then SIGKILL after the kill timeout) and the watcher. Idempotent. */
+  stop(): Promise<number>;
+  /** Resolves with devreload's exit code once everything is stopped. */
+  readonly exited: Promise<number>;
+  on<K extends keyof ReloaderEvents>(event: K, listener: (...args: ReloaderEvents[K]) => void): this;
+}
+
+/** Options only the CLI sets. */
+export interface InternalOptions {
+  naming?: OptionNaming;
+  /** Stop on SIGINT/SIGTERM/SIGHUP sent to this process. */
+  handleSignals?: boolean;
+  logger?: Logger;
+}
+
+// How long the watchdog lets the app run its shutdown handler after devreload was SIGKILLed.
+const watchdogGraceMs = 1000;
+
+export function createReloader(options: DevreloadOptions, internal: InternalOptions = {}): Reloader {
+  return new Supervisor(resolveOptions(options, internal.naming ?? 'api'), internal);
+}
+
+/**
+ * The one place that wires the pure state machine to the adapters: inputs from the watcher,
+ * the app instance, timers and OS signals go in; the machine's effects come out and are run here.
+ */
+class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader {
+  #state: State = initialState;
+  readonly #config: MachineConfig;
+  readonly #logger: Logger;
+  readonly #timers = new Timers((timer) => this.#dispatch({ type: 'timer', timer, at: now() }));
+  #instance: Instance | null = null;
+  #watcher: Watcher | null = null;
+  #watchdog: Watchdog | null = null;
+  #disposeSignals: (() => void) | null = null;
+  #started: Promise<void> | null = null;
+  #resolveExited!: (code: number) => void;
+  readonly exited = new Promise<number>((resolve) => (this.#resolveExited = resolve));
+
+  constructor(
+    private readonly options: ResolvedOptions,
+    private readonly internal: InternalOptions,
+  ) {
+    super();
+    this.#config = {
+      stopSignal: options.signal,
+      killTimeout: options.killTimeout,
+      delay: options.delay,
+      duplicateSignalWindow: 250,
+      maxRecordedChanges: 1000,
+    };
+    this.#logger = internal.logger ?? createLogger({ level: options.logLevel, cwd: options.cwd, command: [options.command, ...options.args].join(' ') });
+  }
+
+  start(): Promise<void> {
+    this.#started ??= this.#start();
+    return this.#started;
+  }
+
+  async #start(): Promise<void> {
+    this.#watchdog = startWatchdog({ signal: this.options.signal, graceMs: Math.min(watchdogGraceMs, this.options.killTimeout) });
+    if (this.internal.handleSignals === true) {
+      this.#disposeSignals = onShutdownSignals((signal) => this.#dispatch({ type: 'shutdown', trigger: signal, at: now() }));
+    }
+    this.#dispatch({ type: 'start', at: now() });
+    const startedAt = now();
+    const watcher = createWatcher({
+      paths: this.options.watch,
+      cwd: this.options.cwd,
+      ext: this.options.ext,
+      ignore: this.options.ignore,
+      gitignore: this.options.gitignore,
+      poll: this.options.poll,
+      onIgnored: this.options.logLevel === 'verbose' ? (p, rule) => this.#logger.verbose(`ignored ${path.relative(this.options.cwd, p)} (${rule})`) : undefined,
+    });
+    this.#watcher = watcher;
+    watcher.on('change', (change) => this.#dispatch({ type: 'change', path: change.path, at: now() }));
+    watcher.on('error', (error) => this.#logger.error(error.message));
+    await watcher.ready;
+    if (this.#state.tag === 'done') return;
+    const shown = this.options.watch.map((p) => path.relative(this.options.cwd, p) || '.').join(', ');
+    this.#logger.verbose(`watching ${shown} (ready in ${Math.round(now() - startedAt)} ms)`);
+    this.emit('ready');
+  }
+
+  restart(): void {
+    this.#dispatch({ type: 'restart', at: now() });
+  }
+
+  stop(): Promise<number> {
+    this.#dispatch({ type: 'shutdown', trigger: 'api', at: now() });
+    return this.exited;
+  }
+
+  #dispatch(input: Input): void {
+    const { state, effects } = transition(this.#state, input, this.#config);
+    this.#state = state;
+    for (const effect of effects) this.#run(effect);
+  }
+
+  #run(effect: Effect): void {
+    switch (effect.type) {
+      case 'spawn':
+        return this.#spawn(effect.changes);
+      case 'signal': {
+        const instance = this.#instance;
+        if (instance === null) return;
+        instance.signal(effect.signal).then(
+          (pids) => this.#logger.verbose(`sent ${effect.signal} to ${pids.length === 0 ? 'nothing (already gone)' : `pid ${pids.join(', ')}`}`),
+          (error: unknown) => this.#logger.error(`could not signal the app: ${String(error)}`),
+        );
+        return;
+      }
+      case 'setTimer':
+        return this.#timers.set(effect.timer, effect.ms);
+      case 'clearTimer':
+        return this.#timers.clear(effect.timer);
+      case 'log':
+        this.#logger.event(effect.event);
+        this.emit('event', effect.event);
+        return;
+      case 'exit':
+        return this.#finish(effect.code);
+    }
+  }
+
+  #spawn(changes: Changes | null): void {
+    const env = { ...this.options.env, DEVRELOAD_CHANGED: JSON.stringify((changes?.paths ?? []).map((p) => path.relative(this.options.cwd, p))) };
+    startInstance({ command: this.options.command, args: this.options.args, cwd: this.options.cwd, env }).then(
+      (instance) => {
+        this.#instance = instance;
+        this.#watchdog?.watch(instance.pid);
+        this.#dispatch({ type: 'spawned', pid: instance.pid, at: now() });
+        void instance.exited.then((exit) => this.#dispatch({ type: 'exited', exit, at: now() }));
+        void instance.gone.then(() => {
+          this.#watchdog?.unwatch(instance.pid);
+          if (this.#instance === instance) this.#instance = null;
+          this.#dispatch({ type: 'gone', at: now() });
+        });
+      },
+      (error: unknown) => {
+        const message = error instanceof Error ? error.message : String(error);
+        const exitCode = error instanceof DevreloadError ? error.exitCode : 1;
+        this.#dispatch({ type: 'spawnFailed', message, exitCode, at: now() });
+      },
+    );
+  }
+
+  #finish(code: number): void {
+    this.#timers.clearAll();
+    this.#disposeSignals?.();
+    this.#disposeSignals = null;
+    const closing = this.#watcher?.close() ?? Promise.resolve();
+    this.#watchdog?.close();
+    closing.then(
+      () => this.#resolveExited(code),
+      (error: unknown) => {
+        this.#logger.error(`closing the watcher failed: ${String(error)}`);
+        this.#resolveExited(code);
+      },
+    );
+  }
+}
+
+function now(): number {
+  return performance.now();
+}

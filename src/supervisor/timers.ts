@@ -1,0 +1,29 @@
+import type { TimerName } from '../core/types.js';
+
+/** Named one-shot timers for the state machine: setting a name again replaces its timer. */
+export class Timers {
+  readonly #handles = new Map<TimerName, NodeJS.Timeout>();
+
+  constructor(private readonly fire: (name: TimerName) => void) {}
+
+  set(name: TimerName, ms: number): void {
+    this.clear(name);
+    this.#handles.set(
+      name,
+      setTimeout(() => {
+        this.#handles.delete(name);
+        this.fire(name);
+      }, ms),
+    );
+  }
+
+  clear(name: TimerName): void {
+    const handle = this.#handles.get(name);
+    if (handle !== undefined) clearTimeout(handle);
+    this.#handles.delete(name);
+  }
+
+  clearAll(): void {
+    for (const name of [...this.#handles.keys()]) this.clear(name);
+  }
+}

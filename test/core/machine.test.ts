@@ -1,0 +1,396 @@
+import { describe, expect, it } from 'vitest';
+import { initialState, transition } from '../../src/core/machine.js';
+import type { Effect, Input, LogEvent, MachineConfig, Signal, State, TimerName } from '../../src/core/types.js';
+
+/** An input without its timestamp: the harness stamps it with the fake clock. */
+type Unstamped = Input extends infer I ? (I extends Input ? Omit<I, 'at'> : never) : never;
+
+const config: MachineConfig = { stopSignal: 'SIGTERM', killTimeout: 5000, delay: 50, duplicateSignalWindow: 250, maxRecordedChanges: 3 };
+
+/**
+ * A fake clock and a fake child around the pure machine. Timers set by effects fire when the
+ * clock passes them; spawned instances live until the test says they are gone. After every
+ * step it checks the invariants that matter to users: never two instances, and an exit only
+ * once everything is gone.
+ */
+class Harness {
+  state: State = initialState;
+  now = 0;
+  effects: Effect[] = [];
+  timers = new Map<TimerName, number>();
+  nextPid = 100;
+  alive: number[] = [];
+  signals: Array<{ pid: number; signal: Signal }> = [];
+  spawnRequests = 0;
+  exitCode: number | null = null;
+
+  constructor(readonly cfg: MachineConfig = config) {}
+
+  send(input: Unstamped): this {
+    const { state, effects } = transition(this.state, { ...input, at: this.now } as Input, this.cfg);
+    this.state = state;
+    for (const effect of effects) this.apply(effect);
+    this.check();
+    return this;
+  }
+
+  private apply(effect: Effect): void {
+    this.effects.push(effect);
+    switch (effect.type) {
+      case 'spawn':
+        expect(this.alive, 'spawn while an instance is alive').toEqual([]);
+        this.spawnRequests += 1;
+        break;
+      case 'signal': {
+        const pid = this.alive.at(-1);
+        if (pid !== undefined) this.signals.push({ pid, signal: effect.signal });
+        break;
+      }
+      case 'setTimer':
+        this.timers.set(effect.timer, this.now + effect.ms);
+        break;
+      case 'clearTimer':
+        this.timers.delete(effect.timer);
+        break;
+      case 'exit':
+        expect(this.alive, 'exit while an instance is alive').toEqual([]);
+        this.exitCode = effect.code;
+        break;
+      case 'log':
+        break;
+    }
+  }
+
+  private check(): void {
+    expect(this.alive.length).toBeLessThanOrEqual(1);
+  }
+
+  /** The adapter confirms the spawn requested last. */
+  spawned(): number {
+    const pid = this.nextPid++;
+    this.alive.push(pid);
+    this.send({ type: 'spawned', pid });
+    return pid;
+  }
+
+  exited(code: number | null, signal: Signal | null = null): this {
+    return this.send({ type: 'exited', exit: { code, signal } });
+  }
+
+  gone(): this {
+    this.alive = [];
+    return this.send({ type: 'gone' });
+  }
+
+  /** Advance the fake clock, firing due timers in order. */
+  advance(ms: number): this {
+    const until = this.now + ms;
+    for (;;) {
+      const due = [...this.timers].filter(([, at]) => at <= until).sort((a, b) => a[1] - b[1])[0];
+      if (due === undefined) break;
+      this.timers.delete(due[0]);
+      this.now = due[1];
+      this.send({ type: 'timer', timer: due[0] });
+    }
+    this.now = until;
+    return this;
+  }
+
+  change(path = 'src/app.ts'): this {
+    return this.send({ type: 'change', path });
+  }
+
+  logs(kind?: LogEvent['kind']): LogEvent[] {
+    return this.effects.flatMap((e) => (e.type === 'log' && (kind === undefined || e.event.kind === kind) ? [e.event] : []));
+  }
+
+  running(): Harness {
+    this.send({ type: 'start' });
+    this.spawned();
+    expect(this.state.tag).toBe('running');
+    return this;
+  }
+}
+
+describe('restart state machine', () => {
+  it('spawns once at start and runs', () => {
+    const h = new Harness().send({ type: 'start' });
+    expect(h.spawnRequests).toBe(1);
+    expect(h.state.tag).toBe('starting');
+    h.spawned();
+    expect(h.state.tag).toBe('running');
+    expect(h.logs('spawned')).toEqual([{ kind: 'spawned', pid: 100, restartMs: null }]);
+    h.send({ type: 'start' });
+    expect(h.spawnRequests).toBe(1);
+  });
+
+  it('a change while running stops at once and restarts after gone and the quiet window', () => {
+    const h = new Harness().running();
+    h.now = 1000;
+    h.change();
+    expect(h.state.tag).toBe('stopping');
+    expect(h.signals).toEqual([{ pid: 100, signal: 'SIGTERM' }]);
+    h.advance(10).gone();
+    expect(h.state.tag).toBe('settling');
+    expect(h.spawnRequests).toBe(1);
+    h.advance(40);
+    expect(h.spawnRequests).toBe(2);
+    h.spawned();
+    expect(h.logs('spawned').at(-1)).toEqual({ kind: 'spawned', pid: 101, restartMs: 50 });
+    expect(h.timers.has('kill')).toBe(false);
+  });
+
+  it('starts right at gone when the quiet window passed during the stop', () => {
+    const h = new Harness().running();
+    h.change().advance(60);
+    expect(h.spawnRequests).toBe(1);
+    h.gone();
+    expect(h.spawnRequests).toBe(2);
+    expect(h.state.tag).toBe('starting');
+  });
+
+  it('a burst of changes gives exactly one restart and counts them', () => {
+    const h = new Harness().running();
+    for (let i = 0; i < 500; i++) h.advance(1).change(`src/f${i}.ts`);
+    h.gone().advance(49);
+    expect(h.spawnRequests).toBe(1);
+    h.advance(1);
+    expect(h.spawnRequests).toBe(2);
+    const spawn = h.effects.filter((e) => e.type === 'spawn').at(-1);
+    expect(spawn).toEqual({ type: 'spawn', changes: { paths: ['src/f0.ts', 'src/f1.ts', 'src/f2.ts'], count: 500 } });
+    expect(h.signals).toHaveLength(1);
+    expect(h.logs('change')).toHaveLength(1);
+  });
+
+  it('counts a path changed twice once', () => {
+    const h = new Harness().running();
+    h.change('a').change('a').change('b').advance(60).gone();
+    expect(h.effects.filter((e) => e.type === 'spawn').at(-1)).toEqual({ type: 'spawn', changes: { paths: ['a', 'b'], count: 2 } });
+  });
+
+  it('a change while starting queues one restart that replaces the stale instance', () => {
+    const h = new Harness().running();
+    h.change().advance(60).gone();
+    expect(h.state.tag).toBe('starting');
+    h.change('src/b.ts').change('src/c.ts');
+    expect(h.spawnRequests).toBe(2);
+    const pid = h.spawned();
+    expect(h.state.tag).toBe('stopping');
+    expect(h.signals.at(-1)).toEqual({ pid, signal: 'SIGTERM' });
+    h.advance(60).gone();
+    expect(h.spawnRequests).toBe(3);
+    h.spawned();
+    expect(h.state.tag).toBe('running');
+  });
+
+  it('a change while stopping queues at most one more restart', () => {
+    const h = new Harness().running();
+    h.change().change().change();
+    expect(h.signals).toHaveLength(1);
+    h.advance(100).gone();
+    expect(h.spawnRequests).toBe(2);
+    h.spawned();
+    expect(h.state.tag).toBe('running');
+  });
+
+  it('the leader exiting during a stop changes nothing until every process is gone', () => {
+    const h = new Harness().running();
+    h.change().advance(100).exited(null, 'SIGTERM');
+    expect(h.state.tag).toBe('stopping');
+    expect(h.spawnRequests).toBe(1);
+    h.gone();
+    expect(h.spawnRequests).toBe(2);
+    expect(h.logs('exited')).toEqual([]);
+  });
+
+  it('escalates to SIGKILL after the kill timeout, and keeps resending it', () => {
+    const h = new Harness().running();
+    h.change().advance(4999);
+    expect(h.signals.map((s) => s.signal)).toEqual(['SIGTERM']);
+    h.advance(1);
+    expect(h.signals.map((s) => s.signal)).toEqual(['SIGTERM', 'SIGKILL']);
+    expect(h.logs('escalating')).toEqual([{ kind: 'escalating', pid: 100, afterMs: 5000 }]);
+    h.advance(5000);
+    expect(h.signals.map((s) => s.signal)).toEqual(['SIGTERM', 'SIGKILL', 'SIGKILL']);
+    expect(h.logs('escalating')).toHaveLength(1);
+    h.gone();
+    expect(h.spawnRequests).toBe(2);
+    h.advance(20_000);
+    expect(h.signals).toHaveLength(3);
+  });
+
+  it('uses the configured stop signal and kill timeout', () => {
+    const h = new Harness({ ...config, stopSignal: 'SIGUSR2', killTimeout: 300 }).running();
+    h.change().advance(299);
+    expect(h.signals.map((s) => s.signal)).toEqual(['SIGUSR2']);
+    h.advance(1);
+    expect(h.signals.map((s) => s.signal)).toEqual(['SIGUSR2', 'SIGKILL']);
+  });
+
+  it('uses the configured quiet window', () => {
+    const h = new Harness({ ...config, delay: 700 }).running();
+    h.change().gone().advance(699);
+    expect(h.spawnRequests).toBe(1);
+    h.advance(1);
+    expect(h.spawnRequests).toBe(2);
+  });
+
+  it('an app that exits on its own has its leftovers stopped, is reported, and waits', () => {
+    const h = new Harness().running();
+    h.exited(1);
+    expect(h.state.tag).toBe('stopping');
+    expect(h.signals).toEqual([{ pid: 100, signal: 'SIGTERM' }]);
+    h.gone();
+    expect(h.state.tag).toBe('waiting');
+    expect(h.logs('exited')).toEqual([{ kind: 'exited', exit: { code: 1, signal: null }, waiting: true }]);
+    h.advance(60_000);
+    expect(h.spawnRequests).toBe(1);
+    h.change().advance(49);
+    expect(h.spawnRequests).toBe(1);
+    h.advance(1);
+    expect(h.spawnRequests).toBe(2);
+  });
+
+  it('a change while a crashed app’s leftovers are stopped restarts after they are gone', () => {
+    const h = new Harness().running();
+    h.exited(3).change().advance(60).gone();
+    expect(h.spawnRequests).toBe(2);
+    expect(h.logs('exited')).toEqual([{ kind: 'exited', exit: { code: 3, signal: null }, waiting: false }]);
+  });
+
+  it('a program that cannot start at launch ends devreload with its code', () => {
+    const h = new Harness().send({ type: 'start' });
+    h.send({ type: 'spawnFailed', message: 'command not found: nope', exitCode: 127 });
+    expect(h.state).toEqual({ tag: 'done', exitCode: 127 });
+    expect(h.exitCode).toBe(127);
+    expect(h.logs('spawnFailed')).toEqual([{ kind: 'spawnFailed', message: 'command not found: nope', fatal: true }]);
+  });
+
+  it('a program that cannot start on a restart is reported and devreload keeps watching', () => {
+    const h = new Harness().running();
+    h.change().advance(60).gone();
+    h.send({ type: 'spawnFailed', message: 'gone', exitCode: 127 });
+    expect(h.state.tag).toBe('waiting');
+    expect(h.exitCode).toBeNull();
+    h.change().advance(60);
+    expect(h.spawnRequests).toBe(3);
+  });
+
+  it('a manual restart behaves like a change without a path', () => {
+    const h = new Harness().running();
+    h.send({ type: 'restart' }).advance(60).gone();
+    expect(h.effects.filter((e) => e.type === 'spawn').at(-1)).toEqual({ type: 'spawn', changes: { paths: [], count: 0 } });
+  });
+
+  describe('shutdown', () => {
+    it('before start exits at once', () => {
+      const h = new Harness().send({ type: 'shutdown', trigger: 'SIGTERM' });
+      expect(h.exitCode).toBe(143);
+    });
+
+    it('while running forwards SIGINT and exits 130 once everything is gone', () => {
+      const h = new Harness().running();
+      h.send({ type: 'shutdown', trigger: 'SIGINT' });
+      expect(h.signals).toEqual([{ pid: 100, signal: 'SIGINT' }]);
+      expect(h.exitCode).toBeNull();
+      h.change().advance(100);
+      expect(h.spawnRequests).toBe(1);
+      h.gone();
+      expect(h.exitCode).toBe(130);
+      expect(h.spawnRequests).toBe(1);
+    });
+
+    it('forwards SIGTERM and exits 143', () => {
+      const h = new Harness().running();
+      h.send({ type: 'shutdown', trigger: 'SIGTERM' }).gone();
+      expect(h.signals.map((s) => s.signal)).toEqual(['SIGTERM']);
+      expect(h.exitCode).toBe(143);
+    });
+
+    it('SIGHUP stops the app with the stop signal, exits 129 and does not restart', () => {
+      const h = new Harness({ ...config, stopSignal: 'SIGUSR2' }).running();
+      h.send({ type: 'shutdown', trigger: 'SIGHUP' }).advance(100).gone();
+      expect(h.signals.map((s) => s.signal)).toEqual(['SIGUSR2']);
+      expect(h.exitCode).toBe(129);
+      expect(h.spawnRequests).toBe(1);
+    });
+
+    it('escalates after the kill timeout', () => {
+      const h = new Harness().running();
+      h.send({ type: 'shutdown', trigger: 'SIGTERM' }).advance(5000);
+      expect(h.signals.map((s) => s.signal)).toEqual(['SIGTERM', 'SIGKILL']);
+    });
+
+    it('a second SIGINT sends SIGKILL at once; one delivered twice within the window does not', () => {
+      const h = new Harness().running();
+      h.send({ type: 'shutdown', trigger: 'SIGINT' }).advance(5).send({ type: 'shutdown', trigger: 'SIGINT' });
+      expect(h.signals.map((s) => s.signal)).toEqual(['SIGINT']);
+      h.advance(400).send({ type: 'shutdown', trigger: 'SIGINT' });
+      expect(h.signals.map((s) => s.signal)).toEqual(['SIGINT', 'SIGKILL']);
+      expect(h.logs('forcing')).toHaveLength(1);
+      h.advance(400).send({ type: 'shutdown', trigger: 'SIGINT' });
+      expect(h.logs('forcing')).toHaveLength(1);
+      h.gone();
+      expect(h.exitCode).toBe(130);
+    });
+
+    it('while stopping for a restart cancels the restart', () => {
+      const h = new Harness().running();
+      h.change().send({ type: 'shutdown', trigger: 'SIGINT' }).advance(100).gone();
+      expect(h.spawnRequests).toBe(1);
+      expect(h.exitCode).toBe(130);
+      expect(h.signals.map((s) => s.signal)).toEqual(['SIGTERM']);
+    });
+
+    it('while starting stops the new instance as soon as it is spawned', () => {
+      const h = new Harness().send({ type: 'start' }).send({ type: 'shutdown', trigger: 'SIGTERM' });
+      expect(h.exitCode).toBeNull();
+      h.spawned();
+      expect(h.signals).toEqual([{ pid: 100, signal: 'SIGTERM' }]);
+      h.gone();
+      expect(h.exitCode).toBe(143);
+    });
+
+    it('while starting, a failed spawn exits with the shutdown code', () => {
+      const h = new Harness().send({ type: 'start' }).send({ type: 'shutdown', trigger: 'SIGINT' });
+      h.send({ type: 'spawnFailed', message: 'x', exitCode: 127 });
+      expect(h.exitCode).toBe(130);
+    });
+
+    it('while settling or waiting exits at once', () => {
+      const settling = new Harness().running();
+      settling.change().gone().send({ type: 'shutdown', trigger: 'SIGTERM' });
+      expect(settling.exitCode).toBe(143);
+      settling.advance(100);
+      expect(settling.spawnRequests).toBe(1);
+
+      const waiting = new Harness().running();
+      waiting.exited(0).gone().send({ type: 'shutdown', trigger: 'SIGINT' });
+      expect(waiting.exitCode).toBe(130);
+    });
+
+    it('a programmatic stop exits 0', () => {
+      const h = new Harness().running();
+      h.send({ type: 'shutdown', trigger: 'api' }).gone();
+      expect(h.signals.map((s) => s.signal)).toEqual(['SIGTERM']);
+      expect(h.exitCode).toBe(0);
+    });
+
+    it('after done nothing happens', () => {
+      const h = new Harness().running();
+      h.send({ type: 'shutdown', trigger: 'SIGTERM' }).gone();
+      const before = h.effects.length;
+      h.change().send({ type: 'restart' }).send({ type: 'shutdown', trigger: 'SIGINT' }).advance(10_000);
+      expect(h.effects.length).toBe(before);
+    });
+  });
+
+  it('ignores inputs that do not belong to the current state', () => {
+    const h = new Harness().running();
+    const before = h.effects.length;
+    h.send({ type: 'gone' }).send({ type: 'spawned', pid: 5 }).send({ type: 'timer', timer: 'quiet' }).send({ type: 'timer', timer: 'kill' });
+    h.send({ type: 'spawnFailed', message: 'x', exitCode: 1 });
+    expect(h.state.tag).toBe('running');
+    expect(h.effects.length).toBe(before);
+  });
+});

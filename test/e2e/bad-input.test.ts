@@ -1,0 +1,80 @@
+import { chmod, writeFile } from 'node:fs/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Devreload, Project, serverFixture } from './harness.js';
+
+const projects: Project[] = [];
+const runs: Devreload[] = [];
+
+afterEach(async () => {
+  for (const run of runs.splice(0)) await run.dispose();
+  for (const project of projects.splice(0)) await project.cleanup();
+});
+
+async function newProject(): Promise<Project> {
+  const project = await Project.create();
+  projects.push(project);
+  return project;
+}
+
+/** Runs devreload to completion and checks the shape every bad-input error must have. */
+async function fails(args: string[], expected: RegExp, code = 2, existing?: Project): Promise<Devreload> {
+  const project = existing ?? (await newProject());
+  const devreload = new Devreload(args, { cwd: project.dir, env: { APP_RECORD: project.record } });
+  runs.push(devreload);
+  const exit = await devreload.waitForExit();
+  const lines = devreload.stderr.trim().split('\n');
+  expect(exit, devreload.output).toEqual({ code, signal: null });
+  expect(lines, devreload.output).toHaveLength(1);
+  expect(lines[0]).toMatch(/^\[devreload\] error: /);
+  expect(lines[0]).toMatch(expected);
+  expect(devreload.output).not.toMatch(/\n\s+at /);
+  expect(project.entries('start'), 'the app must not have started').toEqual([]);
+  return devreload;
+}
+
+describe('bad input: one clear line, non-zero exit, nothing left running', () => {
+  it('unknown flag', async () => {
+    await fails(['--wacth', 'src', '--', 'node', serverFixture], /unknown option --wacth/i);
+  });
+
+  it('a flag missing its value', async () => {
+    await fails(['--delay'], /--delay/);
+  });
+
+  it('non-numeric and negative durations', async () => {
+    await fails(['--kill-timeout', 'soon', '--', 'node', serverFixture], /--kill-timeout: expected a duration in milliseconds.*"soon"/);
+    await fails(['--delay=-5', '--', 'node', serverFixture], /--delay: expected a duration/);
+  });
+
+  it('unknown signal', async () => {
+    await fails(['--signal', 'SIGNOPE', '--', 'node', serverFixture], /--signal: unknown signal "SIGNOPE"/);
+  });
+
+  it('missing command', async () => {
+    await fails(['--watch', 'src'], /missing command: put the program to run after `--`/);
+    await fails(['--watch', 'src', '--'], /missing command/);
+  });
+
+  it('watch path that does not exist', async () => {
+    await fails(['--watch', 'nope', '--', 'node', serverFixture], /--watch: no such file or directory: nope/);
+  });
+
+  it('cwd that does not exist', async () => {
+    await fails(['--cwd', '/definitely/not/here', '--', 'node', serverFixture], /--cwd: no such directory: \/definitely\/not\/here/);
+  });
+
+  it('program not found: exits 127 naming it', async () => {
+    await fails(['--watch', 'src', '--', 'no-such-program-xyz', 'arg'], /command not found: no-such-program-xyz/, 127);
+  });
+
+  it('program not executable: exits 126 naming it', async () => {
+    const project = await newProject();
+    await writeFile(project.path('script.sh'), '#!/bin/sh\necho hi\n');
+    await chmod(project.path('script.sh'), 0o644);
+    await fails(['--watch', 'src', '--', './script.sh'], /script\.sh/, 126, project);
+  });
+
+  it('a stray argument before `--`', async () => {
+    await fails(['--quiet', 'yes', '--', 'node', serverFixture], /unexpected argument "yes"/);
+  });
+});

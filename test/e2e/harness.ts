@@ -1,0 +1,204 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+export const devreloadBin = path.join(repoRoot, 'bin/devreload.js');
+export const serverFixture = path.join(repoRoot, 'fixtures/e2e/server.js');
+
+export interface RecordEntry {
+  event: 'start' | 'worker' | 'stopped' | 'worker-stopped';
+  pid: number;
+  at: number;
+  signal?: string;
+  changed?: string | null;
+  parent?: number;
+  argv?: string[];
+  cwd?: string;
+}
+
+/** A throwaway project directory with a `src/` folder and a record file the fixture app appends to. */
+export class Project {
+  private constructor(readonly dir: string) {}
+
+  static async create(): Promise<Project> {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'devreload-e2e-'));
+    await mkdir(path.join(dir, 'src'));
+    await writeFile(path.join(dir, 'src/app.js'), 'export const version = 0;\n');
+    return new Project(dir);
+  }
+
+  /** Beside the project, not in it: watching the project's root must not see the app's own record. */
+  get record(): string {
+    return `${this.dir}.record.jsonl`;
+  }
+
+  path(relative: string): string {
+    return path.join(this.dir, relative);
+  }
+
+  async write(relative: string, content = `// ${Date.now()} ${Math.random()}\n`): Promise<void> {
+    await mkdir(path.dirname(this.path(relative)), { recursive: true });
+    await writeFile(this.path(relative), content);
+  }
+
+  entries(event?: RecordEntry['event']): RecordEntry[] {
+    if (!existsSync(this.record)) return [];
+    return readFileSync(this.record, 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as RecordEntry)
+      .filter((entry) => event === undefined || entry.event === event);
+  }
+
+  /** Every process the app ever started (instances and workers). */
+  allPids(): number[] {
+    return this.entries().filter((e) => e.event === 'start' || e.event === 'worker').map((e) => e.pid);
+  }
+
+  async cleanup(): Promise<void> {
+    for (const pid of this.allPids()) forceKill(pid);
+    await rm(this.dir, { recursive: true, force: true });
+    await rm(this.record, { force: true });
+  }
+}
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** A real devreload process, started in its own process group as a shell's foreground job is. */
+export class Devreload {
+  readonly child: ChildProcess;
+  stdout = '';
+  stderr = '';
+  readonly exited: Promise<Exit>;
+  #exit: Exit | null = null;
+
+  constructor(args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv }) {
+    this.child = spawn(process.execPath, [devreloadBin, ...args], {
+      cwd: options.cwd,
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
+    });
+    this.child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (this.stdout += chunk));
+    this.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
+    this.exited = new Promise((resolve) => {
+      this.child.on('exit', (code, signal) => {
+        this.#exit = { code, signal };
+        resolve(this.#exit);
+      });
+    });
+  }
+
+  get pid(): number {
+    if (this.child.pid === undefined) throw new Error('devreload did not spawn');
+    return this.child.pid;
+  }
+
+  get output(): string {
+    return `--- stdout ---\n${this.stdout}\n--- stderr ---\n${this.stderr}`;
+  }
+
+  get alive(): boolean {
+    return this.#exit === null;
+  }
+
+  /** Occurrences of `pattern` in stdout + stderr. */
+  count(pattern: RegExp): number {
+    const global = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`);
+    return (this.stdout.match(global)?.length ?? 0) + (this.stderr.match(global)?.length ?? 0);
+  }
+
+  /** Waits until `pattern` has appeared `times` times; on timeout the error shows everything captured. */
+  async waitFor(pattern: RegExp, times = 1, timeout = 15_000): Promise<void> {
+    await waitUntil(() => this.count(pattern) >= times, { timeout, describe: () => `${pattern} ×${times} (seen ${this.count(pattern)})\n${this.output}` });
+  }
+
+  /** Ctrl-C in a terminal: SIGINT to the whole foreground process group. */
+  interrupt(): void {
+    process.kill(-this.pid, 'SIGINT');
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    process.kill(this.pid, signal);
+  }
+
+  async waitForExit(timeout = 20_000): Promise<Exit> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`devreload did not exit within ${timeout} ms\n${this.output}`)), timeout);
+    });
+    try {
+      return await Promise.race([this.exited, timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Tear-down: never leave devreload (or its group) running after a test. */
+  async dispose(): Promise<void> {
+    if (this.#exit !== null) return;
+    forceKill(-this.pid);
+    await this.waitForExit(10_000).catch(() => undefined);
+  }
+}
+
+export async function waitUntil(predicate: () => boolean, options: { timeout?: number; describe: () => string }): Promise<void> {
+  const deadline = Date.now() + (options.timeout ?? 15_000);
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${options.describe()}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** True while `pid` exists and is not a zombie (a zombie has already exited). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return existsSync('/proc/self/stat') ? false : true;
+  }
+}
+
+export async function waitUntilGone(pids: readonly number[], describe: () => string, timeout = 10_000): Promise<void> {
+  await waitUntil(() => pids.every((pid) => !isAlive(pid)), { timeout, describe: () => `pids ${pids.filter(isAlive).join(', ')} to be gone\n${describe()}` });
+}
+
+export function forceKill(target: number): void {
+  try {
+    process.kill(target, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+/** A port that was free a moment ago (the kernel picks it). */
+export async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** The number of the fixture app's instances that have been started. */
+export function starts(project: Project): number {
+  return project.entries('start').length;
+}

@@ -1,0 +1,173 @@
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { cliOptions } from '../../src/cli/options.js';
+import { Devreload, Project, repoRoot, serverFixture, starts, waitUntil } from './harness.js';
+
+// Every option listed in --help has a test here (or, for --kill-timeout, in restart.test.ts)
+// that fails if the option is parsed but ignored.
+
+let project: Project | undefined;
+let devreload: Devreload | undefined;
+
+beforeEach(() => {
+  project = undefined;
+});
+
+afterEach(async () => {
+  await devreload?.dispose();
+  devreload = undefined;
+  await project?.cleanup();
+});
+
+async function launch(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<Devreload> {
+  project ??= await Project.create();
+  devreload = new Devreload([...args, '--', 'node', serverFixture], { cwd: cwd ?? project.dir, env: { APP_RECORD: project.record, ...env } });
+  const d = devreload;
+  await d.waitFor(/\] ready\b/);
+  return d;
+}
+
+/** The project of the running test (created by `launch` unless the test made one first). */
+function p(): Project {
+  if (project === undefined) throw new Error('no project');
+  return project;
+}
+
+/** Writes `ignored`, then a sentinel that does trigger: the restart that follows must name only the sentinel. */
+async function expectOnlySentinel(d: Devreload, ignored: string, sentinel: string): Promise<void> {
+  await p().write(ignored);
+  await p().write(sentinel);
+  await d.waitFor(/\] ready\b/, 2);
+  await d.waitFor(/restarted in/);
+  expect(p().entries('start')[1]?.changed, d.output).toBe(JSON.stringify([sentinel]));
+}
+
+describe('every option does what it says', () => {
+  it('--watch: changes outside the watched path do not restart', async () => {
+    project = await Project.create();
+    await mkdir(p().path('other'));
+    const d = await launch(['--watch', 'src']);
+    await expectOnlySentinel(d, 'other/x.js', 'src/app.js');
+  });
+
+  it('without --watch, the working directory is watched', async () => {
+    project = await Project.create();
+    const d = await launch([]);
+    await p().write('top-level.js');
+    await d.waitFor(/\] ready\b/, 2);
+    expect(p().entries('start')[1]?.changed).toBe(JSON.stringify(['top-level.js']));
+  });
+
+  it('--ext: other extensions do not restart', async () => {
+    const d = await launch(['--watch', 'src', '--ext', 'ts,js']);
+    await expectOnlySentinel(d, 'src/notes.md', 'src/app.js');
+  });
+
+  it('--ignore: matching paths do not restart', async () => {
+    const d = await launch(['--watch', 'src', '--ignore', 'src/generated/**']);
+    await expectOnlySentinel(d, 'src/generated/out.js', 'src/app.js');
+  });
+
+  it('.gitignore is honoured by default, and --no-gitignore turns it off', async () => {
+    project = await Project.create();
+    await writeFile(p().path('.gitignore'), 'build/\n');
+    await mkdir(p().path('build'));
+    const d = await launch([]);
+    await expectOnlySentinel(d, 'build/out.js', 'src/app.js');
+    await d.dispose();
+    await project.cleanup();
+
+    project = await Project.create();
+    await writeFile(p().path('.gitignore'), 'build/\n');
+    await mkdir(p().path('build'));
+    const e = await launch(['--no-gitignore']);
+    await p().write('build/out.js');
+    await e.waitFor(/\] ready\b/, 2);
+    expect(p().entries('start')[1]?.changed).toBe(JSON.stringify(['build/out.js']));
+  });
+
+  it('--poll: changes are seen by polling, without inotify', async () => {
+    const d = await launch(['--watch', 'src', '--poll', '50']);
+    await p().write('src/app.js');
+    await d.waitFor(/\] ready\b/, 2);
+    if (process.platform === 'linux') {
+      const fds = readdirSync(`/proc/${d.pid}/fd`).map((fd) => {
+        try {
+          return readlinkSync(`/proc/${d.pid}/fd/${fd}`);
+        } catch {
+          return '';
+        }
+      });
+      expect(fds.filter((target) => target.includes('inotify'))).toEqual([]);
+    }
+  });
+
+  it('--delay: the new instance starts only after the quiet window', async () => {
+    const d = await launch(['--watch', 'src', '--delay', '1500']);
+    const before = Date.now();
+    await p().write('src/app.js');
+    await d.waitFor(/\] ready\b/, 2);
+    const started = p().entries('start')[1]!.at;
+    expect(started - before).toBeGreaterThanOrEqual(1400);
+  });
+
+  it('--signal: the app is stopped with the given signal', async () => {
+    const d = await launch(['--watch', 'src', '--signal', 'SIGUSR2']);
+    await p().write('src/app.js');
+    await d.waitFor(/\] ready\b/, 2);
+    expect(p().entries('stopped').map((e) => e.signal)).toEqual(['SIGUSR2']);
+  });
+
+  it('--cwd: the app runs there and relative paths resolve from it', async () => {
+    project = await Project.create();
+    const d = await launch(['--cwd', p().dir, '--watch', 'src'], {}, repoRoot);
+    expect(p().entries('start')[0]?.cwd).toBe(p().dir);
+    await p().write('src/app.js');
+    await d.waitFor(/\] ready\b/, 2);
+  });
+
+  it('--quiet hides devreload’s informational lines but not the app’s output', async () => {
+    const d = await launch(['--watch', 'src', '--quiet']);
+    await p().write('src/app.js');
+    await d.waitFor(/\] ready\b/, 2);
+    await waitUntil(() => starts(p()) === 2, { describe: () => d.output });
+    expect(d.stderr).not.toMatch(/restarting|starting/);
+    expect(d.stdout).toMatch(/booted/);
+  });
+
+  it('--verbose shows pids and signals', async () => {
+    const d = await launch(['--watch', 'src', '--verbose']);
+    const pid = p().entries('start')[0]!.pid;
+    await p().write('src/app.js');
+    await d.waitFor(/restarted in/);
+    expect(d.stderr).toMatch(new RegExp(`sending SIGTERM to pid ${pid}`));
+    expect(d.stderr).toMatch(new RegExp(`sent SIGTERM to pid ${pid}`));
+  });
+
+  it('--help lists every option, grouped, and exits 0', async () => {
+    project = await Project.create();
+    devreload = new Devreload(['--help'], { cwd: p().dir });
+    expect(await devreload.waitForExit()).toEqual({ code: 0, signal: null });
+    for (const option of cliOptions) expect(devreload.stdout).toContain(option.flags);
+    for (const group of ['Watching:', 'Restarting:', 'Output:', 'Examples:', 'Exit codes:']) expect(devreload.stdout).toContain(group);
+  });
+
+  it('--version prints the package version', async () => {
+    project = await Project.create();
+    devreload = new Devreload(['--version'], { cwd: p().dir });
+    expect(await devreload.waitForExit()).toEqual({ code: 0, signal: null });
+    const { version } = JSON.parse(readFileSync(`${repoRoot}/package.json`, 'utf8')) as { version: string };
+    expect(devreload.stdout.trim()).toBe(version);
+  });
+});
+
+describe('the command line', () => {
+  it('reaches the app untouched, without a shell and without `--`', async () => {
+    project = await Project.create();
+    const tricky = ['a b', '"quoted"', "it's", '$(touch pwned)', '; rm -rf x', '--watch', '*'];
+    devreload = new Devreload(['-w', 'src', 'node', serverFixture, ...tricky], { cwd: p().dir, env: { APP_RECORD: p().record } });
+    await devreload.waitFor(/\] ready\b/);
+    expect(p().entries('start')[0]?.argv).toEqual(tricky);
+  });
+});

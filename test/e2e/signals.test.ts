@@ -1,0 +1,88 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Devreload, isAlive, Project, serverFixture, waitUntilGone } from './harness.js';
+
+let project: Project;
+let devreload: Devreload | undefined;
+
+afterEach(async () => {
+  await devreload?.dispose();
+  devreload = undefined;
+  await project?.cleanup();
+});
+
+async function launch(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Devreload> {
+  project = await Project.create();
+  devreload = new Devreload([...args, '--', 'node', serverFixture], { cwd: project.dir, env: { APP_RECORD: project.record, ...env } });
+  await devreload.waitFor(/\] ready\b/);
+  return devreload;
+}
+
+describe('signals sent to devreload', () => {
+  it('Ctrl-C forwards SIGINT, lets the shutdown handler run, leaves nothing behind and exits 130', async () => {
+    const d = await launch(['--watch', 'src'], { APP_WORKERS: '2', APP_STOP_MS: '200' });
+    const pids = project.allPids();
+    d.interrupt();
+    const exit = await d.waitForExit();
+    expect(exit, d.output).toEqual({ code: 130, signal: null });
+    expect(d.stdout).toMatch(/got SIGINT/);
+    expect(project.entries('stopped')).toHaveLength(1);
+    expect(pids.filter(isAlive)).toEqual([]);
+  });
+
+  it('SIGTERM to devreload alone forwards SIGTERM and exits 143', async () => {
+    const d = await launch(['--watch', 'src'], { APP_STOP_MS: '200' });
+    const pids = project.allPids();
+    d.signal('SIGTERM');
+    const exit = await d.waitForExit();
+    expect(exit, d.output).toEqual({ code: 143, signal: null });
+    expect(d.stdout).toMatch(/got SIGTERM/);
+    expect(project.entries('stopped')).toHaveLength(1);
+    expect(pids.filter(isAlive)).toEqual([]);
+  });
+
+  it('SIGHUP (terminal closed) stops the app with the stop signal and exits 129 without restarting', async () => {
+    const d = await launch(['--watch', 'src', '--signal', 'SIGUSR2']);
+    const pids = project.allPids();
+    d.signal('SIGHUP');
+    const exit = await d.waitForExit();
+    expect(exit, d.output).toEqual({ code: 129, signal: null });
+    expect(project.entries('stopped').map((e) => e.signal)).toEqual(['SIGUSR2']);
+    expect(project.entries('start')).toHaveLength(1);
+    expect(pids.filter(isAlive)).toEqual([]);
+  });
+
+  it('a second Ctrl-C while stopping kills the app at once', async () => {
+    const d = await launch(['--watch', 'src'], { APP_STOP_MS: '60000' });
+    const pids = project.allPids();
+    d.interrupt();
+    await d.waitFor(/got SIGINT/);
+    // A human's second press, well past the window in which one press can arrive twice.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    d.interrupt();
+    const exit = await d.waitForExit(10_000);
+    expect(exit, d.output).toEqual({ code: 130, signal: null });
+    expect(d.stderr).toMatch(/second interrupt/);
+    expect(project.entries('stopped')).toHaveLength(0);
+    expect(pids.filter(isAlive)).toEqual([]);
+  });
+
+  it('one Ctrl-C delivered twice at once (npm with bash forwarding it) still stops gracefully', async () => {
+    const d = await launch(['--watch', 'src'], { APP_STOP_MS: '300' });
+    d.interrupt();
+    d.signal('SIGINT');
+    const exit = await d.waitForExit();
+    expect(exit, d.output).toEqual({ code: 130, signal: null });
+    expect(d.stderr).not.toMatch(/second interrupt/);
+    expect(project.entries('stopped')).toHaveLength(1);
+  });
+
+  it('when devreload is SIGKILLed, the watchdog stops the app and its workers', async () => {
+    const d = await launch(['--watch', 'src'], { APP_WORKERS: '1', APP_DETACHED: '1' });
+    const pids = project.allPids();
+    expect(pids).toHaveLength(2);
+    d.signal('SIGKILL');
+    await d.waitForExit();
+    await waitUntilGone(pids, () => d.output, 10_000);
+    expect(project.entries('stopped').map((e) => e.signal)).toEqual(['SIGTERM']);
+  });
+});
