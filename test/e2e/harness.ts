@@ -80,8 +80,10 @@ export class Devreload {
   readonly exited: Promise<Exit>;
   #exit: Exit | null = null;
 
-  constructor(args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv }) {
-    this.child = spawn(process.execPath, [devreloadBin, ...args], {
+  /** `program` replaces `node bin/devreload.js` (e.g. `npm run dev`, which runs devreload itself). */
+  constructor(args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv; program?: readonly string[] }) {
+    const [file, ...programArgs] = options.program ?? [process.execPath, devreloadBin];
+    this.child = spawn(file ?? process.execPath, [...programArgs, ...args], {
       cwd: options.cwd,
       env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
