@@ -62,6 +62,7 @@ export function parseCli(argv: readonly string[]): ParsedCli {
       killTimeout: scalar(result.killTimeout) as number | undefined,
       cwd: result.cwd === undefined ? undefined : String(scalar(result.cwd)),
       poll: scalar(result.poll) as number | boolean | undefined,
+      onExit: scalar(result.onExit) as DevreloadOptions['onExit'],
       logLevel: result.verbose === true ? 'verbose' : result.quiet === true ? 'quiet' : 'normal',
     },
   };
@@ -89,7 +90,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       io.stdout(`${packageVersion()}\n`);
       return 0;
     }
-    const reloader = createReloader(parsed.options, { naming: 'cli', handleSignals: true });
+    const reloader = createReloader(parsed.options, { naming: 'cli', handleSignals: true, readStdin: true });
     await reloader.start();
     return await reloader.exited;
   } catch (error) {

@@ -22,6 +22,7 @@ export const cliOptions: readonly CliOption[] = [
   { flags: '-d, --delay <ms>', description: 'Quiet window: start the new instance once no change came for this long (default: 30)', group: 'Restarting', value: 'required' },
   { flags: '-s, --signal <name>', description: 'Signal that stops the app before a restart (default: SIGTERM)', group: 'Restarting', value: 'required' },
   { flags: '-k, --kill-timeout <ms>', description: 'Send SIGKILL if the app has not stopped after this long (default: 5000)', group: 'Restarting', value: 'required' },
+  { flags: '--on-exit <policy>', description: 'When the app exits on its own: wait (for a change; default), restart (with backoff) or quit (with its code)', group: 'Restarting', value: 'required' },
   { flags: '-C, --cwd <dir>', description: 'Run the app in this directory; relative paths resolve from it', group: 'Restarting', value: 'required' },
   { flags: '-q, --quiet', description: 'Only print warnings and errors', group: 'Output' },
   { flags: '-V, --verbose', description: 'Also print pids, signals sent, timings and ignored paths', group: 'Output' },

@@ -1,5 +1,5 @@
 import { constants } from 'node:os';
-import type { Changes, Effect, Input, MachineConfig, Pending, Shutdown, Signal, State, Transition } from './types.js';
+import type { Changes, Effect, ExitInfo, Input, MachineConfig, OnExit, Pending, Shutdown, Signal, State, Transition } from './types.js';
 
 /**
  * The restart state machine: (state, input) → (state, effects). No I/O, no timers, no clock:
@@ -18,7 +18,7 @@ export function transition(state: State, input: Input, config: MachineConfig): T
   switch (input.type) {
     case 'start':
       if (state.tag !== 'idle') return same(state);
-      return to({ tag: 'starting', since: input.at, pending: null, shutdown: null, restartedFrom: null }, log({ kind: 'starting' }), { type: 'spawn', changes: null });
+      return to({ tag: 'starting', since: input.at, pending: null, shutdown: null, restart: null, streak: 0 }, log({ kind: 'starting' }), { type: 'spawn', changes: null });
 
     case 'change':
     case 'restart':
@@ -31,10 +31,12 @@ export function transition(state: State, input: Input, config: MachineConfig): T
       if (state.tag !== 'starting') return same(state);
       // The first start failing is almost always a typo in the command: exit, as a shell would.
       // A later failure (e.g. a binary being rebuilt) is reported and devreload keeps watching.
-      const fatal = state.restartedFrom === null || state.shutdown !== null;
+      const fatal = state.restart === null || state.shutdown !== null;
       const failed = log({ kind: 'spawnFailed', message: input.message, fatal });
-      if (fatal) return to({ tag: 'done', exitCode: state.shutdown?.exitCode ?? input.exitCode }, failed, { type: 'exit', code: state.shutdown?.exitCode ?? input.exitCode });
+      const code = state.shutdown?.exitCode ?? input.exitCode;
+      if (fatal || config.onExit === 'quit') return to({ tag: 'done', exitCode: code }, failed, { type: 'exit', code });
       if (state.pending !== null) return settle(state.pending, input.at, config, [failed]);
+      if (config.onExit === 'restart') return backoff(state.streak + 1, input.at, config, [failed]);
       return to({ tag: 'waiting', since: input.at }, failed);
     }
 
@@ -42,8 +44,10 @@ export function transition(state: State, input: Input, config: MachineConfig): T
       if (state.tag === 'running') {
         // The leader exited on its own; whatever it left in its group must go too before
         // anything else happens (a worker holding the port is exactly the orphan we prevent).
+        // A quick exit extends the streak that --on-exit restart backs off on; a stable run resets it.
+        const streak = input.at - state.since < config.stableAfter ? state.streak + 1 : 1;
         return to(
-          { tag: 'stopping', pid: state.pid, since: input.at, escalated: false, crashed: input.exit, pending: null, shutdown: null },
+          { tag: 'stopping', pid: state.pid, since: input.at, escalated: false, crashed: { exit: input.exit, streak }, pending: null, shutdown: null },
           { type: 'signal', signal: config.stopSignal },
           { type: 'setTimer', timer: 'kill', ms: config.killTimeout },
         );
@@ -55,7 +59,9 @@ export function transition(state: State, input: Input, config: MachineConfig): T
       return onGone(state, input.at, config);
 
     case 'timer':
-      return input.timer === 'quiet' ? onQuiet(state, input.at, config) : onKillTimeout(state, config);
+      if (input.timer === 'quiet') return onQuiet(state, input.at, config);
+      if (input.timer === 'kill') return onKillTimeout(state, config);
+      return onBackoff(state, input.at);
 
     case 'shutdown':
       return onShutdown(state, input.trigger, input.at, config);
@@ -92,16 +98,19 @@ function onChange(state: State, path: string | null, at: number, config: Machine
     }
     case 'settling':
       return to({ ...state, pending: addChange(state.pending, path, at, config) }, quietTimer);
-    case 'waiting': {
+    case 'waiting':
+    case 'backoff': {
       const pending = addChange(null, path, at, config);
-      return to({ tag: 'settling', since: at, pending }, log({ kind: 'change', changes: pending.changes }), quietTimer);
+      const cancel: Effect[] = state.tag === 'backoff' ? [{ type: 'clearTimer', timer: 'backoff' }] : [];
+      return to({ tag: 'settling', since: at, pending }, ...cancel, log({ kind: 'change', changes: pending.changes }), quietTimer);
     }
   }
 }
 
 function onSpawned(state: State, pid: number, at: number, config: MachineConfig): Transition {
   if (state.tag !== 'starting') return same(state);
-  const spawned = log({ kind: 'spawned', pid, restartMs: state.restartedFrom === null ? null : at - state.restartedFrom });
+  const restart = state.restart;
+  const spawned = log({ kind: 'spawned', pid, restartMs: restart === null ? null : at - restart.from, changes: restart?.changes ?? null });
   if (state.shutdown !== null) {
     return to(
       { tag: 'stopping', pid, since: at, escalated: false, crashed: null, pending: null, shutdown: state.shutdown },
@@ -121,7 +130,7 @@ function onSpawned(state: State, pid: number, at: number, config: MachineConfig)
       { type: 'setTimer', timer: 'kill', ms: config.killTimeout },
     );
   }
-  return to({ tag: 'running', pid, since: at }, spawned);
+  return to({ tag: 'running', pid, since: at, streak: state.streak }, spawned);
 }
 
 function onGone(state: State, at: number, config: MachineConfig): Transition {
@@ -130,9 +139,34 @@ function onGone(state: State, at: number, config: MachineConfig): Transition {
   if (state.shutdown !== null) {
     return to({ tag: 'done', exitCode: state.shutdown.exitCode }, clearKill, { type: 'clearTimer', timer: 'quiet' }, { type: 'exit', code: state.shutdown.exitCode });
   }
-  const reported = state.crashed === null ? [] : [log({ kind: 'exited', exit: state.crashed, waiting: state.pending === null })];
-  if (state.pending === null) return to({ tag: 'waiting', since: at }, clearKill, ...reported);
-  return settle(state.pending, at, config, [clearKill, ...reported]);
+  const crash = state.crashed;
+  if (crash === null) {
+    return state.pending === null ? to({ tag: 'waiting', since: at }, clearKill) : settle(state.pending, at, config, [clearKill]);
+  }
+  const exited = (next: OnExit | 'change', retryInMs: number | null) =>
+    log({ kind: 'exited', exit: crash.exit, next, streak: crash.streak, retryInMs });
+  if (config.onExit === 'quit') {
+    const code = appExitCode(crash.exit);
+    return to({ tag: 'done', exitCode: code }, clearKill, { type: 'clearTimer', timer: 'quiet' }, exited('quit', null), { type: 'exit', code });
+  }
+  if (state.pending !== null) return settle(state.pending, at, config, [clearKill, exited('change', null)]);
+  if (config.onExit === 'restart') return backoff(crash.streak, at, config, [clearKill, exited('restart', backoffDelay(crash.streak, config))]);
+  return to({ tag: 'waiting', since: at }, clearKill, exited('wait', null));
+}
+
+/** --on-exit restart: wait before bringing the app back, longer for every quick exit in a row. */
+function backoff(streak: number, at: number, config: MachineConfig, effects: Effect[]): Transition {
+  return to({ tag: 'backoff', since: at, streak }, ...effects, { type: 'setTimer', timer: 'backoff', ms: backoffDelay(streak, config) });
+}
+
+export function backoffDelay(streak: number, config: MachineConfig): number {
+  return Math.min(config.backoffBase * 2 ** Math.max(0, streak - 1), config.backoffMax);
+}
+
+/** What `--on-exit quit` exits with: the app's code, or 128 + N when a signal ended it. */
+function appExitCode(exit: ExitInfo): number {
+  if (exit.code !== null) return exit.code;
+  return exit.signal === null ? 1 : exitCodeFor(exit.signal);
 }
 
 /** The old instance is gone: start now if the quiet window has passed, else wait for it. */
@@ -143,7 +177,8 @@ function settle(pending: Pending, at: number, _config: MachineConfig, effects: E
 
 function spawnFor(pending: Pending, effects: Effect[]): Transition {
   return to(
-    { tag: 'starting', since: pending.since, pending: null, shutdown: null, restartedFrom: pending.since },
+    // A restart asked for by a change is a fresh attempt: the crash streak starts over.
+    { tag: 'starting', since: pending.since, pending: null, shutdown: null, restart: { from: pending.since, changes: pending.changes }, streak: 0 },
     ...effects,
     { type: 'spawn', changes: pending.changes },
   );
@@ -162,6 +197,14 @@ function onQuiet(state: State, _at: number, _config: MachineConfig): Transition 
   }
 }
 
+function onBackoff(state: State, at: number): Transition {
+  if (state.tag !== 'backoff') return same(state);
+  return to(
+    { tag: 'starting', since: at, pending: null, shutdown: null, restart: { from: at, changes: { paths: [], count: 0 } }, streak: state.streak },
+    { type: 'spawn', changes: null },
+  );
+}
+
 function onKillTimeout(state: State, config: MachineConfig): Transition {
   if (state.tag !== 'stopping') return same(state);
   // After SIGKILL, keep re-sending it each period: it also reaches anything forked in between.
@@ -177,7 +220,14 @@ function onShutdown(state: State, trigger: Signal | 'api', at: number, config: M
     case 'idle':
     case 'waiting':
     case 'settling':
-      return to({ tag: 'done', exitCode: shutdown.exitCode }, log({ kind: 'shutdown', trigger }), { type: 'clearTimer', timer: 'quiet' }, { type: 'exit', code: shutdown.exitCode });
+    case 'backoff':
+      return to(
+        { tag: 'done', exitCode: shutdown.exitCode },
+        log({ kind: 'shutdown', trigger }),
+        { type: 'clearTimer', timer: 'quiet' },
+        { type: 'clearTimer', timer: 'backoff' },
+        { type: 'exit', code: shutdown.exitCode },
+      );
     case 'starting':
       if (state.shutdown !== null) return same(state);
       return to({ ...state, pending: null, shutdown }, log({ kind: 'shutdown', trigger }));

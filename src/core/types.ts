@@ -23,6 +23,14 @@ export interface Pending {
   readonly quiet: boolean;
 }
 
+/** An exit the app made on its own, and how many quick exits in a row it ends. */
+export interface Crash {
+  readonly exit: ExitInfo;
+  readonly streak: number;
+}
+
+export type OnExit = 'wait' | 'restart' | 'quit';
+
 export interface Shutdown {
   /** What devreload received (or 'API' for a programmatic stop). */
   readonly trigger: Signal | 'api';
@@ -32,15 +40,24 @@ export interface Shutdown {
 
 export type State =
   | { readonly tag: 'idle' }
-  | { readonly tag: 'starting'; readonly since: number; readonly pending: Pending | null; readonly shutdown: Shutdown | null; readonly restartedFrom: number | null }
-  | { readonly tag: 'running'; readonly pid: number; readonly since: number }
+  | {
+      readonly tag: 'starting';
+      readonly since: number;
+      readonly pending: Pending | null;
+      readonly shutdown: Shutdown | null;
+      /** The restart this start completes: when it was first asked for and what it folds in. */
+      readonly restart: { readonly from: number; readonly changes: Changes } | null;
+      /** Consecutive quick exits before this instance (for --on-exit restart's backoff). */
+      readonly streak: number;
+    }
+  | { readonly tag: 'running'; readonly pid: number; readonly since: number; readonly streak: number }
   | {
       readonly tag: 'stopping';
       readonly pid: number;
       readonly since: number;
       readonly escalated: boolean;
       /** Set when the app exited on its own before we asked it to stop. */
-      readonly crashed: ExitInfo | null;
+      readonly crashed: Crash | null;
       readonly pending: Pending | null;
       readonly shutdown: Shutdown | null;
     }
@@ -48,6 +65,8 @@ export type State =
   | { readonly tag: 'settling'; readonly since: number; readonly pending: Pending }
   /** No instance; the app exited on its own (or could not start) and we wait for a change. */
   | { readonly tag: 'waiting'; readonly since: number }
+  /** No instance; the app exited on its own and `--on-exit restart` brings it back when the backoff timer fires. */
+  | { readonly tag: 'backoff'; readonly since: number; readonly streak: number }
   | { readonly tag: 'done'; readonly exitCode: number };
 
 export type Input =
@@ -61,7 +80,7 @@ export type Input =
   | { readonly type: 'timer'; readonly timer: TimerName; readonly at: number }
   | { readonly type: 'shutdown'; readonly trigger: Signal | 'api'; readonly at: number };
 
-export type TimerName = 'quiet' | 'kill';
+export type TimerName = 'quiet' | 'kill' | 'backoff';
 
 export type LogEvent =
   | { readonly kind: 'starting' }
@@ -69,9 +88,15 @@ export type LogEvent =
   | { readonly kind: 'stopping'; readonly pid: number; readonly signal: Signal; readonly reason: 'restart' | 'shutdown' | 'leftovers' }
   | { readonly kind: 'escalating'; readonly pid: number; readonly afterMs: number }
   | { readonly kind: 'forcing'; readonly pid: number }
-  | { readonly kind: 'spawned'; readonly pid: number; readonly restartMs: number | null }
+  /** `changes` is everything the restart folded in (null for the first start). */
+  | { readonly kind: 'spawned'; readonly pid: number; readonly restartMs: number | null; readonly changes: Changes | null }
   | { readonly kind: 'spawnFailed'; readonly message: string; readonly fatal: boolean }
-  | { readonly kind: 'exited'; readonly exit: ExitInfo; readonly waiting: boolean }
+  /**
+   * The app exited on its own. `next` says what follows: wait for a change, restart after
+   * `retryInMs` (`--on-exit restart`; `streak` counts quick exits in a row), quit, or a
+   * restart for changes that arrived meanwhile (`change`).
+   */
+  | { readonly kind: 'exited'; readonly exit: ExitInfo; readonly next: OnExit | 'change'; readonly streak: number; readonly retryInMs: number | null }
   | { readonly kind: 'shutdown'; readonly trigger: Signal | 'api' };
 
 export type Effect =
@@ -93,6 +118,13 @@ export interface MachineConfig {
   readonly duplicateSignalWindow: number;
   /** How many changed paths a restart remembers verbatim. */
   readonly maxRecordedChanges: number;
+  /** What to do when the app exits on its own. */
+  readonly onExit: OnExit;
+  /** --on-exit restart: first retry delay, doubled per quick exit in a row, up to `backoffMax`. */
+  readonly backoffBase: number;
+  readonly backoffMax: number;
+  /** An instance that ran at least this long before exiting resets the streak. */
+  readonly stableAfter: number;
 }
 
 export interface Transition {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import pc from 'picocolors';
-import type { LogEvent } from '../core/types.js';
+import type { Changes, LogEvent } from '../core/types.js';
 import type { LogLevel } from '../options/resolve.js';
 
 /** devreload's own lines; they go to stderr so the app's stdout stays the app's. */
@@ -38,6 +38,10 @@ export function createLogger(options: LoggerOptions): Logger {
   const normal = options.level !== 'quiet';
   const verbose = options.level === 'verbose';
   const relative = (p: string) => path.relative(options.cwd, p) || '.';
+  const describeChanges = ({ paths, count }: Changes) => {
+    const more = count > 1 ? c.dim(` (+${count - 1} more)`) : '';
+    return `${c.bold(relative(paths[0] ?? '?'))}${more}`;
+  };
 
   const logger: Logger = {
     info(message) {
@@ -54,11 +58,9 @@ export function createLogger(options: LoggerOptions): Logger {
           // Announced once spawned: a command that cannot start must leave one error line only.
           return;
         case 'change': {
-          const { paths, count } = event.changes;
-          const first = paths[0];
+          const first = event.changes.paths[0];
           if (first === undefined) return logger.info('restarting (requested)');
-          const more = count > 1 ? c.dim(` (+${count - 1} more)`) : '';
-          return logger.info(`restarting: ${c.bold(relative(first))}${more} changed`);
+          return logger.info(`restarting: ${describeChanges(event.changes)} changed`);
         }
         case 'stopping':
           return logger.verbose(`sending ${event.signal} to pid ${event.pid} and its process group (${event.reason})`);
@@ -68,7 +70,11 @@ export function createLogger(options: LoggerOptions): Logger {
           return logger.warn('second interrupt — killing the app now (SIGKILL)');
         case 'spawned':
           if (event.restartMs === null) return logger.info(`started ${c.bold(options.command)}${verbose ? c.dim(` (pid ${event.pid})`) : ''}`);
-          return logger.info(`restarted in ${Math.round(event.restartMs)} ms${verbose ? c.dim(` (pid ${event.pid})`) : ''}`);
+          {
+            // The first event announced the restart; a burst is only counted once it is over.
+            const folded = event.changes !== null && event.changes.count > 1 ? ` — ${describeChanges(event.changes)} changed` : '';
+            return logger.info(`restarted in ${Math.round(event.restartMs)} ms${folded}${verbose ? c.dim(` (pid ${event.pid})`) : ''}`);
+          }
         case 'spawnFailed':
           return logger.error(event.fatal ? `error: ${event.message}` : `${event.message} — waiting for changes`);
         case 'exited':
@@ -84,7 +90,28 @@ export function createLogger(options: LoggerOptions): Logger {
 function reportExit(logger: Logger, event: Extract<LogEvent, { kind: 'exited' }>): void {
   const { code, signal } = event.exit;
   const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code ?? 'unknown'}`;
-  const line = `app ${how}${event.waiting ? ' — waiting for changes' : ''}`;
-  if (code === 0) logger.info(line);
+  const retry = event.retryInMs === null ? '' : formatDuration(event.retryInMs);
+  const line = (() => {
+    switch (event.next) {
+      case 'wait':
+        return `app ${how} — waiting for changes`;
+      case 'quit':
+        return `app ${how} — exiting (--on-exit quit)`;
+      case 'change':
+        return `app ${how}`;
+      case 'restart':
+        return event.streak >= crashLoopStreak
+          ? `app keeps crashing (${how}, ${event.streak} times in a row) — crash loop: restarting in ${retry}; save a file to retry now`
+          : `app ${how} — restarting in ${retry}`;
+    }
+  })();
+  if (code === 0 && event.streak < crashLoopStreak) logger.info(line);
   else logger.warn(line);
+}
+
+// Quick exits in a row before a restart loop is called a crash loop.
+const crashLoopStreak = 3;
+
+function formatDuration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Number((ms / 1000).toFixed(1))} s`;
 }

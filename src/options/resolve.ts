@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { DevreloadError, isErrnoException } from '../errors.js';
+import type { OnExit } from '../core/types.js';
 import { parseSignal } from './signal.js';
 
 export type LogLevel = 'quiet' | 'normal' | 'verbose';
@@ -28,6 +29,8 @@ export interface DevreloadOptions {
   cwd?: string;
   /** Poll the file system every N ms instead of using native events (network drives, containers). */
   poll?: number | boolean;
+  /** When the app exits on its own: wait for a change (default), restart with backoff, or quit with its code. */
+  onExit?: OnExit;
   /** Environment of the app. Default: process.env. */
   env?: NodeJS.ProcessEnv;
   logLevel?: LogLevel;
@@ -45,6 +48,7 @@ export interface ResolvedOptions {
   readonly killTimeout: number;
   readonly cwd: string;
   readonly poll: number | undefined;
+  readonly onExit: OnExit;
   readonly env: NodeJS.ProcessEnv;
   readonly logLevel: LogLevel;
 }
@@ -92,6 +96,7 @@ export function resolveOptions(input: DevreloadOptions, naming: OptionNaming = '
     killTimeout: milliseconds(input.killTimeout ?? defaults.killTimeout, name('killTimeout')),
     cwd,
     poll: parsePoll(input.poll, name('poll')),
+    onExit: oneOf(input.onExit ?? 'wait', onExitPolicies, name('onExit')),
     env: input.env ?? process.env,
     logLevel: input.logLevel ?? 'normal',
   };
@@ -138,6 +143,13 @@ function parseExt(value: DevreloadOptions['ext'], option: string): readonly stri
   const bad = items.find((e) => /[/\\*?\s]/.test(e));
   if (bad !== undefined) throw new DevreloadError(`${option}: "${bad}" is not a file extension (expected e.g. ts,js,json)`);
   return [...new Set(items)];
+}
+
+const onExitPolicies = ['wait', 'restart', 'quit'] as const;
+
+function oneOf<T extends string>(value: unknown, allowed: readonly T[], option: string): T {
+  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
+  throw new DevreloadError(`${option}: expected one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
 }
 
 function parsePoll(value: DevreloadOptions['poll'], option: string): number | undefined {

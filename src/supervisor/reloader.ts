@@ -9,6 +9,7 @@ import { resolveOptions, type DevreloadOptions, type OptionNaming, type Resolved
 import { startInstance, type Instance } from '../process/instance.js';
 import { startWatchdog, type Watchdog } from '../process/watchdog.js';
 import { createWatcher, type Watcher } from '../watch/watcher.js';
+import { readControls } from './controls.js';
 import { onShutdownSignals } from './signals.js';
 import { Timers } from './timers.js';
 
@@ -36,6 +37,8 @@ export interface InternalOptions {
   naming?: OptionNaming;
   /** Stop on SIGINT/SIGTERM/SIGHUP sent to this process. */
   handleSignals?: boolean;
+  /** Read this process's stdin: `rs` restarts, other lines go to the app. */
+  readStdin?: boolean;
   logger?: Logger;
 }
 
@@ -59,6 +62,7 @@ class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader {
   #watcher: Watcher | null = null;
   #watchdog: Watchdog | null = null;
   #disposeSignals: (() => void) | null = null;
+  #disposeControls: (() => void) | null = null;
   #started: Promise<void> | null = null;
   #resolveExited!: (code: number) => void;
   readonly exited = new Promise<number>((resolve) => (this.#resolveExited = resolve));
@@ -74,6 +78,10 @@ class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader {
       delay: options.delay,
       duplicateSignalWindow: 250,
       maxRecordedChanges: 1000,
+      onExit: options.onExit,
+      backoffBase: 200,
+      backoffMax: 5000,
+      stableAfter: 5000,
     };
     this.#logger = internal.logger ?? createLogger({ level: options.logLevel, cwd: options.cwd, command: [options.command, ...options.args].join(' ') });
   }
@@ -87,6 +95,12 @@ class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader {
     this.#watchdog = startWatchdog({ signal: this.options.signal, graceMs: Math.min(watchdogGraceMs, this.options.killTimeout) });
     if (this.internal.handleSignals === true) {
       this.#disposeSignals = onShutdownSignals((signal) => this.#dispatch({ type: 'shutdown', trigger: signal, at: now() }));
+    }
+    if (this.internal.readStdin === true) {
+      this.#disposeControls = readControls(process.stdin, {
+        restart: () => this.restart(),
+        forward: (line) => this.#instance?.write(line),
+      });
     }
     this.#dispatch({ type: 'start', at: now() });
     const startedAt = now();
@@ -105,7 +119,8 @@ class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader {
     await watcher.ready;
     if (this.#state.tag === 'done') return;
     const shown = this.options.watch.map((p) => path.relative(this.options.cwd, p) || '.').join(', ');
-    this.#logger.verbose(`watching ${shown} (ready in ${Math.round(now() - startedAt)} ms)`);
+    const timing = this.options.logLevel === 'verbose' ? ` (ready in ${Math.round(now() - startedAt)} ms)` : '';
+    this.#logger.info(`watching ${shown}${timing}`);
     this.emit('ready');
   }
 
@@ -176,6 +191,8 @@ class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader {
     this.#timers.clearAll();
     this.#disposeSignals?.();
     this.#disposeSignals = null;
+    this.#disposeControls?.();
+    this.#disposeControls = null;
     const closing = this.#watcher?.close() ?? Promise.resolve();
     this.#watchdog?.close();
     closing.then(

@@ -5,7 +5,17 @@ import type { Effect, Input, LogEvent, MachineConfig, Signal, State, TimerName }
 /** An input without its timestamp: the harness stamps it with the fake clock. */
 type Unstamped = Input extends infer I ? (I extends Input ? Omit<I, 'at'> : never) : never;
 
-const config: MachineConfig = { stopSignal: 'SIGTERM', killTimeout: 5000, delay: 50, duplicateSignalWindow: 250, maxRecordedChanges: 3 };
+const config: MachineConfig = {
+  stopSignal: 'SIGTERM',
+  killTimeout: 5000,
+  delay: 50,
+  duplicateSignalWindow: 250,
+  maxRecordedChanges: 3,
+  onExit: 'wait',
+  backoffBase: 200,
+  backoffMax: 5000,
+  stableAfter: 5000,
+};
 
 /**
  * A fake clock and a fake child around the pure machine. Timers set by effects fire when the
@@ -119,7 +129,7 @@ describe('restart state machine', () => {
     expect(h.state.tag).toBe('starting');
     h.spawned();
     expect(h.state.tag).toBe('running');
-    expect(h.logs('spawned')).toEqual([{ kind: 'spawned', pid: 100, restartMs: null }]);
+    expect(h.logs('spawned')).toEqual([{ kind: 'spawned', pid: 100, restartMs: null, changes: null }]);
     h.send({ type: 'start' });
     expect(h.spawnRequests).toBe(1);
   });
@@ -136,7 +146,7 @@ describe('restart state machine', () => {
     h.advance(40);
     expect(h.spawnRequests).toBe(2);
     h.spawned();
-    expect(h.logs('spawned').at(-1)).toEqual({ kind: 'spawned', pid: 101, restartMs: 50 });
+    expect(h.logs('spawned').at(-1)).toEqual({ kind: 'spawned', pid: 101, restartMs: 50, changes: { paths: ['src/app.ts'], count: 1 } });
     expect(h.timers.has('kill')).toBe(false);
   });
 
@@ -242,7 +252,7 @@ describe('restart state machine', () => {
     expect(h.signals).toEqual([{ pid: 100, signal: 'SIGTERM' }]);
     h.gone();
     expect(h.state.tag).toBe('waiting');
-    expect(h.logs('exited')).toEqual([{ kind: 'exited', exit: { code: 1, signal: null }, waiting: true }]);
+    expect(h.logs('exited')).toEqual([{ kind: 'exited', exit: { code: 1, signal: null }, next: 'wait', streak: 1, retryInMs: null }]);
     h.advance(60_000);
     expect(h.spawnRequests).toBe(1);
     h.change().advance(49);
@@ -255,7 +265,7 @@ describe('restart state machine', () => {
     const h = new Harness().running();
     h.exited(3).change().advance(60).gone();
     expect(h.spawnRequests).toBe(2);
-    expect(h.logs('exited')).toEqual([{ kind: 'exited', exit: { code: 3, signal: null }, waiting: false }]);
+    expect(h.logs('exited')).toEqual([{ kind: 'exited', exit: { code: 3, signal: null }, next: 'change', streak: 1, retryInMs: null }]);
   });
 
   it('a program that cannot start at launch ends devreload with its code', () => {
@@ -280,6 +290,79 @@ describe('restart state machine', () => {
     const h = new Harness().running();
     h.send({ type: 'restart' }).advance(60).gone();
     expect(h.effects.filter((e) => e.type === 'spawn').at(-1)).toEqual({ type: 'spawn', changes: { paths: [], count: 0 } });
+  });
+
+  describe('--on-exit', () => {
+    it('restart: brings a crashed app back after a backoff that doubles per quick exit, and calls a crash loop', () => {
+      const h = new Harness({ ...config, onExit: 'restart' }).running();
+      const delays: number[] = [];
+      for (let crash = 1; crash <= 6; crash++) {
+        h.advance(100).exited(1).gone();
+        expect(h.state.tag).toBe('backoff');
+        const event = h.logs('exited').at(-1);
+        expect(event).toMatchObject({ next: 'restart', streak: crash });
+        delays.push((event as { retryInMs: number }).retryInMs);
+        h.advance(delays.at(-1)! - 1);
+        expect(h.spawnRequests).toBe(crash);
+        h.advance(1);
+        expect(h.spawnRequests).toBe(crash + 1);
+        h.spawned();
+      }
+      expect(delays).toEqual([200, 400, 800, 1600, 3200, 5000]);
+    });
+
+    it('restart: a stable run resets the streak', () => {
+      const h = new Harness({ ...config, onExit: 'restart' }).running();
+      h.advance(100).exited(1).gone().advance(200);
+      h.spawned();
+      h.advance(100).exited(1).gone();
+      expect(h.logs('exited').at(-1)).toMatchObject({ streak: 2, retryInMs: 400 });
+      h.advance(400);
+      h.spawned();
+      h.advance(6000).exited(1).gone();
+      expect(h.logs('exited').at(-1)).toMatchObject({ streak: 1, retryInMs: 200 });
+    });
+
+    it('restart: a change during the backoff restarts at once (after the quiet window) and resets the streak', () => {
+      const h = new Harness({ ...config, onExit: 'restart' }).running();
+      h.advance(100).exited(1).gone().advance(100).change();
+      expect(h.timers.has('backoff')).toBe(false);
+      h.advance(50);
+      expect(h.spawnRequests).toBe(2);
+      h.spawned();
+      h.advance(100).exited(1).gone();
+      expect(h.logs('exited').at(-1)).toMatchObject({ streak: 1, retryInMs: 200 });
+    });
+
+    it('restart: a shutdown during the backoff exits at once', () => {
+      const h = new Harness({ ...config, onExit: 'restart' }).running();
+      h.exited(1).gone().send({ type: 'shutdown', trigger: 'SIGINT' });
+      expect(h.exitCode).toBe(130);
+      h.advance(10_000);
+      expect(h.spawnRequests).toBe(1);
+    });
+
+    it('quit: exits with the app’s code once everything is gone', () => {
+      const h = new Harness({ ...config, onExit: 'quit' }).running();
+      h.exited(7);
+      expect(h.exitCode).toBeNull();
+      h.gone();
+      expect(h.exitCode).toBe(7);
+      expect(h.logs('exited').at(-1)).toMatchObject({ next: 'quit' });
+    });
+
+    it('quit: an app killed by a signal gives 128 + its number', () => {
+      const h = new Harness({ ...config, onExit: 'quit' }).running();
+      h.exited(null, 'SIGSEGV').gone();
+      expect(h.exitCode).toBe(139);
+    });
+
+    it('quit: restarts for changes as usual; only the app’s own exit ends devreload', () => {
+      const h = new Harness({ ...config, onExit: 'quit' }).running();
+      h.change().advance(60).exited(null, 'SIGTERM').gone();
+      expect(h.exitCode).toBeNull();
+      expect(h.spawnRequests).toBe(2);
+    });
   });
 
   describe('shutdown', () => {

@@ -81,12 +81,12 @@ export class Devreload {
   #exit: Exit | null = null;
 
   /** `program` replaces `node bin/devreload.js` (e.g. `npm run dev`, which runs devreload itself). */
-  constructor(args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv; program?: readonly string[] }) {
+  constructor(args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv; program?: readonly string[]; stdin?: 'pipe' | 'ignore' }) {
     const [file, ...programArgs] = options.program ?? [process.execPath, devreloadBin];
     this.child = spawn(file ?? process.execPath, [...programArgs, ...args], {
       cwd: options.cwd,
       env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...options.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: [options.stdin ?? 'pipe', 'pipe', 'pipe'],
       detached: true,
     });
     this.child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (this.stdout += chunk));
@@ -121,6 +121,11 @@ export class Devreload {
   /** Waits until `pattern` has appeared `times` times; on timeout the error shows everything captured. */
   async waitFor(pattern: RegExp, times = 1, timeout = 15_000): Promise<void> {
     await waitUntil(() => this.count(pattern) >= times, { timeout, describe: () => `${pattern} ×${times} (seen ${this.count(pattern)})\n${this.output}` });
+  }
+
+  /** Types into devreload's stdin. */
+  type(text: string): void {
+    this.child.stdin?.write(text);
   }
 
   /** Ctrl-C in a terminal: SIGINT to the whole foreground process group. */

@@ -2,6 +2,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Devreload, freePort, isAlive, Project, serverFixture, starts, waitUntil, waitUntilGone } from './harness.js';
 
+const watching = /\[devreload\] watching/;
 let project: Project;
 let devreload: Devreload | undefined;
 
@@ -14,6 +15,7 @@ afterEach(async () => {
 async function launch(args: string[], env: NodeJS.ProcessEnv = {}, command = ['node', serverFixture]): Promise<Devreload> {
   project = await Project.create();
   devreload = new Devreload([...args, '--', ...command], { cwd: project.dir, env: { APP_RECORD: project.record, ...env } });
+  await devreload.waitFor(watching);
   return devreload;
 }
 
@@ -74,6 +76,7 @@ describe('restarting on change', () => {
     await writeFile(project.path('package.json'), JSON.stringify({ name: 'app', private: true, scripts: { start: `node ${JSON.stringify(serverFixture)}` } }));
     devreload = new Devreload(['--watch', 'src', '--', 'npm', 'run', 'start'], { cwd: project.dir, env: { APP_RECORD: project.record, APP_WORKERS: '2' } });
     const d = devreload;
+    await d.waitFor(watching);
     await d.waitFor(/\] ready\b/);
     await waitUntil(() => project.entries('worker').length === 2, { describe: () => d.output });
     for (let round = 1; round <= 2; round++) {
@@ -99,6 +102,7 @@ describe('restarting on change', () => {
     await project.write('crash-flag', 'yes');
     devreload = new Devreload(['--watch', 'src', '--', 'node', serverFixture], { cwd: project.dir, env: { APP_RECORD: project.record, APP_CRASH_IF: project.path('crash-flag') } });
     const d = devreload;
+    await d.waitFor(watching);
     await d.waitFor(/app exited with code 3 — waiting for changes/);
     expect(d.alive).toBe(true);
     await rm(project.path('crash-flag'));

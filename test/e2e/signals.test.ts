@@ -14,6 +14,7 @@ async function launch(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Devr
   project = await Project.create();
   devreload = new Devreload([...args, '--', 'node', serverFixture], { cwd: project.dir, env: { APP_RECORD: project.record, ...env } });
   await devreload.waitFor(/\] ready\b/);
+  await devreload.waitFor(/\[devreload\] watching/);
   return devreload;
 }
 

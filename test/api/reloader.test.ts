@@ -1,0 +1,54 @@
+import { afterEach, describe, expect, it } from 'vitest';
+// The public API as a package consumer gets it: the built entry point and its types.
+import { createReloader, DevreloadError, type LogEvent, type Reloader } from '../../dist/index.js';
+import { isAlive, Project, serverFixture, waitUntil, waitUntilGone } from '../e2e/harness.js';
+
+let project: Project | undefined;
+let reloader: Reloader | undefined;
+
+afterEach(async () => {
+  await reloader?.stop();
+  reloader = undefined;
+  await project?.cleanup();
+  project = undefined;
+});
+
+describe('createReloader', () => {
+  it('validates options like the CLI, naming the option by its API name', () => {
+    expect(() => createReloader({ command: 'node', killTimeout: -1 })).toThrow(DevreloadError);
+    expect(() => createReloader({ command: 'node', killTimeout: -1 })).toThrow(/^killTimeout: expected a duration/);
+    expect(() => createReloader({ command: '' })).toThrow(/^command: expected the program to run/);
+    expect(() => createReloader({ command: 'node', signal: 'SIGNOPE' })).toThrow(/^signal: unknown signal/);
+  });
+
+  it('starts, restarts on request and on change, and stops idempotently with nothing left', async () => {
+    project = await Project.create();
+    const p = project;
+    const events: LogEvent[] = [];
+    reloader = createReloader({
+      command: 'node',
+      args: [serverFixture],
+      cwd: p.dir,
+      watch: ['src'],
+      env: { ...process.env, APP_RECORD: p.record },
+      logLevel: 'quiet',
+    });
+    reloader.on('event', (event) => events.push(event));
+    await reloader.start();
+    await waitUntil(() => p.entries('start').length === 1, { describe: () => JSON.stringify(events) });
+
+    reloader.restart();
+    await waitUntil(() => p.entries('start').length === 2, { describe: () => JSON.stringify(events) });
+    await waitUntil(() => events.filter((e) => e.kind === 'spawned').length === 2, { describe: () => JSON.stringify(events) });
+    await p.write('src/app.js');
+    await waitUntil(() => p.entries('start').length === 3, { describe: () => JSON.stringify(events) });
+    expect(p.entries('start')[2]?.changed).toBe(JSON.stringify(['src/app.js']));
+
+    const pids = p.allPids();
+    const [first, second] = await Promise.all([reloader.stop(), reloader.stop()]);
+    expect([first, second]).toEqual([0, 0]);
+    await waitUntilGone(pids, () => JSON.stringify(events), 1000);
+    expect(pids.filter(isAlive)).toEqual([]);
+    expect(events.map((e) => e.kind)).toContain('change');
+  });
+});

@@ -1,0 +1,85 @@
+import { rm } from 'node:fs/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Devreload, Project, serverFixture, starts } from './harness.js';
+
+let project: Project | undefined;
+let devreload: Devreload | undefined;
+
+afterEach(async () => {
+  await devreload?.dispose();
+  devreload = undefined;
+  await project?.cleanup();
+  project = undefined;
+});
+
+const ready = /\] ready\b/;
+const watching = /\[devreload\] watching/;
+
+async function launch(args: string[], env: NodeJS.ProcessEnv = {}, stdin: 'pipe' | 'ignore' = 'pipe'): Promise<Devreload> {
+  project ??= await Project.create();
+  devreload = new Devreload([...args, '--', 'node', serverFixture], { cwd: project.dir, env: { APP_RECORD: project.record, ...env }, stdin });
+  await devreload.waitFor(watching);
+  return devreload;
+}
+
+describe('controls and exit policies', () => {
+  it('`rs` + Enter restarts; other lines reach the app’s stdin', async () => {
+    project = await Project.create();
+    const d = await launch(['--watch', 'src']);
+    await d.waitFor(ready);
+    d.type('hello there\n');
+    await d.waitFor(/stdin: hello there/);
+    d.type('rs\n');
+    await d.waitFor(ready, 2);
+    expect(d.stderr).toMatch(/restarting \(requested\)/);
+    d.type('after restart\n');
+    await d.waitFor(/stdin: after restart/);
+    expect(starts(project)).toBe(2);
+  });
+
+  it('a closed or non-terminal stdin changes nothing: devreload stays up and keeps restarting', async () => {
+    project = await Project.create();
+    const d = await launch(['--watch', 'src'], {}, 'ignore');
+    await d.waitFor(ready);
+    await project.write('src/app.js');
+    await d.waitFor(ready, 2);
+    expect(d.alive).toBe(true);
+
+    await d.dispose();
+    const e = await launch(['--watch', 'src']);
+    await e.waitFor(ready);
+    e.child.stdin?.end();
+    await project.write('src/app.js');
+    await e.waitFor(ready, 2);
+    expect(e.alive).toBe(true);
+  });
+
+  it('--on-exit restart: a crashing app is restarted with growing backoff and a crash-loop message', async () => {
+    project = await Project.create();
+    await project.write('crash-flag', 'yes');
+    const d = await launch(['--watch', 'src', '--on-exit', 'restart'], { APP_CRASH_IF: project.path('crash-flag') });
+    await d.waitFor(/app exited with code 3 — restarting in 200 ms/);
+    await d.waitFor(/app exited with code 3 — restarting in 400 ms/);
+    await d.waitFor(/app keeps crashing \(exited with code 3, 3 times in a row\) — crash loop: restarting in 800 ms/);
+    await rm(project.path('crash-flag'));
+    await d.waitFor(ready);
+    expect(d.alive).toBe(true);
+  });
+
+  it('--on-exit quit: devreload exits with the app’s own code', async () => {
+    project = await Project.create();
+    await project.write('crash-flag', 'yes');
+    const d = await launch(['--watch', 'src', '--on-exit', 'quit'], { APP_CRASH_IF: project.path('crash-flag') });
+    const exit = await d.waitForExit();
+    expect(exit, d.output).toEqual({ code: 3, signal: null });
+    expect(d.stderr).toMatch(/app exited with code 3 — exiting \(--on-exit quit\)/);
+  });
+
+  it('--on-exit wait (the default) waits for a change', async () => {
+    project = await Project.create();
+    await project.write('crash-flag', 'yes');
+    const d = await launch(['--watch', 'src', '--on-exit', 'wait'], { APP_CRASH_IF: project.path('crash-flag') });
+    await d.waitFor(/app exited with code 3 — waiting for changes/);
+    expect(starts(project)).toBe(1);
+  });
+});

@@ -1,0 +1,102 @@
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Devreload, Project, serverFixture, starts } from './harness.js';
+
+let project: Project;
+let devreload: Devreload | undefined;
+
+afterEach(async () => {
+  await devreload?.dispose();
+  devreload = undefined;
+  await project?.cleanup();
+});
+
+const ready = /\] ready\b/;
+
+async function launch(args: string[], env: NodeJS.ProcessEnv = {}, prepare?: (p: Project) => Promise<void>): Promise<Devreload> {
+  project = await Project.create();
+  await prepare?.(project);
+  devreload = new Devreload([...args, '--', 'node', serverFixture], { cwd: project.dir, env: { APP_RECORD: project.record, ...env } });
+  await devreload.waitFor(ready);
+  await devreload.waitFor(/watching/);
+  return devreload;
+}
+
+/** The DEVRELOAD_CHANGED list the n-th instance (1-based) received. */
+function changedAt(n: number): string[] {
+  return JSON.parse(project.entries('start')[n - 1]?.changed ?? 'null') as string[];
+}
+
+describe('watching what the user means', () => {
+  it('a burst of 500 rewritten files gives exactly one restart, and the log names the first and counts the rest', async () => {
+    const d = await launch(['--verbose'], {}, async (p) => {
+      await Promise.all(Array.from({ length: 500 }, (_, i) => p.write(`src/gen/f${i}.js`, '0')));
+    });
+    await Promise.all(Array.from({ length: 500 }, (_, i) => project.write(`src/gen/f${i}.js`, '1')));
+    await d.waitFor(ready, 2);
+    // A sentinel after the burst: exactly one more restart proves the burst left none queued.
+    await project.write('src/app.js');
+    await d.waitFor(ready, 3);
+    expect(starts(project)).toBe(3);
+    expect(changedAt(2)).toHaveLength(500);
+    expect(changedAt(3)).toEqual(['src/app.js']);
+    expect(d.stderr).toMatch(/restarted in \d+ ms — src\/gen\/f\d+\.js \(\+499 more\) changed/);
+  });
+
+  it('new directories, files inside them, deletions and renames all restart', async () => {
+    const d = await launch(['--watch', 'src']);
+    await mkdir(project.path('src/a/b'), { recursive: true });
+    await project.write('src/a/b/new.js');
+    await d.waitFor(ready, 2);
+    expect(changedAt(2)).toContain('src/a/b/new.js');
+
+    await rename(project.path('src/a/b/new.js'), project.path('src/a/b/renamed.js'));
+    await d.waitFor(ready, 3);
+    expect(changedAt(3)).toContain('src/a/b/renamed.js');
+
+    await rm(project.path('src/a/b/renamed.js'));
+    await d.waitFor(ready, 4);
+    expect(changedAt(4)).toEqual(['src/a/b/renamed.js']);
+  });
+
+  it('watches a single file', async () => {
+    const d = await launch(['--watch', 'src/app.js']);
+    await project.write('src/other.js');
+    await project.write('src/app.js');
+    await d.waitFor(ready, 2);
+    expect(changedAt(2)).toEqual(['src/app.js']);
+  });
+
+  it('an editor’s atomic save (swap file, temp file renamed over the original) restarts exactly once per save', async () => {
+    const d = await launch(['--watch', 'src']);
+    for (let save = 1; save <= 3; save++) {
+      // vim: swap file first, then the write-test file, then write-to-temp + rename over.
+      await writeFile(project.path('src/.app.js.swp'), `swap ${save}`);
+      await writeFile(project.path('src/4913'), '');
+      await rm(project.path('src/4913'));
+      await writeFile(project.path('src/app.js~'), `backup ${save}`);
+      await writeFile(project.path('src/app.js.tmp___jb_tmp___'), `export const version = ${save};\n`);
+      await rename(project.path('src/app.js.tmp___jb_tmp___'), project.path('src/app.js'));
+      await d.waitFor(ready, save + 1);
+      expect(changedAt(save + 1)).toEqual(['src/app.js']);
+    }
+    await writeFile(project.path('src/.app.js.swp'), 'swap only');
+    await project.write('src/sentinel.js');
+    await d.waitFor(ready, 5);
+    expect(changedAt(5)).toEqual(['src/sentinel.js']);
+    expect(starts(project)).toBe(5);
+  });
+
+  it('an app writing logs and build output into ignored places never restarts itself', async () => {
+    const d = await launch([], {}, async (p) => {
+      await writeFile(p.path('.gitignore'), 'logs/\ndist/\n');
+      await mkdir(p.path('logs'));
+      await mkdir(p.path('dist'));
+      await mkdir(p.path('node_modules/.cache'), { recursive: true });
+    });
+    for (const file of ['logs/app.log', 'dist/bundle.js', 'node_modules/.cache/x.json', '.git/index']) await project.write(file);
+    await project.write('src/app.js');
+    await d.waitFor(ready, 2);
+    expect(changedAt(2)).toEqual(['src/app.js']);
+  });
+});
