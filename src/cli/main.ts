@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { cac } from 'cac';
 import { DevreloadError } from '../errors.js';
+import { loadConfig } from '../options/config.js';
+import { closest } from '../options/did-you-mean.js';
 import type { DevreloadOptions } from '../options/resolve.js';
 import { createReloader } from '../supervisor/reloader.js';
 import { splitArgv } from './argv.js';
@@ -20,7 +23,8 @@ const defaultIo: CliIo = {
 export type ParsedCli =
   | { readonly kind: 'help' }
   | { readonly kind: 'version' }
-  | { readonly kind: 'run'; readonly options: DevreloadOptions };
+  /** Only what the command line set: a config file fills in the rest. */
+  | { readonly kind: 'run'; readonly options: Partial<DevreloadOptions>; readonly config: string | undefined };
 
 /** Turns argv (without `node` and the script) into what to do; throws DevreloadError on bad usage. */
 export function parseCli(argv: readonly string[]): ParsedCli {
@@ -39,7 +43,11 @@ export function parseCli(argv: readonly string[]): ParsedCli {
     cli.parse(['node', 'devreload', ...own], { run: true });
   } catch (error) {
     // cac's own messages (unknown option, missing value) are already one clear line.
-    if (error instanceof Error && error.name === 'CACError') throw new DevreloadError(`${error.message.replace(/`/g, '')} (see devreload --help)`);
+    if (error instanceof Error && error.name === 'CACError') {
+      // cac reports `--kill-timout` as `--killTimout`: show it as it was typed.
+      const message = error.message.replace(/`--([^`]+)`/, (_, name: string) => `--${kebab(name)}`).replace(/`/g, '');
+      throw new DevreloadError(`${message}${suggestFlag(error.message)} (see devreload --help)`);
+    }
     throw error;
   }
   if (result.help === true) return { kind: 'help' };
@@ -48,24 +56,42 @@ export function parseCli(argv: readonly string[]): ParsedCli {
 
   const [program, ...args] = command;
   const scalar = (value: unknown) => (Array.isArray(value) ? value.at(-1) : value);
-  return {
-    kind: 'run',
-    options: {
-      command: program ?? '',
-      args,
-      watch: list(result.watch),
-      ext: result.ext === undefined ? undefined : list(result.ext),
-      ignore: list(result.ignore),
-      gitignore: result.gitignore !== false,
-      delay: scalar(result.delay) as number | undefined,
-      signal: scalar(result.signal) as string | undefined,
-      killTimeout: scalar(result.killTimeout) as number | undefined,
-      cwd: result.cwd === undefined ? undefined : String(scalar(result.cwd)),
-      poll: scalar(result.poll) as number | boolean | undefined,
-      onExit: scalar(result.onExit) as DevreloadOptions['onExit'],
-      logLevel: result.verbose === true ? 'verbose' : result.quiet === true ? 'quiet' : 'normal',
-    },
+  const options: Partial<DevreloadOptions> = {
+    command: program,
+    args: program === undefined ? undefined : args,
+    watch: result.watch === undefined ? undefined : list(result.watch),
+    ext: result.ext === undefined ? undefined : list(result.ext),
+    ignore: result.ignore === undefined ? undefined : list(result.ignore),
+    gitignore: own.includes('--no-gitignore') ? false : undefined,
+    delay: scalar(result.delay) as number | undefined,
+    signal: scalar(result.signal) as string | undefined,
+    killTimeout: scalar(result.killTimeout) as number | undefined,
+    cwd: result.cwd === undefined ? undefined : String(scalar(result.cwd)),
+    poll: scalar(result.poll) as number | boolean | undefined,
+    onExit: scalar(result.onExit) as DevreloadOptions['onExit'],
+    logLevel: result.verbose === true ? 'verbose' : result.quiet === true ? 'quiet' : undefined,
   };
+  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<DevreloadOptions>;
+  return { kind: 'run', options: defined, config: result.config === undefined ? undefined : String(scalar(result.config)) };
+}
+
+/** Command line over config file over defaults. */
+export function withConfig(cli: Partial<DevreloadOptions>, configPath: string | undefined): DevreloadOptions {
+  const loaded = loadConfig(path.resolve(cli.cwd ?? '.'), configPath);
+  const merged = { ...loaded?.options, ...cli };
+  return { ...merged, command: merged.command ?? '' };
+}
+
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+function suggestFlag(message: string): string {
+  const unknown = /Unknown option `(-{1,2})([^`]+)`/.exec(message);
+  if (unknown === null) return '';
+  const names = cliOptions.flatMap((o) => o.flags.split(/[\s,]+/).filter((f) => f.startsWith('--')).map((f) => f.slice(2)));
+  const match = closest(kebab(unknown[2] ?? ''), names);
+  return match === undefined ? '' : ` — did you mean --${match}?`;
 }
 
 function list(value: unknown): string[] {
@@ -90,7 +116,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       io.stdout(`${packageVersion()}\n`);
       return 0;
     }
-    const reloader = createReloader(parsed.options, { naming: 'cli', handleSignals: true, readStdin: true });
+    const reloader = createReloader(withConfig(parsed.options, parsed.config), { naming: 'cli', handleSignals: true, readStdin: true });
     await reloader.start();
     return await reloader.exited;
   } catch (error) {

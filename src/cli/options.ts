@@ -26,6 +26,7 @@ export const cliOptions: readonly CliOption[] = [
   { flags: '-C, --cwd <dir>', description: 'Run the app in this directory; relative paths resolve from it', group: 'Restarting', value: 'required' },
   { flags: '-q, --quiet', description: 'Only print warnings and errors', group: 'Output' },
   { flags: '-V, --verbose', description: 'Also print pids, signals sent, timings and ignored paths', group: 'Output' },
+  { flags: '-c, --config <file>', description: 'Read options from this JSON file (default: devreload.config.json, then the "devreload" key of package.json)', group: 'Other', value: 'required' },
   { flags: '-h, --help', description: 'Show this help', group: 'Other' },
   { flags: '-v, --version', description: 'Show the version', group: 'Other' },
 ];

@@ -96,7 +96,7 @@ export function resolveOptions(input: DevreloadOptions, naming: OptionNaming = '
     killTimeout: milliseconds(input.killTimeout ?? defaults.killTimeout, name('killTimeout')),
     cwd,
     poll: parsePoll(input.poll, name('poll')),
-    onExit: oneOf(input.onExit ?? 'wait', onExitPolicies, name('onExit')),
+    onExit: parseOnExit(input.onExit ?? 'wait', name('onExit')),
     env: input.env ?? process.env,
     logLevel: input.logLevel ?? 'normal',
   };
@@ -147,12 +147,16 @@ function parseExt(value: DevreloadOptions['ext'], option: string): readonly stri
 
 const onExitPolicies = ['wait', 'restart', 'quit'] as const;
 
+export function parseOnExit(value: unknown, option: string): OnExit {
+  return oneOf(value, onExitPolicies, option);
+}
+
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], option: string): T {
   if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
   throw new DevreloadError(`${option}: expected one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
 }
 
-function parsePoll(value: DevreloadOptions['poll'], option: string): number | undefined {
+export function parsePoll(value: DevreloadOptions['poll'], option: string): number | undefined {
   if (value === undefined || value === false) return undefined;
   if (value === true) return defaults.pollInterval;
   const ms = milliseconds(value, option);

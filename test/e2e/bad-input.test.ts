@@ -77,4 +77,23 @@ describe('bad input: one clear line, non-zero exit, nothing left running', () =>
   it('a stray argument before `--`', async () => {
     await fails(['--quiet', 'yes', '--', 'node', serverFixture], /unexpected argument "yes"/);
   });
+
+  it('config with an unknown key, a wrong type, or a JSON syntax error', async () => {
+    const cases: Array<[string, RegExp]> = [
+      ['{ "kilTimeout": 5 }', /devreload\.config\.json: unknown key "kilTimeout" \(did you mean "killTimeout"\?\)/],
+      ['{ "delay": true }', /devreload\.config\.json: "delay" must be a number of milliseconds or a duration like "500ms", got boolean true/],
+      ['{\n  "watch": ["src"\n}', /devreload\.config\.json: invalid JSON at line 3, column 1/],
+      ['{ "killTimeout": "soon" }', /devreload\.config\.json: "killTimeout": expected a duration in milliseconds/],
+      ['{ "signal": "SIGNOPE" }', /devreload\.config\.json: "signal": unknown signal "SIGNOPE"/],
+    ];
+    for (const [content, expected] of cases) {
+      const project = await newProject();
+      await writeFile(project.path('devreload.config.json'), content);
+      await fails(['--', 'node', serverFixture], expected, 2, project);
+    }
+  });
+
+  it('an unknown flag close to a real one gets a suggestion', async () => {
+    await fails(['--kill-timout', '5', '--', 'node', serverFixture], /unknown option --kill-timout — did you mean --kill-timeout\?/i);
+  });
 });

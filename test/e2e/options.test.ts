@@ -37,12 +37,12 @@ function p(): Project {
 }
 
 /** Writes `ignored`, then a sentinel that does trigger: the restart that follows must name only the sentinel. */
-async function expectOnlySentinel(d: Devreload, ignored: string, sentinel: string): Promise<void> {
+async function expectOnlySentinel(d: Devreload, ignored: string, sentinel: string, instance = 2): Promise<void> {
   await p().write(ignored);
   await p().write(sentinel);
   await d.waitFor(/\] ready\b/, 2);
   await d.waitFor(/restarted in/);
-  expect(p().entries('start')[1]?.changed, d.output).toBe(JSON.stringify([sentinel]));
+  expect(p().entries('start')[instance - 1]?.changed, d.output).toBe(JSON.stringify([sentinel]));
 }
 
 describe('every option does what it says', () => {
@@ -149,6 +149,22 @@ describe('every option does what it says', () => {
     await d.waitFor(/restarted in/);
     expect(d.stderr).toMatch(new RegExp(`sending SIGTERM to pid ${pid}`));
     expect(d.stderr).toMatch(new RegExp(`sent SIGTERM to pid ${pid}`));
+  });
+
+  it('--config and package.json: options come from the file, and the command line wins', async () => {
+    project = await Project.create();
+    await writeFile(p().path('package.json'), JSON.stringify({ name: 'app', devreload: { signal: 'SIGUSR2', watch: 'src', killTimeout: 9000 } }));
+    const d = await launch(['--kill-timeout', '3000', '--verbose']);
+    await p().write('src/app.js');
+    await d.waitFor(/\] ready\b/, 2);
+    expect(p().entries('stopped').map((e) => e.signal)).toEqual(['SIGUSR2']);
+    d.signal('SIGTERM');
+    await d.waitForExit();
+
+    await writeFile(p().path('custom.json'), JSON.stringify({ signal: 'SIGINT', ext: 'md' }));
+    const e = await launch(['--config', 'custom.json', '--watch', 'src']);
+    await expectOnlySentinel(e, 'src/app.js', 'src/notes.md', 4);
+    expect(p().entries('stopped').map((x) => x.signal)).toEqual(['SIGUSR2', 'SIGTERM', 'SIGINT']);
   });
 
   it('--help lists every option, grouped, and exits 0', async () => {

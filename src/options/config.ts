@@ -1,0 +1,147 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { DevreloadError, isErrnoException } from '../errors.js';
+import { closest } from './did-you-mean.js';
+import { milliseconds, parseOnExit, parsePoll, type DevreloadOptions } from './resolve.js';
+import { parseSignal } from './signal.js';
+
+export const configFileName = 'devreload.config.json';
+
+/** What a config file may set, with the type each key expects (as the error message says it). */
+const schema = {
+  command: 'a string (the program to run)',
+  args: 'an array of strings',
+  watch: 'a path or an array of paths',
+  ext: 'a string like "ts,js" or an array of extensions',
+  ignore: 'a glob or an array of globs',
+  gitignore: 'true or false',
+  poll: 'true, false or a number of milliseconds',
+  delay: 'a number of milliseconds or a duration like "500ms"',
+  signal: 'a signal name like "SIGTERM"',
+  killTimeout: 'a number of milliseconds or a duration like "5s"',
+  onExit: '"wait", "restart" or "quit"',
+  quiet: 'true or false',
+  verbose: 'true or false',
+  env: 'an object of string values',
+} as const;
+
+type Key = keyof typeof schema;
+
+export interface LoadedConfig {
+  /** Where the options came from, for messages: `devreload.config.json` or `package.json#devreload`. */
+  readonly source: string;
+  readonly options: Partial<DevreloadOptions>;
+}
+
+/**
+ * Finds and validates the configuration: `--config <file>` if given, else
+ * `devreload.config.json` in `dir`, else the `"devreload"` key of `dir/package.json`.
+ * Paths in a config file are relative to the file's directory.
+ */
+export function loadConfig(dir: string, explicit: string | undefined): LoadedConfig | undefined {
+  if (explicit !== undefined) return fromFile(path.resolve(dir, explicit), explicit, undefined);
+  const own = path.join(dir, configFileName);
+  if (existsSync(own)) return fromFile(own, configFileName, undefined);
+  const manifest = path.join(dir, 'package.json');
+  if (existsSync(manifest)) return fromFile(manifest, 'package.json#devreload', 'devreload');
+  return undefined;
+}
+
+function fromFile(file: string, shown: string, key: string | undefined): LoadedConfig | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if (isErrnoException(error) && (error.code === 'ENOENT' || error.code === 'EISDIR')) {
+      throw new DevreloadError(`--config: no such file: ${shown}`);
+    }
+    throw error;
+  }
+  const where = key === undefined ? shown : path.basename(file);
+  const errors: ParseError[] = [];
+  const data: unknown = parse(text, errors, { disallowComments: true, allowTrailingComma: false });
+  const first = errors[0];
+  if (first !== undefined) {
+    const { line, column } = position(text, first.offset);
+    throw new DevreloadError(`${where}: invalid JSON at line ${line}, column ${column}: ${describeParseError(printParseErrorCode(first.error))}`);
+  }
+  const section = key === undefined ? data : isObject(data) ? data[key] : undefined;
+  if (key !== undefined && section === undefined) return undefined;
+  return { source: shown, options: validate(section, shown, path.dirname(file)) };
+}
+
+function validate(data: unknown, source: string, base: string): Partial<DevreloadOptions> {
+  if (!isObject(data)) throw new DevreloadError(`${source}: expected an object of options, got ${describe(data)}`);
+  const keys = Object.keys(schema) as Key[];
+  for (const name of Object.keys(data)) {
+    if (!(keys as string[]).includes(name)) {
+      const suggestion = closest(name, keys);
+      throw new DevreloadError(`${source}: unknown key "${name}"${suggestion === undefined ? '' : ` (did you mean "${suggestion}"?)`}; known keys: ${keys.join(', ')}`);
+    }
+  }
+  const bad = (key: Key): never => {
+    throw new DevreloadError(`${source}: "${key}" must be ${schema[key]}, got ${describe(data[key])}`);
+  };
+  const text = (key: Key) => (typeof data[key] === 'string' ? (data[key] as string) : data[key] === undefined ? undefined : bad(key));
+  const flag = (key: Key) => (typeof data[key] === 'boolean' ? (data[key] as boolean) : data[key] === undefined ? undefined : bad(key));
+  const strings = (key: Key) => {
+    const value = data[key];
+    if (value === undefined) return undefined;
+    if (typeof value === 'string') return [value];
+    return Array.isArray(value) && value.every((v) => typeof v === 'string') ? (value as string[]) : bad(key);
+  };
+  // Values are checked here with the CLI's own validators, so errors name the file and the key.
+  const label = (key: Key) => `${source}: "${key}"`;
+  const duration = (key: Key) => {
+    const value = data[key];
+    if (value === undefined) return undefined;
+    return typeof value === 'number' || typeof value === 'string' ? milliseconds(value, label(key)) : bad(key);
+  };
+  const env = data.env;
+  if (env !== undefined && !(isObject(env) && Object.values(env).every((v) => typeof v === 'string'))) bad('env');
+  const poll = data.poll;
+  if (poll !== undefined && typeof poll !== 'number' && typeof poll !== 'boolean') bad('poll');
+  const signal = data.signal;
+  if (signal !== undefined && typeof signal !== 'string' && typeof signal !== 'number') bad('signal');
+  const onExit = text('onExit');
+
+  const quiet = flag('quiet');
+  const verbose = flag('verbose');
+  const options: Partial<DevreloadOptions> = {
+    command: text('command'),
+    args: strings('args'),
+    watch: strings('watch')?.map((p) => path.resolve(base, p)),
+    ext: strings('ext'),
+    ignore: strings('ignore'),
+    gitignore: flag('gitignore'),
+    poll: poll === undefined ? undefined : parsePoll(poll as number | boolean, label('poll')),
+    delay: duration('delay'),
+    signal: signal === undefined ? undefined : parseSignal(signal, label('signal')),
+    killTimeout: duration('killTimeout'),
+    onExit: onExit === undefined ? undefined : parseOnExit(onExit, label('onExit')),
+    logLevel: verbose === true ? 'verbose' : quiet === true ? 'quiet' : undefined,
+    env: env === undefined ? undefined : { ...process.env, ...(env as Record<string, string>) },
+  };
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<DevreloadOptions>;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return `an array ${JSON.stringify(value)}`;
+  if (value === null) return 'null';
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+function position(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset).split('\n');
+  return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
+}
+
+function describeParseError(code: string): string {
+  // InvalidSymbol → "invalid symbol"
+  return code.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+}

@@ -1,0 +1,85 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseCli, withConfig } from '../../src/cli/main.js';
+import { loadConfig } from '../../src/options/config.js';
+import { closest } from '../../src/options/did-you-mean.js';
+
+let dir: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'devreload-config-'));
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const write = (name: string, content: unknown) => writeFile(path.join(dir, name), typeof content === 'string' ? content : JSON.stringify(content, null, 2));
+
+describe('configuration files', () => {
+  it('reads devreload.config.json, resolving paths from its directory', async () => {
+    await write('devreload.config.json', { watch: ['src'], ext: 'ts,js', killTimeout: 2000, onExit: 'restart', command: 'node', args: ['server.js'] });
+    expect(loadConfig(dir, undefined)).toEqual({
+      source: 'devreload.config.json',
+      options: { watch: [path.join(dir, 'src')], ext: ['ts,js'], killTimeout: 2000, onExit: 'restart', command: 'node', args: ['server.js'] },
+    });
+  });
+
+  it('falls back to the "devreload" key of package.json, and to nothing', async () => {
+    expect(loadConfig(dir, undefined)).toBeUndefined();
+    await write('package.json', { name: 'x' });
+    expect(loadConfig(dir, undefined)).toBeUndefined();
+    await write('package.json', { name: 'x', devreload: { delay: 100, verbose: true } });
+    expect(loadConfig(dir, undefined)).toEqual({ source: 'package.json#devreload', options: { delay: 100, logLevel: 'verbose' } });
+  });
+
+  it('devreload.config.json wins over package.json; --config wins over both', async () => {
+    await write('package.json', { devreload: { delay: 1 } });
+    await write('devreload.config.json', { delay: 2 });
+    await write('other.json', { delay: 3 });
+    expect(loadConfig(dir, undefined)?.options.delay).toBe(2);
+    expect(loadConfig(dir, 'other.json')?.options.delay).toBe(3);
+  });
+
+  it('the command line wins over the file, the file over the defaults', async () => {
+    await write('devreload.config.json', { delay: 100, killTimeout: 900, command: 'node', args: ['a.js'] });
+    const fromFile = withConfig((parseCli(['--cwd', dir, '--delay', '5']) as { options: object }).options, undefined);
+    expect(fromFile).toMatchObject({ delay: 5, killTimeout: 900, command: 'node', args: ['a.js'] });
+    const fromCli = withConfig((parseCli(['--cwd', dir, '--', 'python3', 'b.py']) as { options: object }).options, undefined);
+    expect(fromCli).toMatchObject({ command: 'python3', args: ['b.py'], delay: 100 });
+  });
+
+  it('an unknown key is an error with a did-you-mean', async () => {
+    await write('devreload.config.json', { kilTimeout: 5 });
+    expect(() => loadConfig(dir, undefined)).toThrow(/^devreload\.config\.json: unknown key "kilTimeout" \(did you mean "killTimeout"\?\)/);
+  });
+
+  it('a wrong type names the key, the value and what was expected', async () => {
+    await write('devreload.config.json', { watch: 5 });
+    expect(() => loadConfig(dir, undefined)).toThrow('devreload.config.json: "watch" must be a path or an array of paths, got number 5');
+    await write('devreload.config.json', { gitignore: 'no' });
+    expect(() => loadConfig(dir, undefined)).toThrow('devreload.config.json: "gitignore" must be true or false, got string "no"');
+    await rm(path.join(dir, 'devreload.config.json'));
+    await write('package.json', { devreload: ['src'] });
+    expect(() => loadConfig(dir, undefined)).toThrow('package.json#devreload: expected an object of options, got an array ["src"]');
+  });
+
+  it('a JSON syntax error gives the line and the column', async () => {
+    await write('devreload.config.json', '{\n  "delay": 100,\n  "watch": ["src",]\n}\n');
+    expect(() => loadConfig(dir, undefined)).toThrow(/^devreload\.config\.json: invalid JSON at line 3, column 19: /);
+  });
+
+  it('--config naming a missing file is an error', () => {
+    expect(() => loadConfig(dir, 'nope.json')).toThrow('--config: no such file: nope.json');
+  });
+});
+
+describe('did you mean', () => {
+  it('suggests close names and nothing for unrelated ones', () => {
+    expect(closest('wacth', ['watch', 'ext'])).toBe('watch');
+    expect(closest('kill-timout', ['kill-timeout', 'delay'])).toBe('kill-timeout');
+    expect(closest('banana', ['watch', 'ext', 'delay'])).toBeUndefined();
+  });
+});
