@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { initialState, transition } from '../core/machine.js';
-import type { Changes, Effect, Input, LogEvent, MachineConfig, State } from '../core/types.js';
+import type { Changes, Effect, Input, MachineConfig, State } from '../core/types.js';
 import { DevreloadError } from '../errors.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { resolveOptions, type DevreloadOptions, type OptionNaming, type ResolvedOptions } from '../options/resolve.js';
@@ -10,15 +10,10 @@ import { startInstance, type Instance } from '../process/instance.js';
 import { startWatchdog, type Watchdog } from '../process/watchdog.js';
 import { createWatcher, type Watcher } from '../watch/watcher.js';
 import { readControls } from './controls.js';
+import { toJsonLine, toPublicEvent, type PublicEvent, type ReloaderEvents } from './events.js';
 import { onShutdownSignals } from './signals.js';
 import { Timers } from './timers.js';
 
-export interface ReloaderEvents {
-  /** Everything the state machine reports: starts, changes, stops, exits. */
-  event: [event: LogEvent];
-  /** The watcher is ready: changes from now on restart the app. */
-  ready: [];
-}
 
 export interface Reloader {
   /** Starts the app and the watcher; resolves once changes are being watched. */
@@ -30,6 +25,7 @@ export interface Reloader {
   /** Resolves with devreload's exit code once everything is stopped. */
   readonly exited: Promise<number>;
   on<K extends keyof ReloaderEvents>(event: K, listener: (...args: ReloaderEvents[K]) => void): this;
+  off<K extends keyof ReloaderEvents>(event: K, listener: (...args: ReloaderEvents[K]) => void): this;
 }
 
 /** Options only the CLI sets. */
@@ -39,6 +35,10 @@ export interface InternalOptions {
   handleSignals?: boolean;
   /** Read this process's stdin: `rs` restarts, other lines go to the app. */
   readStdin?: boolean;
+  /** Write every public event as an NDJSON line here (`--json`). */
+  json?: NodeJS.WritableStream;
+  /** Clear this terminal before each restart (`--clear`); ignored unless it is a TTY. */
+  clear?: NodeJS.WriteStream;
   logger?: Logger;
 }
 
@@ -119,9 +119,9 @@ class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader {
     await watcher.ready;
     if (this.#state.tag === 'done') return;
     const shown = this.options.watch.map((p) => path.relative(this.options.cwd, p) || '.').join(', ');
-    const timing = this.options.logLevel === 'verbose' ? ` (ready in ${Math.round(now() - startedAt)} ms)` : '';
-    this.#logger.info(`watching ${shown}${timing}`);
-    this.emit('ready');
+    const ms = Math.round(now() - startedAt);
+    this.#logger.info(`watching ${shown}${this.options.logLevel === 'verbose' ? ` (ready in ${ms} ms)` : ''}`);
+    this.#publish({ name: 'watching', payload: { paths: this.options.watch.map((p) => path.relative(this.options.cwd, p) || '.'), ms } });
   }
 
   restart(): void {
@@ -156,16 +156,27 @@ class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader {
         return this.#timers.set(effect.timer, effect.ms);
       case 'clearTimer':
         return this.#timers.clear(effect.timer);
-      case 'log':
+      case 'log': {
         this.#logger.event(effect.event);
         this.emit('event', effect.event);
+        const event = toPublicEvent(effect.event, this.options.cwd);
+        if (event !== undefined) this.#publish(event);
         return;
+      }
       case 'exit':
         return this.#finish(effect.code);
     }
   }
 
+  #publish(event: PublicEvent): void {
+    this.internal.json?.write(toJsonLine(event, new Date()));
+    (this.emit as (name: string, payload: unknown) => boolean)(event.name, event.payload);
+  }
+
   #spawn(changes: Changes | null): void {
+    const terminal = this.internal.clear;
+    // "\x1b[2J\x1b[3J\x1b[H": clear the screen and the scrollback, cursor home.
+    if (changes !== null && terminal?.isTTY === true) terminal.write('\x1b[2J\x1b[3J\x1b[H');
     const env = { ...this.options.env, DEVRELOAD_CHANGED: JSON.stringify((changes?.paths ?? []).map((p) => path.relative(this.options.cwd, p))) };
     startInstance({ command: this.options.command, args: this.options.args, cwd: this.options.cwd, env }).then(
       (instance) => {

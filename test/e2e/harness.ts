@@ -41,6 +41,15 @@ export class Project {
     return path.join(this.dir, relative);
   }
 
+  readonly #sidecars: string[] = [];
+
+  /** A file beside the project (outside what it watches), removed by cleanup(). */
+  sidecar(name: string): string {
+    const file = `${this.dir}.${name}`;
+    this.#sidecars.push(file);
+    return file;
+  }
+
   async write(relative: string, content = `// ${Date.now()} ${Math.random()}\n`): Promise<void> {
     await mkdir(path.dirname(this.path(relative)), { recursive: true });
     await writeFile(this.path(relative), content);
@@ -64,6 +73,7 @@ export class Project {
     for (const pid of this.allPids()) forceKill(pid);
     await rm(this.dir, { recursive: true, force: true });
     await rm(this.record, { force: true });
+    for (const file of this.#sidecars) await rm(file, { force: true });
   }
 }
 
