@@ -24,7 +24,13 @@ export type ParsedCli =
   | { readonly kind: 'help' }
   | { readonly kind: 'version' }
   /** Only what the command line set: a config file fills in the rest. */
-  | { readonly kind: 'run'; readonly options: Partial<DevreloadOptions>; readonly config: string | undefined };
+  | {
+      readonly kind: 'run';
+      readonly options: Partial<DevreloadOptions>;
+      readonly config: string | undefined;
+      readonly clear: boolean;
+      readonly json: boolean;
+    };
 
 /** Turns argv (without `node` and the script) into what to do; throws DevreloadError on bad usage. */
 export function parseCli(argv: readonly string[]): ParsedCli {
@@ -72,7 +78,13 @@ export function parseCli(argv: readonly string[]): ParsedCli {
     logLevel: result.verbose === true ? 'verbose' : result.quiet === true ? 'quiet' : undefined,
   };
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<DevreloadOptions>;
-  return { kind: 'run', options: defined, config: result.config === undefined ? undefined : String(scalar(result.config)) };
+  return {
+    kind: 'run',
+    options: defined,
+    config: result.config === undefined ? undefined : String(scalar(result.config)),
+    clear: result.clear === true,
+    json: result.json === true,
+  };
 }
 
 /** Command line over config file over defaults. */
@@ -116,7 +128,13 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       io.stdout(`${packageVersion()}\n`);
       return 0;
     }
-    const reloader = createReloader(withConfig(parsed.options, parsed.config), { naming: 'cli', handleSignals: true, readStdin: true });
+    const reloader = createReloader(withConfig(parsed.options, parsed.config), {
+      naming: 'cli',
+      handleSignals: true,
+      readStdin: true,
+      clear: parsed.clear ? process.stdout : undefined,
+      json: parsed.json ? process.stdout : undefined,
+    });
     await reloader.start();
     return await reloader.exited;
   } catch (error) {

@@ -24,6 +24,8 @@ export const cliOptions: readonly CliOption[] = [
   { flags: '-k, --kill-timeout <ms>', description: 'Send SIGKILL if the app has not stopped after this long (default: 5000)', group: 'Restarting', value: 'required' },
   { flags: '--on-exit <policy>', description: 'When the app exits on its own: wait (for a change; default), restart (with backoff) or quit (with its code)', group: 'Restarting', value: 'required' },
   { flags: '-C, --cwd <dir>', description: 'Run the app in this directory; relative paths resolve from it', group: 'Restarting', value: 'required' },
+  { flags: '--clear', description: 'Clear the screen before each restart (only on a terminal)', group: 'Output' },
+  { flags: '--json', description: 'Write events as NDJSON on stdout; the app’s stdout goes to stderr', group: 'Output' },
   { flags: '-q, --quiet', description: 'Only print warnings and errors', group: 'Output' },
   { flags: '-V, --verbose', description: 'Also print pids, signals sent, timings and ignored paths', group: 'Output' },
   { flags: '-c, --config <file>', description: 'Read options from this JSON file (default: devreload.config.json, then the "devreload" key of package.json)', group: 'Other', value: 'required' },

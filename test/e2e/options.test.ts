@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cliOptions } from '../../src/cli/options.js';
-import { Devreload, Project, repoRoot, serverFixture, starts, waitUntil } from './harness.js';
+import { Devreload, devreloadBin, Project, repoRoot, serverFixture, starts, waitUntil } from './harness.js';
 
 // Every option listed in --help has a test here (or, for --kill-timeout, in restart.test.ts)
 // that fails if the option is parsed but ignored.
@@ -165,6 +165,27 @@ describe('every option does what it says', () => {
     const e = await launch(['--config', 'custom.json', '--watch', 'src']);
     await expectOnlySentinel(e, 'src/app.js', 'src/notes.md', 4);
     expect(p().entries('stopped').map((x) => x.signal)).toEqual(['SIGUSR2', 'SIGTERM', 'SIGINT']);
+  });
+
+  it('--clear clears the screen before each restart on a terminal, and never when output is not one', async () => {
+    project = await Project.create();
+    // util-linux `script` gives devreload a pseudo-terminal, as a developer's shell would.
+    const command = `${process.execPath} ${devreloadBin} --clear --watch src -- ${process.execPath} ${serverFixture}`;
+    devreload = new Devreload([], { cwd: p().dir, env: { APP_RECORD: p().record }, program: ['script', '-qefc', command, '/dev/null'] });
+    const d = devreload;
+    await d.waitFor(/\[devreload\] watching/);
+    expect(d.stdout).not.toContain('\x1b[2J');
+    await p().write('src/app.js');
+    await d.waitFor(/restarted in/);
+    expect(d.stdout).toContain('\x1b[2J');
+    await d.dispose();
+    await p().cleanup();
+
+    project = await Project.create();
+    const e = await launch(['--clear', '--watch', 'src']);
+    await p().write('src/app.js');
+    await e.waitFor(/restarted in/);
+    expect(e.stdout + e.stderr).not.toContain('\x1b[');
   });
 
   it('--help lists every option, grouped, and exits 0', async () => {

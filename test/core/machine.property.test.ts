@@ -1,0 +1,151 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { MachineConfig, OnExit } from '../../src/core/types.js';
+import { config, Harness } from './harness.js';
+
+/**
+ * Random interleavings of everything that can happen to the supervisor — saves, `rs`, time
+ * passing, the app starting, crashing, exiting, dying slowly, and signals to devreload — fed to
+ * the pure machine with a fake child. After every step: never two instances, spawn only when
+ * nothing is alive or starting, exit only once everything is gone, and a state that agrees with
+ * the world. At the end a shutdown must always complete. A failure prints fast-check's seed and
+ * path, which reproduce it: `fc.assert(..., { seed, path })`.
+ */
+type Action =
+  | { kind: 'change'; file: number }
+  | { kind: 'restart' }
+  | { kind: 'advance'; ms: number }
+  | { kind: 'spawnResult'; ok: boolean }
+  | { kind: 'exitOnOwn'; code: number }
+  | { kind: 'leaderExits' }
+  | { kind: 'groupGone' }
+  | { kind: 'shutdown'; signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP' };
+
+const action: fc.Arbitrary<Action> = fc.oneof(
+  fc.record({ kind: fc.constant('change' as const), file: fc.integer({ min: 0, max: 5 }) }),
+  fc.record({ kind: fc.constant('restart' as const) }),
+  fc.record({ kind: fc.constant('advance' as const), ms: fc.oneof(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 12_000 })) }),
+  fc.record({ kind: fc.constant('spawnResult' as const), ok: fc.boolean() }),
+  fc.record({ kind: fc.constant('exitOnOwn' as const), code: fc.integer({ min: 0, max: 3 }) }),
+  fc.record({ kind: fc.constant('leaderExits' as const) }),
+  fc.record({ kind: fc.constant('groupGone' as const) }),
+  fc.record({ kind: fc.constant('shutdown' as const), signal: fc.constantFrom('SIGINT' as const, 'SIGTERM' as const, 'SIGHUP' as const) }),
+);
+
+/** The fake world around the machine: a pending spawn, and an instance whose leader may have exited. */
+class World {
+  readonly h: Harness;
+  leaderExited = false;
+  spawnsAnswered = 0;
+
+  constructor(cfg: MachineConfig) {
+    this.h = new Harness(cfg);
+  }
+
+  get spawnPending(): boolean {
+    return this.h.spawnRequests > this.spawnsAnswered;
+  }
+
+  apply(a: Action): void {
+    const { h } = this;
+    switch (a.kind) {
+      case 'change':
+        h.change(`src/f${a.file}.ts`);
+        break;
+      case 'restart':
+        h.send({ type: 'restart' });
+        break;
+      case 'advance':
+        h.advance(a.ms);
+        break;
+      case 'spawnResult':
+        if (!this.spawnPending) return;
+        this.spawnsAnswered += 1;
+        this.leaderExited = false;
+        if (a.ok) h.spawned();
+        else h.send({ type: 'spawnFailed', message: 'not found', exitCode: 127 });
+        break;
+      case 'exitOnOwn':
+      case 'leaderExits':
+        if (h.alive.length === 0 || this.leaderExited) return;
+        this.leaderExited = true;
+        // A leader that exits after a signal reports it; one that crashes reports its code.
+        h.exited(a.kind === 'exitOnOwn' ? a.code : null, a.kind === 'leaderExits' ? 'SIGTERM' : null);
+        break;
+      case 'groupGone':
+        if (h.alive.length === 0 || !this.leaderExited) return;
+        h.gone();
+        break;
+      case 'shutdown':
+        h.send({ type: 'shutdown', trigger: a.signal });
+        break;
+    }
+    this.check();
+  }
+
+  check(): void {
+    const { h } = this;
+    expect(h.alive.length).toBeLessThanOrEqual(1);
+    expect(h.spawnRequests - this.spawnsAnswered).toBeLessThanOrEqual(1);
+    const tag = h.state.tag;
+    if (tag === 'starting') expect(this.spawnPending).toBe(true);
+    if (tag === 'running' || tag === 'stopping') expect(h.alive.length).toBe(1);
+    if (tag === 'idle' || tag === 'settling' || tag === 'waiting' || tag === 'backoff' || tag === 'done') {
+      expect(h.alive).toEqual([]);
+      expect(this.spawnPending).toBe(false);
+    }
+    if (h.exitCode !== null) expect(tag).toBe('done');
+  }
+
+  /** Ctrl-C, then let the world answer everything: devreload must always exit. */
+  finish(): void {
+    const { h } = this;
+    h.send({ type: 'shutdown', trigger: 'SIGINT' });
+    for (let step = 0; step < 20 && h.exitCode === null; step++) {
+      if (this.spawnPending) this.apply({ kind: 'spawnResult', ok: true });
+      if (h.alive.length > 0 && !this.leaderExited) this.apply({ kind: 'leaderExits' });
+      if (h.alive.length > 0) this.apply({ kind: 'groupGone' });
+      this.apply({ kind: 'advance', ms: 6000 });
+    }
+    expect(h.exitCode).not.toBeNull();
+    expect(h.alive).toEqual([]);
+  }
+}
+
+describe('restart state machine under random interleavings', () => {
+  for (const onExit of ['wait', 'restart', 'quit'] as OnExit[]) {
+    it(`keeps its invariants (--on-exit ${onExit})`, () => {
+      fc.assert(
+        fc.property(fc.array(action, { maxLength: 120 }), (actions) => {
+          const world = new World({ ...config, onExit });
+          world.h.send({ type: 'start' });
+          world.check();
+          for (const a of actions) world.apply(a);
+          if (world.h.exitCode === null) world.finish();
+        }),
+        { numRuns: 400 },
+      );
+    });
+  }
+
+  it('a burst of changes while running never gives more than one new instance', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 1, maxLength: 200 }), (gaps) => {
+        const world = new World(config);
+        world.h.send({ type: 'start' });
+        world.apply({ kind: 'spawnResult', ok: true });
+        const before = world.h.spawnRequests;
+        // Every gap is shorter than the quiet window: one burst.
+        for (const gap of gaps) {
+          world.apply({ kind: 'advance', ms: gap % config.delay });
+          world.apply({ kind: 'change', file: gap % 6 });
+        }
+        world.apply({ kind: 'leaderExits' });
+        world.apply({ kind: 'groupGone' });
+        world.apply({ kind: 'advance', ms: 10_000 });
+        expect(world.h.spawnRequests - before).toBe(1);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
