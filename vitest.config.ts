@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Needs Debian packages: see vitest.runtimes.config.ts and `npm run test:runtimes`.
+    exclude: ['test/runtimes/**', '**/node_modules/**'],
     // Tests drive real processes and real signals: separate worker processes keep a
     // stray signal or a leaked child in one file from disturbing another.
     pool: 'forks',

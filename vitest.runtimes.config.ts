@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+// Tests that need programs from Debian packages (python3, gunicorn): `npm run test:runtimes`,
+// run by .ci/run after it installs them. `npm test` stays self-contained (Node only).
+export default defineConfig({
+  test: {
+    include: ['test/runtimes/**/*.test.ts'],
+    pool: 'forks',
+    maxWorkers: 1,
+    testTimeout: 60_000,
+    hookTimeout: 30_000,
+  },
+});
