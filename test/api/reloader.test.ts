@@ -51,4 +51,25 @@ describe('createReloader', () => {
     expect(pids.filter(isAlive)).toEqual([]);
     expect(events.map((e) => e.kind)).toContain('change');
   });
+
+  it('adds its signal and stdin listeners once, however many restarts, and removes them on stop', async () => {
+    project = await Project.create();
+    const p = project;
+    const watched = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+    const count = () => watched.map((signal) => process.listenerCount(signal));
+    const before = count();
+    reloader = createReloader(
+      { command: 'node', args: [serverFixture], cwd: p.dir, watch: ['src'], env: { ...process.env, APP_RECORD: p.record }, logLevel: 'quiet' },
+      { handleSignals: true },
+    );
+    await reloader.start();
+    await waitUntil(() => p.entries('start').length === 1, { describe: () => 'first start' });
+    for (let i = 2; i <= 30; i++) {
+      reloader.restart();
+      await waitUntil(() => p.entries('start').length === i, { describe: () => `restart ${i}` });
+    }
+    expect(count()).toEqual(before.map((n) => n + 1));
+    await reloader.stop();
+    expect(count()).toEqual(before);
+  });
 });
