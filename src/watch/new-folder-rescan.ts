@@ -1,0 +1,92 @@
+import { readdir } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import path from 'node:path';
+import { isErrnoException } from '../errors.js';
+import type { StatsLike } from './ignore-rules.js';
+
+/**
+ * Closes a chokidar race on folders created after start-up: chokidar reports the
+ * folder, reads it, and only then attaches its watcher, so a file or folder created
+ * in between is never reported, and such a folder is never watched at all (measured:
+ * ~1% of `mkdir -p a/b && write a/b/x.ts` lose x.ts). A short while after each new
+ * folder, read it once more and report what chokidar did not.
+ *
+ * Under heavy load chokidar may report an entry after this rescan did: the duplicate
+ * `add` lands in the same burst and costs no extra restart.
+ */
+export const RESCAN_DELAY_MS = 50;
+
+type Kind = 'add' | 'addDir';
+
+export interface NewFolderRescanOptions {
+  readonly delayMs: number;
+  readonly isIgnored: (absPath: string, stats: StatsLike) => string | undefined;
+  readonly report: (kind: Kind, absPath: string) => void;
+  /** Asks chokidar to watch a folder it missed (and everything below it). */
+  readonly watchFolder: (absPath: string) => void;
+  readonly onError: (error: Error) => void;
+}
+
+interface Pending {
+  readonly timer: NodeJS.Timeout;
+  /** Entries already reported since the folder appeared. */
+  readonly reported: Set<string>;
+  /** Inside a folder handed to watchFolder(): chokidar watches it all but reports nothing. */
+  readonly silentSubtree: boolean;
+}
+
+export class NewFolderRescan {
+  readonly #options: NewFolderRescanOptions;
+  readonly #pending = new Map<string, Pending>();
+  #closed = false;
+
+  constructor(options: NewFolderRescanOptions) {
+    this.#options = options;
+  }
+
+  /** Feed every change chokidar reports after the initial scan. */
+  observe(kind: string, absPath: string): void {
+    this.#pending.get(path.dirname(absPath))?.reported.add(absPath);
+    if (kind === 'addDir') this.#schedule(absPath, false);
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const pending of this.#pending.values()) clearTimeout(pending.timer);
+    this.#pending.clear();
+  }
+
+  #schedule(folder: string, silentSubtree: boolean): void {
+    if (this.#closed || this.#pending.has(folder)) return;
+    const timer = setTimeout(() => void this.#rescan(folder), this.#options.delayMs);
+    this.#pending.set(folder, { timer, reported: new Set(), silentSubtree });
+  }
+
+  async #rescan(folder: string): Promise<void> {
+    let entries: Dirent[] | undefined;
+    try {
+      entries = await readdir(folder, { withFileTypes: true });
+    } catch (error) {
+      // Gone again (or replaced by a file) before we looked: chokidar reports that.
+      if (!isErrnoException(error) || (error.code !== 'ENOENT' && error.code !== 'ENOTDIR')) {
+        this.#options.onError(error instanceof Error ? error : new Error(String(error)));
+      }
+    }
+    const pending = this.#pending.get(folder);
+    this.#pending.delete(folder);
+    if (this.#closed || entries === undefined || pending === undefined) return;
+    for (const entry of entries) {
+      const child = path.join(folder, entry.name);
+      // Symlinks and special files stay chokidar's business (it stats through links).
+      if (pending.reported.has(child) || !(entry.isFile() || entry.isDirectory())) continue;
+      if (this.#options.isIgnored(child, entry) !== undefined) continue;
+      if (entry.isFile()) {
+        this.#options.report('add', child);
+        continue;
+      }
+      if (!pending.silentSubtree) this.#options.watchFolder(child);
+      this.#options.report('addDir', child);
+      this.#schedule(child, true);
+    }
+  }
+}

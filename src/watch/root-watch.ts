@@ -1,0 +1,192 @@
+import { statSync, type Stats } from 'node:fs';
+import path from 'node:path';
+import { FSWatcher } from 'chokidar';
+import type { ChokidarOptions } from 'chokidar';
+import type { EventName } from 'chokidar/handler.js';
+import { isErrnoException } from '../errors.js';
+
+export interface RootWatchHandlers {
+  /** A chokidar event (a re-created instance reports what it finds as added). */
+  onEvent(kind: EventName, changed: string, stats: Stats | undefined): void;
+  onError(error: unknown): void;
+  /** The root was deleted (it may come back: it is then reported as added again). */
+  onGone(kind: 'unlink' | 'unlinkDir', root: string): void;
+}
+
+interface Identity {
+  readonly id: string;
+  readonly isDirectory: boolean;
+}
+
+/**
+ * One chokidar instance for one watched path (a "root").
+ *
+ * chokidar never recovers when a root itself is deleted or replaced: its watcher stays
+ * on the old inode and reports nothing ever again. That is what `rm -rf dist && tsc`
+ * does to `--watch dist`, and what vim's default save (rename the original away, write
+ * a new file) does to `--watch src --watch .env`. So every event on the root itself
+ * re-checks its identity (device, inode, birth time); when it changed, the instance is
+ * thrown away and a fresh one reports everything the new root contains as added. A
+ * deleted root is reported gone and re-checked every `retryMs` until it is back.
+ */
+export class RootWatch {
+  readonly root: string;
+  readonly ready: Promise<void>;
+  readonly #options: (ignoreInitial: boolean) => ChokidarOptions;
+  readonly #handlers: RootWatchHandlers;
+  readonly #retryMs: number;
+  readonly #closing = new Set<Promise<void>>();
+  #fsw: FSWatcher | undefined;
+  #identity: Identity | undefined;
+  #retry: NodeJS.Timeout | undefined;
+  #verifyQueued: { deleted: boolean } | undefined;
+  #active = false;
+  #closed = false;
+
+  constructor(
+    root: string,
+    options: (ignoreInitial: boolean) => ChokidarOptions,
+    handlers: RootWatchHandlers,
+    retryMs: number,
+  ) {
+    this.root = root;
+    this.#options = options;
+    this.#handlers = handlers;
+    this.#retryMs = retryMs;
+    this.ready = this.#start(true);
+  }
+
+  /** From now on, a replaced or deleted root is re-watched (not during the initial scan). */
+  activate(): void {
+    this.#active = true;
+    this.#verify();
+  }
+
+  /** Asks chokidar to watch one more folder under this root (see NewFolderRescan). */
+  add(folder: string): void {
+    // A fresh instance may still be scanning and about to reach the folder itself:
+    // adding it twice would double chokidar's listeners. (Rare path: getWatched() is O(n).)
+    if (this.#fsw !== undefined && !(folder in this.#fsw.getWatched())) this.#fsw.add(folder);
+  }
+
+  getWatched(): Record<string, string[]> {
+    return this.#fsw?.getWatched() ?? {};
+  }
+
+  close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#retry);
+    this.#stop();
+    return Promise.all(this.#closing).then(() => undefined);
+  }
+
+  #start(ignoreInitial: boolean): Promise<void> {
+    // Unreadable now: chokidar reports its own error for the path; compare from scratch.
+    this.#identity = tryIdentityOf(this.root);
+    const fsw = new FSWatcher(this.#options(ignoreInitial));
+    this.#fsw = fsw;
+    const ready = new Promise<void>((resolve) => fsw.once('ready', () => resolve()));
+    fsw.on('all', (event, changed, stats) => {
+      this.#handlers.onEvent(event, changed, stats);
+      // chokidar may close the root's own watcher (unlinkDir) before the raw event for
+      // the root's deletion arrives: check on the root's own events too.
+      if (path.resolve(changed) === this.root) this.#queueVerify(event === 'unlink' || event === 'unlinkDir');
+    });
+    fsw.on('error', (error) => this.#handlers.onError(error));
+    fsw.on('raw', (_event, rawPath, details) => {
+      // fs.watch() reports the watched path in details; fs.watchFile() (polling) as rawPath.
+      const watched = hasWatchedPath(details) ? details.watchedPath : rawPath;
+      if (path.resolve(watched) === this.root) this.#queueVerify(false);
+    });
+    fsw.add(this.root);
+    return ready;
+  }
+
+  #stop(): void {
+    // Synchronously releases chokidar's shared fs.watch() handle for this path, so a
+    // fresh instance opens a new one on the new inode instead of joining the stale one.
+    if (this.#fsw === undefined) return;
+    const closing = this.#fsw.close();
+    this.#fsw = undefined;
+    this.#closing.add(closing);
+    void closing.finally(() => this.#closing.delete(closing));
+  }
+
+  // Never from inside a chokidar callback: closing an instance there crashes chokidar's
+  // polling handler, which goes on to call the listeners the close just removed.
+  #queueVerify(deleted: boolean): void {
+    const queued = this.#verifyQueued;
+    this.#verifyQueued = { deleted: deleted || (queued?.deleted ?? false) };
+    if (queued === undefined) {
+      queueMicrotask(() => {
+        const { deleted: rootDeleted } = this.#verifyQueued ?? { deleted: false };
+        this.#verifyQueued = undefined;
+        this.#verify(rootDeleted);
+      });
+    }
+  }
+
+  /** `deleted`: chokidar itself just reported the root gone (and said so already). */
+  #verify(deleted = false): void {
+    if (!this.#active || this.#closed || this.#retry !== undefined) return;
+    const previous = this.#identity;
+    let current: Identity | undefined;
+    try {
+      current = identityOf(this.root);
+    } catch (error) {
+      this.#handlers.onError(error);
+      return;
+    }
+    if (!deleted && current?.id === previous?.id) return;
+    this.#stop();
+    if (current !== undefined) {
+      void this.#start(false);
+      return;
+    }
+    this.#identity = undefined;
+    if (previous !== undefined && !deleted) {
+      this.#handlers.onGone(previous.isDirectory ? 'unlinkDir' : 'unlink', this.root);
+    }
+    this.#waitForReturn();
+  }
+
+  #waitForReturn(): void {
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined;
+      if (this.#closed) return;
+      if (tryIdentityOf(this.root) !== undefined) void this.#start(false);
+      else this.#waitForReturn();
+    }, this.#retryMs);
+  }
+}
+
+function identityOf(target: string): Identity | undefined {
+  try {
+    const stats = statSync(target);
+    // File systems hand a freed inode number straight to the next new file (ext4 does
+    // for `rm -rf dist && mkdir dist`): the birth time tells the two apart.
+    const id = `${stats.dev}:${stats.ino}:${stats.birthtimeMs}`;
+    return { id, isDirectory: stats.isDirectory() };
+  } catch (error) {
+    // Missing, or a parent replaced by a file: either way there is nothing to watch now.
+    if (isErrnoException(error) && (error.code === 'ENOENT' || error.code === 'ENOTDIR')) return undefined;
+    throw error;
+  }
+}
+
+function tryIdentityOf(target: string): Identity | undefined {
+  try {
+    return identityOf(target);
+  } catch {
+    // Unreadable counts as absent: nothing can be watched there either.
+    return undefined;
+  }
+}
+
+function hasWatchedPath(details: unknown): details is { watchedPath: string } {
+  return (
+    typeof details === 'object' &&
+    details !== null &&
+    typeof (details as { watchedPath?: unknown }).watchedPath === 'string'
+  );
+}

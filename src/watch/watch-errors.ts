@@ -1,0 +1,38 @@
+import { DevreloadError, isErrnoException } from '../errors.js';
+
+const RAISE_WATCHES = 'sudo sysctl -w fs.inotify.max_user_watches=524288';
+const PERSIST_WATCHES =
+  'echo fs.inotify.max_user_watches=524288 | sudo tee /etc/sysctl.d/60-devreload.conf';
+const NARROW = 'or watch fewer files (narrower watch paths, more ignore globs), or use polling';
+
+/**
+ * Turns "the OS ran out of watchers / file descriptors" into one actionable line.
+ * Returns undefined for every other error, which the caller reports as it is.
+ *
+ * On Linux fs.watch() fails with ENOSPC (not a full disk: the inotify watch limit,
+ * fs.inotify.max_user_watches, often 8192 on older kernels) once per file it could not
+ * watch; on macOS and BSD every watched file costs a file descriptor, hence EMFILE.
+ */
+export function toWatchLimitError(error: unknown): DevreloadError | undefined {
+  if (!isErrnoException(error)) return undefined;
+  const where = typeof error.path === 'string' ? ` ${error.path}` : '';
+  switch (error.code) {
+    case 'ENOSPC':
+      return new DevreloadError(
+        `Cannot watch${where}: the system limit on file watchers is reached (ENOSPC, ` +
+          `fs.inotify.max_user_watches). Raise it with \`${RAISE_WATCHES}\` ` +
+          `(keep it across reboots: \`${PERSIST_WATCHES}\`), ${NARROW}.`,
+        { cause: error },
+      );
+    case 'EMFILE':
+    case 'ENFILE':
+      return new DevreloadError(
+        `Cannot watch${where}: too many open files (${error.code}). Raise the limits: ` +
+          `\`ulimit -n 65536\` in this shell, and on Linux \`${RAISE_WATCHES}\` and ` +
+          `\`sudo sysctl -w fs.inotify.max_user_instances=1024\`; ${NARROW}.`,
+        { cause: error },
+      );
+    default:
+      return undefined;
+  }
+}

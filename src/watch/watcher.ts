@@ -1,0 +1,231 @@
+import { EventEmitter } from 'node:events';
+import type { Stats } from 'node:fs';
+import path from 'node:path';
+import type { ChokidarOptions } from 'chokidar';
+import type { EventName } from 'chokidar/handler.js';
+import { createIgnoreMatcher, findWatchRoot } from './ignore-rules.js';
+import type { IgnoreMatcher, StatsLike } from './ignore-rules.js';
+import { NewFolderRescan, RESCAN_DELAY_MS } from './new-folder-rescan.js';
+import { RootWatch } from './root-watch.js';
+import { TrailingChanges } from './trailing-change.js';
+import { toWatchLimitError } from './watch-errors.js';
+
+export type ChangeKind = 'add' | 'change' | 'unlink' | 'addDir' | 'unlinkDir';
+
+export interface FileChange {
+  kind: ChangeKind;
+  /** Absolute. */
+  path: string;
+}
+
+export interface WatcherOptions {
+  /** Absolute folders or single files, validated to exist by the caller. */
+  paths: readonly string[];
+  /** Absolute project root: where .gitignore files are honoured and relative globs start. */
+  cwd: string;
+  /** Extensions without dots (['ts', 'js']); undefined = every file. Never filters folders. */
+  ext?: readonly string[];
+  /** picomatch globs relative to cwd; a glob matching a folder ignores everything in it. */
+  ignore?: readonly string[];
+  /** Honour .gitignore files (root and nested) under cwd. Default true. */
+  gitignore?: boolean;
+  /** Polling interval in ms; undefined = native OS events. */
+  poll?: number | undefined;
+  /** Called once per ignored path with the rule that dropped it (for --verbose). */
+  onIgnored?: (path: string, rule: string) => void;
+}
+
+export interface WatcherEvents {
+  change: [change: FileChange];
+  error: [error: Error];
+}
+
+export interface Watcher {
+  /** Resolves when the initial scan is done (or the watcher is closed); no event comes before. */
+  readonly ready: Promise<void>;
+  on(event: 'change', listener: (change: FileChange) => void): this;
+  on(event: 'error', listener: (error: Error) => void): this;
+  off(event: 'change', listener: (change: FileChange) => void): this;
+  off(event: 'error', listener: (error: Error) => void): this;
+  /** Absolute folder → names of the entries watched in it (for tests and --verbose). */
+  getWatched(): Record<string, string[]>;
+  /** Idempotent: every call returns the same promise. */
+  close(): Promise<void>;
+}
+
+const CHANGE_KINDS: ReadonlySet<EventName> = new Set(['add', 'change', 'unlink', 'addDir', 'unlinkDir']);
+// Events carry their kind but not always stats; the kind says file or folder for sure.
+const FILE: StatsLike = Object.freeze({ isFile: () => true, isDirectory: () => false });
+const FOLDER: StatsLike = Object.freeze({ isFile: () => false, isDirectory: () => true });
+// How often a deleted watched path is checked for its return (when not polling anyway).
+const RETURN_CHECK_MS = 50;
+
+export function createWatcher(options: WatcherOptions): Watcher {
+  return new ChokidarWatcher(options);
+}
+
+class ChokidarWatcher extends EventEmitter<WatcherEvents> implements Watcher {
+  readonly ready: Promise<void>;
+  readonly #paths: readonly string[];
+  readonly #roots: ReadonlyMap<string, RootWatch>;
+  readonly #isIgnored: IgnoreMatcher;
+  readonly #rescan: NewFolderRescan;
+  readonly #trailing = new TrailingChanges((changed) => this.#emitChange('change', changed));
+  #markReady: () => void = () => {};
+  #isReady = false;
+  #closing: Promise<void> | undefined;
+  #limitReported = false;
+
+  constructor(options: WatcherOptions) {
+    super();
+    this.#paths = [...new Set(options.paths.map((root) => path.resolve(root)))];
+    const matcher = createIgnoreMatcher(options, (error) => this.#onError(error));
+    this.#isIgnored = reportingIgnored(matcher, options.onIgnored);
+    this.#rescan = new NewFolderRescan({
+      // When polling, chokidar notices a new entry only at its next poll: look after it.
+      delayMs: Math.max(RESCAN_DELAY_MS, 2 * (options.poll ?? 0)),
+      isIgnored: this.#isIgnored,
+      report: (kind, missed) => this.#emitChange(kind, missed),
+      watchFolder: (missed) => this.#rootOf(missed)?.add(missed),
+      onError: (error) => this.#onError(error),
+    });
+    this.#roots = new Map(
+      this.#paths.map((root) => [
+        root,
+        new RootWatch(
+          root,
+          (ignoreInitial) => chokidarOptions(options, ignoreInitial, this.#ignoredUnder(root)),
+          {
+            onEvent: (event, changed, stats) => this.#onChange(event, changed, stats),
+            onError: (error) => this.#onError(error),
+            onGone: (kind, gone) => this.#emitChange(kind, gone),
+          },
+          options.poll ?? RETURN_CHECK_MS,
+        ),
+      ]),
+    );
+    const roots = [...this.#roots.values()];
+    this.ready = new Promise((resolve) => {
+      this.#markReady = resolve;
+    });
+    void Promise.all(roots.map((root) => root.ready)).then(() => {
+      if (this.#closing !== undefined) return;
+      this.#isReady = true;
+      for (const root of roots) root.activate();
+      this.#markReady();
+    });
+  }
+
+  getWatched(): Record<string, string[]> {
+    const merged: Record<string, string[]> = {};
+    for (const root of this.#roots.values()) {
+      for (const [folder, names] of Object.entries(root.getWatched())) {
+        merged[folder] = [...new Set([...(merged[folder] ?? []), ...names])].sort();
+      }
+    }
+    return merged;
+  }
+
+  close(): Promise<void> {
+    if (this.#closing === undefined) {
+      // Whoever awaits `ready` must not hang because the scan was cut short.
+      this.#markReady();
+      this.#rescan.close();
+      this.#trailing.close();
+      this.#closing = Promise.all([...this.#roots.values()].map((root) => root.close())).then(() => undefined);
+    }
+    return this.#closing;
+  }
+
+  #rootOf(target: string): RootWatch | undefined {
+    const root = findWatchRoot(this.#paths, target);
+    return root === undefined ? undefined : this.#roots.get(root);
+  }
+
+  /** A root's own chokidar instance leaves nested roots to theirs: no path is watched twice. */
+  #ignoredUnder(root: string): (candidate: string, stats?: StatsLike) => boolean {
+    return (candidate, stats) => {
+      const owner = findWatchRoot(this.#paths, candidate);
+      if (owner !== undefined && owner !== root && findWatchRoot([root], owner) === root) return true;
+      return this.#isIgnored(candidate, stats) !== undefined;
+    };
+  }
+
+  #onChange(event: EventName, changed: string, stats: Stats | undefined): void {
+    // Changes made during the initial scan are part of the state the app starts from,
+    // never a reason to restart it.
+    if (!this.#isReady || this.#closing !== undefined || !CHANGE_KINDS.has(event)) return;
+    const kind = event as ChangeKind;
+    const absolute = path.resolve(changed);
+    if (findWatchRoot(this.#paths, absolute) === undefined) return;
+    const isFolder = kind === 'addDir' || kind === 'unlinkDir';
+    // chokidar already consults `ignored` before it watches a path; checking again with
+    // the kind (file or folder, which chokidar's unlink path never passes as stats) keeps
+    // the "only relevant paths" contract independent of chokidar's internals.
+    if (this.#isIgnored(absolute, isFolder ? FOLDER : FILE) !== undefined) return;
+    this.#rescan.observe(kind, absolute);
+    if (kind === 'add' || kind === 'change') this.#trailing.observe(absolute, stats);
+    this.#emitChange(kind, absolute);
+  }
+
+  #emitChange(kind: ChangeKind, absolute: string): void {
+    if (this.#isReady && this.#closing === undefined) this.emit('change', { kind, path: absolute });
+  }
+
+  #onError(error: unknown): void {
+    if (this.#closing !== undefined) return;
+    const limit = toWatchLimitError(error);
+    if (limit !== undefined) {
+      // fs.watch() fails once per file past the limit: thousands of identical errors.
+      if (this.#limitReported) return;
+      this.#limitReported = true;
+      this.emit('error', limit);
+      return;
+    }
+    this.emit('error', error instanceof Error ? error : new Error(String(error)));
+  }
+}
+
+function chokidarOptions(
+  options: WatcherOptions,
+  ignoreInitial: boolean,
+  ignored: (candidate: string, stats?: StatsLike) => boolean,
+): ChokidarOptions {
+  const polling = options.poll !== undefined;
+  return {
+    // Files that exist at start-up are the app's starting point, not changes. A root
+    // watched afresh after it was replaced reports its new content as added instead.
+    ignoreInitial,
+    // awaitWriteFinish would hold every event until the file size is stable for its
+    // threshold (2 s by default): that latency lands on every restart. Source files are
+    // written in one go; the supervisor's quiet window already absorbs bursts.
+    awaitWriteFinish: false,
+    usePolling: polling,
+    // chokidar merges options with a spread: an explicit undefined would erase its default.
+    ...(polling ? { interval: options.poll, binaryInterval: options.poll } : {}),
+    // `atomic` would hold every unlink for 100 ms to pair it with an add as one `change`.
+    // The quiet window already folds an editor's unlink + add into one restart, so the
+    // hold only made deletions late and split a rename (add now, unlink later) in two.
+    atomic: false,
+    ignored,
+  };
+}
+
+function reportingIgnored(
+  match: IgnoreMatcher,
+  onIgnored: ((path: string, rule: string) => void) | undefined,
+): IgnoreMatcher {
+  if (onIgnored === undefined) return match;
+  // chokidar asks about the same path several times (before and after stat, on unlink).
+  const reported = new Set<string>();
+  return (candidate, stats) => {
+    const rule = match(candidate, stats);
+    if (rule !== undefined && !reported.has(candidate)) {
+      // Bounded: a long --verbose session must not grow without limit.
+      if (reported.size >= 10_000) reported.clear();
+      reported.add(candidate);
+      onIgnored(candidate, rule);
+    }
+    return rule;
+  };
+}

@@ -1,0 +1,45 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { put, tree, WatchFixture } from './watch-harness.js';
+
+let fixture: WatchFixture;
+
+afterEach(async () => {
+  await fixture.dispose();
+});
+
+describe('a second write right after the first (format-on-save)', () => {
+  it('is reported, although chokidar throttles changes to one per 50 ms', async () => {
+    fixture = new WatchFixture();
+    const dir = await fixture.tempDir();
+    await tree(dir, ['app.ts', 'sentinel.ts']);
+    const app = path.join(dir, 'app.ts');
+    const session = fixture.start({ paths: [dir], cwd: dir });
+    await session.watcher.ready;
+    for (let round = 1; round <= 3; round++) {
+      writeFileSync(app, `saved ${round}\n`);
+      await session.waitFor((c) => session.changesOf(app).length >= 2 * round - 1 && c.path === app, `first write ${round}`);
+      // The formatter's rewrite lands inside chokidar's throttle window.
+      writeFileSync(app, `saved ${round}, then formatted\n`);
+      await session.waitFor(() => session.changesOf(app).length >= 2 * round, `second write ${round}`);
+    }
+  });
+
+  it('a single write is reported once', async () => {
+    fixture = new WatchFixture();
+    const dir = await fixture.tempDir();
+    await tree(dir, ['app.ts']);
+    const app = path.join(dir, 'app.ts');
+    const session = fixture.start({ paths: [dir], cwd: dir });
+    await session.watcher.ready;
+    await put(app);
+    await session.waitForPath(app);
+    // Past the re-check: a sentinel written later arrives after any trailing report would have.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const sentinel = path.join(dir, 'sentinel.ts');
+    await put(sentinel);
+    await session.waitForPath(sentinel);
+    expect(session.changesOf(app)).toHaveLength(1);
+  });
+});
