@@ -13,15 +13,16 @@ const NARROW = 'or watch fewer files (narrower watch paths, more ignore globs), 
  * fs.inotify.max_user_watches, often 8192 on older kernels) once per file it could not
  * watch; on macOS and BSD every watched file costs a file descriptor, hence EMFILE.
  */
-export function toWatchLimitError(error: unknown): DevreloadError | undefined {
+export function toWatchLimitError(error: unknown, pollingMs?: number): DevreloadError | undefined {
   if (!isErrnoException(error)) return undefined;
   const where = typeof error.path === 'string' ? ` ${error.path}` : '';
+  const fallback = pollingMs === undefined ? '' : ` Meanwhile devreload polls what it could not watch (every ${pollingMs} ms).`;
   switch (error.code) {
     case 'ENOSPC':
       return new DevreloadError(
         `Cannot watch${where}: the system limit on file watchers is reached (ENOSPC, ` +
           `fs.inotify.max_user_watches). Raise it with \`${RAISE_WATCHES}\` ` +
-          `(keep it across reboots: \`${PERSIST_WATCHES}\`), ${NARROW}.`,
+          `(keep it across reboots: \`${PERSIST_WATCHES}\`), ${NARROW}.${fallback}`,
         { cause: error },
       );
     case 'EMFILE':
@@ -29,7 +30,7 @@ export function toWatchLimitError(error: unknown): DevreloadError | undefined {
       return new DevreloadError(
         `Cannot watch${where}: too many open files (${error.code}). Raise the limits: ` +
           `\`ulimit -n 65536\` in this shell, and on Linux \`${RAISE_WATCHES}\` and ` +
-          `\`sudo sysctl -w fs.inotify.max_user_instances=1024\`; ${NARROW}.`,
+          `\`sudo sysctl -w fs.inotify.max_user_instances=1024\`; ${NARROW}.${fallback}`,
         { cause: error },
       );
     default:

@@ -7,6 +7,8 @@ import { createIgnoreMatcher, findWatchRoot } from './ignore-rules.js';
 import type { IgnoreMatcher, StatsLike } from './ignore-rules.js';
 import { NewFolderRescan, RESCAN_DELAY_MS } from './new-folder-rescan.js';
 import { RootWatch } from './root-watch.js';
+import { isErrnoException } from '../errors.js';
+import { FALLBACK_POLL_MS, PollingFallback } from './polling-fallback.js';
 import { TrailingChanges } from './trailing-change.js';
 import { toWatchLimitError } from './watch-errors.js';
 
@@ -75,6 +77,7 @@ class ChokidarWatcher extends EventEmitter<WatcherEvents> implements Watcher {
   #isReady = false;
   #closing: Promise<void> | undefined;
   #limitReported = false;
+  readonly #fallback: PollingFallback;
 
   constructor(options: WatcherOptions) {
     super();
@@ -89,6 +92,14 @@ class ChokidarWatcher extends EventEmitter<WatcherEvents> implements Watcher {
       watchFolder: (missed) => this.#rootOf(missed)?.add(missed),
       onError: (error) => this.#onError(error),
     });
+    this.#fallback = new PollingFallback(
+      (candidate, stats) => {
+        const root = findWatchRoot(this.#paths, candidate);
+        return root === undefined || this.#ignoredUnder(root)(candidate, stats);
+      },
+      (event, changed, stats) => this.#onChange(event, changed, stats),
+      (error) => this.#onError(error),
+    );
     this.#roots = new Map(
       this.#paths.map((root) => [
         root,
@@ -132,7 +143,7 @@ class ChokidarWatcher extends EventEmitter<WatcherEvents> implements Watcher {
       this.#markReady();
       this.#rescan.close();
       this.#trailing.close();
-      this.#closing = Promise.all([...this.#roots.values()].map((root) => root.close())).then(() => undefined);
+      this.#closing = Promise.all([...[...this.#roots.values()].map((root) => root.close()), this.#fallback.close()]).then(() => undefined);
     }
     return this.#closing;
   }
@@ -174,8 +185,11 @@ class ChokidarWatcher extends EventEmitter<WatcherEvents> implements Watcher {
 
   #onError(error: unknown): void {
     if (this.#closing !== undefined) return;
-    const limit = toWatchLimitError(error);
+    const limit = toWatchLimitError(error, FALLBACK_POLL_MS);
     if (limit !== undefined) {
+      // Whatever the OS would not watch natively is polled instead (see PollingFallback).
+      const failed = isErrnoException(error) && typeof error.path === 'string' ? error.path : undefined;
+      if (failed !== undefined && findWatchRoot(this.#paths, path.resolve(failed)) !== undefined) this.#fallback.add(path.resolve(failed));
       // fs.watch() fails once per file past the limit: thousands of identical errors.
       if (this.#limitReported) return;
       this.#limitReported = true;

@@ -1,6 +1,8 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Devreload, Project, serverFixture, starts } from './harness.js';
+import { Devreload, devreloadBin, Project, serverFixture, starts } from './harness.js';
 
 let project: Project;
 let devreload: Devreload | undefined;
@@ -32,7 +34,8 @@ describe('watching what the user means', () => {
     const d = await launch(['--verbose'], {}, async (p) => {
       await Promise.all(Array.from({ length: 500 }, (_, i) => p.write(`src/gen/f${i}.js`, '0')));
     });
-    await Promise.all(Array.from({ length: 500 }, (_, i) => project.write(`src/gen/f${i}.js`, '1')));
+    // One process rewriting files back to back, as `git checkout` does.
+    for (let i = 0; i < 500; i++) writeFileSync(project.path(`src/gen/f${i}.js`), '1');
     await d.waitFor(ready, 2);
     // A sentinel after the burst: exactly one more restart proves the burst left none queued.
     await project.write('src/app.js');
@@ -98,5 +101,29 @@ describe('watching what the user means', () => {
     await project.write('src/app.js');
     await d.waitFor(ready, 2);
     expect(changedAt(2)).toEqual(['src/app.js']);
+  });
+
+  it('out of inotify watches: one clear message, and what could not be watched natively is polled', async () => {
+    project = await Project.create();
+    const p = project;
+    for (let i = 0; i < 60; i++) await p.write(`src/f${String(i).padStart(2, '0')}.js`);
+    // A user namespace has its own inotify limit (Linux ≥ 4.9): a real ENOSPC, without touching the host's.
+    const limit = 'echo 30 > /proc/sys/user/max_inotify_watches && exec "$@"';
+    devreload = new Devreload([], {
+      cwd: p.dir,
+      env: { APP_RECORD: p.record },
+      program: ['unshare', '--user', '--map-root-user', 'sh', '-c', limit, 'sh', process.execPath, devreloadBin, '--watch', 'src', '--', 'node', serverFixture],
+    });
+    const d = devreload;
+    await d.waitFor(/\[devreload\] watching/);
+    await d.waitFor(ready);
+    await d.waitFor(/Cannot watch (\S+): the system limit on file watchers is reached/);
+    const failed = /Cannot watch (\S+): the system limit/.exec(d.stderr)![1]!;
+    expect(d.stderr).toMatch(/sysctl -w fs\.inotify\.max_user_watches=524288/);
+    expect(d.stderr).toMatch(/polls what it could not watch/);
+    expect(d.count(/Cannot watch/)).toBe(1);
+    await writeFile(failed, 'changed while only polling could see it\n');
+    await d.waitFor(ready, 2);
+    expect(changedAt(2)).toEqual([path.relative(p.dir, failed)]);
   });
 });
