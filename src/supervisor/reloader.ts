@@ -115,7 +115,7 @@ class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader {
     });
     this.#watcher = watcher;
     watcher.on('change', (change) => this.#dispatch({ type: 'change', path: change.path, at: now() }));
-    watcher.on('error', (error) => this.#logger.error(error.message));
+    watcher.on('error', (error) => this.#logger.warn(error.message));
     await watcher.ready;
     if (this.#state.tag === 'done') return;
     const shown = this.options.watch.map((p) => path.relative(this.options.cwd, p) || '.').join(', ');

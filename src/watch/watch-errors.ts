@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { DevreloadError, isErrnoException } from '../errors.js';
 
 const RAISE_WATCHES = 'sudo sysctl -w fs.inotify.max_user_watches=524288';
@@ -36,4 +37,17 @@ export function toWatchLimitError(error: unknown, pollingMs?: number): Devreload
     default:
       return undefined;
   }
+}
+
+/**
+ * A folder or file devreload may not read (EACCES/EPERM): one line that names it relative to
+ * the project and says it is skipped. Returns undefined for every other error.
+ */
+export function toUnreadableError(error: unknown, cwd: string): { path: string; error: Error } | undefined {
+  if (!isErrnoException(error) || (error.code !== 'EACCES' && error.code !== 'EPERM') || typeof error.path !== 'string') return undefined;
+  const shown = path.relative(cwd, error.path) || '.';
+  return {
+    path: error.path,
+    error: new Error(`cannot read ${shown} (${error.code}: permission denied) — skipping it; changes inside it will not restart the app`, { cause: error }),
+  };
 }

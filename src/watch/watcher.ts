@@ -10,7 +10,7 @@ import { RootWatch } from './root-watch.js';
 import { isErrnoException } from '../errors.js';
 import { FALLBACK_POLL_MS, PollingFallback } from './polling-fallback.js';
 import { TrailingChanges } from './trailing-change.js';
-import { toWatchLimitError } from './watch-errors.js';
+import { toUnreadableError, toWatchLimitError } from './watch-errors.js';
 
 export type ChangeKind = 'add' | 'change' | 'unlink' | 'addDir' | 'unlinkDir';
 
@@ -77,11 +77,14 @@ class ChokidarWatcher extends EventEmitter<WatcherEvents> implements Watcher {
   #isReady = false;
   #closing: Promise<void> | undefined;
   #limitReported = false;
+  readonly #unreadable = new Set<string>();
+  readonly #cwd: string;
   readonly #fallback: PollingFallback;
 
   constructor(options: WatcherOptions) {
     super();
     this.#paths = [...new Set(options.paths.map((root) => path.resolve(root)))];
+    this.#cwd = options.cwd;
     const matcher = createIgnoreMatcher(options, (error) => this.#onError(error));
     this.#isIgnored = reportingIgnored(matcher, options.onIgnored);
     this.#rescan = new NewFolderRescan({
@@ -196,6 +199,14 @@ class ChokidarWatcher extends EventEmitter<WatcherEvents> implements Watcher {
       this.emit('error', limit);
       return;
     }
+    const unreadable = toUnreadableError(error, this.#cwd);
+    if (unreadable !== undefined) {
+      // chokidar retries an unreadable folder on every event in its parent: warn once.
+      if (this.#unreadable.has(unreadable.path)) return;
+      this.#unreadable.add(unreadable.path);
+      this.emit('error', unreadable.error);
+      return;
+    }
     this.emit('error', error instanceof Error ? error : new Error(String(error)));
   }
 }
@@ -221,6 +232,10 @@ function chokidarOptions(
     // The quiet window already folds an editor's unlink + add into one restart, so the
     // hold only made deletions late and split a rename (add now, unlink later) in two.
     atomic: false,
+    // Following symlinks lets a link to an ancestor (`loop -> ..`) be walked 40 levels deep
+    // (until ELOOP), every file reported once per level; a link out of the project can pull
+    // in a huge tree. Links are watched as links: watch a target explicitly to follow it.
+    followSymlinks: false,
     ignored,
   };
 }
