@@ -19,7 +19,7 @@ export class PollingFallback {
 
   constructor(
     private readonly ignored: (candidate: string, stats?: Pick<Stats, 'isFile' | 'isDirectory'>) => boolean,
-    private readonly onEvent: (event: EventName, changed: string, stats: Stats | undefined) => void,
+    private readonly onEvent: (event: EventName, changed: string) => void,
     private readonly onError: (error: unknown) => void,
   ) {}
 
@@ -38,7 +38,7 @@ export class PollingFallback {
     if (this.#fsw === undefined) {
       const options: ChokidarOptions = { ignoreInitial: true, usePolling: true, interval: FALLBACK_POLL_MS, binaryInterval: FALLBACK_POLL_MS, atomic: false, ignored: this.ignored };
       this.#fsw = new FSWatcher(options);
-      this.#fsw.on('all', (event, changed, stats) => this.onEvent(event, changed, stats));
+      this.#fsw.on('all', (event, changed) => this.onEvent(event, changed));
       this.#fsw.on('error', (error) => this.onError(error));
     }
     this.#fsw.add(paths);

@@ -1,4 +1,4 @@
-import { statSync, type Stats } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { FSWatcher } from 'chokidar';
 import type { ChokidarOptions } from 'chokidar';
@@ -7,7 +7,7 @@ import { isErrnoException } from '../errors.js';
 
 export interface RootWatchHandlers {
   /** A chokidar event (a re-created instance reports what it finds as added). */
-  onEvent(kind: EventName, changed: string, stats: Stats | undefined): void;
+  onEvent(kind: EventName, changed: string): void;
   onError(error: unknown): void;
   /** The root was deleted (it may come back: it is then reported as added again). */
   onGone(kind: 'unlink' | 'unlinkDir', root: string): void;
@@ -86,8 +86,8 @@ export class RootWatch {
     const fsw = new FSWatcher(this.#options(ignoreInitial));
     this.#fsw = fsw;
     const ready = new Promise<void>((resolve) => fsw.once('ready', () => resolve()));
-    fsw.on('all', (event, changed, stats) => {
-      this.#handlers.onEvent(event, changed, stats);
+    fsw.on('all', (event, changed) => {
+      this.#handlers.onEvent(event, changed);
       // chokidar may close the root's own watcher (unlinkDir) before the raw event for
       // the root's deletion arrives: check on the root's own events too.
       if (path.resolve(changed) === this.root) this.#queueVerify(event === 'unlink' || event === 'unlinkDir');

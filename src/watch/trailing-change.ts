@@ -1,7 +1,7 @@
 import { stat } from 'node:fs';
 
-/** What a change event saw of a file; a later look that differs means it changed again. */
-export interface FileSignature {
+/** What a look at a file saw; a later look that differs means it changed again. */
+interface FileSignature {
   readonly ino: number;
   readonly size: number;
   readonly mtimeMs: number;
@@ -22,8 +22,13 @@ export class TrailingChanges {
 
   constructor(private readonly report: (path: string) => void) {}
 
-  /** `seen` is the file as the event saw it (chokidar's stats); without it, as it is now. */
-  observe(path: string, seen: FileSignature | undefined): void {
+  /**
+   * The baseline is the file as it is when the event arrives, not chokidar's stats: those may
+   * show a write half done (a truncate before the write), which would report one save twice.
+   * A write that lands before the baseline is read is seen by the app anyway: it starts only
+   * after the quiet window.
+   */
+  observe(path: string): void {
     clearTimeout(this.#timers.get(path));
     const arm = (baseline: FileSignature) => {
       this.#timers.set(
@@ -37,8 +42,7 @@ export class TrailingChanges {
         }, RECHECK_MS),
       );
     };
-    if (seen !== undefined) arm(seen);
-    else stat(path, (error, now) => error === null && !this.#closed && arm(now));
+    stat(path, (error, now) => error === null && !this.#closed && arm(now));
   }
 
   #closed = false;

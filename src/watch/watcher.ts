@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import type { Stats } from 'node:fs';
 import path from 'node:path';
 import type { ChokidarOptions } from 'chokidar';
 import type { EventName } from 'chokidar/handler.js';
@@ -100,7 +99,7 @@ class ChokidarWatcher extends EventEmitter<WatcherEvents> implements Watcher {
         const root = findWatchRoot(this.#paths, candidate);
         return root === undefined || this.#ignoredUnder(root)(candidate, stats);
       },
-      (event, changed, stats) => this.#onChange(event, changed, stats),
+      (event, changed) => this.#onChange(event, changed),
       (error) => this.#onError(error),
     );
     this.#roots = new Map(
@@ -110,7 +109,7 @@ class ChokidarWatcher extends EventEmitter<WatcherEvents> implements Watcher {
           root,
           (ignoreInitial) => chokidarOptions(options, ignoreInitial, this.#ignoredUnder(root)),
           {
-            onEvent: (event, changed, stats) => this.#onChange(event, changed, stats),
+            onEvent: (event, changed) => this.#onChange(event, changed),
             onError: (error) => this.#onError(error),
             onGone: (kind, gone) => this.#emitChange(kind, gone),
           },
@@ -165,7 +164,7 @@ class ChokidarWatcher extends EventEmitter<WatcherEvents> implements Watcher {
     };
   }
 
-  #onChange(event: EventName, changed: string, stats: Stats | undefined): void {
+  #onChange(event: EventName, changed: string): void {
     // Changes made during the initial scan are part of the state the app starts from,
     // never a reason to restart it.
     if (!this.#isReady || this.#closing !== undefined || !CHANGE_KINDS.has(event)) return;
@@ -178,7 +177,7 @@ class ChokidarWatcher extends EventEmitter<WatcherEvents> implements Watcher {
     // the "only relevant paths" contract independent of chokidar's internals.
     if (this.#isIgnored(absolute, isFolder ? FOLDER : FILE) !== undefined) return;
     this.#rescan.observe(kind, absolute);
-    if (kind === 'add' || kind === 'change') this.#trailing.observe(absolute, stats);
+    if (kind === 'add' || kind === 'change') this.#trailing.observe(absolute);
     this.#emitChange(kind, absolute);
   }
 

@@ -20,7 +20,9 @@ describe('a second write right after the first (format-on-save)', () => {
     for (let round = 1; round <= 3; round++) {
       writeFileSync(app, `saved ${round}\n`);
       await session.waitFor((c) => session.changesOf(app).length >= 2 * round - 1 && c.path === app, `first write ${round}`);
-      // The formatter's rewrite lands inside chokidar's throttle window.
+      // The formatter's rewrite lands inside chokidar's 50 ms throttle window (deliberately
+      // timed: 15 ms after the first event, as a format-on-save would).
+      await new Promise((resolve) => setTimeout(resolve, 15));
       writeFileSync(app, `saved ${round}, then formatted\n`);
       await session.waitFor(() => session.changesOf(app).length >= 2 * round, `second write ${round}`);
     }
