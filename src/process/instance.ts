@@ -1,4 +1,6 @@
 import { statSync } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { execa } from 'execa';
 import { DevreloadError } from '../errors.js';
 import { signalMembers } from './signal.js';
@@ -13,6 +15,17 @@ export interface InstanceSpec {
   /** Complete environment to give the app (the caller merges). */
   env: NodeJS.ProcessEnv;
   tableSource?: TableSource;
+  /**
+   * devreload's file descriptors the app receives as fd 3, 4, … in this order (the
+   * systemd socket-activation layout; see src/socket/env.ts for the matching env).
+   */
+  fds?: readonly number[];
+  /**
+   * Called with every line the app prints (without the line break). Setting it pipes the
+   * app's stdout/stderr through devreload, which copies every byte on to its own stdout/stderr
+   * unchanged; the app then sees pipes instead of a TTY (colours need FORCE_COLOR).
+   */
+  onOutputLine?: (line: string, stream: 'stdout' | 'stderr') => void;
 }
 
 export interface ExitInfo {
@@ -43,6 +56,9 @@ export interface Instance {
  * it; rejects with DevreloadError when the program is not found or not executable.
  */
 export async function startInstance(spec: InstanceSpec): Promise<Instance> {
+  const output = spec.onOutputLine === undefined ? 'inherit' : 'pipe';
+  // execa's types admit only fds 3-9 here, but any descriptor reaches child_process.spawn as is.
+  const fds = (spec.fds ?? []) as readonly number[] as readonly 3[];
   const subprocess = execa(spec.command, [...spec.args], {
     cwd: spec.cwd,
     env: spec.env,
@@ -51,10 +67,9 @@ export async function startInstance(spec: InstanceSpec): Promise<Instance> {
     // itself) never reaches devreload, and the terminal's Ctrl-C reaches devreload alone.
     detached: true,
     // The app is outside the terminal's foreground group: reading the TTY would stop it
-    // with SIGTTIN, so devreload feeds stdin through a pipe.
-    stdin: 'pipe',
-    stdout: 'inherit',
-    stderr: 'inherit',
+    // with SIGTTIN, so devreload feeds stdin through a pipe. Extra fds land at 3, 4, … without
+    // close-on-exec: a shell passes them on, a Node process in between needs the socket preload.
+    stdio: ['pipe', output, output, ...fds],
     preferLocal: true,
     localDir: spec.cwd,
     shell: false,
@@ -64,8 +79,14 @@ export async function startInstance(spec: InstanceSpec): Promise<Instance> {
     forceKillAfterDelay: false,
   });
   const stdin = subprocess.stdin;
+  if (stdin === null) throw new Error('execa gave the app no stdin pipe');
   // EPIPE/ECONNRESET once the app closed its stdin or exited: nobody is listening any more.
   stdin.on('error', () => {});
+  const onLine = spec.onOutputLine;
+  if (onLine !== undefined) {
+    tapLines(subprocess.stdout, process.stdout, (line) => onLine(line, 'stdout'));
+    tapLines(subprocess.stderr, process.stderr, (line) => onLine(line, 'stderr'));
+  }
 
   let leaderExit: ExitInfo | undefined;
   const exited = new Promise<ExitInfo>((resolve) => {
@@ -107,6 +128,33 @@ export async function startInstance(spec: InstanceSpec): Promise<Instance> {
       if (!stdin.destroyed && !stdin.writableEnded) stdin.end();
     },
   };
+}
+
+// A line longer than this (a progress bar without line breaks) is cut, not buffered forever.
+const maxLineLength = 64 * 1024;
+
+/** Copies `from` to `to` byte for byte and reports each line (split at \n, \r\n or \r). */
+function tapLines(from: Readable | null, to: Writable, onLine: (line: string) => void): void {
+  if (from === null) return;
+  from.pipe(to, { end: false });
+  const decoder = new StringDecoder('utf8');
+  let partial = '';
+  const emit = (text: string): void => {
+    // A \r that ends a chunk may be half of a \r\n: it waits in `partial` for the next one.
+    const lines = (partial + text).split(/\r\n|\n|\r(?!$)/);
+    partial = lines.pop() ?? '';
+    if (partial.length > maxLineLength) {
+      lines.push(partial);
+      partial = '';
+    }
+    for (const line of lines) onLine(line);
+  };
+  from.on('data', (chunk: Buffer) => emit(decoder.write(chunk)));
+  from.once('end', () => {
+    emit(decoder.end());
+    if (partial !== '') onLine(partial.replace(/\r$/, ''));
+    partial = '';
+  });
 }
 
 /**

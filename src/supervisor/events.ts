@@ -17,8 +17,8 @@ export interface ReloaderEvents {
   exit: [{ code: number | null; signal: Signal | null; next: OnExit | 'change'; retryInMs: number | null }];
   /** A new instance replaced the old one. */
   restart: [{ pid: number; ms: number; paths: string[]; count: number }];
-  /** The app could not be started. */
-  error: [{ message: string; fatal: boolean }];
+  /** The app could not be started (not `error`: an EventEmitter throws an unhandled `error`). */
+  spawnError: [{ message: string; fatal: boolean }];
   /** Every event of the state machine, unabridged. */
   event: [LogEvent];
 }
@@ -44,7 +44,7 @@ export function toPublicEvent(event: LogEvent, cwd: string): PublicEvent | undef
         payload: { pid: event.pid, ms: Math.round(event.restartMs), paths: relative(event.changes?.paths ?? []), count: event.changes?.count ?? 0 },
       };
     case 'spawnFailed':
-      return { name: 'error', payload: { message: event.message, fatal: event.fatal } };
+      return { name: 'spawnError', payload: { message: event.message, fatal: event.fatal } };
     case 'exited':
       return { name: 'exit', payload: { code: event.exit.code, signal: event.exit.signal, next: event.next, retryInMs: event.retryInMs } };
     case 'starting':

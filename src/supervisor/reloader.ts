@@ -42,6 +42,9 @@ export interface InternalOptions {
   logger?: Logger;
 }
 
+// File mtimes come from a coarse kernel clock (one tick, up to 4 ms, behind the real time).
+const mtimeSlackMs = 5;
+
 // How long the watchdog lets the app run its shutdown handler after devreload was SIGKILLed.
 const watchdogGraceMs = 1000;
 
@@ -59,6 +62,8 @@ class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader {
   readonly #logger: Logger;
   readonly #timers = new Timers((timer) => this.#dispatch({ type: 'timer', timer, at: now() }));
   #instance: Instance | null = null;
+  /** Wall-clock time the current instance was asked to spawn (compared with file mtimes). */
+  #spawnedAt: number | null = null;
   #watcher: Watcher | null = null;
   #watchdog: Watchdog | null = null;
   #disposeSignals: (() => void) | null = null;
@@ -114,7 +119,12 @@ class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader {
       onIgnored: this.options.logLevel === 'verbose' ? (p, rule) => this.#logger.verbose(`ignored ${path.relative(this.options.cwd, p)} (${rule})`) : undefined,
     });
     this.#watcher = watcher;
-    watcher.on('change', (change) => this.#dispatch({ type: 'change', path: change.path, at: now() }));
+    watcher.on('change', (change) => {
+      // A late re-check found a write chokidar dropped. An instance started after that write
+      // has loaded it already (mtime is coarse: keep a few ms of margin on the side of restarting).
+      if (change.mtimeMs !== undefined && this.#spawnedAt !== null && change.mtimeMs + mtimeSlackMs < this.#spawnedAt) return;
+      this.#dispatch({ type: 'change', path: change.path, at: now() });
+    });
     watcher.on('error', (error) => this.#logger.warn(error.message));
     await watcher.ready;
     if (this.#state.tag === 'done') return;
@@ -174,6 +184,7 @@ class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader {
   }
 
   #spawn(changes: Changes | null): void {
+    this.#spawnedAt = Date.now();
     const terminal = this.internal.clear;
     // "\x1b[2J\x1b[3J\x1b[H": clear the screen and the scrollback, cursor home.
     if (changes !== null && terminal?.isTTY === true) terminal.write('\x1b[2J\x1b[3J\x1b[H');

@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
 import type { Dirent } from 'node:fs';
 import path from 'node:path';
 import { isErrnoException } from '../errors.js';
@@ -38,6 +38,8 @@ interface Pending {
 export class NewFolderRescan {
   readonly #options: NewFolderRescanOptions;
   readonly #pending = new Map<string, Pending>();
+  /** Unlinked files to look at again; an addDir for the same path since then settles it. */
+  readonly #replaced = new Set<string>();
   #closed = false;
 
   constructor(options: NewFolderRescanOptions) {
@@ -47,7 +49,32 @@ export class NewFolderRescan {
   /** Feed every change chokidar reports after the initial scan. */
   observe(kind: string, absPath: string): void {
     this.#pending.get(path.dirname(absPath))?.reported.add(absPath);
+    this.#replaced.delete(absPath);
     if (kind === 'addDir') this.#schedule(absPath, false);
+    // chokidar reports a file replaced by a folder as `unlink`, or as `change` when both
+    // happen between two of its looks.
+    if (kind === 'unlink' || kind === 'change') this.#checkReplaced(absPath);
+  }
+
+  /**
+   * A file replaced by a folder of the same name (`rm app.js && mkdir app.js`): chokidar
+   * reports the unlink but, when both happen at once, never the folder, and never watches it.
+   */
+  #checkReplaced(file: string): void {
+    if (this.#closed) return;
+    this.#replaced.add(file);
+    setTimeout(() => {
+      if (this.#closed || !this.#replaced.delete(file)) return;
+      lstat(file).then(
+        (stats) => {
+          if (this.#closed || !stats.isDirectory() || this.#options.isIgnored(file, stats) !== undefined) return;
+          this.#options.watchFolder(file);
+          this.#options.report('addDir', file);
+          this.#schedule(file, false);
+        },
+        () => undefined,
+      );
+    }, this.#options.delayMs);
   }
 
   close(): void {

@@ -20,7 +20,8 @@ const RECHECK_MS = 75;
 export class TrailingChanges {
   readonly #timers = new Map<string, NodeJS.Timeout>();
 
-  constructor(private readonly report: (path: string) => void) {}
+  /** `report` gets the file's new mtime: whoever started after it has seen this content. */
+  constructor(private readonly report: (path: string, mtimeMs: number) => void) {}
 
   /**
    * The baseline is the file as it is when the event arrives, not chokidar's stats: those may
@@ -37,7 +38,7 @@ export class TrailingChanges {
           this.#timers.delete(path);
           stat(path, (error, now) => {
             // Gone or unreadable: the unlink, if any, is chokidar's to report.
-            if (error === null && !sameFile(baseline, now) && !this.#closed) this.report(path);
+            if (error === null && !sameFile(baseline, now) && !this.#closed) this.report(path, now.mtimeMs);
           });
         }, RECHECK_MS),
       );

@@ -17,6 +17,8 @@ export interface FileChange {
   kind: ChangeKind;
   /** Absolute. */
   path: string;
+  /** Only on a change found by the late re-check: the file's mtime, to compare with when the app started. */
+  mtimeMs?: number;
 }
 
 export interface WatcherOptions {
@@ -71,7 +73,7 @@ class ChokidarWatcher extends EventEmitter<WatcherEvents> implements Watcher {
   readonly #roots: ReadonlyMap<string, RootWatch>;
   readonly #isIgnored: IgnoreMatcher;
   readonly #rescan: NewFolderRescan;
-  readonly #trailing = new TrailingChanges((changed) => this.#emitChange('change', changed));
+  readonly #trailing = new TrailingChanges((changed, mtimeMs) => this.#emitChange('change', changed, mtimeMs));
   #markReady: () => void = () => {};
   #isReady = false;
   #closing: Promise<void> | undefined;
@@ -181,8 +183,8 @@ class ChokidarWatcher extends EventEmitter<WatcherEvents> implements Watcher {
     this.#emitChange(kind, absolute);
   }
 
-  #emitChange(kind: ChangeKind, absolute: string): void {
-    if (this.#isReady && this.#closing === undefined) this.emit('change', { kind, path: absolute });
+  #emitChange(kind: ChangeKind, absolute: string, mtimeMs?: number): void {
+    if (this.#isReady && this.#closing === undefined) this.emit('change', mtimeMs === undefined ? { kind, path: absolute } : { kind, path: absolute, mtimeMs });
   }
 
   #onError(error: unknown): void {

@@ -1,3 +1,4 @@
+import { closeSync, openSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -246,5 +247,43 @@ describe('startInstance: what the app receives', () => {
     const instance = await start({ command: 'local-tool', args: ['ran', 'locally'] });
     expect(await instance.exited).toEqual({ code: 0, signal: null });
     expect(await readFile(join(dir, 'local-tool.out'), 'utf8')).toBe('ran locally\n');
+  });
+});
+
+describe('startInstance: extra fds and output lines', () => {
+  it('passes extra fds to the app as fd 3, 4, … in the order given', async () => {
+    const files = [join(dir, 'second.txt'), join(dir, 'first.txt')];
+    const fds = files.map((file) => openSync(file, 'w'));
+    try {
+      const script = "const fs = require('fs'); fs.writeSync(3, 'fd 3'); fs.writeSync(4, 'fd 4');";
+      const instance = await start({ command: process.execPath, args: ['-e', script], fds });
+      expect(await instance.exited).toEqual({ code: 0, signal: null });
+    } finally {
+      for (const fd of fds) closeSync(fd);
+    }
+    expect(await Promise.all(files.map((file) => readFile(file, 'utf8')))).toEqual(['fd 3', 'fd 4']);
+  });
+
+  it('reports every output line and still copies every byte on to devreload\'s stdout/stderr', async () => {
+    const copied = { stdout: [] as string[], stderr: [] as string[] };
+    const capture = (stream: 'stdout' | 'stderr') =>
+      vi.spyOn(process[stream], 'write').mockImplementation((chunk: string | Uint8Array) => {
+        copied[stream].push(Buffer.from(chunk).toString());
+        return true;
+      });
+    const spies = [capture('stdout'), capture('stderr')];
+    const lines: [string, string][] = [];
+    try {
+      const script = "process.stdout.write('one\\ntwo\\r'); setTimeout(() => process.stdout.write('\\nthr'), 10); setTimeout(() => { process.stdout.write('ee ü\\rlast'); process.stderr.write('oops\\n'); }, 20);";
+      const instance = await start({ command: process.execPath, args: ['-e', script], onOutputLine: (line, stream) => lines.push([stream, line]) });
+      expect(await instance.exited).toEqual({ code: 0, signal: null });
+      await waitFor('the last line', async () => (lines.some(([, line]) => line === 'last') ? true : undefined));
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    expect(lines.filter(([stream]) => stream === 'stdout').map(([, line]) => line)).toEqual(['one', 'two', 'three ü', 'last']);
+    expect(lines.filter(([stream]) => stream === 'stderr')).toEqual([['stderr', 'oops']]);
+    expect(copied.stdout.join('')).toBe('one\ntwo\r\nthree ü\rlast');
+    expect(copied.stderr.join('')).toBe('oops\n');
   });
 });

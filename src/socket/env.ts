@@ -1,0 +1,73 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { ListeningSocket } from './listen.js';
+
+/** What the preload reads: which inherited fd is which port (see preload.cts). */
+export const socketsEnvVar = 'DEVRELOAD_SOCKETS';
+
+/** The entry the preload parses from DEVRELOAD_SOCKETS (JSON array). */
+export interface PreloadSocket {
+  /** The fd number in the app: 3, 4, … in the order of the sockets. */
+  fd: number;
+  port: number;
+  /** The socket's inode (0 = unknown): the preload checks it before trusting the fd number. */
+  inode: number;
+  /** The bound address, to prefer an exact host match when two sockets share a port. */
+  address: string;
+}
+
+/** systemd's SD_LISTEN_FDS_START: the first passed socket is fd 3. */
+export const firstFd = 3;
+
+export interface SocketEnvOptions {
+  /** Absolute path of the Node preload; false leaves NODE_OPTIONS alone. Default: preloadPath(). */
+  preload?: string | false;
+}
+
+/** devreload's descriptors, in the order the app receives them as fd 3, 4, … (InstanceSpec.fds). */
+export function instanceFds(sockets: readonly ListeningSocket[]): number[] {
+  return sockets.map((socket) => socket.fd);
+}
+
+/**
+ * The app's environment with the sockets announced: LISTEN_FDS / LISTEN_FDNAMES (systemd
+ * socket activation; LISTEN_PID is deliberately absent, see the README), DEVRELOAD_SOCKETS,
+ * and the preload appended to NODE_OPTIONS so an unmodified `server.listen(port)` uses them.
+ * Without sockets, `base` comes back untouched.
+ */
+export function socketEnv(sockets: readonly ListeningSocket[], base: NodeJS.ProcessEnv, options: SocketEnvOptions = {}): NodeJS.ProcessEnv {
+  if (sockets.length === 0) return base;
+  const env: NodeJS.ProcessEnv = { ...base };
+  // Set when devreload itself was socket-activated: it names devreload's pid, not the app's.
+  delete env.LISTEN_PID;
+  env.LISTEN_FDS = String(sockets.length);
+  env.LISTEN_FDNAMES = sockets.map((socket) => String(socket.port)).join(':');
+  const entries: PreloadSocket[] = sockets.map((socket, index) => ({ fd: firstFd + index, port: socket.port, inode: socket.inode, address: socket.address }));
+  env[socketsEnvVar] = JSON.stringify(entries);
+  const preload = options.preload ?? preloadPath();
+  if (preload !== false) env.NODE_OPTIONS = appendNodeOption(base.NODE_OPTIONS, '--require', preload);
+  return env;
+}
+
+/** The compiled preload next to this module (dist/socket/preload.cjs). */
+export function preloadPath(): string {
+  const file = fileURLToPath(new URL('./preload.cjs', import.meta.url));
+  // Loaded from src/ without a build there is no compiled preload: say so instead of
+  // handing node a path it cannot load (it would refuse to start the app at all).
+  if (!existsSync(file)) throw new Error(`devreload: ${file} not found; build devreload first (npm run build)`);
+  return file;
+}
+
+/**
+ * Appends `flag value` to NODE_OPTIONS, keeping what is there (a debugger's bootloader).
+ * Node splits NODE_OPTIONS on spaces outside double quotes, and inside them a backslash
+ * escapes the next character: quoting always keeps paths with spaces or quotes intact.
+ */
+export function appendNodeOption(existing: string | undefined, flag: string, value: string): string {
+  const option = `${flag} ${quoteNodeOption(value)}`;
+  return existing === undefined || existing.trim() === '' ? option : `${existing} ${option}`;
+}
+
+export function quoteNodeOption(value: string): string {
+  return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}

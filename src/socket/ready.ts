@@ -1,0 +1,96 @@
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { acceptAttempt, connectAttempt, urlAttempt, type AcceptVia, type Attempt, type AttemptResult } from './ready-attempts.js';
+import type { ReadyCheck } from './ready-target.js';
+
+export interface ReadyProbe {
+  /**
+   * Milliseconds from probeReady() to readiness, or null once cancelled first.
+   * Never rejects: a probe that cannot succeed simply stays pending until cancelled.
+   */
+  readonly ready: Promise<number | null>;
+  /** One line the app printed; only `output` checks look at it. Call it for every line. */
+  line(text: string): void;
+  /**
+   * Stops at once: the pending connection or request is destroyed and no timer, poll or
+   * connection happens after this call. Idempotent; a no-op once ready.
+   */
+  cancel(): void;
+}
+
+export interface ProbeOptions {
+  /** Pause between failed attempts, and between looks at the kernel's table. Default 20 ms. */
+  intervalMs?: number;
+  /** Force how an `accept` check works (tests); default: `proc` where /proc/net/tcp exists. */
+  acceptVia?: AcceptVia;
+}
+
+const defaultIntervalMs = 20;
+// After a 5xx the app is up but failing: ask less often than while it is still starting.
+const serverErrorBackoff = 10;
+
+/** Starts probing right away (start it when the instance is spawned). */
+export function probeReady(check: ReadyCheck, options: ProbeOptions = {}): ReadyProbe {
+  const started = performance.now();
+  const controller = new AbortController();
+  let resolveReady!: (value: number | null) => void;
+  const ready = new Promise<number | null>((resolve) => (resolveReady = resolve));
+  let settled = false;
+  const finish = (value: number | null): void => {
+    if (settled) return;
+    settled = true;
+    controller.abort();
+    resolveReady(value);
+  };
+  const elapsed = (): number => Math.round(performance.now() - started);
+
+  if (check.kind !== 'output') {
+    const interval = options.intervalMs ?? defaultIntervalMs;
+    const attempt = attemptFor(check, interval, options.acceptVia);
+    void retry(attempt, controller.signal, interval).then((ok) => {
+      if (ok) finish(elapsed());
+    });
+  }
+
+  return {
+    ready,
+    line(text) {
+      if (!settled && check.kind === 'output' && check.pattern.test(stripAnsi(text))) finish(elapsed());
+    },
+    cancel() {
+      finish(null);
+    },
+  };
+}
+
+function attemptFor(check: Exclude<ReadyCheck, { kind: 'output' }>, interval: number, acceptVia: AcceptVia | undefined): Attempt {
+  switch (check.kind) {
+    case 'connect':
+      return connectAttempt(check.hosts, check.port);
+    case 'accept':
+      return acceptAttempt(check.host, check.port, acceptVia, interval);
+    case 'url':
+      return urlAttempt(check.url);
+  }
+}
+
+async function retry(attempt: Attempt, signal: AbortSignal, interval: number): Promise<boolean> {
+  while (!signal.aborted) {
+    // An attempt that throws (a URL node's http client rejects) is a failure to retry slowly.
+    const result = await attempt(signal).catch((): AttemptResult => 'failing');
+    if (result === 'ready') return !signal.aborted;
+    try {
+      await sleep(result === 'failing' ? interval * serverErrorBackoff : interval, undefined, { signal });
+    } catch {
+      return false;
+    }
+  }
+  return false;
+}
+
+// CSI (colours, cursor moves) and OSC (titles, hyperlinks) sequences.
+const ansi = /\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)/g;
+
+export function stripAnsi(text: string): string {
+  return text.replace(ansi, '');
+}

@@ -1,0 +1,87 @@
+import { execFile } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ListeningSocket } from '../../src/socket/listen.js';
+import { appendNodeOption, instanceFds, preloadPath, socketEnv, socketsEnvVar } from '../../src/socket/env.js';
+import { Resources, within } from './helpers.js';
+
+const resources = new Resources();
+afterEach(() => resources.cleanUp());
+
+const socket = (fd: number, port: number, inode: number, address = '127.0.0.1'): ListeningSocket => ({
+  spec: { host: address, port },
+  address,
+  family: 'IPv4',
+  port,
+  fd,
+  inode,
+});
+
+describe('socketEnv', () => {
+  const sockets = [socket(21, 3000, 111), socket(24, 3001, 222, '::')];
+
+  it('announces the sockets the systemd way, without LISTEN_PID', () => {
+    const env = socketEnv(sockets, { PATH: '/bin', LISTEN_PID: '1', LISTEN_FDS: '7' }, { preload: '/x/preload.cjs' });
+    expect(env).toMatchObject({ PATH: '/bin', LISTEN_FDS: '2', LISTEN_FDNAMES: '3000:3001' });
+    // Inherited from a socket-activated devreload it would name devreload, not the app.
+    expect(env).not.toHaveProperty('LISTEN_PID');
+  });
+
+  it('tells the preload which fd in the app is which port and inode', () => {
+    const env = socketEnv(sockets, {}, { preload: '/x/preload.cjs' });
+    expect(JSON.parse(env[socketsEnvVar] ?? '')).toEqual([
+      { fd: 3, port: 3000, inode: 111, address: '127.0.0.1' },
+      { fd: 4, port: 3001, inode: 222, address: '::' },
+    ]);
+    expect(instanceFds(sockets)).toEqual([21, 24]);
+  });
+
+  it('appends the preload to NODE_OPTIONS after what is there (a debugger bootloader)', () => {
+    const env = socketEnv(sockets, { NODE_OPTIONS: '--require /vscode/bootloader.js' }, { preload: '/x/preload.cjs' });
+    expect(env.NODE_OPTIONS).toBe('--require /vscode/bootloader.js --require "/x/preload.cjs"');
+    expect(socketEnv(sockets, {}, { preload: '/x/preload.cjs' }).NODE_OPTIONS).toBe('--require "/x/preload.cjs"');
+  });
+
+  it('leaves NODE_OPTIONS alone with preload: false, and everything alone without sockets', () => {
+    const base = { NODE_OPTIONS: '--inspect', LISTEN_PID: '1' };
+    expect(socketEnv(sockets, base, { preload: false }).NODE_OPTIONS).toBe('--inspect');
+    expect(socketEnv([], base)).toBe(base);
+  });
+
+  it('does not change the env it was given', () => {
+    const base = { NODE_OPTIONS: '--inspect', LISTEN_PID: '1' };
+    socketEnv(sockets, base, { preload: '/x/preload.cjs' });
+    expect(base).toEqual({ NODE_OPTIONS: '--inspect', LISTEN_PID: '1' });
+  });
+});
+
+describe('appendNodeOption: node reads back exactly the path it was given', () => {
+  const markers = (env: NodeJS.ProcessEnv) =>
+    new Promise<string>((done, fail) =>
+      execFile(process.execPath, ['-e', 'process.stdout.write(String(globalThis.loaded))'], { env }, (error, stdout) => (error === null ? done(stdout) : fail(error))));
+
+  it.each([
+    ['plain', 'preload.cjs'],
+    ['spaces', 'with space/and  two.cjs'],
+    ['quotes and backslashes', 'it\'s "quoted" \\ slashed.cjs'],
+  ])('%s', async (_, name) => {
+    const dir = await resources.tempDir();
+    const bootloader = join(dir, 'bootloader dir', 'boot.cjs');
+    const preload = join(dir, name);
+    await mkdir(join(dir, 'bootloader dir'), { recursive: true });
+    await mkdir(join(preload, '..'), { recursive: true });
+    await writeFile(bootloader, 'globalThis.loaded = [...(globalThis.loaded ?? []), "boot"];');
+    await writeFile(preload, 'globalThis.loaded = [...(globalThis.loaded ?? []), "preload"];');
+    const existing = appendNodeOption(undefined, '--require', bootloader);
+    const env = { PATH: process.env.PATH, NODE_OPTIONS: appendNodeOption(existing, '--require', preload) };
+    expect(await within(markers(env), 'node to run')).toBe('boot,preload');
+  });
+});
+
+describe('preloadPath', () => {
+  it('points next to the module, and says to build when the compiled preload is missing', () => {
+    // Run from src/ (as tests do) there is only preload.cts: the message names the fix.
+    expect(() => preloadPath()).toThrow(/src\/socket\/preload\.cjs not found; build devreload first \(npm run build\)$/);
+  });
+});

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { describeHolders } from '../../src/socket/holder.js';
+import { parseTcpTable } from '../../src/socket/proc-net.js';
+
+// Rows as Linux prints them: a listening socket with one queued connection, that connection
+// (no inode yet: nobody accepted it), the client's side of it, and a v6 listener.
+const tcp = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   1: 0100007F:8EC3 00000000:0000 0A 00000000:00000001 00:00000000 00000000     0        0 180946 2 000000005f562c85 100 0 0 10 0
+   4: 0100007F:8EC3 0100007F:BBA0 01 00000000:00000000 00:00000000 00000000     0        0 0 1 000000001f83fae5 20 0 0 10 -1
+   6: 0100007F:BBA0 0100007F:8EC3 01 00000000:00000000 00:00000000 00000000     0        0 180959 2 0000000081f63258 20 0 0 10 -1
+garbage
+`;
+const tcp6 = `  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 00000000000000000000000000000000:0BB8 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 77 1 0000000000000000 100 0 0 10 0
+`;
+
+describe('parseTcpTable', () => {
+  it('reads ports, state, accept-queue length and inode; skips what it cannot read', () => {
+    expect(parseTcpTable(tcp)).toEqual([
+      { localPort: 36547, remotePort: 0, state: 0x0a, rxQueue: 1, inode: 180946 },
+      { localPort: 36547, remotePort: 48032, state: 0x01, rxQueue: 0, inode: 0 },
+      { localPort: 48032, remotePort: 36547, state: 0x01, rxQueue: 0, inode: 180959 },
+    ]);
+    expect(parseTcpTable(tcp6)).toEqual([{ localPort: 3000, remotePort: 0, state: 0x0a, rxQueue: 0, inode: 77 }]);
+  });
+});
+
+describe('describeHolders', () => {
+  it.each([
+    [[], undefined],
+    [[{ pid: 12 }], 'pid 12'],
+    [[{ pid: 12, command: 'node server.js' }], 'pid 12 (node server.js)'],
+    [[{ pid: 12, command: 'node' }, { pid: 13 }], 'pids 12, 13'],
+  ])('%j -> %s', (holders, text) => {
+    expect(describeHolders(holders)).toBe(text);
+  });
+});
