@@ -1,6 +1,6 @@
 import { cliOptions, type CliOption } from './options.js';
 
-const groups: readonly CliOption['group'][] = ['Watching', 'Restarting', 'Output', 'Other'];
+const groups: readonly CliOption['group'][] = ['Watching', 'Restarting', 'Zero downtime', 'Output', 'Other'];
 
 export function helpText(version: string): string {
   const width = Math.max(...cliOptions.map((o) => o.flags.length)) + 2;
@@ -20,7 +20,8 @@ Examples:
   devreload --watch src -- node server.js
   devreload -w src -e ts,json -- npx tsx src/server.ts
   devreload --ignore 'logs/**' --kill-timeout 2000 -- npm run start
-  devreload -- python3 -m http.server 8000
+  devreload --socket 3000 -- node server.js          (zero-downtime: no refused connections)
+  devreload --socket 8000 -- gunicorn --bind fd://3 app:app
 
 Exit codes:
   0        stopped by the programmatic API

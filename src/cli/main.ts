@@ -75,6 +75,8 @@ export function parseCli(argv: readonly string[]): ParsedCli {
     cwd: result.cwd === undefined ? undefined : String(scalar(result.cwd)),
     poll: scalar(result.poll) as number | boolean | undefined,
     onExit: scalar(result.onExit) as DevreloadOptions['onExit'],
+    socket: result.socket === undefined ? undefined : list(result.socket),
+    ready: scalar(result.ready) as string | undefined,
     logLevel: result.verbose === true ? 'verbose' : result.quiet === true ? 'quiet' : undefined,
   };
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<DevreloadOptions>;

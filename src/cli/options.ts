@@ -6,7 +6,7 @@ export interface CliOption {
   /** cac's raw name, e.g. `-w, --watch <path>`. */
   readonly flags: string;
   readonly description: string;
-  readonly group: 'Watching' | 'Restarting' | 'Output' | 'Other';
+  readonly group: 'Watching' | 'Restarting' | 'Zero downtime' | 'Output' | 'Other';
   /** 'required': `<value>`; 'optional': `[value]` (only taken when it looks like a number). */
   readonly value?: 'required' | 'optional';
   /** Repeatable options collect every value into an array. */
@@ -24,6 +24,8 @@ export const cliOptions: readonly CliOption[] = [
   { flags: '-k, --kill-timeout <ms>', description: 'Send SIGKILL if the app has not stopped after this long (default: 5000)', group: 'Restarting', value: 'required' },
   { flags: '--on-exit <policy>', description: 'When the app exits on its own: wait (for a change; default), restart (with backoff) or quit (with its code)', group: 'Restarting', value: 'required' },
   { flags: '-C, --cwd <dir>', description: 'Run the app in this directory; relative paths resolve from it', group: 'Restarting', value: 'required' },
+  { flags: '--socket <[host:]port>', description: 'Bind this port once and hand it to every instance as fd 3, 4, … (repeatable)', group: 'Zero downtime', value: 'required', repeatable: true },
+  { flags: '--ready <port|url|/regex/>', description: 'Print "ready in N ms" once the app accepts on a port, answers a URL, or prints a matching line (default with --socket: the first socket)', group: 'Zero downtime', value: 'required' },
   { flags: '--clear', description: 'Clear the screen before each restart (only on a terminal)', group: 'Output' },
   { flags: '--json', description: 'Write events as NDJSON on stdout; the app’s stdout goes to stderr', group: 'Output' },
   { flags: '-q, --quiet', description: 'Only print warnings and errors', group: 'Output' },

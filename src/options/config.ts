@@ -4,6 +4,8 @@ import { parse, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { DevreloadError, isErrnoException } from '../errors.js';
 import { closest } from './did-you-mean.js';
 import { milliseconds, parseOnExit, parsePoll, type DevreloadOptions } from './resolve.js';
+import { formatSocketSpec, parseSocketSpecs } from '../socket/parse.js';
+import { parseReadyTarget } from '../socket/ready-target.js';
 import { parseSignal } from './signal.js';
 
 export const configFileName = 'devreload.config.json';
@@ -21,6 +23,8 @@ const schema = {
   signal: 'a signal name like "SIGTERM"',
   killTimeout: 'a number of milliseconds or a duration like "5s"',
   onExit: '"wait", "restart" or "quit"',
+  socket: 'a [host:]port or an array of them',
+  ready: 'a port, a URL or a "/regex/"',
   quiet: 'true or false',
   verbose: 'true or false',
   env: 'an object of string values',
@@ -105,6 +109,11 @@ function validate(data: unknown, source: string, base: string): Partial<Devreloa
   const signal = data.signal;
   if (signal !== undefined && typeof signal !== 'string' && typeof signal !== 'number') bad('signal');
   const onExit = text('onExit');
+  const socket = data.socket;
+  const sockets = socket === undefined ? undefined : Array.isArray(socket) ? socket : [socket];
+  if (sockets !== undefined && !sockets.every((v) => typeof v === 'string' || typeof v === 'number')) bad('socket');
+  const ready = data.ready;
+  if (ready !== undefined && typeof ready !== 'string' && typeof ready !== 'number') bad('ready');
 
   const quiet = flag('quiet');
   const verbose = flag('verbose');
@@ -120,6 +129,8 @@ function validate(data: unknown, source: string, base: string): Partial<Devreloa
     signal: signal === undefined ? undefined : parseSignal(signal, label('signal')),
     killTimeout: duration('killTimeout'),
     onExit: onExit === undefined ? undefined : parseOnExit(onExit, label('onExit')),
+    socket: sockets === undefined ? undefined : parseSocketSpecs(sockets, label('socket')).map(formatSocketSpec),
+    ready: ready === undefined ? undefined : (parseReadyTarget(ready, label('ready')), ready as string | number),
     logLevel: verbose === true ? 'verbose' : quiet === true ? 'quiet' : undefined,
     env: env === undefined ? undefined : { ...process.env, ...(env as Record<string, string>) },
   };

@@ -2,6 +2,8 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { DevreloadError, isErrnoException } from '../errors.js';
 import type { OnExit } from '../core/types.js';
+import { parseSocketSpecs, type SocketSpec } from '../socket/parse.js';
+import { parseReadyTarget, type ReadyTarget } from '../socket/ready-target.js';
 import { parseSignal } from './signal.js';
 
 export type LogLevel = 'quiet' | 'normal' | 'verbose';
@@ -29,6 +31,10 @@ export interface DevreloadOptions {
   cwd?: string;
   /** Poll the file system every N ms instead of using native events (network drives, containers). */
   poll?: number | boolean;
+  /** `[host:]port` to bind once and hand to every instance as fd 3, 4, … (zero-downtime restarts). */
+  socket?: string | number | readonly (string | number)[];
+  /** When a new instance counts as ready: a port it accepts on, a URL answering below 500, or a `/regex/` on its output. */
+  ready?: string | number;
   /** When the app exits on its own: wait for a change (default), restart with backoff, or quit with its code. */
   onExit?: OnExit;
   /** Environment of the app. Default: process.env. */
@@ -49,6 +55,8 @@ export interface ResolvedOptions {
   readonly cwd: string;
   readonly poll: number | undefined;
   readonly onExit: OnExit;
+  readonly sockets: readonly SocketSpec[];
+  readonly ready: ReadyTarget | undefined;
   readonly env: NodeJS.ProcessEnv;
   readonly logLevel: LogLevel;
 }
@@ -97,6 +105,8 @@ export function resolveOptions(input: DevreloadOptions, naming: OptionNaming = '
     cwd,
     poll: parsePoll(input.poll, name('poll')),
     onExit: parseOnExit(input.onExit ?? 'wait', name('onExit')),
+    sockets: parseSocketSpecs(input.socket === undefined ? [] : Array.isArray(input.socket) ? input.socket : [input.socket], name('socket')),
+    ready: input.ready === undefined ? undefined : parseReadyTarget(input.ready, name('ready')),
     env: input.env ?? process.env,
     logLevel: input.logLevel ?? 'normal',
   };

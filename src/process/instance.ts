@@ -26,6 +26,8 @@ export interface InstanceSpec {
    * unchanged; the app then sees pipes instead of a TTY (colours need FORCE_COLOR).
    */
   onOutputLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /** Send the app's stdout to devreload's stderr, keeping devreload's stdout for itself (`--json`). */
+  stdoutToStderr?: boolean;
 }
 
 export interface ExitInfo {
@@ -57,6 +59,8 @@ export interface Instance {
  */
 export async function startInstance(spec: InstanceSpec): Promise<Instance> {
   const output = spec.onOutputLine === undefined ? 'inherit' : 'pipe';
+  // fd 2 as the app's fd 1: the app writes straight to devreload's stderr (a TTY stays a TTY).
+  const stdout = spec.stdoutToStderr === true && output === 'inherit' ? (2 as unknown as 3) : output;
   // execa's types admit only fds 3-9 here, but any descriptor reaches child_process.spawn as is.
   const fds = (spec.fds ?? []) as readonly number[] as readonly 3[];
   const subprocess = execa(spec.command, [...spec.args], {
@@ -69,7 +73,7 @@ export async function startInstance(spec: InstanceSpec): Promise<Instance> {
     // The app is outside the terminal's foreground group: reading the TTY would stop it
     // with SIGTTIN, so devreload feeds stdin through a pipe. Extra fds land at 3, 4, … without
     // close-on-exec: a shell passes them on, a Node process in between needs the socket preload.
-    stdio: ['pipe', output, output, ...fds],
+    stdio: ['pipe', stdout, output, ...fds],
     preferLocal: true,
     localDir: spec.cwd,
     shell: false,
@@ -84,7 +88,7 @@ export async function startInstance(spec: InstanceSpec): Promise<Instance> {
   stdin.on('error', () => {});
   const onLine = spec.onOutputLine;
   if (onLine !== undefined) {
-    tapLines(subprocess.stdout, process.stdout, (line) => onLine(line, 'stdout'));
+    tapLines(subprocess.stdout, spec.stdoutToStderr === true ? process.stderr : process.stdout, (line) => onLine(line, 'stdout'));
     tapLines(subprocess.stderr, process.stderr, (line) => onLine(line, 'stderr'));
   }
 

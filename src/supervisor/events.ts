@@ -15,6 +15,8 @@ export interface ReloaderEvents {
   kill: [{ pid: number; reason: 'timeout' | 'forced' }];
   /** The app exited on its own; `next` says what devreload does about it. */
   exit: [{ code: number | null; signal: Signal | null; next: OnExit | 'change'; retryInMs: number | null }];
+  /** The instance is ready (`--ready`, or by default with `--socket`): it accepts, answers, or printed the line. */
+  ready: [{ pid: number; ms: number }];
   /** A new instance replaced the old one. */
   restart: [{ pid: number; ms: number; paths: string[]; count: number }];
   /** The app could not be started (not `error`: an EventEmitter throws an unhandled `error`). */

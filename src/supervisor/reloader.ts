@@ -8,6 +8,10 @@ import { createLogger, type Logger } from '../log/logger.js';
 import { resolveOptions, type DevreloadOptions, type OptionNaming, type ResolvedOptions } from '../options/resolve.js';
 import { startInstance, type Instance } from '../process/instance.js';
 import { startWatchdog, type Watchdog } from '../process/watchdog.js';
+import { instanceFds, socketEnv } from '../socket/env.js';
+import { listenSockets, type SocketSet } from '../socket/listen.js';
+import { probeReady, type ReadyProbe } from '../socket/ready.js';
+import { readyCheckFor, type ReadyCheck } from '../socket/ready-target.js';
 import { createWatcher, type Watcher } from '../watch/watcher.js';
 import { readControls } from './controls.js';
 import { toJsonLine, toPublicEvent, type PublicEvent, type ReloaderEvents } from './events.js';
@@ -62,6 +66,10 @@ class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader {
   readonly #logger: Logger;
   readonly #timers = new Timers((timer) => this.#dispatch({ type: 'timer', timer, at: now() }));
   #instance: Instance | null = null;
+  #sockets: SocketSet | null = null;
+  #appEnv: NodeJS.ProcessEnv;
+  #readyCheck: ReadyCheck | undefined;
+  #probe: ReadyProbe | undefined;
   /** Wall-clock time the current instance was asked to spawn (compared with file mtimes). */
   #spawnedAt: number | null = null;
   #watcher: Watcher | null = null;
@@ -88,6 +96,7 @@ class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader {
       backoffMax: 5000,
       stableAfter: 5000,
     };
+    this.#appEnv = options.env;
     this.#logger = internal.logger ?? createLogger({ level: options.logLevel, cwd: options.cwd, command: [options.command, ...options.args].join(' ') });
   }
 
@@ -97,6 +106,12 @@ class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader {
   }
 
   async #start(): Promise<void> {
+    // Bound first: a port that is taken is bad input, reported before anything runs.
+    if (this.options.sockets.length > 0) {
+      this.#sockets = await listenSockets(this.options.sockets, { option: this.internal.naming === 'cli' ? '--socket' : 'socket' });
+      this.#appEnv = socketEnv(this.#sockets.sockets, this.options.env);
+    }
+    this.#readyCheck = readyCheckFor(this.options.ready, this.#sockets?.sockets ?? []);
     this.#watchdog = startWatchdog({ signal: this.options.signal, graceMs: Math.min(watchdogGraceMs, this.options.killTimeout) });
     if (this.internal.handleSignals === true) {
       this.#disposeSignals = onShutdownSignals((signal) => this.#dispatch({ type: 'shutdown', trigger: signal, at: now() }));
@@ -154,6 +169,8 @@ class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader {
       case 'spawn':
         return this.#spawn(effect.changes);
       case 'signal': {
+        // Whatever the stopping instance does now, it is not becoming ready.
+        this.#probe?.cancel();
         const instance = this.#instance;
         if (instance === null) return;
         instance.signal(effect.signal).then(
@@ -188,13 +205,35 @@ class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader {
     const terminal = this.internal.clear;
     // "\x1b[2J\x1b[3J\x1b[H": clear the screen and the scrollback, cursor home.
     if (changes !== null && terminal?.isTTY === true) terminal.write('\x1b[2J\x1b[3J\x1b[H');
-    const env = { ...this.options.env, DEVRELOAD_CHANGED: JSON.stringify((changes?.paths ?? []).map((p) => path.relative(this.options.cwd, p))) };
-    startInstance({ command: this.options.command, args: this.options.args, cwd: this.options.cwd, env }).then(
+    const env: NodeJS.ProcessEnv = { ...this.#appEnv, DEVRELOAD_CHANGED: JSON.stringify((changes?.paths ?? []).map((p) => path.relative(this.options.cwd, p))) };
+    const check = this.#readyCheck;
+    const probe = check === undefined ? undefined : probeReady(check);
+    this.#probe = probe;
+    const watchOutput = check?.kind === 'output';
+    // Piped output is no TTY to the app: keep its colours when devreload's own output has them.
+    if (watchOutput && process.stdout.isTTY === true && env.NO_COLOR === undefined && env.FORCE_COLOR === undefined) env.FORCE_COLOR = '1';
+    startInstance({
+      command: this.options.command,
+      args: this.options.args,
+      cwd: this.options.cwd,
+      env,
+      fds: this.#sockets === null ? undefined : instanceFds(this.#sockets.sockets),
+      onOutputLine: watchOutput ? (line) => probe?.line(line) : undefined,
+      stdoutToStderr: this.internal.json !== undefined,
+    }).then(
       (instance) => {
         this.#instance = instance;
         this.#watchdog?.watch(instance.pid);
         this.#dispatch({ type: 'spawned', pid: instance.pid, at: now() });
-        void instance.exited.then((exit) => this.#dispatch({ type: 'exited', exit, at: now() }));
+        void probe?.ready.then((ms) => {
+          if (ms === null) return;
+          this.#logger.info(`ready in ${ms} ms`);
+          this.#publish({ name: 'ready', payload: { pid: instance.pid, ms } });
+        });
+        void instance.exited.then((exit) => {
+          probe?.cancel();
+          this.#dispatch({ type: 'exited', exit, at: now() });
+        });
         void instance.gone.then(() => {
           this.#watchdog?.unwatch(instance.pid);
           if (this.#instance === instance) this.#instance = null;
@@ -202,6 +241,7 @@ class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader {
         });
       },
       (error: unknown) => {
+        probe?.cancel();
         const message = error instanceof Error ? error.message : String(error);
         const exitCode = error instanceof DevreloadError ? error.exitCode : 1;
         this.#dispatch({ type: 'spawnFailed', message, exitCode, at: now() });
@@ -211,6 +251,8 @@ class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader {
 
   #finish(code: number): void {
     this.#timers.clearAll();
+    this.#probe?.cancel();
+    this.#sockets?.close();
     this.#disposeSignals?.();
     this.#disposeSignals = null;
     this.#disposeControls?.();

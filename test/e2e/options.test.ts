@@ -188,6 +188,18 @@ describe('every option does what it says', () => {
     expect(e.stdout + e.stderr).not.toContain('\x1b[');
   });
 
+  it('--json writes NDJSON events on stdout, and the app’s stdout goes to stderr', async () => {
+    const d = await launch(['--watch', 'src', '--json']);
+    await p().write('src/app.js');
+    await d.waitFor(/"event":"restart"/);
+    const events = d.stdout.trim().split('\n').map((line) => JSON.parse(line) as { event: string; time: string; pid?: number; paths?: string[] });
+    expect(events.map((e) => e.event)).toEqual(['start', 'watching', 'change', 'stop', 'restart']);
+    expect(events.every((e) => !Number.isNaN(Date.parse(e.time)))).toBe(true);
+    expect(events[0]?.pid).toBe(p().entries('start')[0]?.pid);
+    expect(events[2]?.paths).toEqual(['src/app.js']);
+    expect(d.stderr).toMatch(/\[app \d+\] booted/);
+  });
+
   it('--help lists every option, grouped, and exits 0', async () => {
     project = await Project.create();
     devreload = new Devreload(['--help'], { cwd: p().dir });

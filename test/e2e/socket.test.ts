@@ -1,0 +1,172 @@
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Devreload, freePort, Project, repoRoot, serverFixture } from './harness.js';
+
+const fd3Server = path.join(repoRoot, 'fixtures/socket/fd3-server.js');
+const plainServer = path.join(repoRoot, 'fixtures/socket/plain-server.js');
+
+let project: Project | undefined;
+let devreload: Devreload | undefined;
+let blocker: net.Server | undefined;
+
+afterEach(async () => {
+  await devreload?.dispose();
+  devreload = undefined;
+  await project?.cleanup();
+  project = undefined;
+  blocker?.close();
+  blocker = undefined;
+});
+
+interface Tally {
+  ok: number;
+  refused: number;
+  failed: number;
+  pids: Set<number>;
+  errors: string[];
+}
+
+/** Back-to-back requests on loopback until `stop()`; every request is a new connection. */
+function client(port: number): { tally: Tally; stop: () => Promise<void> } {
+  const tally: Tally = { ok: 0, refused: 0, failed: 0, pids: new Set(), errors: [] };
+  let running = true;
+  const one = () =>
+    new Promise<void>((resolve) => {
+      const request = http.get({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 10_000 }, (response) => {
+        let body = '';
+        response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+        response.on('end', () => {
+          if (response.statusCode === 200) {
+            tally.ok += 1;
+            tally.pids.add((JSON.parse(body) as { pid: number }).pid);
+          } else {
+            tally.failed += 1;
+            tally.errors.push(`status ${response.statusCode}`);
+          }
+          resolve();
+        });
+        response.on('error', (error) => {
+          tally.failed += 1;
+          tally.errors.push(error.message);
+          resolve();
+        });
+      });
+      request.on('timeout', () => request.destroy(new Error('timeout')));
+      request.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ECONNREFUSED') tally.refused += 1;
+        else {
+          tally.failed += 1;
+          tally.errors.push(error.code ?? error.message);
+        }
+        resolve();
+      });
+    });
+  const loop = (async () => {
+    // Bounded in count and time, whatever happens to devreload.
+    const deadline = Date.now() + 180_000;
+    for (let i = 0; running && i < 200_000 && Date.now() < deadline; i++) await one();
+  })();
+  return {
+    tally,
+    stop: async () => {
+      running = false;
+      await loop;
+    },
+  };
+}
+
+async function restartsUnderLoad(args: string[], command: string[], restarts: number, readyLine: RegExp, port: number): Promise<Tally> {
+  project = await Project.create();
+  const p = project;
+  devreload = new Devreload([...args, '--watch', 'src', '--', ...command], { cwd: p.dir, env: { APP_RECORD: p.record, PORT: String(port) } });
+  const d = devreload;
+  await d.waitFor(/\[devreload\] watching/);
+  await d.waitFor(readyLine);
+  const load = client(port);
+  try {
+    for (let i = 1; i <= restarts; i++) {
+      await p.write('src/app.js');
+      await d.waitFor(readyLine, i + 1, 20_000);
+    }
+  } finally {
+    await load.stop();
+  }
+  return load.tally;
+}
+
+describe('zero-downtime restarts with --socket', () => {
+  it('an app listening on fd 3: 50 restarts under load, 0 refused, 0 failed', async () => {
+    const port = await freePort();
+    const tally = await restartsUnderLoad(['--socket', `127.0.0.1:${port}`], ['node', fd3Server], 50, /\[devreload\] ready in \d+ ms/, port);
+    expect({ refused: tally.refused, failed: tally.failed, errors: tally.errors.slice(0, 5) }).toEqual({ refused: 0, failed: 0, errors: [] });
+    expect(tally.pids.size).toBeGreaterThanOrEqual(40);
+    expect(tally.ok).toBeGreaterThan(100);
+  }, 240_000);
+
+  it('an unmodified Node server (listen(port)): 50 restarts under load, 0 refused, 0 failed', async () => {
+    const port = await freePort();
+    const tally = await restartsUnderLoad(['--socket', `127.0.0.1:${port}`], ['node', plainServer, 'port', String(port)], 50, /\[devreload\] ready in \d+ ms/, port);
+    expect({ refused: tally.refused, failed: tally.failed, errors: tally.errors.slice(0, 5) }).toEqual({ refused: 0, failed: 0, errors: [] });
+    expect(tally.pids.size).toBeGreaterThanOrEqual(40);
+  }, 240_000);
+
+  it('without --socket, the same restarts refuse connections (recorded, not asserted)', async () => {
+    const port = await freePort();
+    // --ready <port> (a plain connect check without --socket) paces the restarts like the others.
+    const tally = await restartsUnderLoad(['--ready', `127.0.0.1:${port}`], ['node', plainServer, 'port', String(port)], 20, /\[devreload\] ready in \d+ ms/, port);
+    console.log(`without --socket: ${tally.refused} refused, ${tally.failed} failed, ${tally.ok} ok over 20 restarts`);
+    expect(tally.ok).toBeGreaterThan(0);
+  }, 240_000);
+});
+
+describe('--socket and --ready input', () => {
+  it('a port already taken: one line naming the port and the holder', async () => {
+    project = await Project.create();
+    const port = await freePort();
+    blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker!.listen(port, '127.0.0.1', resolve));
+    devreload = new Devreload(['--socket', `127.0.0.1:${port}`, '--', 'node', serverFixture], { cwd: project.dir, env: { APP_RECORD: project.record } });
+    const exit = await devreload.waitForExit();
+    expect(exit).toEqual({ code: 2, signal: null });
+    const lines = devreload.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^\\[devreload\\] error: --socket .*port ${port} is already in use by pid ${process.pid}`));
+    expect(project.entries('start')).toEqual([]);
+  });
+
+  it('a malformed host:port is a clear error', async () => {
+    project = await Project.create();
+    devreload = new Devreload(['--socket', 'localhost:http', '--', 'node', serverFixture], { cwd: project.dir });
+    expect(await devreload.waitForExit()).toEqual({ code: 2, signal: null });
+    expect(devreload.stderr.trim().split('\n')).toHaveLength(1);
+    expect(devreload.stderr).toMatch(/^\[devreload\] error: --socket/);
+  });
+
+  it('--ready /regex/ and --ready <url> print "ready in N ms" for every instance; without them nothing does', async () => {
+    project = await Project.create();
+    const p = project;
+    const port = await freePort();
+    devreload = new Devreload(['--ready', '/\\] ready$/', '--watch', 'src', '--', 'node', serverFixture], { cwd: p.dir, env: { APP_RECORD: p.record, PORT: String(port) } });
+    let d = devreload;
+    await d.waitFor(/\[devreload\] ready in \d+ ms/);
+    await p.write('src/app.js');
+    await d.waitFor(/\[devreload\] ready in \d+ ms/, 2);
+    expect(d.stdout).toMatch(/\] ready/);
+    await d.dispose();
+
+    devreload = new Devreload(['--ready', `http://127.0.0.1:${port}/`, '--watch', 'src', '--', 'node', serverFixture], { cwd: p.dir, env: { APP_RECORD: p.record, PORT: String(port) } });
+    d = devreload;
+    await d.waitFor(/\[devreload\] ready in \d+ ms/);
+    await d.dispose();
+
+    devreload = new Devreload(['--watch', 'src', '--', 'node', serverFixture], { cwd: p.dir, env: { APP_RECORD: p.record, PORT: String(port) } });
+    d = devreload;
+    await d.waitFor(/\[devreload\] watching/);
+    await d.waitFor(/\] ready\b/);
+    await p.write('src/app.js');
+    await d.waitFor(/\] ready\b/, 2);
+    expect(d.stderr).not.toMatch(/ready in/);
+  });
+});
