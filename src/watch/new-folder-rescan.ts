@@ -24,6 +24,8 @@ export interface NewFolderRescanOptions {
   readonly report: (kind: Kind, absPath: string) => void;
   /** Asks chokidar to watch a folder it missed (and everything below it). */
   readonly watchFolder: (absPath: string) => void;
+  /** Asks chokidar to drop what it holds for a path and watch it afresh (file replaced by a folder). */
+  readonly rewatch: (absPath: string) => void;
   readonly onError: (error: Error) => void;
 }
 
@@ -68,7 +70,7 @@ export class NewFolderRescan {
       lstat(file).then(
         (stats) => {
           if (this.#closed || !stats.isDirectory() || this.#options.isIgnored(file, stats) !== undefined) return;
-          this.#options.watchFolder(file);
+          this.#options.rewatch(file);
           this.#options.report('addDir', file);
           this.#schedule(file, false);
         },

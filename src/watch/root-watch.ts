@@ -69,6 +69,17 @@ export class RootWatch {
     if (this.#fsw !== undefined && !(folder in this.#fsw.getWatched())) this.#fsw.add(folder);
   }
 
+  /**
+   * Watches a path afresh. chokidar shares one fs.watch() handle per path, so a file replaced
+   * by a folder would keep the dead file's handle (no event ever again): release it first.
+   */
+  rewatch(target: string): void {
+    if (this.#fsw === undefined) return;
+    this.#fsw.unwatch(target);
+    // add() also lifts the ignore that unwatch() leaves behind.
+    this.#fsw.add(target);
+  }
+
   getWatched(): Record<string, string[]> {
     return this.#fsw?.getWatched() ?? {};
   }

@@ -94,6 +94,7 @@ class ChokidarWatcher extends EventEmitter<WatcherEvents> implements Watcher {
       isIgnored: this.#isIgnored,
       report: (kind, missed) => this.#emitChange(kind, missed),
       watchFolder: (missed) => this.#rootOf(missed)?.add(missed),
+      rewatch: (replaced) => this.#rootOf(replaced)?.rewatch(replaced),
       onError: (error) => this.#onError(error),
     });
     this.#fallback = new PollingFallback(

@@ -41,6 +41,7 @@ function start(root: string): { rescan: NewFolderRescan; recorded: Recorded } {
       for (const waiter of waiters.filter((w) => w.entry === entry)) waiter.resolve();
     },
     watchFolder: (absPath) => recorded.watched.push(path.relative(root, absPath)),
+    rewatch: (absPath) => recorded.watched.push(path.relative(root, absPath)),
     onError: (error) => recorded.errors.push(error),
   });
   rescans.push(rescan);
