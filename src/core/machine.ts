@@ -1,5 +1,9 @@
-import { constants } from 'node:os';
-import type { Changes, Effect, ExitInfo, Input, MachineConfig, OnExit, Pending, Shutdown, Signal, State, Transition } from './types.js';
+import { addChange } from './changes.js';
+import { log, same, to } from './effects.js';
+import { appExitCode, backoffDelay, exitCodeFor } from './exit-codes.js';
+import type { Effect, Input, MachineConfig, OnExit, Pending, Shutdown, Signal, State, Transition } from './types.js';
+
+export { backoffDelay, exitCodeFor };
 
 /**
  * The restart state machine: (state, input) → (state, effects). No I/O, no timers, no clock:
@@ -159,15 +163,7 @@ function backoff(streak: number, at: number, config: MachineConfig, effects: Eff
   return to({ tag: 'backoff', since: at, streak }, ...effects, { type: 'setTimer', timer: 'backoff', ms: backoffDelay(streak, config) });
 }
 
-export function backoffDelay(streak: number, config: MachineConfig): number {
-  return Math.min(config.backoffBase * 2 ** Math.max(0, streak - 1), config.backoffMax);
-}
 
-/** What `--on-exit quit` exits with: the app's code, or 128 + N when a signal ended it. */
-function appExitCode(exit: ExitInfo): number {
-  if (exit.code !== null) return exit.code;
-  return exit.signal === null ? 1 : exitCodeFor(exit.signal);
-}
 
 /** The old instance is gone: start now if the quiet window has passed, else wait for it. */
 function settle(pending: Pending, at: number, _config: MachineConfig, effects: Effect[]): Transition {
@@ -257,34 +253,3 @@ function onShutdown(state: State, trigger: Signal | 'api', at: number, config: M
 function shutdownSignal(shutdown: Shutdown, config: MachineConfig): Signal {
   return shutdown.trigger === 'SIGINT' || shutdown.trigger === 'SIGTERM' ? shutdown.trigger : config.stopSignal;
 }
-
-/** 128 + signal number, as a shell reports a process ended by that signal; 0 for a programmatic stop. */
-export function exitCodeFor(trigger: Signal | 'api'): number {
-  if (trigger === 'api') return 0;
-  const number = constants.signals[trigger];
-  return 128 + number;
-}
-
-function addChange(pending: Pending | null, path: string | null, at: number, config: MachineConfig): Pending {
-  const changes = pending?.changes ?? { paths: [], count: 0 };
-  return { changes: recordChange(changes, path, config.maxRecordedChanges), since: pending?.since ?? at, quiet: false };
-}
-
-/** Distinct paths are counted exactly up to `max`; past it, repeats of unrecorded paths may count twice. */
-function recordChange(changes: Changes, path: string | null, max: number): Changes {
-  if (path === null || changes.paths.includes(path)) return changes;
-  return { paths: changes.paths.length < max ? [...changes.paths, path] : changes.paths, count: changes.count + 1 };
-}
-
-function to(state: State, ...effects: Effect[]): Transition {
-  return { state, effects };
-}
-
-function same(state: State): Transition {
-  return { state, effects: [] };
-}
-
-function log(event: Extract<Effect, { type: 'log' }>['event']): Effect {
-  return { type: 'log', event };
-}
-
