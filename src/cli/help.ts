@@ -28,5 +28,6 @@ Exit codes:
   2        bad usage (unknown option, bad value, missing command, missing path)
   126/127  the command is not executable / not found at launch
   128+N    stopped by signal N: 130 for Ctrl-C (SIGINT), 143 for SIGTERM, 129 for SIGHUP
+  app's    --on-exit quit: the app's own exit code
 `;
 }

@@ -6,7 +6,7 @@ import { loadConfig } from '../options/config.js';
 import { closest } from '../options/did-you-mean.js';
 import type { DevreloadOptions } from '../options/resolve.js';
 import { createReloader } from '../supervisor/reloader.js';
-import { splitArgv } from './argv.js';
+import { rawValues, splitArgv } from './argv.js';
 import { helpText } from './help.js';
 import { cliOptions } from './options.js';
 
@@ -61,6 +61,9 @@ export function parseCli(argv: readonly string[]): ParsedCli {
   if (stray.length > 0) throw new DevreloadError(`unexpected argument ${JSON.stringify(String(stray[0]))} before the command (see devreload --help)`);
 
   const [program, ...args] = command;
+  // Values as typed (cac would have made numbers of some); the last one wins for single options.
+  const raw = rawValues(own);
+  for (const [name, values] of raw) result[name] = values.length === 1 ? values[0] : values;
   const scalar = (value: unknown) => (Array.isArray(value) ? value.at(-1) : value);
   const options: Partial<DevreloadOptions> = {
     command: program,
@@ -130,6 +133,9 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       io.stdout(`${packageVersion()}\n`);
       return 0;
     }
+    // A closed pipe (`devreload --json … | head -1`) must not crash the supervisor of a
+    // running app: further output is dropped.
+    for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
     const reloader = createReloader(withConfig(parsed.options, parsed.config), {
       naming: 'cli',
       handleSignals: true,

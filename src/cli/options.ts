@@ -35,12 +35,21 @@ export const cliOptions: readonly CliOption[] = [
   { flags: '-v, --version', description: 'Show the version', group: 'Other' },
 ];
 
+export interface ValueFlag {
+  readonly value: 'required' | 'optional';
+  /** The option's camelCase name: `killTimeout` for `-k` and `--kill-timeout`. */
+  readonly name: string;
+}
+
 /** Every spelling (`-w`, `--watch`) of each option that takes a value. */
-export function valueTakingFlags(): Map<string, 'required' | 'optional'> {
-  const flags = new Map<string, 'required' | 'optional'>();
+export function valueTakingFlags(): Map<string, ValueFlag> {
+  const flags = new Map<string, ValueFlag>();
   for (const option of cliOptions) {
     if (option.value === undefined) continue;
-    for (const name of option.flags.split(/[\s,]+/).filter((part) => part.startsWith('-'))) flags.set(name, option.value);
+    const spellings = option.flags.split(/[\s,]+/).filter((part) => part.startsWith('-'));
+    const long = spellings.find((f) => f.startsWith('--')) ?? '';
+    const name = long.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    for (const spelling of spellings) flags.set(spelling, { value: option.value, name });
   }
   return flags;
 }

@@ -39,7 +39,7 @@ export function transition(state: State, input: Input, config: MachineConfig): T
       const failed = log({ kind: 'spawnFailed', message: input.message, fatal });
       const code = state.shutdown?.exitCode ?? input.exitCode;
       if (fatal || config.onExit === 'quit') return to({ tag: 'done', exitCode: code }, failed, { type: 'exit', code });
-      if (state.pending !== null) return settle(state.pending, input.at, config, [failed]);
+      if (state.pending !== null) return settle(state.pending, input.at, [failed]);
       if (config.onExit === 'restart') return backoff(state.streak + 1, input.at, config, [failed]);
       return to({ tag: 'waiting', since: input.at }, failed);
     }
@@ -52,6 +52,7 @@ export function transition(state: State, input: Input, config: MachineConfig): T
         const streak = input.at - state.since < config.stableAfter ? state.streak + 1 : 1;
         return to(
           { tag: 'stopping', pid: state.pid, since: input.at, escalated: false, crashed: { exit: input.exit, streak }, pending: null, shutdown: null },
+          log({ kind: 'stopping', pid: state.pid, signal: config.stopSignal, reason: 'leftovers' }),
           { type: 'signal', signal: config.stopSignal },
           { type: 'setTimer', timer: 'kill', ms: config.killTimeout },
         );
@@ -63,7 +64,7 @@ export function transition(state: State, input: Input, config: MachineConfig): T
       return onGone(state, input.at, config);
 
     case 'timer':
-      if (input.timer === 'quiet') return onQuiet(state, input.at, config);
+      if (input.timer === 'quiet') return onQuiet(state);
       if (input.timer === 'kill') return onKillTimeout(state, config);
       return onBackoff(state, input.at);
 
@@ -73,15 +74,17 @@ export function transition(state: State, input: Input, config: MachineConfig): T
 }
 
 function onChange(state: State, path: string | null, at: number, config: MachineConfig): Transition {
-  const quietTimer: Effect = { type: 'setTimer', timer: 'quiet', ms: config.delay };
+  const quietTimer = (pending: Pending): Effect => ({ type: 'setTimer', timer: 'quiet', ms: quietWindow(pending, config) });
   switch (state.tag) {
     case 'idle':
     case 'done':
       return same(state);
-    case 'starting':
+    case 'starting': {
       if (state.shutdown !== null) return same(state);
       // The instance being spawned is already stale: queue exactly one restart behind it.
-      return to({ ...state, pending: addChange(state.pending, path, at, config) }, quietTimer);
+      const pending = addChange(state.pending, path, at, config);
+      return to({ ...state, pending }, quietTimer(pending));
+    }
     case 'running': {
       const pending = addChange(null, path, at, config);
       // Stop at once: stopping takes time anyway, and it overlaps the quiet window.
@@ -91,24 +94,36 @@ function onChange(state: State, path: string | null, at: number, config: Machine
         log({ kind: 'stopping', pid: state.pid, signal: config.stopSignal, reason: 'restart' }),
         { type: 'signal', signal: config.stopSignal },
         { type: 'setTimer', timer: 'kill', ms: config.killTimeout },
-        quietTimer,
+        quietTimer(pending),
       );
     }
     case 'stopping': {
       if (state.shutdown !== null) return same(state);
       const pending = addChange(state.pending, path, at, config);
       const announce = state.pending === null ? [log({ kind: 'change', changes: pending.changes })] : [];
-      return to({ ...state, pending }, ...announce, quietTimer);
+      return to({ ...state, pending }, ...announce, quietTimer(pending));
     }
-    case 'settling':
-      return to({ ...state, pending: addChange(state.pending, path, at, config) }, quietTimer);
+    case 'settling': {
+      const pending = addChange(state.pending, path, at, config);
+      return to({ ...state, pending }, quietTimer(pending));
+    }
     case 'waiting':
     case 'backoff': {
       const pending = addChange(null, path, at, config);
       const cancel: Effect[] = state.tag === 'backoff' ? [{ type: 'clearTimer', timer: 'backoff' }] : [];
-      return to({ tag: 'settling', since: at, pending }, ...cancel, log({ kind: 'change', changes: pending.changes }), quietTimer);
+      return to({ tag: 'settling', since: at, pending }, ...cancel, log({ kind: 'change', changes: pending.changes }), quietTimer(pending));
     }
   }
+}
+
+/**
+ * The quiet window for this restart. A burst (many files: a branch switch, a build writing its
+ * output) is written by a process that a busy machine can pause for longer than the window an
+ * editor's save needs; past `burstThreshold` files the window grows to `burstDelay`, so one
+ * burst stays one restart while a single save keeps its short window.
+ */
+export function quietWindow(pending: Pending, config: MachineConfig): number {
+  return pending.changes.count >= config.burstThreshold ? Math.max(config.delay, config.burstDelay) : config.delay;
 }
 
 function onSpawned(state: State, pid: number, at: number, config: MachineConfig): Transition {
@@ -145,7 +160,7 @@ function onGone(state: State, at: number, config: MachineConfig): Transition {
   }
   const crash = state.crashed;
   if (crash === null) {
-    return state.pending === null ? to({ tag: 'waiting', since: at }, clearKill) : settle(state.pending, at, config, [clearKill]);
+    return state.pending === null ? to({ tag: 'waiting', since: at }, clearKill) : settle(state.pending, at, [clearKill]);
   }
   const exited = (next: OnExit | 'change', retryInMs: number | null) =>
     log({ kind: 'exited', exit: crash.exit, next, streak: crash.streak, retryInMs });
@@ -153,7 +168,7 @@ function onGone(state: State, at: number, config: MachineConfig): Transition {
     const code = appExitCode(crash.exit);
     return to({ tag: 'done', exitCode: code }, clearKill, { type: 'clearTimer', timer: 'quiet' }, exited('quit', null), { type: 'exit', code });
   }
-  if (state.pending !== null) return settle(state.pending, at, config, [clearKill, exited('change', null)]);
+  if (state.pending !== null) return settle(state.pending, at, [clearKill, exited('change', null)]);
   if (config.onExit === 'restart') return backoff(crash.streak, at, config, [clearKill, exited('restart', backoffDelay(crash.streak, config))]);
   return to({ tag: 'waiting', since: at }, clearKill, exited('wait', null));
 }
@@ -164,9 +179,8 @@ function backoff(streak: number, at: number, config: MachineConfig, effects: Eff
 }
 
 
-
 /** The old instance is gone: start now if the quiet window has passed, else wait for it. */
-function settle(pending: Pending, at: number, _config: MachineConfig, effects: Effect[]): Transition {
+function settle(pending: Pending, at: number, effects: Effect[]): Transition {
   if (pending.quiet) return spawnFor(pending, effects);
   return to({ tag: 'settling', since: at, pending }, ...effects);
 }
@@ -180,7 +194,7 @@ function spawnFor(pending: Pending, effects: Effect[]): Transition {
   );
 }
 
-function onQuiet(state: State, _at: number, _config: MachineConfig): Transition {
+function onQuiet(state: State): Transition {
   switch (state.tag) {
     case 'stopping':
       return state.pending === null ? same(state) : to({ ...state, pending: { ...state.pending, quiet: true } });

@@ -32,7 +32,7 @@ export interface Crash {
 export type OnExit = 'wait' | 'restart' | 'quit';
 
 export interface Shutdown {
-  /** What devreload received (or 'API' for a programmatic stop). */
+  /** What devreload received (or 'api' for a programmatic stop). */
   readonly trigger: Signal | 'api';
   readonly since: number;
   readonly exitCode: number;
@@ -114,6 +114,9 @@ export interface MachineConfig {
   readonly killTimeout: number;
   /** Quiet window: no relevant change for this long before a new instance starts. */
   readonly delay: number;
+  /** From this many changed files on, a restart is a burst and waits at least `burstDelay`. */
+  readonly burstThreshold: number;
+  readonly burstDelay: number;
   /** A repeated shutdown signal within this window is the same request delivered twice (see machine.ts). */
   readonly duplicateSignalWindow: number;
   /** How many changed paths a restart remembers verbatim. */

@@ -44,22 +44,23 @@ export interface LoadedConfig {
  * Paths in a config file are relative to the file's directory.
  */
 export function loadConfig(dir: string, explicit: string | undefined): LoadedConfig | undefined {
-  if (explicit !== undefined) return fromFile(path.resolve(dir, explicit), explicit, undefined);
+  if (explicit !== undefined) return fromFile(path.resolve(dir, explicit), explicit, undefined, '--config: ');
   const own = path.join(dir, configFileName);
-  if (existsSync(own)) return fromFile(own, configFileName, undefined);
+  if (existsSync(own)) return fromFile(own, configFileName, undefined, '');
   const manifest = path.join(dir, 'package.json');
-  if (existsSync(manifest)) return fromFile(manifest, 'package.json#devreload', 'devreload');
+  if (existsSync(manifest)) return fromFile(manifest, 'package.json#devreload', 'devreload', '');
   return undefined;
 }
 
-function fromFile(file: string, shown: string, key: string | undefined): LoadedConfig | undefined {
+function fromFile(file: string, shown: string, key: string | undefined, prefix: string): LoadedConfig | undefined {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    if (isErrnoException(error) && (error.code === 'ENOENT' || error.code === 'EISDIR')) {
-      throw new DevreloadError(`--config: no such file: ${shown}`);
-    }
+    const problem = !isErrnoException(error)
+      ? undefined
+      : { ENOENT: 'no such file', EISDIR: 'is a directory, not a JSON file', EACCES: 'permission denied', EPERM: 'permission denied' }[error.code ?? ''];
+    if (problem !== undefined) throw new DevreloadError(`${prefix}${shown}: ${problem}`);
     throw error;
   }
   const where = key === undefined ? shown : path.basename(file);

@@ -124,6 +124,9 @@ function requireExisting(absolute: string, option: string, shown: string, kind: 
       const where = shown === absolute ? '' : ` (resolved to ${absolute})`;
       throw new DevreloadError(`${option}: no such ${kind === 'directory' ? 'directory' : 'file or directory'}: ${shown}${where}`);
     }
+    if (isErrnoException(error) && (error.code === 'EACCES' || error.code === 'EPERM')) {
+      throw new DevreloadError(`${option}: permission denied: ${shown} (devreload may not read it; check its permissions and its parents')`);
+    }
     throw error;
   }
 }

@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { execa } from 'execa';
@@ -110,7 +110,16 @@ export async function startInstance(spec: InstanceSpec): Promise<Instance> {
 
   const pid = subprocess.pid;
   if (pid === undefined) throw new Error(`spawned ${spec.command} but the OS reported no pid`);
-  const scan = scanner(pid, spec.tableSource);
+  const fullScan = scanner(pid, spec.tableSource);
+  // Without a process table (no /proc and no ps) the group is still reachable by its id:
+  // escaped descendants are lost then, but the app itself can always be stopped.
+  const scan = async (): Promise<ProcessEntry[]> => {
+    try {
+      return await fullScan();
+    } catch {
+      return groupExists(pid) ? [{ pid, ppid: process.pid, pgid: pid, sid: pid, zombie: false, startTime: undefined }] : [];
+    }
+  };
   const gone = exited.then(async (info) => {
     await waitUntilNoneLeft(scan);
     return info;
@@ -132,6 +141,16 @@ export async function startInstance(spec: InstanceSpec): Promise<Instance> {
       if (!stdin.destroyed && !stdin.writableEnded) stdin.end();
     },
   };
+}
+
+/** True while any process is in the group `pgid` (signal 0 only checks that it exists). */
+function groupExists(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 // A line longer than this (a progress bar without line breaks) is cut, not buffered forever.
@@ -188,6 +207,10 @@ function spawnError(spec: InstanceSpec, code: string | undefined, cause: unknown
       { cause, exitCode: 127 },
     );
   }
+  // Node reports a working directory it may not enter as EACCES on the command.
+  if (code === 'EACCES' && !canEnter(spec.cwd)) {
+    return new DevreloadError(`working directory not accessible: ${spec.cwd} (permission denied; check its permissions)`, { cause });
+  }
   if (code === 'EACCES') {
     return new DevreloadError(
       `command is not executable: ${spec.command} (make it executable with chmod +x, or run it through its interpreter)`,
@@ -195,6 +218,15 @@ function spawnError(spec: InstanceSpec, code: string | undefined, cause: unknown
     );
   }
   return new Error(`could not start ${spec.command}: ${code ?? 'unknown error'}`, { cause });
+}
+
+function canEnter(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function isDirectory(path: string): boolean {

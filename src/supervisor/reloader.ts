@@ -18,7 +18,6 @@ import { toJsonLine, toPublicEvent, type PublicEvent, type ReloaderEvents } from
 import { onShutdownSignals } from './signals.js';
 import { Timers } from './timers.js';
 
-
 export interface Reloader {
   /** Starts the app and the watcher; resolves once changes are being watched. */
   start(): Promise<void>;
@@ -89,6 +88,8 @@ class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader {
       stopSignal: options.signal,
       killTimeout: options.killTimeout,
       delay: options.delay,
+      burstThreshold: 20,
+      burstDelay: 150,
       duplicateSignalWindow: 250,
       maxRecordedChanges: 1000,
       onExit: options.onExit,
@@ -106,24 +107,49 @@ class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader {
   }
 
   async #start(): Promise<void> {
-    // Bound first: a port that is taken is bad input, reported before anything runs.
-    if (this.options.sockets.length > 0) {
-      this.#sockets = await listenSockets(this.options.sockets, { option: this.internal.naming === 'cli' ? '--socket' : 'socket' });
-      this.#appEnv = socketEnv(this.#sockets.sockets, this.options.env);
+    // stop() came first: there is nothing to start.
+    if (this.#stopped()) return;
+    try {
+      // Bound first: a port that is taken is bad input, reported before anything runs.
+      if (this.options.sockets.length > 0) {
+        this.#sockets = await listenSockets(this.options.sockets, { option: this.internal.naming === 'cli' ? '--socket' : 'socket' });
+        if (this.#stopped()) return await this.#release();
+        this.#appEnv = socketEnv(this.#sockets.sockets, this.options.env);
+      }
+      this.#readyCheck = readyCheckFor(this.options.ready, this.#sockets?.sockets ?? []);
+      // Created before the app starts: a bad glob or an unreadable .gitignore throws here,
+      // while nothing is running yet.
+      const watcher = this.#createWatcher();
+      this.#watchdog = startWatchdog({ signal: this.options.signal, graceMs: Math.min(watchdogGraceMs, this.options.killTimeout) });
+      if (this.internal.handleSignals === true) {
+        this.#disposeSignals = onShutdownSignals((signal) => this.#dispatch({ type: 'shutdown', trigger: signal, at: now() }));
+      }
+      if (this.internal.readStdin === true) {
+        this.#disposeControls = readControls(process.stdin, {
+          restart: () => this.restart(),
+          forward: (line) => this.#instance?.write(line),
+        });
+      }
+      const startedAt = now();
+      this.#dispatch({ type: 'start', at: now() });
+      await watcher.ready;
+      if (this.#stopped()) return;
+      const shown = this.options.watch.map((p) => path.relative(this.options.cwd, p) || '.');
+      const ms = Math.round(now() - startedAt);
+      this.#logger.info(`watching ${shown.join(', ')}${this.options.logLevel === 'verbose' ? ` (ready in ${ms} ms)` : ''}`);
+      this.#publish({ name: 'watching', payload: { paths: shown, ms } });
+    } catch (error) {
+      this.#release();
+      throw error;
     }
-    this.#readyCheck = readyCheckFor(this.options.ready, this.#sockets?.sockets ?? []);
-    this.#watchdog = startWatchdog({ signal: this.options.signal, graceMs: Math.min(watchdogGraceMs, this.options.killTimeout) });
-    if (this.internal.handleSignals === true) {
-      this.#disposeSignals = onShutdownSignals((signal) => this.#dispatch({ type: 'shutdown', trigger: signal, at: now() }));
-    }
-    if (this.internal.readStdin === true) {
-      this.#disposeControls = readControls(process.stdin, {
-        restart: () => this.restart(),
-        forward: (line) => this.#instance?.write(line),
-      });
-    }
-    this.#dispatch({ type: 'start', at: now() });
-    const startedAt = now();
+  }
+
+  /** A method, not an inline check: TypeScript's narrowing would not see `stop()` run across an await. */
+  #stopped(): boolean {
+    return this.#state.tag === 'done';
+  }
+
+  #createWatcher(): Watcher {
     const watcher = createWatcher({
       paths: this.options.watch,
       cwd: this.options.cwd,
@@ -141,12 +167,7 @@ class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader {
       this.#dispatch({ type: 'change', path: change.path, at: now() });
     });
     watcher.on('error', (error) => this.#logger.warn(error.message));
-    await watcher.ready;
-    if (this.#state.tag === 'done') return;
-    const shown = this.options.watch.map((p) => path.relative(this.options.cwd, p) || '.').join(', ');
-    const ms = Math.round(now() - startedAt);
-    this.#logger.info(`watching ${shown}${this.options.logLevel === 'verbose' ? ` (ready in ${ms} ms)` : ''}`);
-    this.#publish({ name: 'watching', payload: { paths: this.options.watch.map((p) => path.relative(this.options.cwd, p) || '.'), ms } });
+    return watcher;
   }
 
   restart(): void {
@@ -195,6 +216,19 @@ class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader {
     }
   }
 
+  /** Lets go of everything start() acquired; safe to call more than once. */
+  #release(): Promise<void> {
+    this.#timers.clearAll();
+    this.#probe?.cancel();
+    this.#sockets?.close();
+    this.#disposeSignals?.();
+    this.#disposeSignals = null;
+    this.#disposeControls?.();
+    this.#disposeControls = null;
+    this.#watchdog?.close();
+    return this.#watcher?.close() ?? Promise.resolve();
+  }
+
   #publish(event: PublicEvent): void {
     this.internal.json?.write(toJsonLine(event, new Date()));
     (this.emit as (name: string, payload: unknown) => boolean)(event.name, event.payload);
@@ -234,10 +268,14 @@ class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader {
           probe?.cancel();
           this.#dispatch({ type: 'exited', exit, at: now() });
         });
-        void instance.gone.then(() => {
+        const onGone = () => {
           this.#watchdog?.unwatch(instance.pid);
           if (this.#instance === instance) this.#instance = null;
           this.#dispatch({ type: 'gone', at: now() });
+        };
+        instance.gone.then(onGone, (error: unknown) => {
+          this.#logger.error(`could not confirm that every process of the app is gone: ${String(error)}`);
+          onGone();
         });
       },
       (error: unknown) => {
@@ -250,16 +288,7 @@ class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader {
   }
 
   #finish(code: number): void {
-    this.#timers.clearAll();
-    this.#probe?.cancel();
-    this.#sockets?.close();
-    this.#disposeSignals?.();
-    this.#disposeSignals = null;
-    this.#disposeControls?.();
-    this.#disposeControls = null;
-    const closing = this.#watcher?.close() ?? Promise.resolve();
-    this.#watchdog?.close();
-    closing.then(
+    this.#release().then(
       () => this.#resolveExited(code),
       (error: unknown) => {
         this.#logger.error(`closing the watcher failed: ${String(error)}`);

@@ -72,4 +72,24 @@ describe('createReloader', () => {
     await reloader.stop();
     expect(count()).toEqual(before);
   });
+
+  it('stop() while start() is still binding its socket releases everything (the port is free again)', async () => {
+    project = await Project.create();
+    const p = project;
+    const net = await import('node:net');
+    const port = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = probe.address() as { port: number };
+        probe.close(() => resolve(free));
+      });
+    });
+    const r = createReloader({ command: 'node', args: [serverFixture], cwd: p.dir, watch: ['src'], socket: `127.0.0.1:${port}`, env: { ...process.env, APP_RECORD: p.record }, logLevel: 'quiet' });
+    const starting = r.start();
+    expect(await r.stop()).toBe(0);
+    await starting;
+    const again = net.createServer();
+    await new Promise<void>((resolve, reject) => again.once('error', reject).listen(port, '127.0.0.1', () => resolve()));
+    again.close();
+    expect(p.entries('start')).toEqual([]);
+  });
 });

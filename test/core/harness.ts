@@ -9,6 +9,8 @@ export const config: MachineConfig = {
   stopSignal: 'SIGTERM',
   killTimeout: 5000,
   delay: 50,
+  burstThreshold: 1000,
+  burstDelay: 300,
   duplicateSignalWindow: 250,
   maxRecordedChanges: 3,
   onExit: 'wait',

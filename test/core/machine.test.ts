@@ -51,6 +51,22 @@ describe('restart state machine', () => {
     expect(h.logs('change')).toHaveLength(1);
   });
 
+  it('a burst (from burstThreshold files on) waits for the longer burst window', () => {
+    const h = new Harness({ ...config, burstThreshold: 10, burstDelay: 300 }).running();
+    for (let i = 0; i < 9; i++) h.change(`src/f${i}.ts`);
+    expect(h.timers.get('quiet')).toBe(h.now + 50);
+    h.change('src/f9.ts');
+    expect(h.timers.get('quiet')).toBe(h.now + 300);
+    h.gone().advance(299);
+    expect(h.spawnRequests).toBe(1);
+    h.advance(1);
+    expect(h.spawnRequests).toBe(2);
+    // The next single save has the short window again.
+    h.spawned();
+    h.change('src/app.ts').gone().advance(50);
+    expect(h.spawnRequests).toBe(3);
+  });
+
   it('counts a path changed twice once', () => {
     const h = new Harness().running();
     h.change('a').change('a').change('b').advance(60).gone();

@@ -96,4 +96,14 @@ describe('bad input: one clear line, non-zero exit, nothing left running', () =>
   it('an unknown flag close to a real one gets a suggestion', async () => {
     await fails(['--kill-timout', '5', '--', 'node', serverFixture], /unknown option --kill-timout — did you mean --kill-timeout\?/i);
   });
+
+  it('an empty --ignore glob: one line, and devreload exits without starting anything', async () => {
+    await fails(['--ignore', '', '--watch', 'src', '--', 'node', serverFixture], /ignore/);
+  });
+
+  it('--cwd that is a file, and --watch that may not be read', async () => {
+    const project = await newProject();
+    await writeFile(project.path('plain.txt'), 'x');
+    await fails(['--cwd', 'plain.txt', '--', 'node', serverFixture], /--cwd: not a directory: plain\.txt/, 2, project);
+  });
 });

@@ -149,6 +149,19 @@ describe('every option does what it says', () => {
     await d.waitFor(/restarted in/);
     expect(d.stderr).toMatch(new RegExp(`sending SIGTERM to pid ${pid}`));
     expect(d.stderr).toMatch(new RegExp(`sent SIGTERM to pid ${pid}`));
+    expect(d.stderr).toMatch(/restarted in \d+ ms \(pid \d+\)/);
+  });
+
+  it('--verbose says which ignore rule dropped a path', async () => {
+    project = await Project.create();
+    await writeFile(p().path('.gitignore'), 'build/\n');
+    const d = await launch(['--verbose', '--ignore', 'src/*.log']);
+    await p().write('src/debug.log');
+    await p().write('build/out.js');
+    await p().write('src/app.js');
+    await d.waitFor(/restarted in/);
+    expect(d.stderr).toMatch(/ignored src\/debug\.log \(.*src\/\*\.log.*\)/);
+    expect(d.stderr).toMatch(/ignored build.*\(.*gitignore.*\)/);
   });
 
   it('--config and package.json: options come from the file, and the command line wins', async () => {

