@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+// `npm run bench`: drives devreload, nodemon and `node --watch` over the same fixture app,
+// interleaved round by round, and prints a markdown report on stdout (progress on stderr).
+//
+//   BENCH_ROUNDS=30            latency rounds; start-up and downtime run half as many
+//   BENCH_BURST_ROUNDS=5       500-file bursts per peer
+//   BENCH_FOOTPRINT_ROUNDS=3   launches per peer and tree for RSS / idle CPU / ready time
+//   BENCH_IDLE_MS=5000         idle interval over which CPU time is measured
+//   BENCH_SETTLE_MS=300        pause after each restart before the next measurement
+//   BENCH_PHASES=startup,latency,downtime,burst,footprint   run a subset
+//   BENCH_JSON=file            also write every raw sample there
+//   BENCH_DEVRELOAD=bin.js     devreload entry point to measure (default: this repo's bin/)
+//
+// Everything runs on 127.0.0.1 in a temp dir; every process started is killed at the end,
+// also on failure or Ctrl-C (see lib/registry.js).
+import { mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { machineInfo } from './lib/machine.js';
+import { checkPrerequisites, devreloadHasSocket } from './lib/peers.js';
+import { Registry } from './lib/registry.js';
+import { renderReport } from './lib/report.js';
+import { burstPhase } from './phases/burst.js';
+import { downtimePhase } from './phases/downtime.js';
+import { footprintPhase } from './phases/footprint.js';
+import { latencyPhase } from './phases/latency.js';
+import { startupPhase } from './phases/startup.js';
+
+const PHASES = { startup: startupPhase, latency: latencyPhase, downtime: downtimePhase, burst: burstPhase, footprint: footprintPhase };
+
+function positive(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`bench: ${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+function settings() {
+  const rounds = positive('BENCH_ROUNDS', 30);
+  const phases = (process.env.BENCH_PHASES ?? Object.keys(PHASES).join(',')).split(',').map((p) => p.trim()).filter(Boolean);
+  const unknown = phases.filter((p) => !(p in PHASES));
+  if (unknown.length > 0) throw new Error(`bench: unknown phase ${unknown.join(', ')} (known: ${Object.keys(PHASES).join(', ')})`);
+  return {
+    phases,
+    rounds: {
+      latency: rounds,
+      startup: Math.max(1, Math.ceil(rounds / 2)),
+      downtime: Math.max(1, Math.ceil(rounds / 2)),
+      burst: positive('BENCH_BURST_ROUNDS', 5),
+      footprint: positive('BENCH_FOOTPRINT_ROUNDS', 3),
+    },
+    idleMs: positive('BENCH_IDLE_MS', 5000),
+    settleMs: positive('BENCH_SETTLE_MS', 300),
+  };
+}
+
+async function main() {
+  const options = settings();
+  checkPrerequisites();
+  const root = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'devreload-bench-')));
+  const registry = new Registry(root);
+  process.on('exit', () => registry.cleanupSync());
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) {
+    process.on(signal, () => {
+      process.stderr.write(`bench: ${signal} — killing everything it started\n`);
+      registry.cleanupSync();
+      process.exit(code);
+    });
+  }
+
+  const began = Date.now();
+  const loadBefore = os.loadavg();
+  const log = (text) => process.stderr.write(`[bench ${((Date.now() - began) / 1000).toFixed(0).padStart(4)} s] ${text}\n`);
+  const ctx = { ...options, root, registry, log, hasSocket: devreloadHasSocket() };
+  log(`temp root ${root}; devreload --socket ${ctx.hasSocket ? 'available' : 'not available yet'}`);
+
+  const results = {};
+  for (const phase of options.phases) {
+    log(`phase ${phase}`);
+    results[phase] = await PHASES[phase](ctx);
+  }
+  const machine = { ...machineInfo(), loadBefore };
+  const durationS = (Date.now() - began) / 1000;
+  if (process.env.BENCH_JSON) {
+    writeFileSync(process.env.BENCH_JSON, `${JSON.stringify({ machine, options, durationS, results }, (_, v) => (typeof v === 'bigint' ? String(v) : v), 2)}\n`);
+  }
+  process.stdout.write(renderReport({ machine, options, durationS, results, hasSocket: ctx.hasSocket }));
+  log(`done in ${durationS.toFixed(0)} s`);
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench failed: ${error.stack ?? error}\n`);
+  process.exitCode = 1;
+});
