@@ -10,7 +10,7 @@ const PEER_NOTES = {
     'the preload before the app loads, then told to go over stdin; timed from “go”, so it shows what a restart ' +
     'that reuses a pre-started runtime would pay instead of a cold start.',
   defaults: 'Defaults as measured: **devreload** stops the app on the first event and starts the new one once the old ' +
-    'one is gone *and* no event came for its quiet window (`--delay`, default 30 ms; the `--delay 0` row turns it off). ' +
+    'one is gone *and* no event came for its quiet window (`--delay`, default 15 ms, at least 150 ms once a restart folds 20 or more files; the `--delay 0` row turns the short window off). ' +
     '**nodemon** restarts on every matching event with no debounce by default (`--delay` unset = 0, so ' +
     '`nodemon --delay 0` is the same as the nodemon row), stops with SIGUSR2 and forks `node server.js`. ' +
     '**node --watch** waits for 200 ms without events (a fixed debounce with no option) before it stops the app with SIGTERM.',

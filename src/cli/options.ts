@@ -19,7 +19,7 @@ export const cliOptions: readonly CliOption[] = [
   { flags: '-i, --ignore <glob>', description: 'Ignore paths matching a glob, relative to --cwd (repeatable)', group: 'Watching', value: 'required', repeatable: true },
   { flags: '--no-gitignore', description: 'Do not honour .gitignore files (node_modules and VCS folders stay ignored)', group: 'Watching' },
   { flags: '--poll [ms]', description: 'Poll for changes every ms (default 100) instead of native events', group: 'Watching', value: 'optional' },
-  { flags: '-d, --delay <ms>', description: 'Quiet window: start the new instance once no change came for this long (default: 30)', group: 'Restarting', value: 'required' },
+  { flags: '-d, --delay <ms>', description: 'Quiet window: start the new instance once no change came for this long (default: 15)', group: 'Restarting', value: 'required' },
   { flags: '-s, --signal <name>', description: 'Signal that stops the app before a restart (default: SIGTERM)', group: 'Restarting', value: 'required' },
   { flags: '-k, --kill-timeout <ms>', description: 'Send SIGKILL if the app has not stopped after this long (default: 5000)', group: 'Restarting', value: 'required' },
   { flags: '--on-exit <policy>', description: 'When the app exits on its own: wait (for a change; default), restart (with backoff) or quit (with its code)', group: 'Restarting', value: 'required' },

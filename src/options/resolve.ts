@@ -62,9 +62,10 @@ export interface ResolvedOptions {
 }
 
 export const defaults = {
-  // Long enough to fold an editor's save or a `git checkout` into one restart (events of one
-  // burst arrive well under 1 ms apart), short enough to hide inside the old instance's stop.
-  delay: 30,
+  // Long enough to fold an editor's save (its events arrive within a few ms) into one restart,
+  // short enough to mostly hide inside the old instance's stop; bursts of many files get a
+  // longer window of their own (see quietWindow in core/machine.ts). Measured: BENCHMARKS.md.
+  delay: 15,
   killTimeout: 5000,
   signal: 'SIGTERM',
   pollInterval: 100,

@@ -8,13 +8,16 @@ export class Timers {
 
   set(name: TimerName, ms: number): void {
     this.clear(name);
-    this.#handles.set(
-      name,
-      setTimeout(() => {
+    const handle: NodeJS.Timeout = setTimeout(() => {
+      // Node runs due timers before it reads pending I/O: one hop to the check phase lets
+      // file events that already arrived reset the quiet window before it is acted on.
+      setImmediate(() => {
+        if (this.#handles.get(name) !== handle) return;
         this.#handles.delete(name);
         this.fire(name);
-      }, ms),
-    );
+      });
+    }, ms);
+    this.#handles.set(name, handle);
   }
 
   clear(name: TimerName): void {
