@@ -5,7 +5,7 @@ import { DevreloadError } from '../errors.js';
 import { loadConfig } from '../options/config.js';
 import { closest } from '../options/did-you-mean.js';
 import type { DevreloadOptions } from '../options/resolve.js';
-import { createReloader } from '../supervisor/reloader.js';
+import { createReloader } from '../supervisor/api.js';
 import { rawValues, splitArgv } from './argv.js';
 import { helpText } from './help.js';
 import { cliOptions } from './options.js';

@@ -5,61 +5,30 @@ import { initialState, transition } from '../core/machine.js';
 import type { Changes, Effect, Input, MachineConfig, State } from '../core/types.js';
 import { DevreloadError } from '../errors.js';
 import { createLogger, type Logger } from '../log/logger.js';
-import { resolveOptions, type DevreloadOptions, type OptionNaming, type ResolvedOptions } from '../options/resolve.js';
+import type { ResolvedOptions } from '../options/resolve.js';
 import { startInstance, type Instance } from '../process/instance.js';
 import { startWatchdog, type Watchdog } from '../process/watchdog.js';
 import { instanceFds, socketEnv } from '../socket/env.js';
 import { listenSockets, type SocketSet } from '../socket/listen.js';
 import { probeReady, type ReadyProbe } from '../socket/ready.js';
 import { readyCheckFor, type ReadyCheck } from '../socket/ready-target.js';
-import { createWatcher, type Watcher } from '../watch/watcher.js';
+import type { Watcher } from '../watch/watcher.js';
 import { readControls } from './controls.js';
+import { clearScreen, instanceSpec } from './launch.js';
+import { watchChanges } from './watch-changes.js';
 import { toJsonLine, toPublicEvent, type PublicEvent, type ReloaderEvents } from './events.js';
 import { onShutdownSignals } from './signals.js';
 import { Timers } from './timers.js';
-
-export interface Reloader {
-  /** Starts the app and the watcher; resolves once changes are being watched. */
-  start(): Promise<void>;
-  /** Restarts the app as if a file had changed. */
-  restart(): void;
-  /** Stops the app (gracefully, then SIGKILL after the kill timeout) and the watcher. Idempotent. */
-  stop(): Promise<number>;
-  /** Resolves with devreload's exit code once everything is stopped. */
-  readonly exited: Promise<number>;
-  on<K extends keyof ReloaderEvents>(event: K, listener: (...args: ReloaderEvents[K]) => void): this;
-  off<K extends keyof ReloaderEvents>(event: K, listener: (...args: ReloaderEvents[K]) => void): this;
-}
-
-/** Options only the CLI sets. */
-export interface InternalOptions {
-  naming?: OptionNaming;
-  /** Stop on SIGINT/SIGTERM/SIGHUP sent to this process. */
-  handleSignals?: boolean;
-  /** Read this process's stdin: `rs` restarts, other lines go to the app. */
-  readStdin?: boolean;
-  /** Write every public event as an NDJSON line here (`--json`). */
-  json?: NodeJS.WritableStream;
-  /** Clear this terminal before each restart (`--clear`); ignored unless it is a TTY. */
-  clear?: NodeJS.WriteStream;
-  logger?: Logger;
-}
-
-// File mtimes come from a coarse kernel clock (one tick, up to 4 ms, behind the real time).
-const mtimeSlackMs = 5;
+import type { InternalOptions, Reloader } from './api.js';
 
 // How long the watchdog lets the app run its shutdown handler after devreload was SIGKILLed.
 const watchdogGraceMs = 1000;
-
-export function createReloader(options: DevreloadOptions, internal: InternalOptions = {}): Reloader {
-  return new Supervisor(resolveOptions(options, internal.naming ?? 'api'), internal);
-}
 
 /**
  * The one place that wires the pure state machine to the adapters: inputs from the watcher,
  * the app instance, timers and OS signals go in; the machine's effects come out and are run here.
  */
-class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader {
+export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader {
   #state: State = initialState;
   readonly #config: MachineConfig;
   readonly #logger: Logger;
@@ -150,25 +119,15 @@ class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader {
   }
 
   #createWatcher(): Watcher {
-    const watcher = createWatcher({
-      paths: this.options.watch,
-      cwd: this.options.cwd,
-      ext: this.options.ext,
-      ignore: this.options.ignore,
-      gitignore: this.options.gitignore,
-      poll: this.options.poll,
-      onIgnored: this.options.logLevel === 'verbose' ? (p, rule) => this.#logger.verbose(`ignored ${path.relative(this.options.cwd, p)} (${rule})`) : undefined,
-    });
-    this.#watcher = watcher;
-    watcher.on('change', (change) => {
-      // A late re-check found a write chokidar dropped. An instance started after that write
-      // has loaded it already (mtime is coarse: keep a few ms of margin on the side of restarting).
-      if (change.mtimeMs !== undefined && this.#spawnedAt !== null && change.mtimeMs + mtimeSlackMs < this.#spawnedAt) return;
-      this.#dispatch({ type: 'change', path: change.path, at: now() });
-    });
-    watcher.on('error', (error) => this.#logger.warn(error.message));
-    return watcher;
+    this.#watcher = watchChanges(
+      this.options,
+      this.#logger,
+      (changed) => this.#dispatch({ type: 'change', path: changed, at: now() }),
+      () => this.#spawnedAt,
+    );
+    return this.#watcher;
   }
+
 
   restart(): void {
     this.#dispatch({ type: 'restart', at: now() });
@@ -236,25 +195,19 @@ class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader {
 
   #spawn(changes: Changes | null): void {
     this.#spawnedAt = Date.now();
-    const terminal = this.internal.clear;
-    // "\x1b[2J\x1b[3J\x1b[H": clear the screen and the scrollback, cursor home.
-    if (changes !== null && terminal?.isTTY === true) terminal.write('\x1b[2J\x1b[3J\x1b[H');
-    const env: NodeJS.ProcessEnv = { ...this.#appEnv, DEVRELOAD_CHANGED: JSON.stringify((changes?.paths ?? []).map((p) => path.relative(this.options.cwd, p))) };
+    if (changes !== null) clearScreen(this.internal.clear);
     const check = this.#readyCheck;
     const probe = check === undefined ? undefined : probeReady(check);
     this.#probe = probe;
-    const watchOutput = check?.kind === 'output';
-    // Piped output is no TTY to the app: keep its colours when devreload's own output has them.
-    if (watchOutput && process.stdout.isTTY === true && env.NO_COLOR === undefined && env.FORCE_COLOR === undefined) env.FORCE_COLOR = '1';
-    startInstance({
-      command: this.options.command,
-      args: this.options.args,
-      cwd: this.options.cwd,
-      env,
+    const context = {
+      options: this.options,
+      env: this.#appEnv,
       fds: this.#sockets === null ? undefined : instanceFds(this.#sockets.sockets),
-      onOutputLine: watchOutput ? (line) => probe?.line(line) : undefined,
-      stdoutToStderr: this.internal.json !== undefined,
-    }).then(
+      readyCheck: check,
+      json: this.internal.json !== undefined,
+      terminal: process.stdout.isTTY === true,
+    };
+    startInstance(instanceSpec(context, changes, check?.kind === 'output' ? (line) => probe?.line(line) : undefined)).then(
       (instance) => {
         this.#instance = instance;
         this.#watchdog?.watch(instance.pid);

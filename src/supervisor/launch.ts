@@ -1,0 +1,43 @@
+import path from 'node:path';
+import type { Changes } from '../core/types.js';
+import type { ResolvedOptions } from '../options/resolve.js';
+import type { InstanceSpec } from '../process/instance.js';
+import type { ReadyCheck } from '../socket/ready-target.js';
+
+export interface LaunchContext {
+  readonly options: ResolvedOptions;
+  /** The app's environment before this instance's own variables (with the socket variables, if any). */
+  readonly env: NodeJS.ProcessEnv;
+  /** Listening sockets' fds, handed over as fd 3, 4, … */
+  readonly fds: readonly number[] | undefined;
+  readonly readyCheck: ReadyCheck | undefined;
+  /** `--json`: devreload's stdout carries events, so the app's goes to stderr. */
+  readonly json: boolean;
+  /** Whether devreload's own stdout is a terminal. */
+  readonly terminal: boolean;
+}
+
+/** What to start for one instance: the command, and the environment that tells it what changed. */
+export function instanceSpec(context: LaunchContext, changes: Changes | null, onOutputLine: ((line: string) => void) | undefined): InstanceSpec {
+  const { options } = context;
+  const env: NodeJS.ProcessEnv = {
+    ...context.env,
+    DEVRELOAD_CHANGED: JSON.stringify((changes?.paths ?? []).map((p) => path.relative(options.cwd, p))),
+  };
+  // Piped output is no TTY to the app: keep its colours when devreload's own output has them.
+  if (onOutputLine !== undefined && context.terminal && env.NO_COLOR === undefined && env.FORCE_COLOR === undefined) env.FORCE_COLOR = '1';
+  return {
+    command: options.command,
+    args: options.args,
+    cwd: options.cwd,
+    env,
+    fds: context.fds,
+    onOutputLine,
+    stdoutToStderr: context.json,
+  };
+}
+
+/** `--clear`: clear the screen and the scrollback, cursor home; only on a terminal. */
+export function clearScreen(stream: NodeJS.WriteStream | undefined): void {
+  if (stream?.isTTY === true) stream.write('\x1b[2J\x1b[3J\x1b[H');
+}
