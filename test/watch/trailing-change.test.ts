@@ -35,7 +35,10 @@ describe('a second write right after the first (format-on-save)', () => {
     const app = path.join(dir, 'app.ts');
     const session = fixture.start({ paths: [dir], cwd: dir });
     await session.watcher.ready;
-    await put(app);
+    // One complete write (an async writeFile can be seen half done, truncated but not yet
+    // written: the re-check would then rightly report the rest; the supervisor drops that
+    // report by mtime when the instance started after it).
+    writeFileSync(app, 'one complete write\n');
     await session.waitForPath(app);
     // Past the re-check: a sentinel written later arrives after any trailing report would have.
     await new Promise((resolve) => setTimeout(resolve, 150));
