@@ -3,7 +3,6 @@ import { log, same, to } from './effects.js';
 import { appExitCode, backoffDelay, exitCodeFor } from './exit-codes.js';
 import type { Effect, Input, MachineConfig, OnExit, Pending, Shutdown, Signal, State, Transition } from './types.js';
 
-export { backoffDelay, exitCodeFor };
 
 /**
  * The restart state machine: (state, input) → (state, effects). No I/O, no timers, no clock:
@@ -122,7 +121,7 @@ function onChange(state: State, path: string | null, at: number, config: Machine
  * editor's save needs; past `burstThreshold` files the window grows to `burstDelay`, so one
  * burst stays one restart while a single save keeps its short window.
  */
-export function quietWindow(pending: Pending, config: MachineConfig): number {
+function quietWindow(pending: Pending, config: MachineConfig): number {
   return pending.changes.count >= config.burstThreshold ? Math.max(config.delay, config.burstDelay) : config.delay;
 }
 

@@ -28,6 +28,11 @@ export interface InstanceSpec {
   onOutputLine?: (line: string, stream: 'stdout' | 'stderr') => void;
   /** Send the app's stdout to devreload's stderr, keeping devreload's stdout for itself (`--json`). */
   stdoutToStderr?: boolean;
+  /**
+   * A scan found a process that left the app's group (setsid): the watchdog is told, so it can
+   * stop it even if its parent dies before devreload does.
+   */
+  onEscaped?: (pid: number, startTime: string | undefined) => void;
 }
 
 export interface ExitInfo {
@@ -110,7 +115,7 @@ export async function startInstance(spec: InstanceSpec): Promise<Instance> {
 
   const pid = subprocess.pid;
   if (pid === undefined) throw new Error(`spawned ${spec.command} but the OS reported no pid`);
-  const fullScan = scanner(pid, spec.tableSource);
+  const fullScan = scanner(pid, spec.tableSource, spec.onEscaped);
   // Without a process table (no /proc and no ps) the group is still reachable by its id:
   // escaped descendants are lost then, but the app itself can always be stopped.
   const scan = async (): Promise<ProcessEntry[]> => {
@@ -184,14 +189,16 @@ function tapLines(from: Readable | null, to: Writable, onLine: (line: string) =>
  * Scans the process table for the instance and remembers every process that left the
  * group: once its parent dies it is reparented to init and a ppid walk can't find it.
  */
-function scanner(leader: number, source: TableSource | undefined): () => Promise<ProcessEntry[]> {
+function scanner(leader: number, source: TableSource | undefined, onEscaped: InstanceSpec['onEscaped']): () => Promise<ProcessEntry[]> {
   let known = new Map<number, string | undefined>();
   return async () => {
     const table = await readProcessTable(source);
     const members = collectInstance(table, leader, { known, exclude: [process.pid] });
     // Rebuilt, not merged: a remembered pid that vanished must not match a later reuse
     // (ps gives no startTime to tell them apart).
-    known = new Map(outsideGroup(members, leader).map((entry) => [entry.pid, entry.startTime]));
+    const escaped = outsideGroup(members, leader);
+    for (const entry of escaped) if (!known.has(entry.pid)) onEscaped?.(entry.pid, entry.startTime);
+    known = new Map(escaped.map((entry) => [entry.pid, entry.startTime]));
     return members;
   };
 }

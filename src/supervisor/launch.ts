@@ -18,21 +18,25 @@ export interface LaunchContext {
 }
 
 /** What to start for one instance: the command, and the environment that tells it what changed. */
-export function instanceSpec(context: LaunchContext, changes: Changes | null, onOutputLine: ((line: string) => void) | undefined): InstanceSpec {
+export function instanceSpec(
+  context: LaunchContext,
+  changes: Changes | null,
+  hooks: Pick<InstanceSpec, 'onOutputLine' | 'onEscaped'>,
+): InstanceSpec {
   const { options } = context;
   const env: NodeJS.ProcessEnv = {
     ...context.env,
     DEVRELOAD_CHANGED: JSON.stringify((changes?.paths ?? []).map((p) => path.relative(options.cwd, p))),
   };
   // Piped output is no TTY to the app: keep its colours when devreload's own output has them.
-  if (onOutputLine !== undefined && context.terminal && env.NO_COLOR === undefined && env.FORCE_COLOR === undefined) env.FORCE_COLOR = '1';
+  if (hooks.onOutputLine !== undefined && context.terminal && env.NO_COLOR === undefined && env.FORCE_COLOR === undefined) env.FORCE_COLOR = '1';
   return {
     command: options.command,
     args: options.args,
     cwd: options.cwd,
     env,
     fds: context.fds,
-    onOutputLine,
+    ...hooks,
     stdoutToStderr: context.json,
   };
 }

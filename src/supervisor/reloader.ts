@@ -207,8 +207,17 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
       json: this.internal.json !== undefined,
       terminal: process.stdout.isTTY === true,
     };
-    startInstance(instanceSpec(context, changes, check?.kind === 'output' ? (line) => probe?.line(line) : undefined)).then(
+    // The leader's pid is known only once spawned; escaped processes are found by later scans.
+    let leader: number | undefined;
+    const hooks = {
+      onOutputLine: check?.kind === 'output' ? (line: string) => probe?.line(line) : undefined,
+      onEscaped: (pid: number, startTime: string | undefined) => {
+        if (leader !== undefined) this.#watchdog?.remember(leader, pid, startTime);
+      },
+    };
+    startInstance(instanceSpec(context, changes, hooks)).then(
       (instance) => {
+        leader = instance.pid;
         this.#instance = instance;
         this.#watchdog?.watch(instance.pid);
         this.#dispatch({ type: 'spawned', pid: instance.pid, at: now() });

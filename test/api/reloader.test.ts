@@ -1,15 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 // The public API as a package consumer gets it: the built entry point and its types.
 import { createReloader, DevreloadError, type LogEvent, type Reloader } from '../../dist/index.js';
-import { isAlive, Project, serverFixture, waitUntil, waitUntilGone } from '../e2e/harness.js';
+import { disposeAfterEach, isAlive, Project, serverFixture, waitUntil, waitUntilGone } from '../e2e/harness.js';
 
 let project: Project | undefined;
 let reloader: Reloader | undefined;
 
+disposeAfterEach();
 afterEach(async () => {
   await reloader?.stop();
   reloader = undefined;
-  await project?.cleanup();
   project = undefined;
 });
 

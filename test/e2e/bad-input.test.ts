@@ -1,26 +1,13 @@
 import { chmod, writeFile } from 'node:fs/promises';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Devreload, Project, serverFixture } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { disposeAfterEach, Devreload, Project, serverFixture } from './harness.js';
 
-const projects: Project[] = [];
-const runs: Devreload[] = [];
-
-afterEach(async () => {
-  for (const run of runs.splice(0)) await run.dispose();
-  for (const project of projects.splice(0)) await project.cleanup();
-});
-
-async function newProject(): Promise<Project> {
-  const project = await Project.create();
-  projects.push(project);
-  return project;
-}
+disposeAfterEach();
 
 /** Runs devreload to completion and checks the shape every bad-input error must have. */
 async function fails(args: string[], expected: RegExp, code = 2, existing?: Project): Promise<Devreload> {
-  const project = existing ?? (await newProject());
+  const project = existing ?? (await Project.create());
   const devreload = new Devreload(args, { cwd: project.dir, env: { APP_RECORD: project.record } });
-  runs.push(devreload);
   const exit = await devreload.waitForExit();
   const lines = devreload.stderr.trim().split('\n');
   expect(exit, devreload.output).toEqual({ code, signal: null });
@@ -68,7 +55,7 @@ describe('bad input: one clear line, non-zero exit, nothing left running', () =>
   });
 
   it('program not executable: exits 126 naming it', async () => {
-    const project = await newProject();
+    const project = await Project.create();
     await writeFile(project.path('script.sh'), '#!/bin/sh\necho hi\n');
     await chmod(project.path('script.sh'), 0o644);
     await fails(['--watch', 'src', '--', './script.sh'], /script\.sh/, 126, project);
@@ -87,7 +74,7 @@ describe('bad input: one clear line, non-zero exit, nothing left running', () =>
       ['{ "signal": "SIGNOPE" }', /devreload\.config\.json: "signal": unknown signal "SIGNOPE"/],
     ];
     for (const [content, expected] of cases) {
-      const project = await newProject();
+      const project = await Project.create();
       await writeFile(project.path('devreload.config.json'), content);
       await fails(['--', 'node', serverFixture], expected, 2, project);
     }
@@ -102,7 +89,7 @@ describe('bad input: one clear line, non-zero exit, nothing left running', () =>
   });
 
   it('--cwd that is a file, and --watch that may not be read', async () => {
-    const project = await newProject();
+    const project = await Project.create();
     await writeFile(project.path('plain.txt'), 'x');
     await fails(['--cwd', 'plain.txt', '--', 'node', serverFixture], /--cwd: not a directory: plain\.txt/, 2, project);
   });

@@ -1,16 +1,11 @@
 import { rm } from 'node:fs/promises';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Devreload, Project, serverFixture, starts } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { disposeAfterEach, Devreload, Project, serverFixture, starts } from './harness.js';
 
 let project: Project | undefined;
 let devreload: Devreload | undefined;
 
-afterEach(async () => {
-  await devreload?.dispose();
-  devreload = undefined;
-  await project?.cleanup();
-  project = undefined;
-});
+disposeAfterEach();
 
 const ready = /\] ready\b/;
 const watching = /\[devreload\] watching/;

@@ -1,16 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Devreload, freePort, Project, repoRoot, serverFixture, waitUntil } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { disposeAfterEach, Devreload, freePort, Project, repoRoot, serverFixture, waitUntil } from './harness.js';
 
 let project: Project | undefined;
 let devreload: Devreload | undefined;
 
-afterEach(async () => {
-  await devreload?.dispose();
-  devreload = undefined;
-  await project?.cleanup();
-  project = undefined;
-});
+disposeAfterEach();
 
 const ready = /\] ready\b/;
 

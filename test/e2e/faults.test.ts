@@ -1,16 +1,11 @@
 import { chmod, mkdir, rm, symlink, unlink, writeFile } from 'node:fs/promises';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Devreload, devreloadBin, Project, serverFixture, waitUntil } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { disposeAfterEach, Devreload, devreloadBin, Project, serverFixture, waitUntil } from './harness.js';
 
 let project: Project | undefined;
 let devreload: Devreload | undefined;
 
-afterEach(async () => {
-  await devreload?.dispose();
-  devreload = undefined;
-  await project?.cleanup();
-  project = undefined;
-});
+disposeAfterEach();
 
 const ready = /\] ready\b/;
 

@@ -5,10 +5,22 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const devreloadBin = path.join(repoRoot, 'bin/devreload.js');
 export const serverFixture = path.join(repoRoot, 'fixtures/e2e/server.js');
+
+/** Everything the running test file started, so that one afterEach stops it all, failing or not. */
+const live: { runs: Devreload[]; projects: Project[] } = { runs: [], projects: [] };
+
+/** Registers the tear-down: every Devreload (and its process group) and every Project made in a test is disposed after it. */
+export function disposeAfterEach(): void {
+  afterEach(async () => {
+    for (const run of live.runs.splice(0)) await run.dispose();
+    for (const project of live.projects.splice(0)) await project.cleanup();
+  });
+}
 
 export interface RecordEntry {
   event: 'start' | 'worker' | 'stopped' | 'worker-stopped';
@@ -29,7 +41,9 @@ export class Project {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'devreload-e2e-'));
     await mkdir(path.join(dir, 'src'));
     await writeFile(path.join(dir, 'src/app.js'), 'export const version = 0;\n');
-    return new Project(dir);
+    const project = new Project(dir);
+    live.projects.push(project);
+    return project;
   }
 
   /** Beside the project, not in it: watching the project's root must not see the app's own record. */
@@ -92,6 +106,7 @@ export class Devreload {
 
   /** `program` replaces `node bin/devreload.js` (e.g. `npm run dev`, which runs devreload itself). */
   constructor(args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv; program?: readonly string[]; stdin?: 'pipe' | 'ignore' }) {
+    live.runs.push(this);
     const [file, ...programArgs] = options.program ?? [process.execPath, devreloadBin];
     this.child = spawn(file ?? process.execPath, [...programArgs, ...args], {
       cwd: options.cwd,

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { cliOptions } from '../../src/cli/options.js';
-import { Devreload, devreloadBin, Project, repoRoot, serverFixture, starts, waitUntil } from './harness.js';
+import { disposeAfterEach, Devreload, devreloadBin, Project, repoRoot, serverFixture, starts, waitUntil } from './harness.js';
 
 // Every option listed in --help has a test here (or, for --kill-timeout, in restart.test.ts)
 // that fails if the option is parsed but ignored.
@@ -14,11 +14,7 @@ beforeEach(() => {
   project = undefined;
 });
 
-afterEach(async () => {
-  await devreload?.dispose();
-  devreload = undefined;
-  await project?.cleanup();
-});
+disposeAfterEach();
 
 async function launch(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<Devreload> {
   const quiet = args.includes('--quiet');

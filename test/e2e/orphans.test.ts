@@ -1,16 +1,12 @@
 import { writeFile } from 'node:fs/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readProcessTable } from '../../src/process/table.js';
-import { Devreload, isAlive, Project, serverFixture, waitUntilGone } from './harness.js';
+import { disposeAfterEach, Devreload, isAlive, Project, serverFixture, waitUntilGone } from './harness.js';
 
 let project: Project;
 let devreload: Devreload | undefined;
 
-afterEach(async () => {
-  await devreload?.dispose();
-  devreload = undefined;
-  await project?.cleanup();
-});
+disposeAfterEach();
 
 async function launch(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Devreload> {
   project = await Project.create();

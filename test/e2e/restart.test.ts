@@ -1,16 +1,12 @@
 import { rm, writeFile } from 'node:fs/promises';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Devreload, freePort, isAlive, Project, serverFixture, starts, waitUntil, waitUntilGone } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { disposeAfterEach, Devreload, freePort, isAlive, Project, serverFixture, starts, waitUntil, waitUntilGone } from './harness.js';
 
 const watching = /\[devreload\] watching/;
 let project: Project;
 let devreload: Devreload | undefined;
 
-afterEach(async () => {
-  await devreload?.dispose();
-  devreload = undefined;
-  await project?.cleanup();
-});
+disposeAfterEach();
 
 async function launch(args: string[], env: NodeJS.ProcessEnv = {}, command = ['node', serverFixture]): Promise<Devreload> {
   project = await Project.create();

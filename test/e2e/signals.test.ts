@@ -1,14 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { Devreload, isAlive, Project, serverFixture, waitUntilGone } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { disposeAfterEach, Devreload, isAlive, Project, serverFixture, waitUntilGone } from './harness.js';
 
 let project: Project;
 let devreload: Devreload | undefined;
 
-afterEach(async () => {
-  await devreload?.dispose();
-  devreload = undefined;
-  await project?.cleanup();
-});
+disposeAfterEach();
 
 async function launch(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Devreload> {
   project = await Project.create();

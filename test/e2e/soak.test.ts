@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readProcessTable } from '../../src/process/table.js';
-import { Devreload, isAlive, Project, serverFixture } from './harness.js';
+import { disposeAfterEach, Devreload, isAlive, Project, serverFixture } from './harness.js';
 
 // `npm test` runs a short soak; `npm run soak` runs 1,000 restarts (SOAK_RESTARTS=1000).
 const restarts = Number(process.env.SOAK_RESTARTS ?? 60);
@@ -13,12 +13,7 @@ const rssSlackKiB = 40 * 1024;
 let project: Project | undefined;
 let devreload: Devreload | undefined;
 
-afterEach(async () => {
-  await devreload?.dispose();
-  devreload = undefined;
-  await project?.cleanup();
-  project = undefined;
-});
+disposeAfterEach();
 
 function footprint(pid: number): { fds: number; rssKiB: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

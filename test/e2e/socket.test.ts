@@ -2,7 +2,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Devreload, freePort, Project, repoRoot, serverFixture } from './harness.js';
+import { disposeAfterEach, Devreload, freePort, Project, repoRoot, serverFixture } from './harness.js';
 
 const fd3Server = path.join(repoRoot, 'fixtures/socket/fd3-server.js');
 const plainServer = path.join(repoRoot, 'fixtures/socket/plain-server.js');
@@ -11,11 +11,8 @@ let project: Project | undefined;
 let devreload: Devreload | undefined;
 let blocker: net.Server | undefined;
 
-afterEach(async () => {
-  await devreload?.dispose();
-  devreload = undefined;
-  await project?.cleanup();
-  project = undefined;
+disposeAfterEach();
+afterEach(() => {
   blocker?.close();
   blocker = undefined;
 });

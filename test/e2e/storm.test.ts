@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readProcessTable } from '../../src/process/table.js';
-import { Devreload, isAlive, Project, serverFixture, starts, waitUntil } from './harness.js';
+import { disposeAfterEach, Devreload, isAlive, Project, serverFixture, starts, waitUntil } from './harness.js';
 
 // Seeded storms of saves, `rs`, bursts, and the app crashing or exiting under devreload.
 // Reproduce a failure with the seed it prints: STORM_SEED=<seed> npx vitest run test/e2e/storm.test.ts
@@ -20,12 +20,7 @@ function random(state: number): () => number {
 let project: Project | undefined;
 let devreload: Devreload | undefined;
 
-afterEach(async () => {
-  await devreload?.dispose();
-  devreload = undefined;
-  await project?.cleanup();
-  project = undefined;
-});
+disposeAfterEach();
 
 type Step = 'save' | 'rs' | 'burst' | 'crash' | 'exit0';
 

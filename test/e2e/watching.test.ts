@@ -1,17 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Devreload, devreloadBin, Project, serverFixture, starts } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { disposeAfterEach, Devreload, devreloadBin, Project, serverFixture, starts } from './harness.js';
 
 let project: Project;
 let devreload: Devreload | undefined;
 
-afterEach(async () => {
-  await devreload?.dispose();
-  devreload = undefined;
-  await project?.cleanup();
-});
+disposeAfterEach();
 
 const ready = /\] ready\b/;
 

@@ -132,13 +132,16 @@ describe.each<TableSource>(['proc', 'ps'])('startInstance: escaped (setsid) gran
     node('spawn-child.js', join(dir, 'leader.json'), 'group', 'stay', fixture('spawn-child.js'), join(dir, 'child.json'),
       'detached', 'stay', fixture('forever.js'), join(dir, 'grandchild.json'), ...grandchildFlags);
 
-  it('finds and signals a detached grandchild while its parent lives, and gone waits for it', async () => {
-    const instance = await start({ ...escapingChain(), tableSource });
+  it('finds and signals a detached grandchild while its parent lives, reports it once, and gone waits for it', async () => {
+    const escaped: number[] = [];
+    const instance = await start({ ...escapingChain(), tableSource, onEscaped: (pid) => escaped.push(pid) });
     const { pid: child } = await report('child.json');
     const { pid: grandchild } = await report('grandchild.json');
     extraGroups.push(grandchild);
     const signalled = await instance.signal('SIGTERM');
     expect(signalled).toEqual(expect.arrayContaining([instance.pid, child, grandchild]));
+    // Reported to the caller (the watchdog), once however many scans see it.
+    expect(escaped).toEqual([grandchild]);
     await withTimeout(instance.gone, 'gone');
     expect(await isLive(grandchild)).toBe(false);
   });

@@ -1,18 +1,13 @@
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readProcessTable } from '../../src/process/table.js';
-import { Devreload, freePort, isAlive, Project, repoRoot, waitUntilGone } from '../e2e/harness.js';
+import { disposeAfterEach, Devreload, freePort, isAlive, Project, repoRoot, waitUntilGone } from '../e2e/harness.js';
 
 const fixtures = path.join(repoRoot, 'fixtures/runtimes');
 let project: Project | undefined;
 let devreload: Devreload | undefined;
 
-afterEach(async () => {
-  await devreload?.dispose();
-  devreload = undefined;
-  await project?.cleanup();
-  project = undefined;
-});
+disposeAfterEach();
 
 async function get(port: number): Promise<string | undefined> {
   try {

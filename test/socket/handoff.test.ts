@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { Instance } from '../../src/process/instance.js';
-import { compilePreload, firstReply, get, handOff, Resources, socketFixture } from './helpers.js';
+import { builtPreload, firstReply, get, handOff, Resources, socketFixture } from './helpers.js';
 
 // The bare instance loop devreload's supervisor will run, driven here by hand: stop the
 // instance (SIGTERM, wait until every process is gone), then start the next one. The socket
@@ -9,14 +9,7 @@ import { compilePreload, firstReply, get, handOff, Resources, socketFixture } fr
 const RESTARTS = 20;
 
 const resources = new Resources();
-const shared = new Resources();
-let preload = '';
-
-beforeAll(async () => {
-  preload = await compilePreload(await shared.tempDir('devreload-preload-'));
-});
 afterEach(() => resources.cleanUp());
-afterAll(() => shared.cleanUp());
 
 interface Request {
   start: number;
@@ -55,7 +48,7 @@ describe.each([
   { app: 'an unmodified server.listen(port) (via the preload)', script: 'plain-server.js', args: ['port'], usesPreload: true },
 ])('restarting $app on a handed-off socket', ({ script, args, usesPreload }) => {
   it(`refuses and fails no request through ${RESTARTS} restarts`, async () => {
-    const { env, fds, port } = await handOff(resources, usesPreload ? preload : false);
+    const { env, fds, port } = await handOff(resources, usesPreload ? builtPreload : false);
     const spec = { command: process.execPath, args: [socketFixture(script), ...args, String(port)], cwd: process.cwd(), env, fds };
     const gaps: { from: number; to: number }[] = [];
     const pids: number[] = [];

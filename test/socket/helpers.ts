@@ -1,8 +1,7 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import ts from 'typescript';
 import { startInstance, type Instance, type InstanceSpec } from '../../src/process/instance.js';
 import { socketEnv } from '../../src/socket/env.js';
 import { listenSockets, type SocketSet } from '../../src/socket/listen.js';
@@ -51,17 +50,8 @@ export class Resources {
   }
 }
 
-/** Compiles src/socket/preload.cts the way tsc does for dist/, into `dir`. */
-export async function compilePreload(dir: string): Promise<string> {
-  const source = await readFile(join(repoRoot, 'src/socket/preload.cts'), 'utf8');
-  const { outputText } = ts.transpileModule(source, {
-    fileName: 'preload.cts',
-    compilerOptions: { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022, strict: true },
-  });
-  const file = join(dir, 'preload.cjs');
-  await writeFile(file, outputText);
-  return file;
-}
+/** The preload as devreload ships it: `npm test` builds dist/ before the tests run. */
+export const builtPreload = join(repoRoot, 'dist/socket/preload.cjs');
 
 /** Sockets on 127.0.0.1 (free ports) plus the env and fds an instance needs to use them. */
 export async function handOff(resources: Resources, preload: string | false, count = 1) {

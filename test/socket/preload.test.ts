@@ -1,18 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { compilePreload, firstReply, getJson, handOff, Resources, socketFixture, waitFor, within } from './helpers.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { builtPreload, firstReply, getJson, handOff, Resources, socketFixture, waitFor, within } from './helpers.js';
 
 const resources = new Resources();
-// The compiled preload outlives each test's clean-up: one copy for the whole file.
-const shared = new Resources();
-let preload = '';
-
-beforeAll(async () => {
-  preload = await compilePreload(await shared.tempDir('devreload-preload-'));
-});
 afterEach(() => resources.cleanUp());
-afterAll(() => shared.cleanUp());
 
 interface Served {
   pid: number;
@@ -25,7 +17,7 @@ const node = (script: string, ...args: string[]) => ({ command: process.execPath
 
 describe('preload: an unmodified server.listen(port) uses the handed-off socket', () => {
   it.each(['port', 'port-host', 'port-cb', 'port-host-backlog-cb', 'options', 'string'])('listen form %s', async (form) => {
-    const { env, fds, port } = await handOff(resources, preload);
+    const { env, fds, port } = await handOff(resources, builtPreload);
     const instance = await resources.start({ ...node('plain-server.js', form, String(port)), cwd: process.cwd(), env, fds });
     // devreload holds the port: a server binding it itself could only fail with EADDRINUSE.
     const served = await firstReply<Served>(instance, port);
@@ -39,7 +31,7 @@ describe('preload: an unmodified server.listen(port) uses the handed-off socket'
   });
 
   it('takes the socket once per process: a second server on the port gets EADDRINUSE', async () => {
-    const { env, fds, port } = await handOff(resources, preload);
+    const { env, fds, port } = await handOff(resources, builtPreload);
     const instance = await resources.start({ ...node('plain-server.js', 'twice', String(port)), cwd: process.cwd(), env, fds });
     const served = await waitFor('the second listen to settle', async () => {
       const reply = await getJson<Served>(port);
@@ -49,7 +41,7 @@ describe('preload: an unmodified server.listen(port) uses the handed-off socket'
   });
 
   it('leaves a server on another port alone', async () => {
-    const { env, fds, port } = await handOff(resources, preload);
+    const { env, fds, port } = await handOff(resources, builtPreload);
     const other = await resources.listen();
     const otherPort = other.sockets[0]?.port ?? 0;
     // Free the other port again so the app can bind it itself.
@@ -61,7 +53,7 @@ describe('preload: an unmodified server.listen(port) uses the handed-off socket'
   });
 
   it('passes the socket to a forked child beside its IPC channel (which has fd 3)', async () => {
-    const { env, fds, port } = await handOff(resources, preload);
+    const { env, fds, port } = await handOff(resources, builtPreload);
     const instance = await resources.start({ ...node('fork-ipc.js', String(port)), cwd: process.cwd(), env, fds });
     const served = await firstReply<Served>(instance, port);
     // The child's listen found the socket at the next free fd, and its IPC channel (which a
@@ -72,7 +64,7 @@ describe('preload: an unmodified server.listen(port) uses the handed-off socket'
 
 describe('preload: the socket survives wrappers between devreload and the server', () => {
   it('npm run start -> sh -> node: an unmodified server in the grandchild gets it', async () => {
-    const { env, fds, port } = await handOff(resources, preload);
+    const { env, fds, port } = await handOff(resources, builtPreload);
     const dir = await resources.tempDir();
     const script = `node ${JSON.stringify(socketFixture('plain-server.js'))} port ${port}`;
     await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'app', private: true, scripts: { start: script } }));
@@ -83,7 +75,7 @@ describe('preload: the socket survives wrappers between devreload and the server
   });
 
   it('passes the socket on only to children whose environment still announces it', async () => {
-    const { env, fds, port, set } = await handOff(resources, preload);
+    const { env, fds, port, set } = await handOff(resources, builtPreload);
     const inode = String(set.sockets[0]?.inode);
     const instance = await resources.start({ ...node('spawn-report.js', String(port), inode), cwd: process.cwd(), env, fds });
     expect(await firstReply(instance, port)).toEqual({ pid: instance.pid, announced: [3], clean: [] });
