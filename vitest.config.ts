@@ -5,6 +5,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // Needs Debian packages: see vitest.runtimes.config.ts and `npm run test:runtimes`.
     exclude: ['test/runtimes/**', '**/node_modules/**'],
+    // Rebuilds dist/ first when it is older than src/: e2e tests run the build, not the sources.
+    globalSetup: ['test/global-setup.ts'],
     // Tests drive real processes and real signals: separate worker processes keep a
     // stray signal or a leaked child in one file from disturbing another.
     pool: 'forks',

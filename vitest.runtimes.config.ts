@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/runtimes/**/*.test.ts'],
+    // Rebuilds dist/ first when it is older than src/: e2e tests run the build, not the sources.
+    globalSetup: ['test/global-setup.ts'],
     pool: 'forks',
     maxWorkers: 1,
     testTimeout: 60_000,

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import inspector from 'node:inspector';
-import { main } from '../dist/cli/main.js';
+import { main } from '../dist/devreload.js';
 
 // A debugger that puts --inspect in NODE_OPTIONS means it for the app: devreload (a Node
 // process too) would otherwise take the inspector port first and every app instance would

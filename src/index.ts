@@ -1,5 +1,5 @@
 export { createReloader } from './supervisor/api.js';
-export type { Reloader } from './supervisor/api.js';
+export type { Reloader } from './supervisor/types.js';
 export type { ReloaderEvents } from './supervisor/events.js';
 export { resolveOptions } from './options/resolve.js';
 export type { DevreloadOptions, ResolvedOptions, LogLevel } from './options/resolve.js';

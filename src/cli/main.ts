@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { cac } from 'cac';
+import { packageJsonUrl } from '../assets.js';
 import { DevreloadError } from '../errors.js';
 import { loadConfig } from '../options/config.js';
 import { closest } from '../options/did-you-mean.js';
@@ -80,6 +81,7 @@ export function parseCli(argv: readonly string[]): ParsedCli {
     onExit: scalar(result.onExit) as DevreloadOptions['onExit'],
     socket: result.socket === undefined ? undefined : list(result.socket),
     ready: scalar(result.ready) as string | undefined,
+    prestart: result.prestart === true ? true : undefined,
     logLevel: result.verbose === true ? 'verbose' : result.quiet === true ? 'quiet' : undefined,
   };
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<DevreloadOptions>;
@@ -94,8 +96,7 @@ export function parseCli(argv: readonly string[]): ParsedCli {
 
 /** Command line over config file over defaults. */
 export function withConfig(cli: Partial<DevreloadOptions>, configPath: string | undefined): DevreloadOptions {
-  const loaded = loadConfig(path.resolve(cli.cwd ?? '.'), configPath);
-  const merged = { ...loaded?.options, ...cli };
+  const merged = { ...loadConfig(path.resolve(cli.cwd ?? '.'), configPath), ...cli };
   return { ...merged, command: merged.command ?? '' };
 }
 
@@ -116,8 +117,8 @@ function list(value: unknown): string[] {
   return (Array.isArray(value) ? value : [value]).filter((v) => v !== true && v !== false).map(String);
 }
 
-export function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(packageJsonUrl, 'utf8')) as { version: string };
   return manifest.version;
 }
 

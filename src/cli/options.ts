@@ -23,6 +23,7 @@ export const cliOptions: readonly CliOption[] = [
   { flags: '-s, --signal <name>', description: 'Signal that stops the app before a restart (default: SIGTERM)', group: 'Restarting', value: 'required' },
   { flags: '-k, --kill-timeout <ms>', description: 'Send SIGKILL if the app has not stopped after this long (default: 5000)', group: 'Restarting', value: 'required' },
   { flags: '--on-exit <policy>', description: 'When the app exits on its own: wait (for a change; default), restart (with backoff) or quit (with its code)', group: 'Restarting', value: 'required' },
+  { flags: '--prestart', description: 'Keep the next Node runtime booted and parked (no user code) so a restart skips Node’s boot (node and tsx commands)', group: 'Restarting' },
   { flags: '-C, --cwd <dir>', description: 'Run the app in this directory; relative paths resolve from it', group: 'Restarting', value: 'required' },
   { flags: '--socket <[host:]port>', description: 'Bind this port once and hand it to every instance as fd 3, 4, … (repeatable)', group: 'Zero downtime', value: 'required', repeatable: true },
   { flags: '--ready <port|url|/regex/>', description: 'Print "ready in N ms" once the app accepts on a port, answers a URL, or prints a matching line (default with --socket: the first socket)', group: 'Zero downtime', value: 'required' },
@@ -30,7 +31,7 @@ export const cliOptions: readonly CliOption[] = [
   { flags: '--json', description: 'Write events as NDJSON on stdout; the app’s stdout goes to stderr', group: 'Output' },
   { flags: '-q, --quiet', description: 'Only print warnings and errors', group: 'Output' },
   { flags: '-V, --verbose', description: 'Also print pids, signals sent, timings and ignored paths', group: 'Output' },
-  { flags: '-c, --config <file>', description: 'Read options from this JSON file (default: devreload.config.json, then the "devreload" key of package.json)', group: 'Other', value: 'required' },
+  { flags: '-c, --config <file>', description: 'Read options from this JSON file, comments allowed (default: devreload.config.json, then the "devreload" key of package.json)', group: 'Other', value: 'required' },
   { flags: '-h, --help', description: 'Show this help', group: 'Other' },
   { flags: '-v, --version', description: 'Show the version', group: 'Other' },
 ];

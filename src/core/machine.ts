@@ -1,7 +1,7 @@
 import { addChange } from './changes.js';
 import { log, same, to } from './effects.js';
 import { appExitCode, backoffDelay, exitCodeFor } from './exit-codes.js';
-import type { Effect, Input, MachineConfig, OnExit, Pending, Shutdown, Signal, State, Transition } from './types.js';
+import type { Crash, Effect, Input, MachineConfig, OnExit, Pending, Shutdown, Signal, State, StopReason, Transition } from './types.js';
 
 
 /**
@@ -21,7 +21,7 @@ export function transition(state: State, input: Input, config: MachineConfig): T
   switch (input.type) {
     case 'start':
       if (state.tag !== 'idle') return same(state);
-      return to({ tag: 'starting', since: input.at, pending: null, shutdown: null, restart: null, streak: 0 }, log({ kind: 'starting' }), { type: 'spawn', changes: null });
+      return to({ tag: 'starting', pending: null, shutdown: null, restart: null, streak: 0 }, log({ kind: 'starting' }), { type: 'spawn', changes: null });
 
     case 'change':
     case 'restart':
@@ -38,9 +38,9 @@ export function transition(state: State, input: Input, config: MachineConfig): T
       const failed = log({ kind: 'spawnFailed', message: input.message, fatal });
       const code = state.shutdown?.exitCode ?? input.exitCode;
       if (fatal || config.onExit === 'quit') return to({ tag: 'done', exitCode: code }, failed, { type: 'exit', code });
-      if (state.pending !== null) return settle(state.pending, input.at, [failed]);
-      if (config.onExit === 'restart') return backoff(state.streak + 1, input.at, config, [failed]);
-      return to({ tag: 'waiting', since: input.at }, failed);
+      if (state.pending !== null) return settle(state.pending, [failed]);
+      if (config.onExit === 'restart') return backoff(state.streak + 1, config, [failed]);
+      return to({ tag: 'waiting' }, failed);
     }
 
     case 'exited':
@@ -49,18 +49,13 @@ export function transition(state: State, input: Input, config: MachineConfig): T
         // anything else happens (a worker holding the port is exactly the orphan we prevent).
         // A quick exit extends the streak that --on-exit restart backs off on; a stable run resets it.
         const streak = input.at - state.since < config.stableAfter ? state.streak + 1 : 1;
-        return to(
-          { tag: 'stopping', pid: state.pid, since: input.at, escalated: false, crashed: { exit: input.exit, streak }, pending: null, shutdown: null },
-          log({ kind: 'stopping', pid: state.pid, signal: config.stopSignal, reason: 'leftovers' }),
-          { type: 'signal', signal: config.stopSignal },
-          { type: 'setTimer', timer: 'kill', ms: config.killTimeout },
-        );
+        return beginStop(state.pid, { crashed: { exit: input.exit, streak } }, config, { reason: 'leftovers' });
       }
       // While stopping, the leader's exit is expected; `gone` (every process) is what counts.
       return same(state);
 
     case 'gone':
-      return onGone(state, input.at, config);
+      return onGone(state, config);
 
     case 'timer':
       if (input.timer === 'quiet') return onQuiet(state);
@@ -87,14 +82,11 @@ function onChange(state: State, path: string | null, at: number, config: Machine
     case 'running': {
       const pending = addChange(null, path, at, config);
       // Stop at once: stopping takes time anyway, and it overlaps the quiet window.
-      return to(
-        { tag: 'stopping', pid: state.pid, since: at, escalated: false, crashed: null, pending, shutdown: null },
-        log({ kind: 'change', changes: pending.changes }),
-        log({ kind: 'stopping', pid: state.pid, signal: config.stopSignal, reason: 'restart' }),
-        { type: 'signal', signal: config.stopSignal },
-        { type: 'setTimer', timer: 'kill', ms: config.killTimeout },
-        quietTimer(pending),
-      );
+      return beginStop(state.pid, { pending }, config, {
+        reason: 'restart',
+        before: [log({ kind: 'change', changes: pending.changes })],
+        after: [quietTimer(pending)],
+      });
     }
     case 'stopping': {
       if (state.shutdown !== null) return same(state);
@@ -110,7 +102,7 @@ function onChange(state: State, path: string | null, at: number, config: Machine
     case 'backoff': {
       const pending = addChange(null, path, at, config);
       const cancel: Effect[] = state.tag === 'backoff' ? [{ type: 'clearTimer', timer: 'backoff' }] : [];
-      return to({ tag: 'settling', since: at, pending }, ...cancel, log({ kind: 'change', changes: pending.changes }), quietTimer(pending));
+      return to({ tag: 'settling', pending }, ...cancel, log({ kind: 'change', changes: pending.changes }), quietTimer(pending));
     }
   }
 }
@@ -130,28 +122,20 @@ function onSpawned(state: State, pid: number, at: number, config: MachineConfig)
   const restart = state.restart;
   const spawned = log({ kind: 'spawned', pid, restartMs: restart === null ? null : at - restart.from, changes: restart?.changes ?? null });
   if (state.shutdown !== null) {
-    return to(
-      { tag: 'stopping', pid, since: at, escalated: false, crashed: null, pending: null, shutdown: state.shutdown },
-      spawned,
-      { type: 'signal', signal: shutdownSignal(state.shutdown, config) },
-      { type: 'setTimer', timer: 'kill', ms: config.killTimeout },
-    );
+    // The shutdown was announced when it arrived; this instance only has to go.
+    return beginStop(pid, { shutdown: state.shutdown }, config, { signal: shutdownSignal(state.shutdown, config), before: [spawned] });
   }
   if (state.pending !== null) {
     // A change arrived while spawning: this instance is stale, replace it straight away.
-    return to(
-      { tag: 'stopping', pid, since: at, escalated: false, crashed: null, pending: state.pending, shutdown: null },
-      spawned,
-      log({ kind: 'change', changes: state.pending.changes }),
-      log({ kind: 'stopping', pid, signal: config.stopSignal, reason: 'restart' }),
-      { type: 'signal', signal: config.stopSignal },
-      { type: 'setTimer', timer: 'kill', ms: config.killTimeout },
-    );
+    return beginStop(pid, { pending: state.pending }, config, {
+      reason: 'restart',
+      before: [spawned, log({ kind: 'change', changes: state.pending.changes })],
+    });
   }
   return to({ tag: 'running', pid, since: at, streak: state.streak }, spawned);
 }
 
-function onGone(state: State, at: number, config: MachineConfig): Transition {
+function onGone(state: State, config: MachineConfig): Transition {
   if (state.tag !== 'stopping') return same(state);
   const clearKill: Effect = { type: 'clearTimer', timer: 'kill' };
   if (state.shutdown !== null) {
@@ -159,7 +143,7 @@ function onGone(state: State, at: number, config: MachineConfig): Transition {
   }
   const crash = state.crashed;
   if (crash === null) {
-    return state.pending === null ? to({ tag: 'waiting', since: at }, clearKill) : settle(state.pending, at, [clearKill]);
+    return state.pending === null ? to({ tag: 'waiting' }, clearKill) : settle(state.pending, [clearKill]);
   }
   const exited = (next: OnExit | 'change', retryInMs: number | null) =>
     log({ kind: 'exited', exit: crash.exit, next, streak: crash.streak, retryInMs });
@@ -167,27 +151,27 @@ function onGone(state: State, at: number, config: MachineConfig): Transition {
     const code = appExitCode(crash.exit);
     return to({ tag: 'done', exitCode: code }, clearKill, { type: 'clearTimer', timer: 'quiet' }, exited('quit', null), { type: 'exit', code });
   }
-  if (state.pending !== null) return settle(state.pending, at, [clearKill, exited('change', null)]);
-  if (config.onExit === 'restart') return backoff(crash.streak, at, config, [clearKill, exited('restart', backoffDelay(crash.streak, config))]);
-  return to({ tag: 'waiting', since: at }, clearKill, exited('wait', null));
+  if (state.pending !== null) return settle(state.pending, [clearKill, exited('change', null)]);
+  if (config.onExit === 'restart') return backoff(crash.streak, config, [clearKill, exited('restart', backoffDelay(crash.streak, config))]);
+  return to({ tag: 'waiting' }, clearKill, exited('wait', null));
 }
 
 /** --on-exit restart: wait before bringing the app back, longer for every quick exit in a row. */
-function backoff(streak: number, at: number, config: MachineConfig, effects: Effect[]): Transition {
-  return to({ tag: 'backoff', since: at, streak }, ...effects, { type: 'setTimer', timer: 'backoff', ms: backoffDelay(streak, config) });
+function backoff(streak: number, config: MachineConfig, effects: Effect[]): Transition {
+  return to({ tag: 'backoff', streak }, ...effects, { type: 'setTimer', timer: 'backoff', ms: backoffDelay(streak, config) });
 }
 
 
 /** The old instance is gone: start now if the quiet window has passed, else wait for it. */
-function settle(pending: Pending, at: number, effects: Effect[]): Transition {
+function settle(pending: Pending, effects: Effect[]): Transition {
   if (pending.quiet) return spawnFor(pending, effects);
-  return to({ tag: 'settling', since: at, pending }, ...effects);
+  return to({ tag: 'settling', pending }, ...effects);
 }
 
 function spawnFor(pending: Pending, effects: Effect[]): Transition {
   return to(
     // A restart asked for by a change is a fresh attempt: the crash streak starts over.
-    { tag: 'starting', since: pending.since, pending: null, shutdown: null, restart: { from: pending.since, changes: pending.changes }, streak: 0 },
+    { tag: 'starting', pending: null, shutdown: null, restart: { from: pending.since, changes: pending.changes }, streak: 0 },
     ...effects,
     { type: 'spawn', changes: pending.changes },
   );
@@ -209,7 +193,7 @@ function onQuiet(state: State): Transition {
 function onBackoff(state: State, at: number): Transition {
   if (state.tag !== 'backoff') return same(state);
   return to(
-    { tag: 'starting', since: at, pending: null, shutdown: null, restart: { from: at, changes: { paths: [], count: 0 } }, streak: state.streak },
+    { tag: 'starting', pending: null, shutdown: null, restart: { from: at, changes: { paths: [], count: 0 } }, streak: state.streak },
     { type: 'spawn', changes: null },
   );
 }
@@ -241,13 +225,11 @@ function onShutdown(state: State, trigger: Signal | 'api', at: number, config: M
       if (state.shutdown !== null) return same(state);
       return to({ ...state, pending: null, shutdown }, log({ kind: 'shutdown', trigger }));
     case 'running':
-      return to(
-        { tag: 'stopping', pid: state.pid, since: at, escalated: false, crashed: null, pending: null, shutdown },
-        log({ kind: 'shutdown', trigger }),
-        log({ kind: 'stopping', pid: state.pid, signal: shutdownSignal(shutdown, config), reason: 'shutdown' }),
-        { type: 'signal', signal: shutdownSignal(shutdown, config) },
-        { type: 'setTimer', timer: 'kill', ms: config.killTimeout },
-      );
+      return beginStop(state.pid, { shutdown }, config, {
+        signal: shutdownSignal(shutdown, config),
+        reason: 'shutdown',
+        before: [log({ kind: 'shutdown', trigger })],
+      });
     case 'stopping': {
       if (state.shutdown === null) {
         // Stopping for a restart: turn it into a shutdown. No second signal: many apps treat a
@@ -260,6 +242,36 @@ function onShutdown(state: State, trigger: Signal | 'api', at: number, config: M
       return to({ ...state, escalated: true }, log({ kind: 'forcing', pid: state.pid }), { type: 'signal', signal: SIGKILL }, { type: 'setTimer', timer: 'kill', ms: config.killTimeout });
     }
   }
+}
+
+interface StopFields {
+  readonly crashed?: Crash;
+  readonly pending?: Pending;
+  readonly shutdown?: Shutdown;
+}
+
+interface StopHow {
+  /** Default: the configured stop signal. */
+  readonly signal?: Signal;
+  /** Announce the stop (a `stopping` log event and public `stop` event) with this reason. */
+  readonly reason?: StopReason;
+  /** Effects that come before the stop's own, and after them. */
+  readonly before?: readonly Effect[];
+  readonly after?: readonly Effect[];
+}
+
+/** The one way a stop begins: the signal now, SIGKILL when the kill timer fires, `gone` ends it. */
+function beginStop(pid: number, fields: StopFields, config: MachineConfig, how: StopHow): Transition {
+  const signal = how.signal ?? config.stopSignal;
+  const announce: Effect[] = how.reason === undefined ? [] : [log({ kind: 'stopping', pid, signal, reason: how.reason })];
+  return to(
+    { tag: 'stopping', pid, escalated: false, crashed: fields.crashed ?? null, pending: fields.pending ?? null, shutdown: fields.shutdown ?? null },
+    ...(how.before ?? []),
+    ...announce,
+    { type: 'signal', signal },
+    { type: 'setTimer', timer: 'kill', ms: config.killTimeout },
+    ...(how.after ?? []),
+  );
 }
 
 /** SIGINT and SIGTERM are forwarded as they came; a closed terminal stops the app with the stop signal. */

@@ -42,7 +42,6 @@ export type State =
   | { readonly tag: 'idle' }
   | {
       readonly tag: 'starting';
-      readonly since: number;
       readonly pending: Pending | null;
       readonly shutdown: Shutdown | null;
       /** The restart this start completes: when it was first asked for and what it folds in. */
@@ -54,7 +53,6 @@ export type State =
   | {
       readonly tag: 'stopping';
       readonly pid: number;
-      readonly since: number;
       readonly escalated: boolean;
       /** Set when the app exited on its own before we asked it to stop. */
       readonly crashed: Crash | null;
@@ -62,11 +60,11 @@ export type State =
       readonly shutdown: Shutdown | null;
     }
   /** No instance; a restart is owed once the quiet window passes. */
-  | { readonly tag: 'settling'; readonly since: number; readonly pending: Pending }
+  | { readonly tag: 'settling'; readonly pending: Pending }
   /** No instance; the app exited on its own (or could not start) and we wait for a change. */
-  | { readonly tag: 'waiting'; readonly since: number }
+  | { readonly tag: 'waiting' }
   /** No instance; the app exited on its own and `--on-exit restart` brings it back when the backoff timer fires. */
-  | { readonly tag: 'backoff'; readonly since: number; readonly streak: number }
+  | { readonly tag: 'backoff'; readonly streak: number }
   | { readonly tag: 'done'; readonly exitCode: number };
 
 export type Input =
@@ -80,12 +78,15 @@ export type Input =
   | { readonly type: 'timer'; readonly timer: TimerName; readonly at: number }
   | { readonly type: 'shutdown'; readonly trigger: Signal | 'api'; readonly at: number };
 
+/** Why an instance is being stopped: a restart, devreload's own shutdown, or what an app that exited left behind. */
+export type StopReason = 'restart' | 'shutdown' | 'leftovers';
+
 export type TimerName = 'quiet' | 'kill' | 'backoff';
 
 export type LogEvent =
   | { readonly kind: 'starting' }
   | { readonly kind: 'change'; readonly changes: Changes }
-  | { readonly kind: 'stopping'; readonly pid: number; readonly signal: Signal; readonly reason: 'restart' | 'shutdown' | 'leftovers' }
+  | { readonly kind: 'stopping'; readonly pid: number; readonly signal: Signal; readonly reason: StopReason }
   | { readonly kind: 'escalating'; readonly pid: number; readonly afterMs: number }
   | { readonly kind: 'forcing'; readonly pid: number }
   /** `changes` is everything the restart folded in (null for the first start). */

@@ -2,6 +2,7 @@ import path from 'node:path';
 import pc from 'picocolors';
 import type { Changes, LogEvent } from '../core/types.js';
 import type { LogLevel } from '../options/resolve.js';
+import { crashLoopStreak } from '../tuning.js';
 
 /** devreload's own lines; they go to stderr so the app's stdout stays the app's. */
 export interface Logger {
@@ -22,7 +23,7 @@ export interface LoggerOptions {
 }
 
 /** Colours only on a terminal, and never with NO_COLOR (https://no-color.org); FORCE_COLOR wins. */
-export function useColor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
+function useColor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
   if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
   return stream.isTTY === true && env.TERM !== 'dumb';
@@ -110,7 +111,6 @@ function reportExit(logger: Logger, event: Extract<LogEvent, { kind: 'exited' }>
 }
 
 // Quick exits in a row before a restart loop is called a crash loop.
-const crashLoopStreak = 3;
 
 function formatDuration(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${Number((ms / 1000).toFixed(1))} s`;

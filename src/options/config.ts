@@ -1,14 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { DevreloadError, isErrnoException } from '../errors.js';
 import { closest } from './did-you-mean.js';
+import { parseJsonText } from './json-text.js';
 import { milliseconds, parseOnExit, parsePoll, type DevreloadOptions } from './resolve.js';
-import { formatSocketSpec, parseSocketSpecs } from '../socket/parse.js';
-import { parseReadyTarget } from '../socket/ready-target.js';
+import { parseReadyTarget } from './ready.js';
 import { parseSignal } from './signal.js';
+import { formatSocketSpec, parseSocketSpecs } from './socket.js';
 
-export const configFileName = 'devreload.config.json';
+const configFileName = 'devreload.config.json';
 
 /** What a config file may set, with the type each key expects (as the error message says it). */
 const schema = {
@@ -25,6 +25,7 @@ const schema = {
   onExit: '"wait", "restart" or "quit"',
   socket: 'a [host:]port or an array of them',
   ready: 'a port, a URL or a "/regex/"',
+  prestart: 'true or false',
   quiet: 'true or false',
   verbose: 'true or false',
   env: 'an object of string values',
@@ -32,18 +33,12 @@ const schema = {
 
 type Key = keyof typeof schema;
 
-export interface LoadedConfig {
-  /** Where the options came from, for messages: `devreload.config.json` or `package.json#devreload`. */
-  readonly source: string;
-  readonly options: Partial<DevreloadOptions>;
-}
-
 /**
  * Finds and validates the configuration: `--config <file>` if given, else
  * `devreload.config.json` in `dir`, else the `"devreload"` key of `dir/package.json`.
  * Paths in a config file are relative to the file's directory.
  */
-export function loadConfig(dir: string, explicit: string | undefined): LoadedConfig | undefined {
+export function loadConfig(dir: string, explicit: string | undefined): Partial<DevreloadOptions> | undefined {
   if (explicit !== undefined) return fromFile(path.resolve(dir, explicit), explicit, undefined, '--config: ');
   const own = path.join(dir, configFileName);
   if (existsSync(own)) return fromFile(own, configFileName, undefined, '');
@@ -52,7 +47,7 @@ export function loadConfig(dir: string, explicit: string | undefined): LoadedCon
   return undefined;
 }
 
-function fromFile(file: string, shown: string, key: string | undefined, prefix: string): LoadedConfig | undefined {
+function fromFile(file: string, shown: string, key: string | undefined, prefix: string): Partial<DevreloadOptions> | undefined {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -64,16 +59,11 @@ function fromFile(file: string, shown: string, key: string | undefined, prefix: 
     throw error;
   }
   const where = key === undefined ? shown : path.basename(file);
-  const errors: ParseError[] = [];
-  const data: unknown = parse(text, errors, { disallowComments: true, allowTrailingComma: false });
-  const first = errors[0];
-  if (first !== undefined) {
-    const { line, column } = position(text, first.offset);
-    throw new DevreloadError(`${where}: invalid JSON at line ${line}, column ${column}: ${describeParseError(printParseErrorCode(first.error))}`);
-  }
+  // Only package.json (read through a key) stays strict: a config file of ours may have comments.
+  const data = parseJsonText(text, where, { comments: key === undefined });
   const section = key === undefined ? data : isObject(data) ? data[key] : undefined;
   if (key !== undefined && section === undefined) return undefined;
-  return { source: shown, options: validate(section, shown, path.dirname(file)) };
+  return validate(section, shown, path.dirname(file));
 }
 
 function validate(data: unknown, source: string, base: string): Partial<DevreloadOptions> {
@@ -132,6 +122,7 @@ function validate(data: unknown, source: string, base: string): Partial<Devreloa
     onExit: onExit === undefined ? undefined : parseOnExit(onExit, label('onExit')),
     socket: sockets === undefined ? undefined : parseSocketSpecs(sockets, label('socket')).map(formatSocketSpec),
     ready: ready === undefined ? undefined : (parseReadyTarget(ready, label('ready')), ready as string | number),
+    prestart: flag('prestart'),
     logLevel: verbose === true ? 'verbose' : quiet === true ? 'quiet' : undefined,
     env: env === undefined ? undefined : { ...process.env, ...(env as Record<string, string>) },
   };
@@ -146,14 +137,4 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return `an array ${JSON.stringify(value)}`;
   if (value === null) return 'null';
   return `${typeof value} ${JSON.stringify(value)}`;
-}
-
-function position(text: string, offset: number): { line: number; column: number } {
-  const before = text.slice(0, offset).split('\n');
-  return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
-}
-
-function describeParseError(code: string): string {
-  // InvalidSymbol → "invalid symbol"
-  return code.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
 }

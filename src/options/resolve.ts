@@ -2,9 +2,10 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { DevreloadError, isErrnoException } from '../errors.js';
 import type { OnExit } from '../core/types.js';
-import { parseSocketSpecs, type SocketSpec } from '../socket/parse.js';
-import { parseReadyTarget, type ReadyTarget } from '../socket/ready-target.js';
+import { parseReadyTarget, type ReadyTarget } from './ready.js';
+import { defaultDelayMs, defaultKillTimeoutMs, defaultPollMs } from '../tuning.js';
 import { parseSignal } from './signal.js';
+import { parseSocketSpecs, type SocketSpec } from './socket.js';
 
 export type LogLevel = 'quiet' | 'normal' | 'verbose';
 
@@ -37,6 +38,12 @@ export interface DevreloadOptions {
   ready?: string | number;
   /** When the app exits on its own: wait for a change (default), restart with backoff, or quit with its code. */
   onExit?: OnExit;
+  /**
+   * Keep the next instance's Node runtime booted and parked, before any user code, so a
+   * restart skips Node's boot (`node` and `tsx` commands). Opt-in: the app can tell by
+   * `process.uptime()`. Default: false.
+   */
+  prestart?: boolean;
   /** Environment of the app. Default: process.env. */
   env?: NodeJS.ProcessEnv;
   logLevel?: LogLevel;
@@ -57,18 +64,17 @@ export interface ResolvedOptions {
   readonly onExit: OnExit;
   readonly sockets: readonly SocketSpec[];
   readonly ready: ReadyTarget | undefined;
+  readonly prestart: boolean;
   readonly env: NodeJS.ProcessEnv;
   readonly logLevel: LogLevel;
 }
 
-export const defaults = {
-  // Long enough to fold an editor's save (its events arrive within a few ms) into one restart,
-  // short enough to mostly hide inside the old instance's stop; bursts of many files get a
-  // longer window of their own (see quietWindow in core/machine.ts). Measured: BENCHMARKS.md.
-  delay: 15,
-  killTimeout: 5000,
+// The why of each number is in tuning.ts.
+const defaults = {
+  delay: defaultDelayMs,
+  killTimeout: defaultKillTimeoutMs,
   signal: 'SIGTERM',
-  pollInterval: 100,
+  pollInterval: defaultPollMs,
 } as const;
 
 /** How errors name an option: `--kill-timeout` for the CLI, `killTimeout` for the API. */
@@ -108,6 +114,7 @@ export function resolveOptions(input: DevreloadOptions, naming: OptionNaming = '
     onExit: parseOnExit(input.onExit ?? 'wait', name('onExit')),
     sockets: parseSocketSpecs(input.socket === undefined ? [] : Array.isArray(input.socket) ? input.socket : [input.socket], name('socket')),
     ready: input.ready === undefined ? undefined : parseReadyTarget(input.ready, name('ready')),
+    prestart: parseBoolean(input.prestart ?? false, name('prestart')),
     env: input.env ?? process.env,
     logLevel: input.logLevel ?? 'normal',
   };
@@ -157,6 +164,11 @@ function parseExt(value: DevreloadOptions['ext'], option: string): readonly stri
   const bad = items.find((e) => /[/\\*?\s]/.test(e));
   if (bad !== undefined) throw new DevreloadError(`${option}: "${bad}" is not a file extension (expected e.g. ts,js,json)`);
   return [...new Set(items)];
+}
+
+function parseBoolean(value: unknown, option: string): boolean {
+  if (typeof value === 'boolean') return value;
+  throw new DevreloadError(`${option}: expected true or false, got ${JSON.stringify(value)}`);
 }
 
 const onExitPolicies = ['wait', 'restart', 'quit'] as const;

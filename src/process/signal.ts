@@ -1,6 +1,9 @@
-import { isErrnoException } from '../errors.js';
+import { isExpected } from '../errors.js';
 import type { ProcessEntry } from './table.js';
 import { outsideGroup } from './tree.js';
+
+// Every kill(2) of the process layer goes through this file, so "already gone" is handled the
+// same way everywhere.
 
 /**
  * Sends `signal` to the leader's process group and to every collected process that left
@@ -32,7 +35,22 @@ export function sendSignal(target: number, signal: NodeJS.Signals): boolean {
     process.kill(target, signal);
     return true;
   } catch (error) {
-    if (isErrnoException(error) && error.code === 'ESRCH') return false;
+    if (isExpected(error, 'processGone')) return false;
+    throw error;
+  }
+}
+
+/**
+ * True while a process of ours is in the group `pgid` (signal 0 checks, sends nothing).
+ * kill(2) on a group fails with EPERM only when none of its members is ours: a reused id,
+ * not our app.
+ */
+export function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (error) {
+    if (isExpected(error, 'processGone') || isExpected(error, 'notPermitted')) return false;
     throw error;
   }
 }

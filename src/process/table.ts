@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { isErrnoException } from '../errors.js';
+import { readdirSync } from 'node:fs';
+import { isExpected } from '../errors.js';
+import { readProcStat } from './proc-stat.js';
 
 /** One row of the OS process table: just what is needed to find an app's processes. */
 export interface ProcessEntry {
@@ -26,12 +27,7 @@ const SOURCE_ENV = 'DEVRELOAD_PROCESS_TABLE';
 export function defaultTableSource(): TableSource {
   const forced = process.env[SOURCE_ENV];
   if (forced === 'ps' || forced === 'proc') return forced;
-  try {
-    readFileSync('/proc/self/stat', 'latin1');
-    return 'proc';
-  } catch {
-    return 'ps';
-  }
+  return readProcStat('self') === undefined ? 'ps' : 'proc';
 }
 
 export async function readProcessTable(source: TableSource = defaultTableSource()): Promise<ProcessEntry[]> {
@@ -44,38 +40,19 @@ function readProc(): ProcessEntry[] {
   const entries: ProcessEntry[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${name}/stat`, 'latin1');
-    } catch (error) {
-      // The process exited (or is hidden from us) between readdir and read: it is not ours.
-      if (isErrnoException(error) && ['ENOENT', 'ESRCH', 'EACCES'].includes(error.code ?? '')) continue;
-      throw error;
-    }
-    const entry = parseProcStat(stat);
-    if (entry !== undefined) entries.push(entry);
+    // Undefined: the process exited (or is hidden from us) between readdir and read, so it is not ours.
+    const stat = readProcStat(Number(name));
+    if (stat === undefined) continue;
+    entries.push({
+      pid: stat.pid,
+      ppid: stat.ppid,
+      pgid: stat.pgrp,
+      sid: stat.session,
+      zombie: isDeadState(stat.state),
+      startTime: stat.startTime,
+    });
   }
   return entries;
-}
-
-/** Parses one /proc/<pid>/stat line; exported for tests. */
-export function parseProcStat(stat: string): ProcessEntry | undefined {
-  // comm (field 2) may contain spaces and parentheses; it ends at the LAST ')'.
-  const open = stat.indexOf(' (');
-  const close = stat.lastIndexOf(')');
-  if (open < 0 || close < open) return undefined;
-  const pid = Number(stat.slice(0, open));
-  // After comm: state(3) ppid(4) pgrp(5) session(6) ... starttime(22).
-  const rest = stat.slice(close + 2).split(' ');
-  const state = rest[0];
-  const startTime = rest[19];
-  const ppid = Number(rest[1]);
-  const pgid = Number(rest[2]);
-  const sid = Number(rest[3]);
-  if (state === undefined || startTime === undefined || ![pid, ppid, pgid, sid].every(Number.isInteger)) {
-    return undefined;
-  }
-  return { pid, ppid, pgid, sid, zombie: isDeadState(state), startTime };
 }
 
 function readPs(): Promise<ProcessEntry[]> {
@@ -88,7 +65,7 @@ function readPs(): Promise<ProcessEntry[]> {
       (error, stdout) => {
         if (error === null) {
           resolve(parsePsOutput(stdout));
-        } else if (isErrnoException(error) && error.code === 'ENOENT') {
+        } else if (isExpected(error, 'notFound')) {
           reject(new Error('cannot read the process table: /proc is not available and `ps` was not found on PATH'));
         } else {
           reject(new Error(`cannot read the process table: \`ps -A -o pid=,ppid=,pgid=,stat=\` failed: ${error.message}`, { cause: error }));

@@ -1,12 +1,11 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { assetPath } from '../assets.js';
 import type { ListeningSocket } from './listen.js';
 
 /** What the preload reads: which inherited fd is which port (see preload.cts). */
-export const socketsEnvVar = 'DEVRELOAD_SOCKETS';
+const socketsEnvVar = 'DEVRELOAD_SOCKETS';
 
 /** The entry the preload parses from DEVRELOAD_SOCKETS (JSON array). */
-export interface PreloadSocket {
+interface PreloadSocket {
   /** The fd number in the app: 3, 4, … in the order of the sockets. */
   fd: number;
   port: number;
@@ -17,10 +16,10 @@ export interface PreloadSocket {
 }
 
 /** systemd's SD_LISTEN_FDS_START: the first passed socket is fd 3. */
-export const firstFd = 3;
+const firstFd = 3;
 
 export interface SocketEnvOptions {
-  /** Absolute path of the Node preload; false leaves NODE_OPTIONS alone. Default: preloadPath(). */
+  /** Absolute path of the Node preload; false leaves NODE_OPTIONS alone. Default: the built dist/socket/preload.cjs. */
   preload?: string | false;
 }
 
@@ -44,30 +43,22 @@ export function socketEnv(sockets: readonly ListeningSocket[], base: NodeJS.Proc
   env.LISTEN_FDNAMES = sockets.map((socket) => String(socket.port)).join(':');
   const entries: PreloadSocket[] = sockets.map((socket, index) => ({ fd: firstFd + index, port: socket.port, inode: socket.inode, address: socket.address }));
   env[socketsEnvVar] = JSON.stringify(entries);
-  const preload = options.preload ?? preloadPath();
+  const preload = options.preload ?? assetPath('socket/preload.cjs');
   if (preload !== false) env.NODE_OPTIONS = appendNodeOption(base.NODE_OPTIONS, '--require', preload);
   return env;
 }
 
-/** The compiled preload next to this module (dist/socket/preload.cjs). */
-export function preloadPath(): string {
-  const file = fileURLToPath(new URL('./preload.cjs', import.meta.url));
-  // Loaded from src/ without a build there is no compiled preload: say so instead of
-  // handing node a path it cannot load (it would refuse to start the app at all).
-  if (!existsSync(file)) throw new Error(`devreload: ${file} not found; build devreload first (npm run build)`);
-  return file;
-}
 
 /**
  * Appends `flag value` to NODE_OPTIONS, keeping what is there (a debugger's bootloader).
  * Node splits NODE_OPTIONS on spaces outside double quotes, and inside them a backslash
  * escapes the next character: quoting always keeps paths with spaces or quotes intact.
  */
-export function appendNodeOption(existing: string | undefined, flag: string, value: string): string {
+function appendNodeOption(existing: string | undefined, flag: string, value: string): string {
   const option = `${flag} ${quoteNodeOption(value)}`;
   return existing === undefined || existing.trim() === '' ? option : `${existing} ${option}`;
 }
 
-export function quoteNodeOption(value: string): string {
+function quoteNodeOption(value: string): string {
   return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }

@@ -4,8 +4,8 @@ import { fstatSync } from 'node:fs';
 import net from 'node:net';
 import { getSystemErrorName } from 'node:util';
 import { DevreloadError, isErrnoException } from '../errors.js';
+import { formatSocketSpec, type SocketSpec } from '../options/socket.js';
 import { describeHolders, findPortHolders } from './holder.js';
-import { formatSocketSpec, type SocketSpec } from './parse.js';
 
 /** A socket devreload bound and put in the listening state; it lives as long as devreload. */
 export interface ListeningSocket {
@@ -13,7 +13,6 @@ export interface ListeningSocket {
   readonly spec: SocketSpec;
   /** The bound address: `::` (every interface, dual-stack) or `0.0.0.0` when no host was given. */
   readonly address: string;
-  readonly family: 'IPv4' | 'IPv6';
   /** The bound port (the asked one, unless 0 asked for a free one). */
   readonly port: number;
   /** devreload's own descriptor: pass it to every instance (InstanceSpec.fds). */
@@ -31,12 +30,13 @@ export interface SocketSet {
 export interface ListenSocketsOptions {
   /** How errors name the option: `--socket` (CLI, default) or `socket` (API). */
   option?: string;
-  /** Accept-queue length; the kernel caps it at net.core.somaxconn. */
-  backlog?: number;
 }
 
-/** Connections made while no instance accepts wait here; 4096 = Linux's somaxconn default since 5.4. */
-export const defaultBacklog = 4096;
+/**
+ * Connections made while no instance accepts wait here; 4096 = Linux's somaxconn default
+ * since 5.4 (the kernel caps it at net.core.somaxconn).
+ */
+const backlog = 4096;
 
 interface TcpHandle {
   readonly fd: number;
@@ -64,7 +64,7 @@ export async function listenSockets(specs: readonly SocketSpec[], options: Liste
       handles.push(handle);
       sockets.push(socket);
     }
-    await listenInHelper(sockets, options.backlog ?? defaultBacklog, option);
+    await listenInHelper(sockets, option);
     return { sockets, close };
   } catch (error) {
     close();
@@ -91,7 +91,6 @@ async function bind(spec: SocketSpec, option: string): Promise<{ handle: TcpHand
   const socket: ListeningSocket = {
     spec,
     address: bound.address,
-    family: bound.family === 'IPv6' ? 'IPv6' : 'IPv4',
     port: bound.port,
     fd: created.fd,
     inode: fstatSync(created.fd).ino,
@@ -141,7 +140,7 @@ for (let i = 0; i < count; i++) {
     .listen({ fd: 3 + i, backlog: Number(process.argv[2]) }, () => { if (--left === 0) process.exit(0); });
 }`;
 
-async function listenInHelper(sockets: readonly ListeningSocket[], backlog: number, option: string): Promise<void> {
+async function listenInHelper(sockets: readonly ListeningSocket[], option: string): Promise<void> {
   if (sockets.length === 0) return;
   const env = { ...process.env };
   // A debugger's bootloader must not attach to (and slow down) this helper.

@@ -7,8 +7,6 @@ export interface TcpEntry {
   readonly remotePort: number;
   /** Kernel TCP state: 0x0A = LISTEN, 0x01 = ESTABLISHED, … */
   readonly state: number;
-  /** For a listening socket: connections waiting in its accept queue. */
-  readonly rxQueue: number;
   /**
    * Socket inode; 0 while a connection still waits in the accept queue (no process has
    * accepted it, so it has no file yet) and after it was closed.
@@ -34,15 +32,13 @@ export function parseTcpTable(text: string): TcpEntry[] {
     const fields = line.trim().split(/\s+/);
     const local = fields[1]?.split(':')[1];
     const remote = fields[2]?.split(':')[1];
-    const queues = fields[4]?.split(':')[1];
     const state = fields[3];
     const inode = fields[9];
-    if (local === undefined || remote === undefined || queues === undefined || state === undefined || inode === undefined) continue;
+    if (local === undefined || remote === undefined || state === undefined || inode === undefined) continue;
     entries.push({
       localPort: parseInt(local, 16),
       remotePort: parseInt(remote, 16),
       state: parseInt(state, 16),
-      rxQueue: parseInt(queues, 16),
       inode: Number(inode),
     });
   }

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { stripVTControlCharacters } from 'node:util';
 import { acceptAttempt, connectAttempt, urlAttempt, type AcceptVia, type Attempt, type AttemptResult } from './ready-attempts.js';
 import type { ReadyCheck } from './ready-target.js';
 
@@ -19,13 +20,12 @@ export interface ReadyProbe {
 }
 
 export interface ProbeOptions {
-  /** Pause between failed attempts, and between looks at the kernel's table. Default 20 ms. */
-  intervalMs?: number;
   /** Force how an `accept` check works (tests); default: `proc` where /proc/net/tcp exists. */
   acceptVia?: AcceptVia;
 }
 
-const defaultIntervalMs = 20;
+// Pause between failed attempts, and between looks at the kernel's table.
+const intervalMs = 20;
 // After a 5xx the app is up but failing: ask less often than while it is still starting.
 const serverErrorBackoff = 10;
 
@@ -45,9 +45,8 @@ export function probeReady(check: ReadyCheck, options: ProbeOptions = {}): Ready
   const elapsed = (): number => Math.round(performance.now() - started);
 
   if (check.kind !== 'output') {
-    const interval = options.intervalMs ?? defaultIntervalMs;
-    const attempt = attemptFor(check, interval, options.acceptVia);
-    void retry(attempt, controller.signal, interval).then((ok) => {
+    const attempt = attemptFor(check, options.acceptVia);
+    void retry(attempt, controller.signal).then((ok) => {
       if (ok) finish(elapsed());
     });
   }
@@ -55,7 +54,7 @@ export function probeReady(check: ReadyCheck, options: ProbeOptions = {}): Ready
   return {
     ready,
     line(text) {
-      if (!settled && check.kind === 'output' && check.pattern.test(stripAnsi(text))) finish(elapsed());
+      if (!settled && check.kind === 'output' && check.pattern.test(stripVTControlCharacters(text))) finish(elapsed());
     },
     cancel() {
       finish(null);
@@ -63,34 +62,27 @@ export function probeReady(check: ReadyCheck, options: ProbeOptions = {}): Ready
   };
 }
 
-function attemptFor(check: Exclude<ReadyCheck, { kind: 'output' }>, interval: number, acceptVia: AcceptVia | undefined): Attempt {
+function attemptFor(check: Exclude<ReadyCheck, { kind: 'output' }>, acceptVia: AcceptVia | undefined): Attempt {
   switch (check.kind) {
     case 'connect':
       return connectAttempt(check.hosts, check.port);
     case 'accept':
-      return acceptAttempt(check.host, check.port, acceptVia, interval);
+      return acceptAttempt(check.host, check.port, acceptVia, intervalMs);
     case 'url':
       return urlAttempt(check.url);
   }
 }
 
-async function retry(attempt: Attempt, signal: AbortSignal, interval: number): Promise<boolean> {
+async function retry(attempt: Attempt, signal: AbortSignal): Promise<boolean> {
   while (!signal.aborted) {
     // An attempt that throws (a URL node's http client rejects) is a failure to retry slowly.
     const result = await attempt(signal).catch((): AttemptResult => 'failing');
     if (result === 'ready') return !signal.aborted;
     try {
-      await sleep(result === 'failing' ? interval * serverErrorBackoff : interval, undefined, { signal });
+      await sleep(result === 'failing' ? intervalMs * serverErrorBackoff : intervalMs, undefined, { signal });
     } catch {
       return false;
     }
   }
   return false;
-}
-
-// CSI (colours, cursor moves) and OSC (titles, hyperlinks) sequences.
-const ansi = /\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)/g;
-
-export function stripAnsi(text: string): string {
-  return text.replace(ansi, '');
 }

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { readProcStat } from '../process/proc-stat.js';
 
 export interface ControlHandlers {
   /** `rs` + Enter, the habit nodemon users have. */
@@ -21,7 +21,8 @@ export function readControls(input: NodeJS.ReadStream, handlers: ControlHandlers
     if (line.trim() === 'rs') handlers.restart();
     else handlers.forward(`${line}\n`);
   });
-  // EIO/EBADF on a stdin that went away: nothing to read, nothing to do.
+  // Whatever the error (EIO/EBADF on a stdin that went away, EAGAIN from a terminal another
+  // program made non-blocking), only the controls end: devreload never needs its stdin.
   input.on('error', () => lines.close());
   return () => {
     lines.close();
@@ -32,14 +33,6 @@ export function readControls(input: NodeJS.ReadStream, handlers: ControlHandlers
 
 /** True unless /proc says another process group owns the terminal (where /proc is missing, assume yes). */
 function inForeground(): boolean {
-  try {
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // Fields after the command: state ppid pgrp session tty_nr tpgid …
-    const pgrp = fields[2];
-    const tpgid = fields[5];
-    return tpgid === undefined || tpgid === '-1' || tpgid === pgrp;
-  } catch {
-    return true;
-  }
+  const self = readProcStat('self');
+  return self === undefined || self.tpgid === -1 || self.tpgid === self.pgrp;
 }

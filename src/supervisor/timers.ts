@@ -1,32 +1,32 @@
 import type { TimerName } from '../core/types.js';
+import type { Clock } from './ports.js';
 
 /** Named one-shot timers for the state machine: setting a name again replaces its timer. */
 export class Timers {
-  readonly #handles = new Map<TimerName, NodeJS.Timeout>();
+  readonly #cancels = new Map<TimerName, () => void>();
 
-  constructor(private readonly fire: (name: TimerName) => void) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly fire: (name: TimerName) => void,
+  ) {}
 
   set(name: TimerName, ms: number): void {
     this.clear(name);
-    const handle: NodeJS.Timeout = setTimeout(() => {
-      // Node runs due timers before it reads pending I/O: one hop to the check phase lets
-      // file events that already arrived reset the quiet window before it is acted on.
-      setImmediate(() => {
-        if (this.#handles.get(name) !== handle) return;
-        this.#handles.delete(name);
-        this.fire(name);
-      });
-    }, ms);
-    this.#handles.set(name, handle);
+    const cancel = this.clock.after(ms, () => {
+      // A timer replaced or cleared after it was due but before it ran is not ours any more.
+      if (this.#cancels.get(name) !== cancel) return;
+      this.#cancels.delete(name);
+      this.fire(name);
+    });
+    this.#cancels.set(name, cancel);
   }
 
   clear(name: TimerName): void {
-    const handle = this.#handles.get(name);
-    if (handle !== undefined) clearTimeout(handle);
-    this.#handles.delete(name);
+    this.#cancels.get(name)?.();
+    this.#cancels.delete(name);
   }
 
   clearAll(): void {
-    for (const name of [...this.#handles.keys()]) this.clear(name);
+    for (const name of [...this.#cancels.keys()]) this.clear(name);
   }
 }

@@ -44,10 +44,6 @@ export class PollingFallback {
     this.#fsw.add(paths);
   }
 
-  get active(): boolean {
-    return this.#added.size > 0;
-  }
-
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#flush);

@@ -50,7 +50,7 @@ export interface Watcher {
   on(event: 'error', listener: (error: Error) => void): this;
   off(event: 'change', listener: (change: FileChange) => void): this;
   off(event: 'error', listener: (error: Error) => void): this;
-  /** Absolute folder → names of the entries watched in it (for tests and --verbose). */
+  /** Absolute folder → names of the entries watched in it: how tests see that ignored folders cost no watches. */
   getWatched(): Record<string, string[]>;
   /** Idempotent: every call returns the same promise. */
   close(): Promise<void>;

@@ -70,11 +70,38 @@ describe('controls and exit policies', () => {
     expect(d.stderr).toMatch(/app exited with code 3 — exiting \(--on-exit quit\)/);
   });
 
-  it('--on-exit wait (the default) waits for a change', async () => {
-    project = await Project.create();
-    await project.write('crash-flag', 'yes');
-    const d = await launch(['--watch', 'src', '--on-exit', 'wait'], { APP_CRASH_IF: project.path('crash-flag') });
-    await d.waitFor(/app exited with code 3 — waiting for changes/);
-    expect(starts(project)).toBe(1);
+  it('--on-exit wait (the default) waits for a change: no restart while an --on-exit restart control crashes three times', async () => {
+    const crashing = async (args: string[]) => {
+      const p = await Project.create();
+      await p.write('crash-flag', 'yes');
+      const d = new Devreload([...args, '--watch', 'src', '--', 'node', serverFixture], { cwd: p.dir, env: { APP_RECORD: p.record, APP_CRASH_IF: p.path('crash-flag') } });
+      await d.waitFor(watching);
+      return { p, d };
+    };
+    const waiting = [await crashing(['--on-exit', 'wait']), await crashing([])];
+    for (const { d } of waiting) await d.waitFor(/app exited with code 3 — waiting for changes/);
+
+    // A "no restart" is only seen by waiting long enough for one: the control, started after both
+    // waiters' apps had exited, runs the same app under `restart`. By its third exit it has been
+    // through two backoffs (200 + 400 ms) and two more boots, so a waiter that restarted like it
+    // would have started again at least twice by then, however slow the machine.
+    const control = await crashing(['--on-exit', 'restart']);
+    await control.d.waitFor(/crash loop: restarting in 800 ms/);
+    expect(starts(control.p), control.d.output).toBeGreaterThanOrEqual(3);
+    for (const { p, d } of waiting) {
+      expect(starts(p), d.output).toBe(1);
+      expect(d.output).not.toMatch(/restarting in/);
+    }
+
+    // …and a change does start it, as a change (the control's retries carry no changed paths).
+    for (const { p } of waiting) {
+      await rm(p.path('crash-flag'));
+      await p.write('src/app.js');
+    }
+    for (const { p, d } of waiting) {
+      await d.waitFor(ready);
+      expect(d.stderr).toMatch(/restarting: src\/app\.js changed/);
+      expect(p.entries('start').map((e) => e.changed), d.output).toEqual([JSON.stringify([]), JSON.stringify(['src/app.js'])]);
+    }
   });
 });

@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -23,7 +23,7 @@ export function disposeAfterEach(): void {
 }
 
 export interface RecordEntry {
-  event: 'start' | 'worker' | 'stopped' | 'worker-stopped';
+  event: 'start' | 'worker' | 'stopped' | 'worker-stopped' | 'preload';
   pid: number;
   at: number;
   signal?: string;
@@ -216,6 +216,24 @@ export function forceKill(target: number): void {
   } catch {
     // already gone
   }
+}
+
+/** True when `name` is an executable on PATH (for `it.skipIf(!hasCommand('script'))('… (needs script from util-linux)')`). */
+export function hasCommand(name: string): boolean {
+  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => {
+    try {
+      accessSync(path.join(dir || '.', name), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** True when `argv` runs and exits 0: a tool can be installed yet not allowed (`unshare --user` without user namespaces). */
+export function canRun(argv: readonly [string, ...string[]]): boolean {
+  const [file, ...args] = argv;
+  return hasCommand(file) && spawnSync(file, args, { stdio: 'ignore', timeout: 5_000 }).status === 0;
 }
 
 /** A port that was free a moment ago (the kernel picks it). */

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { cliOptions } from '../../src/cli/options.js';
-import { disposeAfterEach, Devreload, devreloadBin, Project, repoRoot, serverFixture, starts, waitUntil } from './harness.js';
+import { disposeAfterEach, Devreload, devreloadBin, hasCommand, Project, repoRoot, serverFixture, starts, waitUntil } from './harness.js';
 
 // Every option listed in --help has a test here (or, for --kill-timeout, in restart.test.ts)
 // that fails if the option is parsed but ignored.
@@ -119,10 +119,17 @@ describe('every option does what it says', () => {
 
   it('--cwd: the app runs there and relative paths resolve from it', async () => {
     project = await Project.create();
+    // Started from the repo, whose own src/ would be watched if --watch src resolved from there.
     const d = await launch(['--cwd', p().dir, '--watch', 'src'], {}, repoRoot);
-    expect(p().entries('start')[0]?.cwd).toBe(p().dir);
     await p().write('src/app.js');
     await d.waitFor(/\] ready\b/, 2);
+    const [first, second] = p().entries('start');
+    expect(first?.cwd).toBe(p().dir);
+    expect(second?.cwd, d.output).toBe(p().dir);
+    expect(second?.pid).not.toBe(first?.pid);
+    // Paths are reported relative to --cwd, in the log and to the app.
+    expect(second?.changed, d.output).toBe(JSON.stringify(['src/app.js']));
+    expect(d.stderr).toContain('restarting: src/app.js changed');
   });
 
   it('--quiet hides devreload’s informational lines but not the app’s output', async () => {
@@ -176,7 +183,7 @@ describe('every option does what it says', () => {
     expect(p().entries('stopped').map((x) => x.signal)).toEqual(['SIGUSR2', 'SIGTERM', 'SIGINT']);
   });
 
-  it('--clear clears the screen before each restart on a terminal, and never when output is not one', async () => {
+  it.skipIf(!hasCommand('script'))('--clear clears the screen before each restart on a terminal, and never when output is not one (needs script from util-linux)', async () => {
     project = await Project.create();
     // util-linux `script` gives devreload a pseudo-terminal, as a developer's shell would.
     const command = `${process.execPath} ${devreloadBin} --clear --watch src -- ${process.execPath} ${serverFixture}`;

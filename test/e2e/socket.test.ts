@@ -23,11 +23,13 @@ interface Tally {
   failed: number;
   pids: Set<number>;
   errors: string[];
+  /** Refused connections during each restart (from the save to the new instance's ready line). */
+  refusedPerRestart: number[];
 }
 
 /** Back-to-back requests on loopback until `stop()`; every request is a new connection. */
 function client(port: number): { tally: Tally; stop: () => Promise<void> } {
-  const tally: Tally = { ok: 0, refused: 0, failed: 0, pids: new Set(), errors: [] };
+  const tally: Tally = { ok: 0, refused: 0, failed: 0, pids: new Set(), errors: [], refusedPerRestart: [] };
   let running = true;
   const one = () =>
     new Promise<void>((resolve) => {
@@ -84,8 +86,10 @@ async function restartsUnderLoad(args: string[], command: string[], restarts: nu
   const load = client(port);
   try {
     for (let i = 1; i <= restarts; i++) {
+      const refused = load.tally.refused;
       await p.write('src/app.js');
       await d.waitFor(readyLine, i + 1, 20_000);
+      load.tally.refusedPerRestart.push(load.tally.refused - refused);
     }
   } finally {
     await load.stop();
@@ -117,12 +121,18 @@ describe('zero-downtime restarts with --socket', () => {
     expect(tally.pids.size).toBeGreaterThanOrEqual(8);
   }, 240_000);
 
-  it('without --socket, the same restarts refuse connections (recorded, not asserted)', async () => {
+  // The control for the three above: the same client and pacing see the downtime of a plain
+  // stop-then-start, so their "0 refused" measures --socket, not a client that never looks.
+  it('without --socket, the same restarts refuse connections', async () => {
     const port = await freePort();
     // --ready <port> (a plain connect check without --socket) paces the restarts like the others.
     const tally = await restartsUnderLoad(['--ready', `127.0.0.1:${port}`], ['node', plainServer, 'port', String(port)], 20, /\[devreload\] ready in \d+ ms/, port);
-    console.log(`without --socket: ${tally.refused} refused, ${tally.failed} failed, ${tally.ok} ok over 20 restarts`);
-    expect(tally.ok).toBeGreaterThan(0);
+    const summary = `${tally.refused} refused, ${tally.failed} failed, ${tally.ok} ok from ${tally.pids.size} instances; refused per restart: ${tally.refusedPerRestart.join(' ')}`;
+    // Between the old server's exit and the new one's listen() lies at least a Node boot (tens of
+    // ms), and the client retries within a millisecond: nearly every restart refuses some. Half
+    // leaves room for a client starved of CPU through a whole gap on a busy machine.
+    expect(tally.refusedPerRestart.filter((n) => n > 0).length, summary).toBeGreaterThanOrEqual(10);
+    expect(tally.pids.size, summary).toBeGreaterThanOrEqual(10);
   }, 240_000);
 });
 

@@ -21,10 +21,7 @@ const write = (name: string, content: unknown) => writeFile(path.join(dir, name)
 describe('configuration files', () => {
   it('reads devreload.config.json, resolving paths from its directory', async () => {
     await write('devreload.config.json', { watch: ['src'], ext: 'ts,js', killTimeout: 2000, onExit: 'restart', command: 'node', args: ['server.js'] });
-    expect(loadConfig(dir, undefined)).toEqual({
-      source: 'devreload.config.json',
-      options: { watch: [path.join(dir, 'src')], ext: ['ts,js'], killTimeout: 2000, onExit: 'restart', command: 'node', args: ['server.js'] },
-    });
+    expect(loadConfig(dir, undefined)).toEqual({ watch: [path.join(dir, 'src')], ext: ['ts,js'], killTimeout: 2000, onExit: 'restart', command: 'node', args: ['server.js'] });
   });
 
   it('falls back to the "devreload" key of package.json, and to nothing', async () => {
@@ -32,15 +29,15 @@ describe('configuration files', () => {
     await write('package.json', { name: 'x' });
     expect(loadConfig(dir, undefined)).toBeUndefined();
     await write('package.json', { name: 'x', devreload: { delay: 100, verbose: true } });
-    expect(loadConfig(dir, undefined)).toEqual({ source: 'package.json#devreload', options: { delay: 100, logLevel: 'verbose' } });
+    expect(loadConfig(dir, undefined)).toEqual({ delay: 100, logLevel: 'verbose' });
   });
 
   it('devreload.config.json wins over package.json; --config wins over both', async () => {
     await write('package.json', { devreload: { delay: 1 } });
     await write('devreload.config.json', { delay: 2 });
     await write('other.json', { delay: 3 });
-    expect(loadConfig(dir, undefined)?.options.delay).toBe(2);
-    expect(loadConfig(dir, 'other.json')?.options.delay).toBe(3);
+    expect(loadConfig(dir, undefined)?.delay).toBe(2);
+    expect(loadConfig(dir, 'other.json')?.delay).toBe(3);
   });
 
   it('the command line wins over the file, the file over the defaults', async () => {
@@ -66,9 +63,33 @@ describe('configuration files', () => {
     expect(() => loadConfig(dir, undefined)).toThrow('package.json#devreload: expected an object of options, got an array ["src"]');
   });
 
-  it('a JSON syntax error gives the line and the column', async () => {
-    await write('devreload.config.json', '{\n  "delay": 100,\n  "watch": ["src",]\n}\n');
-    expect(() => loadConfig(dir, undefined)).toThrow(/^devreload\.config\.json: invalid JSON at line 3, column 19: /);
+  it('devreload.config.json may have // and /* */ comments and trailing commas', async () => {
+    await write(
+      'devreload.config.json',
+      ['\uFEFF// tsconfig-style', '{', '  /* the API server */', '  "watch": ["src",], // not tests', '  "delay": 100,', '}', ''].join('\n'),
+    );
+    expect(loadConfig(dir, undefined)).toEqual({ watch: [path.join(dir, 'src')], delay: 100 });
+  });
+
+  it('so may a file named by --config', async () => {
+    await write('dev.jsonc', '{ "delay": 7, /* fast */ }');
+    expect(loadConfig(dir, 'dev.jsonc')).toEqual({ delay: 7 });
+  });
+
+  it('a syntax error is one line with the file, the line, the column and what was expected', async () => {
+    await write('devreload.config.json', '{\n  // comments are fine\n  "delay": 100\n  "watch": ["src"]\n}\n');
+    expect(() => loadConfig(dir, undefined)).toThrow(/^devreload\.config\.json: invalid JSON at line 4, column 3: expected a comma$/);
+    await write('devreload.config.json', '{ "delay": 100 /* never closed }');
+    expect(() => loadConfig(dir, undefined)).toThrow(/^devreload\.config\.json: invalid JSON at line 1, column 16: expected "\*\/" to close the comment$/);
+    await write('devreload.config.json', "{ delay: 100 }");
+    expect(() => loadConfig(dir, undefined)).toThrow(/^devreload\.config\.json: invalid JSON at line 1, column 3: expected a value or a key in double quotes, got "delay"$/);
+  });
+
+  it('package.json stays strict JSON: no comments, no trailing commas', async () => {
+    await write('package.json', '{\n  "name": "x",\n  // dev server\n  "devreload": { "delay": 1 }\n}\n');
+    expect(() => loadConfig(dir, undefined)).toThrow(/^package\.json: invalid JSON at line 3, column 3: expected no comments: this file is strict JSON$/);
+    await write('package.json', '{ "devreload": { "delay": 1, } }');
+    expect(() => loadConfig(dir, undefined)).toThrow(/^package\.json: invalid JSON at line 1, column 30: expected a key in double quotes$/);
   });
 
   it('--config naming a missing file is an error', () => {

@@ -1,15 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  defaultTableSource,
-  parseProcStat,
-  parsePsOutput,
-  readProcessTable,
-  type ProcessEntry,
-  type TableSource,
-} from '../../src/process/table.js';
+import { defaultTableSource, parsePsOutput, readProcessTable, type ProcessEntry, type TableSource } from '../../src/process/table.js';
+import { hasPs } from './host-tools.js';
 
 const SOURCES: TableSource[] = ['proc', 'ps'];
+// Slim containers lack ps: its variants skip there, saying so, instead of failing to spawn it.
+const unavailable = (source: TableSource) => source === 'ps' && !hasPs;
+const label = (source: TableSource) => (unavailable(source) ? `${source} (skipped: ps is not on PATH)` : source);
 const spawned: ChildProcess[] = [];
 
 afterEach(() => {
@@ -58,14 +55,14 @@ function find(table: readonly ProcessEntry[], pid: number): ProcessEntry {
   return entry;
 }
 
-describe('readProcessTable', () => {
-  it.each(SOURCES)('lists the current process with its parent (%s)', async (source) => {
+describe.each(SOURCES.map((source) => [label(source), source] as const))('readProcessTable via %s', (_label, source) => {
+  it.skipIf(unavailable(source))('lists the current process with its parent', async () => {
     const self = find(await readProcessTable(source), process.pid);
     expect(self.ppid).toBe(process.ppid);
     expect(self.zombie).toBe(false);
   });
 
-  it.each(SOURCES)('gives a plain child our group and a detached child its own (%s)', async (source) => {
+  it.skipIf(unavailable(source))('gives a plain child our group and a detached child its own', async () => {
     const plain = await start('sleep', ['30'], false);
     const detached = await start('sleep', ['30'], true);
     const table = await readProcessTable(source);
@@ -74,7 +71,17 @@ describe('readProcessTable', () => {
     expect(find(table, detached)).toMatchObject({ ppid: process.pid, pgid: detached, zombie: false });
   });
 
-  it('reads session ids and start times from /proc', async () => {
+  it.skipIf(unavailable(source))('flags an unreaped child as a zombie', async () => {
+    // `sleep 0` exits at once; its parent execs into `sleep 30`, which never reaps it.
+    const parent = await start('sh', ['-c', 'sleep 0 & exec sleep 30'], true);
+    const zombie = await waitForEntry(source, `a zombie child of ${parent}`, (entry) => entry.ppid === parent && entry.zombie);
+    expect(zombie.pgid).toBe(parent);
+    expect(find(await readProcessTable(source), parent).zombie).toBe(false);
+  });
+});
+
+describe('readProcessTable via proc only', () => {
+  it('reads session ids and start times', async () => {
     const detached = await start('sleep', ['30'], true);
     const table = await readProcessTable('proc');
     const entry = find(table, detached);
@@ -85,16 +92,10 @@ describe('readProcessTable', () => {
     // The start time is stable across scans: it is an identity, not a clock reading.
     expect(find(await readProcessTable('proc'), detached).startTime).toBe(entry.startTime);
   });
+});
 
-  it.each(SOURCES)('flags an unreaped child as a zombie (%s)', async (source) => {
-    // `sleep 0` exits at once; its parent execs into `sleep 30`, which never reaps it.
-    const parent = await start('sh', ['-c', 'sleep 0 & exec sleep 30'], true);
-    const zombie = await waitForEntry(source, `a zombie child of ${parent}`, (entry) => entry.ppid === parent && entry.zombie);
-    expect(zombie.pgid).toBe(parent);
-    expect(find(await readProcessTable(source), parent).zombie).toBe(false);
-  });
-
-  it('agrees between /proc and ps on pid, ppid and pgid', async () => {
+describe.skipIf(!hasPs)('readProcessTable: /proc and ps side by side (needs ps)', () => {
+  it('agree on pid, ppid and pgid', async () => {
     const pids = [
       await start('sleep', ['30'], false),
       await start('sleep', ['30'], true),
@@ -106,6 +107,26 @@ describe('readProcessTable', () => {
     const watched = [process.pid, ...pids, grandchild.pid];
     const pick = (entry: ProcessEntry) => ({ pid: entry.pid, ppid: entry.ppid, pgid: entry.pgid });
     expect(watched.map((pid) => pick(find(fromPs, pid)))).toEqual(watched.map((pid) => pick(find(fromProc, pid))));
+  });
+
+  it('agree on session ids (ps reads them with the procps-only `sid` keyword)', async () => {
+    const pids = [process.pid, await start('sleep', ['30'], false), await start('sleep', ['30'], true)];
+    const rows = execFileSync('ps', ['-o', 'pid=,sid=', '-p', pids.join(',')], { encoding: 'utf8' }).trim().split('\n');
+    const fromPs = new Map(rows.map((row) => row.trim().split(/\s+/).map(Number) as [number, number]));
+    const table = await readProcessTable('proc');
+    expect(pids.map((pid) => find(table, pid).sid)).toEqual(pids.map((pid) => fromPs.get(pid)));
+  });
+});
+
+describe('readProcessTable via ps without ps', () => {
+  it('says that neither /proc nor ps is available', async () => {
+    const saved = process.env.PATH;
+    process.env.PATH = '/devreload-nonexistent';
+    try {
+      await expect(readProcessTable('ps')).rejects.toThrow('/proc is not available and `ps` was not found on PATH');
+    } finally {
+      process.env.PATH = saved;
+    }
   });
 });
 
@@ -124,14 +145,7 @@ describe('defaultTableSource', () => {
   });
 });
 
-describe('parsers', () => {
-  it('reads /proc stat lines whose command name holds spaces and parentheses', () => {
-    const line = '4242 (evil ) (name) S 17 4242 4242 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 1 0 987654 0 0';
-    expect(parseProcStat(line)).toEqual({ pid: 4242, ppid: 17, pgid: 4242, sid: 4242, zombie: false, startTime: '987654' });
-    expect(parseProcStat(line.replace(') S ', ') Z '))?.zombie).toBe(true);
-    expect(parseProcStat('garbage')).toBeUndefined();
-  });
-
+describe('parsePsOutput', () => {
   it('reads ps output with padding, macOS states and junk lines', () => {
     const output = '    1     0     1 Ss\n  812     1   812 Z+\n\nnot a row\n 9000   812   812 R+\n';
     expect(parsePsOutput(output)).toEqual([

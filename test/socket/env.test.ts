@@ -1,10 +1,14 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import path, { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ListeningSocket } from '../../src/socket/listen.js';
-import { appendNodeOption, instanceFds, preloadPath, socketEnv, socketsEnvVar } from '../../src/socket/env.js';
+import { instanceFds, socketEnv } from '../../src/socket/env.js';
 import { Resources, within } from './helpers.js';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 const resources = new Resources();
 afterEach(() => resources.cleanUp());
@@ -12,7 +16,6 @@ afterEach(() => resources.cleanUp());
 const socket = (fd: number, port: number, inode: number, address = '127.0.0.1'): ListeningSocket => ({
   spec: { host: address, port },
   address,
-  family: 'IPv4',
   port,
   fd,
   inode,
@@ -30,7 +33,8 @@ describe('socketEnv', () => {
 
   it('tells the preload which fd in the app is which port and inode', () => {
     const env = socketEnv(sockets, {}, { preload: '/x/preload.cjs' });
-    expect(JSON.parse(env[socketsEnvVar] ?? '')).toEqual([
+    // The name and the format preload.cts reads.
+    expect(JSON.parse(env.DEVRELOAD_SOCKETS ?? '')).toEqual([
       { fd: 3, port: 3000, inode: 111, address: '127.0.0.1' },
       { fd: 4, port: 3001, inode: 222, address: '::' },
     ]);
@@ -56,7 +60,7 @@ describe('socketEnv', () => {
   });
 });
 
-describe('appendNodeOption: node reads back exactly the path it was given', () => {
+describe('the preload in NODE_OPTIONS: node reads back exactly the path it was given', () => {
   const markers = (env: NodeJS.ProcessEnv) =>
     new Promise<string>((done, fail) =>
       execFile(process.execPath, ['-e', 'process.stdout.write(String(globalThis.loaded))'], { env }, (error, stdout) => (error === null ? done(stdout) : fail(error))));
@@ -73,15 +77,16 @@ describe('appendNodeOption: node reads back exactly the path it was given', () =
     await mkdir(join(preload, '..'), { recursive: true });
     await writeFile(bootloader, 'globalThis.loaded = [...(globalThis.loaded ?? []), "boot"];');
     await writeFile(preload, 'globalThis.loaded = [...(globalThis.loaded ?? []), "preload"];');
-    const existing = appendNodeOption(undefined, '--require', bootloader);
-    const env = { PATH: process.env.PATH, NODE_OPTIONS: appendNodeOption(existing, '--require', preload) };
+    // As a debugger sets it: a quoted path with a space, which must survive untouched.
+    const env = socketEnv([socket(21, 3000, 111)], { PATH: process.env.PATH, NODE_OPTIONS: `--require "${bootloader}"` }, { preload });
     expect(await within(markers(env), 'node to run')).toBe('boot,preload');
   });
 });
 
-describe('preloadPath', () => {
-  it('points next to the module, and says to build when the compiled preload is missing', () => {
-    // Run from src/ (as tests do) there is only preload.cts: the message names the fix.
-    expect(() => preloadPath()).toThrow(/src\/socket\/preload\.cjs not found; build devreload first \(npm run build\)$/);
+describe('the default preload', () => {
+  it('is the compiled one in dist/, also when devreload runs from src/ (as these tests do)', () => {
+    const env = socketEnv([socket(21, 3000, 111)], {});
+    expect(env.NODE_OPTIONS).toBe(`--require "${path.join(repoRoot, 'dist/socket/preload.cjs')}"`);
+    expect(existsSync(path.join(repoRoot, 'dist/socket/preload.cjs'))).toBe(true);
   });
 });

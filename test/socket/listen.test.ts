@@ -35,7 +35,7 @@ describe('listenSockets', () => {
     const { sockets } = await resources.listen({ host: '127.0.0.1', port: 0 }, { host: '127.0.0.1', port: 0 });
     expect(sockets).toHaveLength(2);
     for (const socket of sockets) {
-      expect(socket).toMatchObject({ spec: { host: '127.0.0.1', port: 0 }, address: '127.0.0.1', family: 'IPv4' });
+      expect(socket).toMatchObject({ spec: { host: '127.0.0.1', port: 0 }, address: '127.0.0.1' });
       expect(socket.port).toBeGreaterThan(0);
       expect(socket.fd).toBeGreaterThan(2);
       expect(socket.inode).toBeGreaterThan(0);
@@ -47,7 +47,7 @@ describe('listenSockets', () => {
 
   it('binds every interface (dual-stack ::) when no host is given, like server.listen(port)', async () => {
     const { sockets } = await resources.listen({ port: 0 });
-    expect(sockets[0]).toMatchObject({ address: '::', family: 'IPv6' });
+    expect(sockets[0]).toMatchObject({ address: '::' });
     await connect(sockets[0]?.port ?? 0);
   });
 

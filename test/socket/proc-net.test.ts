@@ -15,13 +15,13 @@ const tcp6 = `  sl  local_address                         remote_address        
 `;
 
 describe('parseTcpTable', () => {
-  it('reads ports, state, accept-queue length and inode; skips what it cannot read', () => {
+  it('reads ports, state and inode; skips what it cannot read', () => {
     expect(parseTcpTable(tcp)).toEqual([
-      { localPort: 36547, remotePort: 0, state: 0x0a, rxQueue: 1, inode: 180946 },
-      { localPort: 36547, remotePort: 48032, state: 0x01, rxQueue: 0, inode: 0 },
-      { localPort: 48032, remotePort: 36547, state: 0x01, rxQueue: 0, inode: 180959 },
+      { localPort: 36547, remotePort: 0, state: 0x0a, inode: 180946 },
+      { localPort: 36547, remotePort: 48032, state: 0x01, inode: 0 },
+      { localPort: 48032, remotePort: 36547, state: 0x01, inode: 180959 },
     ]);
-    expect(parseTcpTable(tcp6)).toEqual([{ localPort: 3000, remotePort: 0, state: 0x0a, rxQueue: 0, inode: 77 }]);
+    expect(parseTcpTable(tcp6)).toEqual([{ localPort: 3000, remotePort: 0, state: 0x0a, inode: 77 }]);
   });
 });
 

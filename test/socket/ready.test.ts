@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readTcpTable } from '../../src/socket/proc-net.js';
-import { probeReady, stripAnsi, type ReadyProbe } from '../../src/socket/ready.js';
+import { probeReady, type ReadyProbe } from '../../src/socket/ready.js';
 import type { AcceptVia } from '../../src/socket/ready-attempts.js';
 import { get, isPending, PENDING_WINDOW_MS, Resources, socketFixture, within } from './helpers.js';
 
@@ -147,6 +147,12 @@ describe('probeReady: output', () => {
     expect(await within(started.ready, 'ready')).toBeGreaterThanOrEqual(0);
   });
 
+  it('sees through cursor moves and terminal hyperlinks (OSC 8)', async () => {
+    const started = probe({ kind: 'output', pattern: /^ready at http:\/\/x$/ });
+    started.line('\u001b[2K\u001b[1Gready at \u001b]8;;http://x\u0007http://x\u001b]8;;\u0007');
+    expect(await within(started.ready, 'ready')).toBeGreaterThanOrEqual(0);
+  });
+
   it('ignores lines that do not match, and every line after cancel', async () => {
     const started = probe({ kind: 'output', pattern: /ready/ });
     started.line('not yet');
@@ -162,11 +168,5 @@ describe('probeReady: output', () => {
     const ms = await started.ready;
     started.cancel();
     expect(await started.ready).toBe(ms);
-  });
-});
-
-describe('stripAnsi', () => {
-  it('removes colours, cursor moves and hyperlinks', () => {
-    expect(stripAnsi('\u001b[1;31mred\u001b[0m \u001b[2Kline \u001b]8;;http://x\u0007link\u001b]8;;\u0007')).toBe('red line link');
   });
 });

@@ -3,6 +3,7 @@ import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGitignoreRules, toCwdPatterns } from '../../src/watch/gitignore.js';
+import { hasCommand } from '../e2e/harness.js';
 import { WatchFixture, tree } from './watch-harness.js';
 
 const fixture = new WatchFixture();
@@ -66,7 +67,7 @@ function gitIgnoredFiles(root: string): string[] {
 }
 
 describe('gitignore rules', () => {
-  it('ignores exactly the files git ignores (nested files, negation, anchoring, re-inclusion)', async () => {
+  it.skipIf(!hasCommand('git'))('ignores exactly the files git ignores (nested files, negation, anchoring, re-inclusion) (needs git)', async () => {
     const dir = await fixture.tempDir();
     await tree(dir, FILES);
     for (const [file, content] of Object.entries(GITIGNORES)) await writeFile(path.join(dir, file), content);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DevreloadError } from '../../src/errors.js';
-import { formatSocketSpec, parseSocketSpec, parseSocketSpecs } from '../../src/socket/parse.js';
+import { formatSocketSpec, parseSocketSpec, parseSocketSpecs } from '../../src/options/socket.js';
 
 describe('parseSocketSpec', () => {
   it.each([

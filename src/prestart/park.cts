@@ -1,0 +1,77 @@
+// The entry point of a prestarted spare (`devreload --prestart`): Node boots, loads this file
+// and nothing else, and waits on stdin. devreload writes one wake message there when the
+// previous instance is gone; from then on the process becomes the app as a fresh
+// `node [flags] script args` would be: same environment, argv, execArgv, preloads in Node's
+// order, then the script through Node's own entry-point logic (CommonJS or ESM alike).
+//
+// Until the wake it has run no user code and no user preload, bound no port and opened no
+// inspector. It prints nothing: its stdout and stderr are the app's.
+//
+// CommonJS on purpose: the smallest thing Node can load, and `Module.runMain` is the very
+// function Node itself uses to start a main script.
+import fs = require('node:fs');
+import Module = require('node:module');
+import path = require('node:path');
+import url = require('node:url');
+
+/** Must match src/prestart/wake.ts, which owns the format. */
+interface Wake {
+  cwd: string;
+  env: Record<string, string>;
+  argv: string[];
+  execArgv: string[];
+  preloads: Array<{ kind: 'require' | 'import'; specifier: string }>;
+}
+
+const lengthDigits = 10;
+
+/** Reads exactly `size` bytes from stdin: what follows them belongs to the app. */
+function readExactly(size: number, done: (bytes: Buffer | null) => void): void {
+  const buffer = Buffer.alloc(size);
+  const next = (offset: number): void => {
+    if (offset === size) return done(buffer);
+    // Asynchronous, so whatever the runtime's own boot left pending keeps running meanwhile.
+    fs.read(0, buffer, offset, size - offset, null, (error, read) => {
+      // EOF or a closed pipe before the wake: devreload is done with this spare.
+      if (error !== null || read === 0) return done(null);
+      next(offset + read);
+    });
+  };
+  next(0);
+}
+
+function wake(message: Wake): void {
+  for (const name of Object.keys(process.env)) delete process.env[name];
+  Object.assign(process.env, message.env);
+  // NODE_PATH is read into the module search paths at boot: read it again.
+  (Module as unknown as { _initPaths(): void })._initPaths();
+  process.argv = [process.argv[0] as string, ...message.argv];
+  process.execArgv = message.execArgv;
+  if (process.cwd() !== message.cwd) process.chdir(message.cwd);
+
+  // Node resolves preloads as if required or imported from a file in the working directory.
+  const requireFromCwd = Module.createRequire(path.join(message.cwd, '[preload]'));
+  const imports: string[] = [];
+  for (const preload of message.preloads) {
+    if (preload.kind === 'require') requireFromCwd(preload.specifier);
+    else imports.push(new URL(preload.specifier, url.pathToFileURL(`${message.cwd}/`)).href);
+  }
+  const run = (): void => (Module as unknown as { runMain(): void }).runMain();
+  if (imports.length === 0) return run();
+  imports
+    .reduce<Promise<unknown>>((previous, href) => previous.then(() => import(href)), Promise.resolve())
+    .then(run, (error: unknown) => {
+      // As node reports a failing --import: the error, and exit code 1.
+      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exit(1);
+    });
+}
+
+readExactly(lengthDigits + 1, (header) => {
+  if (header === null) return process.exit(0);
+  const size = Number(header.toString('latin1').trim());
+  readExactly(size, (body) => {
+    if (body === null) return process.exit(0);
+    wake(JSON.parse(body.toString('utf8')) as Wake);
+  });
+});

@@ -1,0 +1,168 @@
+import path from 'node:path';
+
+/** A preload the app asked for: run when the spare wakes, never while it is parked. */
+export interface Preload {
+  readonly kind: 'require' | 'import';
+  readonly specifier: string;
+}
+
+/** How to boot a spare for this command, and what to run in it when it wakes. */
+export interface NodePlan {
+  /** Node's flags from the command line, minus the preloads (the spare boots with these). */
+  readonly bootFlags: readonly string[];
+  /** Flags the runtime itself needs at boot (tsx's loader), before `bootFlags`. */
+  readonly runtimeFlags: readonly string[];
+  /** Preloads from NODE_OPTIONS, then from the command line, in Node's order. */
+  readonly preloads: readonly Preload[];
+  /** What `process.execArgv` is in a fresh start of the same command. */
+  readonly execArgv: readonly string[];
+  readonly script: string;
+  readonly args: readonly string[];
+}
+
+export type Plan = { readonly ok: true; readonly plan: NodePlan } | { readonly ok: false; readonly reason: string };
+
+// Node flags whose value is the next argument (`--flag value`); `--flag=value` needs no list.
+const takesValue = new Set([
+  '-r', '--require', '--import', '--loader', '--experimental-loader', '-C', '--conditions',
+  '--env-file', '--env-file-if-exists', '--input-type', '--title', '--redirect-warnings',
+  '--stack-size', '--max-old-space-size', '--max-semi-space-size', '--openssl-config',
+  '--tls-cipher-list', '--unhandled-rejections', '--dns-result-order', '--disable-warning',
+  '--experimental-default-type', '--heapsnapshot-signal', '--diagnostic-dir', '--report-dir',
+  '--report-directory', '--report-filename', '--report-signal', '--trace-event-categories',
+  '--trace-event-file-pattern', '--icu-data-dir', '--secure-heap', '--secure-heap-min', '--use-largepages',
+]);
+
+// Flags after which there is no script file for a spare to run, or whose effect is fixed at
+// boot from files or ports that must belong to the woken app, not to the parked runtime.
+const unsupported: ReadonlyArray<[RegExp, string]> = [
+  [/^--inspect|^--debug/, 'the inspector must open in the app, not in a parked runtime'],
+  [/^(-e|--eval|-p|--print|-i|--interactive|-c|--check|--test|--run|-)$/, 'there is no script file to run'],
+  [/^(--watch|--watch-path|--watch-preserve-output)$/, 'node --watch restarts on its own'],
+  [/^(--loader|--experimental-loader)$/, 'a --loader registers at boot, before any wake'],
+  [/^(--env-file|--env-file-if-exists)$/, 'node reads --env-file at boot; use devreload --env-file'],
+];
+
+/**
+ * Decides whether `--prestart` can apply to `command args` with `env`, and how. Pure: the tsx
+ * runtime's files are looked up by the caller (`tsxDir`) so this can be tested without them.
+ */
+export function planPrestart(command: string, args: readonly string[], env: NodeJS.ProcessEnv, tsxDir?: string): Plan {
+  const name = path.basename(command);
+  const isTsx = name === 'tsx';
+  if (!isTsx && name !== 'node' && name !== 'nodejs') return fail(`${command} is not a Node command (node or tsx)`);
+  if (isTsx && tsxDir === undefined) return fail('the tsx runtime (its dist/loader.mjs) was not found');
+
+  const fromEnv = splitNodeOptions(env.NODE_OPTIONS ?? '');
+  const envFlags = readFlags(fromEnv, false);
+  if (!envFlags.ok) return envFlags;
+  if (envFlags.preloads.some((p) => p.kind === 'import' && isBare(p.specifier))) {
+    return fail(`NODE_OPTIONS imports ${envFlags.preloads.find((p) => isBare(p.specifier))?.specifier ?? ''} by package name, which only node's own loader can resolve at boot`);
+  }
+  const line = readFlags(args, true);
+  if (!line.ok) return line;
+  if (line.script === undefined) return fail('there is no script file to run');
+  if (line.preloads.some((p) => p.kind === 'import' && isBare(p.specifier))) {
+    return fail(`--import ${line.preloads.find((p) => isBare(p.specifier))?.specifier ?? ''} names a package, which only node's own loader can resolve at boot`);
+  }
+  const runtimeFlags =
+    isTsx && tsxDir !== undefined
+      ? ['--require', path.join(tsxDir, 'preflight.cjs'), '--import', new URL(`file://${path.join(tsxDir, 'loader.mjs')}`).href]
+      : [];
+  return {
+    ok: true,
+    plan: {
+      bootFlags: line.kept,
+      runtimeFlags,
+      preloads: [...envFlags.preloads, ...line.preloads],
+      execArgv: [...runtimeFlags, ...line.flags],
+      script: line.script,
+      args: line.rest,
+    },
+  };
+}
+
+/** NODE_OPTIONS without its preloads: what the parked runtime may boot with. */
+export function bootNodeOptions(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const flags = readFlags(splitNodeOptions(value), false);
+  return flags.ok ? flags.kept.map(quote).join(' ') : value;
+}
+
+interface Flags {
+  readonly ok: true;
+  /** Every flag as given. */
+  readonly flags: string[];
+  /** The flags minus the preloads. */
+  readonly kept: string[];
+  readonly preloads: Preload[];
+  readonly script: string | undefined;
+  readonly rest: string[];
+}
+
+function readFlags(argv: readonly string[], hasScript: boolean): Flags | { ok: false; reason: string } {
+  const flags: string[] = [];
+  const kept: string[] = [];
+  const preloads: Preload[] = [];
+  for (let index = 0; index < argv.length; index += 1) {
+    const arg = argv[index] as string;
+    if (hasScript && (!arg.startsWith('-') || arg === '--')) {
+      const scriptAt = arg === '--' ? index + 1 : index;
+      return { ok: true, flags, kept, preloads, script: argv[scriptAt], rest: argv.slice(scriptAt + 1) };
+    }
+    const [flag, inline] = splitFlag(arg);
+    const problem = unsupported.find(([pattern]) => pattern.test(flag));
+    if (problem !== undefined) return fail(`${flag}: ${problem[1]}`);
+    const value = inline ?? (takesValue.has(flag) ? argv[++index] : undefined);
+    const given = inline !== undefined || value === undefined ? [arg] : [arg, value];
+    flags.push(...given);
+    if ((flag === '-r' || flag === '--require') && value !== undefined) preloads.push({ kind: 'require', specifier: value });
+    else if (flag === '--import' && value !== undefined) preloads.push({ kind: 'import', specifier: value });
+    else kept.push(...given);
+  }
+  return { ok: true, flags, kept, preloads, script: undefined, rest: [] };
+}
+
+function splitFlag(arg: string): [string, string | undefined] {
+  const equals = arg.indexOf('=');
+  return arg.startsWith('--') && equals > 0 ? [arg.slice(0, equals), arg.slice(equals + 1)] : [arg, undefined];
+}
+
+/** Node splits NODE_OPTIONS on spaces outside double quotes; inside them a backslash escapes. */
+export function splitNodeOptions(value: string): string[] {
+  const out: string[] = [];
+  let current = '';
+  let quoted = false;
+  let started = false;
+  for (let index = 0; index < value.length; index += 1) {
+    const char = value[index] as string;
+    if (quoted && char === '\\' && index + 1 < value.length) {
+      current += value[++index];
+    } else if (char === '"') {
+      quoted = !quoted;
+      started = true;
+    } else if (char === ' ' && !quoted) {
+      if (started) out.push(current);
+      current = '';
+      started = false;
+    } else {
+      current += char;
+      started = true;
+    }
+  }
+  if (started) out.push(current);
+  return out;
+}
+
+function quote(arg: string): string {
+  return /[\s"\\]/.test(arg) ? `"${arg.replace(/[\\"]/g, (c) => `\\${c}`)}"` : arg;
+}
+
+/** A package name, as opposed to a path or a URL. */
+function isBare(specifier: string): boolean {
+  return !/^(\.{0,2}\/|file:|data:|node:)/.test(specifier);
+}
+
+function fail(reason: string): { ok: false; reason: string } {
+  return { ok: false, reason };
+}

@@ -1,0 +1,34 @@
+import path from 'node:path';
+import type { InstanceSpec } from '../process/instance.js';
+import type { NodePlan } from './plan.js';
+
+/** The one message a parked spare reads from its stdin (src/prestart/park.cts reads it). */
+export interface Wake {
+  readonly cwd: string;
+  readonly env: Record<string, string>;
+  readonly argv: readonly string[];
+  readonly execArgv: readonly string[];
+  readonly preloads: NodePlan['preloads'];
+}
+
+const lengthDigits = 10;
+
+/** What a fresh `node [flags] script args` would see, for the spec devreload was about to spawn. */
+export function wakeFor(spec: InstanceSpec, plan: NodePlan): Wake {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(spec.env)) if (value !== undefined) env[name] = value;
+  return {
+    cwd: spec.cwd,
+    env,
+    // Node makes the script's path absolute before the app sees it.
+    argv: [path.resolve(spec.cwd, plan.script), ...plan.args],
+    execArgv: plan.execArgv,
+    preloads: plan.preloads,
+  };
+}
+
+/** Length-prefixed, so the spare reads exactly its message and leaves the rest of stdin to the app. */
+export function encodeWake(wake: Wake): Buffer {
+  const body = Buffer.from(JSON.stringify(wake), 'utf8');
+  return Buffer.concat([Buffer.from(`${String(body.length).padStart(lengthDigits, '0')}\n`, 'latin1'), body]);
+}

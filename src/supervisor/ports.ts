@@ -1,0 +1,99 @@
+import { performance } from 'node:perf_hooks';
+import type { Logger } from '../log/logger.js';
+import type { ResolvedOptions } from '../options/resolve.js';
+import { startInstance, type Instance, type InstanceSpec } from '../process/instance.js';
+import { startWatchdog, type Watchdog, type WatchdogOptions } from '../process/watchdog.js';
+import { listenSockets, type ListenSocketsOptions, type SocketSet } from '../socket/listen.js';
+import { probeReady, type ReadyProbe } from '../socket/ready.js';
+import type { ReadyCheck } from '../socket/ready-target.js';
+import { readControls, type ControlHandlers } from './controls.js';
+import { onShutdownSignals, type ShutdownSignal } from './signals.js';
+import { watchChanges } from './watch-changes.js';
+
+/** Time as the supervisor sees it. */
+export interface Clock {
+  /** Monotonic milliseconds: the state machine's time. */
+  now(): number;
+  /** Wall-clock milliseconds, comparable with file mtimes. */
+  wall(): number;
+  /** Calls `fire` once after `ms`; the returned function cancels it. */
+  after(ms: number, fire: () => void): () => void;
+}
+
+/** What the supervisor needs of a watcher once it is created. */
+export interface ChangeSource {
+  /** The initial scan is done: changes from now on are reported. */
+  readonly ready: Promise<void>;
+  /** Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface WatchRequest {
+  readonly options: ResolvedOptions;
+  readonly logger: Logger;
+  readonly onChange: (path: string) => void;
+  /** Wall-clock time the current instance was asked to start, or null. */
+  readonly instanceStartedAt: () => number | null;
+}
+
+/**
+ * Every OS-facing part the supervisor uses, as one object (watchexec's supervisor is tested
+ * the same way against a recording fake child). The real ones are `realPorts`; tests of the
+ * effect runner pass fakes and spawn nothing.
+ */
+export interface SupervisorPorts {
+  /** Spawns one app instance in its own session and process group. */
+  launch(spec: InstanceSpec): Promise<Instance>;
+  /** The process that stops the app's groups if devreload itself is SIGKILLed. */
+  watchdog(options: WatchdogOptions): Watchdog;
+  /** Binds `--socket` addresses before anything runs. */
+  listen(specs: ResolvedOptions['sockets'], options: ListenSocketsOptions): Promise<SocketSet>;
+  /** Starts probing one instance for readiness (`--ready`). */
+  probe(check: ReadyCheck): ReadyProbe;
+  /** Creates the watcher; throws (a bad glob, an unreadable .gitignore) before anything is watched. */
+  watch(request: WatchRequest): ChangeSource;
+  clock: Clock;
+  /** `rs` and lines for the app; returns the disposer. */
+  controls(handlers: ControlHandlers): () => void;
+  /** devreload's own SIGINT/SIGTERM/SIGHUP; returns the disposer. */
+  signals(handler: (signal: ShutdownSignal) => void): () => void;
+  /** devreload's stdout (its TTY-ness decides colours for piped app output). */
+  stdout: NodeJS.WriteStream | (NodeJS.WritableStream & { isTTY?: boolean });
+  /** Where devreload's own lines go. */
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+/** Node runs due timers before it reads pending I/O: one hop to the check phase lets file
+ * events that already arrived reset the quiet window before it is acted on. */
+function afterIo(ms: number, fire: () => void): () => void {
+  let immediate: NodeJS.Immediate | undefined;
+  const timer = setTimeout(() => {
+    immediate = setImmediate(fire);
+  }, ms);
+  return () => {
+    clearTimeout(timer);
+    if (immediate !== undefined) clearImmediate(immediate);
+  };
+}
+
+export const realClock: Clock = {
+  now: () => performance.now(),
+  wall: () => Date.now(),
+  after: afterIo,
+};
+
+/** The real adapters, bound to this process's stdio and signals. */
+export function realPorts(): SupervisorPorts {
+  return {
+    launch: startInstance,
+    watchdog: startWatchdog,
+    listen: listenSockets,
+    probe: (check) => probeReady(check),
+    watch: (request) => watchChanges(request.options, request.logger, request.onChange, request.instanceStartedAt),
+    clock: realClock,
+    controls: (handlers) => readControls(process.stdin, handlers),
+    signals: onShutdownSignals,
+    stdout: process.stdout,
+    stderr: process.stderr,
+  };
+}

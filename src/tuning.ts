@@ -1,0 +1,53 @@
+/**
+ * Every number devreload was tuned with, in one place, each with the reason for its value.
+ * Option defaults a user can change are here too; the measurements are in BENCHMARKS.md.
+ */
+
+/** `--delay` default: the quiet window after the last change. An editor's save (write, rename,
+ * chmod) lands within a few ms; 15 ms folds it into one restart and costs little latency. */
+export const defaultDelayMs = 15;
+
+/** `--kill-timeout` default: what most servers need to drain (nodemon and systemd-ish tools
+ * use a few seconds); longer feels hung, shorter cuts real shutdown handlers short. */
+export const defaultKillTimeoutMs = 5000;
+
+/** `--poll` without a value: often enough to feel instant, rare enough to idle at ~0% CPU on
+ * a few thousand files. */
+export const defaultPollMs = 100;
+
+/** From this many changed files on, a restart is a burst (branch switch, a build's output). */
+export const burstThreshold = 20;
+
+/** A burst's quiet window: a busy 2-core machine pauses the writing process for longer than a
+ * save's 15 ms; 150 ms kept a 500-file burst to one restart in every bench round. */
+export const burstDelayMs = 150;
+
+/** `npm run` with a shell that execs forwards the terminal's SIGINT, so one Ctrl-C arrives
+ * twice within the same millisecond; a second one inside this window is the same Ctrl-C. */
+export const duplicateSignalWindowMs = 250;
+
+/** Changed paths a restart remembers verbatim (DEVRELOAD_CHANGED); the rest are counted. Keeps
+ * the environment well below the kernel's 128 KiB per-string limit. */
+export const maxRecordedChanges = 1000;
+
+/** `--on-exit restart`: first retry after 200 ms, doubled per quick exit, capped at 5 s, so a
+ * crash loop costs little CPU while a one-off crash comes back at once. */
+export const backoffBaseMs = 200;
+export const backoffMaxMs = 5000;
+
+/** An instance that ran this long before exiting was a real run: the crash streak resets. */
+export const stableAfterMs = 5000;
+
+/** Quick exits in a row from which the log calls it a crash loop. */
+export const crashLoopStreak = 3;
+
+/** After devreload is SIGKILLed, the watchdog gives the app this long (at most the kill
+ * timeout) to run its shutdown handler before SIGKILL: a second is enough to close a port. */
+export const watchdogGraceMs = 1000;
+
+/** File mtimes come from a coarse kernel clock (one tick, up to 4 ms, behind the real time). */
+export const mtimeSlackMs = 5;
+
+/** `--prestart`: the next spare boots this long after an instance started, so its boot (about
+ * 40 ms of CPU) does not slow the new instance's on a 2-core machine. */
+export const spareDelayMs = 300;

@@ -1,0 +1,192 @@
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { disposeAfterEach, Devreload, forceKill, freePort, isAlive, Project, repoRoot, serverFixture, waitUntil, waitUntilGone } from './harness.js';
+
+// --prestart keeps a parked Node runtime (dist/prestart/park.cjs) for the next start. These
+// tests look at it from outside, through /proc, as a user's process list would show it.
+const describeOnLinux = describe.skipIf(process.platform !== 'linux');
+const tsxBin = path.join(repoRoot, 'node_modules/.bin/tsx');
+
+let project: Project;
+
+disposeAfterEach();
+
+/** Every process running devreload's park script as a child of `parent` (a spare, or an app woken from one). */
+function parked(parent: number): number[] {
+  const found: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === parent && readFileSync(`/proc/${name}/cmdline`, 'latin1').includes('prestart/park.cjs')) found.push(Number(name));
+    } catch {
+      // Exited while we looked.
+    }
+  }
+  return found;
+}
+
+/** The parked processes that no app instance ran in: the spares. */
+function spares(d: Devreload): number[] {
+  const apps = new Set(project.entries('start').map((entry) => entry.pid));
+  return parked(d.pid).filter((pid) => !apps.has(pid));
+}
+
+async function oneSpare(d: Devreload): Promise<number> {
+  await waitUntil(() => spares(d).length === 1, { describe: () => `one spare (found ${JSON.stringify(spares(d))})\n${d.output}` });
+  return spares(d)[0] as number;
+}
+
+/** Inodes of the TCP sockets `pid` is listening on (state 0A in /proc/net/tcp{,6}). */
+function listeningSockets(pid: number): string[] {
+  const listening = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(table, 'latin1').split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields[3] === '0A' && fields[9] !== undefined) listening.add(fields[9]);
+    }
+  }
+  const inodes: string[] = [];
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    let target: string;
+    try {
+      target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+    } catch {
+      continue; // closed while we looked
+    }
+    const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+    if (inode !== undefined && listening.has(inode)) inodes.push(inode);
+  }
+  return inodes;
+}
+
+async function launch(args: string[], command: string[], env: NodeJS.ProcessEnv = {}): Promise<Devreload> {
+  project = await Project.create();
+  // A user preload that leaves a trace: it must run in every instance, and never in a parked spare.
+  await writeFile(
+    project.path('preload.cjs'),
+    "require('node:fs').appendFileSync(process.env.APP_RECORD, JSON.stringify({ event: 'preload', pid: process.pid, at: Date.now() }) + '\\n');\n",
+  );
+  const d = new Devreload([...args, '--', ...command], { cwd: project.dir, env: { APP_RECORD: project.record, ...env } });
+  await d.waitFor(/\[devreload\] watching/);
+  return d;
+}
+
+describeOnLinux('--prestart', () => {
+  it('the spare runs no user code, no user preload and binds no port; woken, it is the app a fresh start would be', async () => {
+    const port = await freePort();
+    const d = await launch(['--watch', 'src', '--prestart'], ['node', '-r', './preload.cjs', serverFixture, 'an arg'], { PORT: String(port) });
+    await d.waitFor(/listening/);
+    const spare = await oneSpare(d);
+
+    // Parked: its own session and group, nothing of the user's has run in it.
+    const [sid, pgid] = (() => {
+      const stat = readFileSync(`/proc/${spare}/stat`, 'latin1');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return [Number(fields[3]), Number(fields[2])];
+    })();
+    expect([sid, pgid]).toEqual([spare, spare]);
+    expect(project.entries('start').map((e) => e.pid)).not.toContain(spare);
+    expect(project.entries('preload').map((e) => e.pid)).not.toContain(spare);
+    expect(listeningSockets(spare)).toEqual([]);
+
+    await project.write('src/app.js');
+    await d.waitFor(/listening/, 2);
+    const woken = project.entries('start')[1];
+    expect(woken?.pid, d.output).toBe(spare);
+    expect(woken).toMatchObject({ argv: ['an arg'], cwd: project.dir, changed: JSON.stringify(['src/app.js']) });
+    const preloads = project.entries('preload');
+    expect(preloads.map((e) => e.pid)).toEqual(project.entries('start').map((e) => e.pid));
+    expect(preloads[1]!.at).toBeLessThanOrEqual(woken!.at);
+
+    // Input still reaches the woken app, behind the wake message it never sees.
+    d.type('hello there\n');
+    await d.waitFor(new RegExp(`\\[app ${spare}\\] stdin: hello there`));
+    expect(d.output).not.toMatch(/stdin: \d{10}/);
+
+    // And a new spare is parked for the next restart.
+    const next = await oneSpare(d);
+    expect(next).not.toBe(spare);
+  });
+
+  it('tsx: the spare boots tsx’s runtime, and the woken app runs the TypeScript source', async () => {
+    project = await Project.create();
+    await writeFile(
+      project.path('src/server.ts'),
+      [
+        "import { appendFileSync } from 'node:fs';",
+        'const changed: string = process.env.DEVRELOAD_CHANGED ?? "";',
+        "appendFileSync(process.env.APP_RECORD as string, JSON.stringify({ event: 'start', pid: process.pid, changed, argv: process.argv.slice(2), cwd: process.cwd(), at: Date.now() }) + '\\n');",
+        'console.log(`[ts ${process.pid}] ready`);',
+        'setInterval(() => {}, 1 << 30);',
+        '',
+      ].join('\n'),
+    );
+    const d = new Devreload(['--watch', 'src', '--prestart', '--', tsxBin, 'src/server.ts', 'x'], { cwd: project.dir, env: { APP_RECORD: project.record } });
+    await d.waitFor(/\[ts \d+\] ready/);
+    const spare = await oneSpare(d);
+    await project.write('src/app.js');
+    await d.waitFor(/\[ts \d+\] ready/, 2);
+    expect(project.entries('start')[1], d.output).toMatchObject({ pid: spare, argv: ['x'], changed: JSON.stringify(['src/app.js']) });
+    expect(d.output).not.toMatch(/does not apply/);
+  });
+
+  it('--socket: the woken app serves on the handed-over socket', async () => {
+    const port = await freePort();
+    const d = await launch(['--watch', 'src', '--prestart', '--socket', `127.0.0.1:${port}`], ['node', serverFixture], { PORT: String(port) });
+    await d.waitFor(/listening/);
+    const spare = await oneSpare(d);
+    // It holds the socket it inherited, as any instance does, and nothing it bound itself.
+    expect(listeningSockets(spare)).toEqual(listeningSockets(d.pid));
+    await project.write('src/app.js');
+    await d.waitFor(/listening/, 2);
+    const response = await fetch(`http://127.0.0.1:${port}/`);
+    expect(await response.text()).toBe(`hello from ${spare}\n`);
+  });
+
+  it('no spare survives Ctrl-C', async () => {
+    const d = await launch(['--watch', 'src', '--prestart'], ['node', serverFixture]);
+    await d.waitFor(/ready/);
+    const spare = await oneSpare(d);
+    const app = project.entries('start')[0]!.pid;
+    d.interrupt();
+    await d.waitForExit();
+    await waitUntilGone([spare, app], () => d.output, 5000);
+    expect([spare, app].filter(isAlive)).toEqual([]);
+  });
+
+  it('no spare survives a SIGKILL of devreload: the watchdog stops it', async () => {
+    const d = await launch(['--watch', 'src', '--prestart'], ['node', serverFixture]);
+    await d.waitFor(/ready/);
+    const spare = await oneSpare(d);
+    const app = project.entries('start')[0]!.pid;
+    forceKill(d.pid);
+    await d.waitForExit();
+    await waitUntilGone([spare, app], () => d.output, 10_000);
+    expect([spare, app].filter(isAlive)).toEqual([]);
+  });
+
+  it('with --inspect it says once that it does not apply, and restarts the ordinary way', async () => {
+    const d = await launch(['--watch', 'src', '--prestart'], ['node', '--inspect=127.0.0.1:0', serverFixture]);
+    await d.waitFor(/ready/);
+    await project.write('src/app.js');
+    await d.waitFor(/ready/, 2);
+    await project.write('src/app.js');
+    await d.waitFor(/ready/, 3);
+    expect(d.count(/--prestart does not apply: --inspect/)).toBe(1);
+    expect(parked(d.pid)).toEqual([]);
+    expect(project.entries('start')).toHaveLength(3);
+  });
+
+  it('does not apply to a program that is not Node, and says so', async () => {
+    const d = await launch(['--watch', 'src', '--prestart'], ['sh', '-c', `exec node ${serverFixture}`]);
+    await d.waitFor(/ready/);
+    expect(d.count(/--prestart does not apply: sh is not a Node command/)).toBe(1);
+    await project.write('src/app.js');
+    await d.waitFor(/ready/, 2);
+    expect(parked(d.pid)).toEqual([]);
+  });
+});

@@ -1,0 +1,73 @@
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DevreloadError } from '../../src/errors.js';
+import { spawnApp, type SpawnOptions } from '../../src/process/spawn.js';
+
+let dir = '';
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'devreload-spawn-error-'));
+});
+
+afterEach(async () => {
+  await chmod(dir, 0o700).catch(() => {});
+  await rm(dir, { recursive: true, force: true });
+});
+
+const spawnFailure = (options: Partial<SpawnOptions>) =>
+  spawnApp({ command: process.execPath, args: [], cwd: dir, env: { ...process.env }, pipeOutput: false, ...options });
+
+async function expectUserError(options: Partial<SpawnOptions>, message: string | RegExp, exitCode: number): Promise<void> {
+  const failure = spawnFailure(options);
+  await expect(failure).rejects.toThrow(DevreloadError);
+  await expect(failure).rejects.toThrow(message);
+  await expect(failure).rejects.toMatchObject({ exitCode });
+}
+
+// Real failures of the OS, each turned into a one-line message with the exit code a shell would use.
+describe('spawn errors', () => {
+  it('names a command that is not found (127), without an unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (error: unknown) => unhandled.push(error);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      await expectUserError({ command: 'devreload-no-such-command' }, /^command not found: devreload-no-such-command \(/, 127);
+      await new Promise((done) => setTimeout(done, 50));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
+  });
+
+  it('points at the #! line of a script whose interpreter is missing', async () => {
+    const script = join(dir, 'bad-shebang.sh');
+    await writeFile(script, '#!/devreload/no/such/interpreter\n', { mode: 0o755 });
+    await expectUserError({ command: script }, /^command not found: .*check its #! interpreter\)$/, 127);
+  });
+
+  it('names a program that is not executable (126)', async () => {
+    const script = join(dir, 'not-executable.sh');
+    await writeFile(script, '#!/bin/sh\necho hi\n', { mode: 0o644 });
+    await expectUserError({ command: script }, `command is not executable: ${script} (`, 126);
+  });
+
+  it('names a working directory that does not exist', async () => {
+    const missing = join(dir, 'missing');
+    await expectUserError({ cwd: missing }, `working directory not found: ${missing} (`, 2);
+  });
+
+  // root enters any directory whatever its mode, so the OS never refuses it there.
+  it.skipIf(process.getuid?.() === 0)('names a working directory it may not enter (skipped as root)', async () => {
+    const locked = join(dir, 'locked');
+    await mkdir(locked, { mode: 0o000 });
+    await expectUserError({ cwd: locked }, `working directory not accessible: ${locked} (`, 2);
+  });
+
+  it('reports any other failure as a plain error with its code (E2BIG: an argument over 128 KiB)', async () => {
+    const failure = spawnFailure({ command: 'true', args: ['x'.repeat(200_000)] });
+    await expect(failure).rejects.toThrow('could not start true: E2BIG');
+    await expect(failure).rejects.not.toBeInstanceOf(DevreloadError);
+  });
+});

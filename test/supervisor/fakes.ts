@@ -1,0 +1,203 @@
+import { PassThrough } from 'node:stream';
+import type { ExitInfo, Instance, InstanceSpec } from '../../src/process/instance.js';
+import type { Watchdog } from '../../src/process/watchdog.js';
+import type { ChangeSource, Clock, SupervisorPorts, WatchRequest } from '../../src/supervisor/ports.js';
+
+/** A clock that moves only when the test says so; timers fire in due order. */
+export class FakeClock implements Clock {
+  current = 1000;
+  #timers: Array<{ at: number; fire: () => void; id: number }> = [];
+  #nextId = 0;
+
+  now = (): number => this.current;
+  wall = (): number => 1_700_000_000_000 + this.current;
+  after = (ms: number, fire: () => void): (() => void) => {
+    const id = this.#nextId++;
+    this.#timers.push({ at: this.current + ms, fire, id });
+    return () => {
+      this.#timers = this.#timers.filter((timer) => timer.id !== id);
+    };
+  };
+
+  /** Timers set and neither fired nor cancelled. */
+  get pending(): number {
+    return this.#timers.length;
+  }
+
+  async advance(ms: number): Promise<void> {
+    const until = this.current + ms;
+    for (;;) {
+      const due = this.#timers.filter((timer) => timer.at <= until).sort((a, b) => a.at - b.at || a.id - b.id)[0];
+      if (due === undefined) break;
+      this.#timers = this.#timers.filter((timer) => timer !== due);
+      this.current = due.at;
+      due.fire();
+      await settle();
+    }
+    this.current = until;
+    await settle();
+  }
+}
+
+/** Lets promise callbacks (the adapters' `then`s) run. */
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 10; i += 1) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/** A recording fake child, in the spirit of watchexec's testchild: it does what the test says. */
+export class FakeInstance implements Instance {
+  readonly signals: NodeJS.Signals[] = [];
+  readonly written: string[] = [];
+  readonly exited: Promise<ExitInfo>;
+  readonly gone: Promise<ExitInfo>;
+  #exit!: (info: ExitInfo) => void;
+  #gone!: (info: ExitInfo) => void;
+  #info: ExitInfo | undefined;
+
+  constructor(
+    readonly pid: number,
+    readonly spec: InstanceSpec,
+    /** Exit as soon as any signal arrives (a well-behaved app); false = only the test ends it. */
+    public obeys: boolean,
+  ) {
+    this.exited = new Promise((resolve) => (this.#exit = resolve));
+    this.gone = new Promise((resolve) => (this.#gone = resolve));
+  }
+
+  async signal(signal: NodeJS.Signals): Promise<number[]> {
+    this.signals.push(signal);
+    if (this.obeys && this.#info === undefined) queueMicrotask(() => this.die({ code: null, signal }));
+    return [this.pid];
+  }
+
+  write(data: string | Uint8Array): void {
+    this.written.push(String(data));
+  }
+
+  closeStdin(): void {}
+
+  /** The leader exits, and with it every process of the instance. */
+  die(info: ExitInfo = { code: 0, signal: null }): void {
+    if (this.#info !== undefined) return;
+    this.#info = info;
+    this.#exit(info);
+    queueMicrotask(() => this.#gone(info));
+  }
+}
+
+/** Launches fake instances; a test may make the next launch fail. */
+export class FakeLauncher {
+  readonly instances: FakeInstance[] = [];
+  readonly specs: InstanceSpec[] = [];
+  #nextPid = 100;
+  #failures: Error[] = [];
+  #held: Array<() => void> = [];
+  /** Hold launches until `release()` (a spawn that takes time). */
+  hold = false;
+  obeys = true;
+
+  failNext(error: Error): void {
+    this.#failures.push(error);
+  }
+
+  release(): void {
+    for (const go of this.#held.splice(0)) go();
+  }
+
+  get last(): FakeInstance {
+    const instance = this.instances.at(-1);
+    if (instance === undefined) throw new Error('nothing was launched');
+    return instance;
+  }
+
+  launch = (spec: InstanceSpec): Promise<Instance> => {
+    this.specs.push(spec);
+    const failure = this.#failures.shift();
+    const result = (): Promise<Instance> => {
+      if (failure !== undefined) return Promise.reject(failure);
+      const instance = new FakeInstance(this.#nextPid++, spec, this.obeys);
+      this.instances.push(instance);
+      return Promise.resolve(instance);
+    };
+    if (!this.hold) return result();
+    return new Promise((resolve) => this.#held.push(() => resolve(result()))).then((launched) => launched as Instance);
+  };
+}
+
+export class FakeWatchdog implements Watchdog {
+  readonly lines: string[] = [];
+  closed = false;
+  watch(leader: number): void {
+    this.lines.push(`+${leader}`);
+  }
+  unwatch(leader: number): void {
+    this.lines.push(`-${leader}`);
+  }
+  remember(leader: number, pid: number, startTime: string | undefined): void {
+    this.lines.push(`=${leader} ${pid} ${startTime ?? '-'}`);
+  }
+  close(): void {
+    this.closed = true;
+  }
+}
+
+export class FakeWatcher implements ChangeSource {
+  request: WatchRequest | undefined;
+  closed = false;
+  readonly ready = Promise.resolve();
+  close(): Promise<void> {
+    this.closed = true;
+    return Promise.resolve();
+  }
+  /** A relevant file changed. */
+  change(file: string): void {
+    if (this.request === undefined) throw new Error('the supervisor created no watcher');
+    this.request.onChange(file);
+  }
+}
+
+/** Every port faked: nothing here touches the OS. */
+export function fakePorts() {
+  const clock = new FakeClock();
+  const launcher = new FakeLauncher();
+  const watchdog = new FakeWatchdog();
+  const watcher = new FakeWatcher();
+  const stderr = new PassThrough();
+  const log: string[] = [];
+  stderr.on('data', (chunk: Buffer) => log.push(...chunk.toString('utf8').split('\n').filter((line) => line !== '')));
+  const disposed = { signals: 0, controls: 0 };
+  let shutdownHandler: ((signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP') => void) | undefined;
+  const ports: SupervisorPorts = {
+    launch: launcher.launch,
+    watchdog: () => watchdog,
+    listen: () => Promise.reject(new Error('no sockets in these tests')),
+    probe: () => ({ ready: new Promise(() => {}), line: () => {}, cancel: () => {} }),
+    watch: (request) => {
+      watcher.request = request;
+      return watcher;
+    },
+    clock,
+    controls: () => () => {
+      disposed.controls += 1;
+    },
+    signals: (handler) => {
+      shutdownHandler = handler;
+      return () => {
+        disposed.signals += 1;
+      };
+    },
+    stdout: new PassThrough(),
+    stderr,
+  };
+  return {
+    ports,
+    clock,
+    launcher,
+    watchdog,
+    watcher,
+    log,
+    disposed,
+    /** devreload itself receives `signal`. */
+    kill: (signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP') => shutdownHandler?.(signal),
+  };
+}
