@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm run bench`: drives devreload, nodemon and `node --watch` over the same fixture app,
-// interleaved round by round, and prints a markdown report on stdout (progress on stderr).
+// `npm run bench`: drives devreload, nodemon, `node --watch` and `tsx watch` over the same
+// fixture app (`node server.js`, or its TypeScript copy under tsx), interleaved round by round,
+// and prints a markdown report on stdout (progress on stderr).
 //
 //   BENCH_ROUNDS=30            latency rounds; start-up and downtime run half as many
 //   BENCH_BURST_ROUNDS=5       500-file bursts per peer
@@ -8,6 +9,7 @@
 //   BENCH_IDLE_MS=5000         idle interval over which CPU time is measured
 //   BENCH_SETTLE_MS=300        pause after each restart before the next measurement
 //   BENCH_PHASES=startup,latency,downtime,burst,footprint   run a subset
+//   BENCH_TREES=5k-src,10k-src,10k,100k                      footprint trees to build and measure
 //   BENCH_JSON=file            also write every raw sample there
 //   BENCH_DEVRELOAD=bin.js     devreload entry point to measure (default: this repo's bin/)
 //
@@ -17,12 +19,12 @@ import { mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { machineInfo } from './lib/machine.js';
-import { checkPrerequisites, devreloadHasSocket } from './lib/peers.js';
+import { checkPrerequisites, devreloadFeatures } from './lib/peers.js';
 import { Registry } from './lib/registry.js';
-import { renderReport } from './lib/report.js';
+import { renderReport } from './lib/report/index.js';
 import { burstPhase } from './phases/burst.js';
 import { downtimePhase } from './phases/downtime.js';
-import { footprintPhase } from './phases/footprint.js';
+import { footprintPhase, TREES } from './phases/footprint.js';
 import { latencyPhase } from './phases/latency.js';
 import { startupPhase } from './phases/startup.js';
 
@@ -41,8 +43,13 @@ function settings() {
   const phases = (process.env.BENCH_PHASES ?? Object.keys(PHASES).join(',')).split(',').map((p) => p.trim()).filter(Boolean);
   const unknown = phases.filter((p) => !(p in PHASES));
   if (unknown.length > 0) throw new Error(`bench: unknown phase ${unknown.join(', ')} (known: ${Object.keys(PHASES).join(', ')})`);
+  const knownTrees = TREES.map((tree) => tree.id);
+  const trees = (process.env.BENCH_TREES ?? knownTrees.join(',')).split(',').map((t) => t.trim()).filter(Boolean);
+  const unknownTrees = trees.filter((t) => !knownTrees.includes(t));
+  if (unknownTrees.length > 0) throw new Error(`bench: unknown tree ${unknownTrees.join(', ')} (known: ${knownTrees.join(', ')})`);
   return {
     phases,
+    trees,
     rounds: {
       latency: rounds,
       startup: Math.max(1, Math.ceil(rounds / 2)),
@@ -72,8 +79,10 @@ async function main() {
   const began = Date.now();
   const loadBefore = os.loadavg();
   const log = (text) => process.stderr.write(`[bench ${((Date.now() - began) / 1000).toFixed(0).padStart(4)} s] ${text}\n`);
-  const ctx = { ...options, root, registry, log, hasSocket: devreloadHasSocket() };
-  log(`temp root ${root}; devreload --socket ${ctx.hasSocket ? 'available' : 'not available yet'}`);
+  const features = devreloadFeatures();
+  const ctx = { ...options, root, registry, log, features, hasSocket: features.socket };
+  const say = (name) => `devreload --${name} ${features[name] ? 'available' : 'not available yet'}`;
+  log(`temp root ${root}; ${say('socket')}; ${say('prestart')}`);
 
   const results = {};
   for (const phase of options.phases) {
@@ -83,9 +92,9 @@ async function main() {
   const machine = { ...machineInfo(), loadBefore };
   const durationS = (Date.now() - began) / 1000;
   if (process.env.BENCH_JSON) {
-    writeFileSync(process.env.BENCH_JSON, `${JSON.stringify({ machine, options, durationS, results }, (_, v) => (typeof v === 'bigint' ? String(v) : v), 2)}\n`);
+    writeFileSync(process.env.BENCH_JSON, `${JSON.stringify({ machine, options, durationS, results }, (_, v) => (typeof v === 'bigint' ? String(v) : v instanceof Map ? Object.fromEntries(v) : v), 2)}\n`);
   }
-  process.stdout.write(renderReport({ machine, options, durationS, results, hasSocket: ctx.hasSocket }));
+  process.stdout.write(renderReport({ machine, options, durationS, results, hasSocket: ctx.hasSocket, features }));
   log(`done in ${durationS.toFixed(0)} s`);
 }
 

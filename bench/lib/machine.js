@@ -20,6 +20,7 @@ export function machineInfo() {
     devreload: packageVersion(path.join(REPO, 'package.json')),
     devreloadCommit: gitHead(),
     nodemon: packageVersion(path.join(REPO, 'node_modules/nodemon/package.json')),
+    tsx: packageVersion(path.join(REPO, 'node_modules/tsx/package.json')),
   };
 }
 

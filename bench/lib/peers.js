@@ -1,5 +1,6 @@
-// The supervisors under test and how each is launched over the same app (`node server.js`
-// in a project directory). Each runs with its defaults unless the row says otherwise.
+// The supervisors under test and how each is launched over the same app: `node server.js`,
+// or `tsx src/server.ts` in a TypeScript copy of the project. Each runs with its defaults
+// unless the row says otherwise.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -8,73 +9,89 @@ import { fileURLToPath } from 'node:url';
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const DEVRELOAD_BIN = process.env.BENCH_DEVRELOAD ?? path.join(REPO, 'bin/devreload.js');
 export const NODEMON_BIN = path.join(REPO, 'node_modules/nodemon/bin/nodemon.js');
+/** Linked into every TypeScript project as node_modules/tsx (see project.js). */
+export const TSX_PACKAGE = path.join(REPO, 'node_modules/tsx');
 
-/** `--socket` lands with another issue: measure it as soon as --help lists it. */
-export function devreloadHasSocket() {
-  const help = execFileSync(process.execPath, [DEVRELOAD_BIN, '--help'], { encoding: 'utf8' });
-  return /--socket\b/.test(help);
+/**
+ * Options that land with other issues, measured as soon as `devreload --help` lists them
+ * (`--socket`, `--prestart`); until then their rows say "not available".
+ */
+export function devreloadFeatures() {
+  let help;
+  try {
+    help = execFileSync(process.execPath, [DEVRELOAD_BIN, '--help'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    throw new Error(`bench: \`${DEVRELOAD_BIN} --help\` failed (is it built? \`npm run build\`):\n${error.stderr ?? error.message}`);
+  }
+  return { socket: /--socket\b/.test(help), prestart: /--prestart\b/.test(help) };
 }
 
 export function checkPrerequisites() {
   const missing = [];
-  if (!existsSync(path.join(path.dirname(DEVRELOAD_BIN), '../dist/cli/main.js'))) missing.push('dist/ (run `npm run build`)');
+  // Whatever the build emits (one bundle or a module per file), it lands in dist/.
+  if (!existsSync(path.join(path.dirname(DEVRELOAD_BIN), '../dist'))) missing.push('dist/ (run `npm run build`)');
   if (!existsSync(NODEMON_BIN)) missing.push('nodemon (run `npm install`)');
+  if (!existsSync(TSX_PACKAGE)) missing.push('tsx (run `npm install`)');
   if (process.platform !== 'linux') missing.push('Linux (/proc is read for CPU and memory)');
   if (missing.length > 0) throw new Error(`bench: missing ${missing.join(', ')}`);
 }
 
 const node = process.execPath;
-const app = ['node', 'server.js'];
+// The app's command, spelled as a user would: `node server.js`, or `tsx src/server.ts` in the
+// TypeScript project. A supervisor's row is compared with a cold start of the same command.
+export const COMMANDS = {
+  node: { id: 'node', text: 'node server.js', argv: ['node', 'server.js'] },
+  tsx: { id: 'tsx', text: 'tsx src/server.ts', argv: ['tsx', 'src/server.ts'] },
+};
+// The project's own node_modules/.bin/tsx (a link to tsx's cli.mjs, `#!/usr/bin/env node`), as
+// an npm script or `npx tsx` runs it. A relative path: spawn resolves it in the project's cwd.
+const TSX_BIN = './node_modules/.bin/tsx';
+
+const devreloadLines = {
+  ready: /\[devreload\] watching /,
+  restarting: /\[devreload\] restarting/,
+  spawned: /\[devreload\] restarted in/,
+};
+
+/** devreload with `flags` over `command`; `needs` names an option --help must list first. */
+function devreload(id, label, flags, command, extra = {}) {
+  return {
+    id,
+    label,
+    app: command.id,
+    command: node,
+    args: (port) => [DEVRELOAD_BIN, ...(typeof flags === 'function' ? flags(port) : flags), '--', ...command.argv],
+    ...devreloadLines,
+    ...extra,
+  };
+}
+
+const verboseReady = { ready: /\[devreload\] watching .* \(ready in (\d+) ms\)/ };
 
 /**
- * A peer: { id, label, command, args(port), ready, restarting, spawned }: `ready` matches the
- * line that says the watcher finished its initial scan (null: the peer prints none),
- * `restarting` the line it logs when it decides to restart, `spawned` the one per new instance
- * started (an instance stopped again before it ran any code leaves no stamp of its own).
- * `verbose` variants print that line where the default output does not.
+ * A peer: { id, label, app, command, args(port), ready, restarting, spawned, needs? }: `app`
+ * names the command it runs (COMMANDS), `ready` matches the line that says the watcher finished
+ * its initial scan (null: the peer prints none), `restarting` the line it logs when it decides
+ * to restart, `spawned` the one per new instance started (an instance stopped again before it
+ * ran any code leaves no stamp of its own). `verbose` variants print that line where the
+ * default output does not. `needs`: the devreload option (see devreloadFeatures) without which
+ * the row is printed as "not available".
  */
 export const PEERS = {
-  devreload: {
-    id: 'devreload',
-    label: 'devreload',
-    command: node,
-    args: () => [DEVRELOAD_BIN, '--', ...app],
-    ready: /\[devreload\] watching /,
-    restarting: /\[devreload\] restarting/,
-    spawned: /\[devreload\] restarted in/,
-  },
-  devreloadDelay0: {
-    id: 'devreloadDelay0',
-    label: 'devreload --delay 0',
-    command: node,
-    args: () => [DEVRELOAD_BIN, '--delay', '0', '--', ...app],
-    ready: /\[devreload\] watching /,
-    restarting: /\[devreload\] restarting/,
-    spawned: /\[devreload\] restarted in/,
-  },
-  devreloadVerbose: {
-    id: 'devreload',
-    label: 'devreload --verbose',
-    command: node,
-    args: () => [DEVRELOAD_BIN, '--verbose', '--', ...app],
-    ready: /\[devreload\] watching .* \(ready in (\d+) ms\)/,
-    restarting: /\[devreload\] restarting/,
-    spawned: /\[devreload\] restarted in/,
-  },
-  devreloadSocket: {
-    id: 'devreloadSocket',
-    label: 'devreload --socket',
-    command: node,
-    // Bound to loopback like everything else the bench starts.
-    args: (port) => [DEVRELOAD_BIN, '--socket', `127.0.0.1:${port}`, '--', ...app],
-    ready: /\[devreload\] watching /,
-    restarting: /\[devreload\] restarting/,
-    spawned: /\[devreload\] restarted in/,
-  },
+  devreload: devreload('devreload', 'devreload', [], COMMANDS.node),
+  devreloadDelay0: devreload('devreloadDelay0', 'devreload --delay 0', ['--delay', '0'], COMMANDS.node),
+  devreloadVerbose: devreload('devreload', 'devreload --verbose', ['--verbose'], COMMANDS.node, verboseReady),
+  // Bound to loopback like everything else the bench starts.
+  devreloadSocket: devreload('devreloadSocket', 'devreload --socket', (port) => ['--socket', `127.0.0.1:${port}`], COMMANDS.node, { needs: 'socket' }),
+  devreloadTsx: devreload('devreloadTsx', 'devreload', [], COMMANDS.tsx),
+  devreloadPrestart: devreload('devreloadPrestart', 'devreload --prestart', ['--prestart'], COMMANDS.node, { needs: 'prestart' }),
+  devreloadPrestartTsx: devreload('devreloadPrestartTsx', 'devreload --prestart', ['--prestart'], COMMANDS.tsx, { needs: 'prestart' }),
+  devreloadPrestartVerbose: devreload('devreloadPrestart', 'devreload --prestart --verbose', ['--prestart', '--verbose'], COMMANDS.node, { ...verboseReady, needs: 'prestart' }),
   // nodemon forks `node server.js` (it only forks when the command is literally `node`).
   nodemon: {
     id: 'nodemon',
     label: 'nodemon',
+    app: 'node',
     command: node,
     args: () => [NODEMON_BIN, 'server.js'],
     ready: null,
@@ -84,6 +101,7 @@ export const PEERS = {
   nodemonVerbose: {
     id: 'nodemon',
     label: 'nodemon --verbose',
+    app: 'node',
     command: node,
     args: () => [NODEMON_BIN, '--verbose', 'server.js'],
     // Printed once chokidar's initial scan is over.
@@ -95,6 +113,7 @@ export const PEERS = {
   nodeWatch: {
     id: 'nodeWatch',
     label: 'node --watch',
+    app: 'node',
     command: node,
     args: () => ['--watch', 'server.js'],
     ready: null,
@@ -102,11 +121,27 @@ export const PEERS = {
     // Each "Restarting" is one stop and one spawn.
     spawned: /^Restarting '/,
   },
+  // tsx watch: a parent process that watches the module graph its child reports (plus the
+  // entry file) with chokidar, debounces 100 ms, stops the child with SIGTERM and spawns
+  // `node --require preflight --import loader src/server.ts` again.
+  tsxWatch: {
+    id: 'tsxWatch',
+    label: 'tsx watch',
+    app: 'tsx',
+    command: TSX_BIN,
+    args: () => ['watch', 'src/server.ts'],
+    ready: null,
+    // `12:00:00 PM [tsx] change in ./src/message.ts Restarting...` (Rerunning... once the app
+    // had exited on its own); each one is one spawn.
+    restarting: /\[tsx\] .*(Restarting|Rerunning)\.\.\./,
+    spawned: /\[tsx\] .*(Restarting|Rerunning)\.\.\./,
+  },
   // An experiment, not a supervisor: a runtime started ahead of time and parked by a preload
   // until it is told to go (see fixtures/bench/spare.js).
   spare: {
     id: 'spare',
     label: 'spare runtime, pre-started (experiment)',
+    app: 'node',
     command: node,
     args: () => ['--import', path.join(REPO, 'fixtures/bench/spare.js'), 'server.js'],
     ready: null,
@@ -117,13 +152,28 @@ export const PEERS = {
   cold: {
     id: 'cold',
     label: 'cold start (node server.js)',
+    app: 'node',
     command: node,
     args: () => ['server.js'],
     ready: null,
     restarting: null,
     spawned: null,
   },
+  // tsx's own cold start: its CLI (one Node) spawns the app's Node with its loader.
+  coldTsx: {
+    id: 'coldTsx',
+    label: 'cold start (tsx src/server.ts)',
+    app: 'tsx',
+    command: TSX_BIN,
+    args: () => ['src/server.ts'],
+    ready: null,
+    restarting: null,
+    spawned: null,
+  },
 };
+
+/** Whether the devreload under test has what `peer` needs. */
+export const available = (peer, features) => peer.needs === undefined || features[peer.needs] === true;
 
 /** Environment for every launch: `node` on PATH is the node running the bench; no colours. */
 export function launchEnv(port, extra = {}) {

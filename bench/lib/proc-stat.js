@@ -56,18 +56,27 @@ export function ussKiB(pid) {
   }
 }
 
-/** Live descendants of `root` (by ppid), not including `root`. */
-export function descendants(root) {
-  const children = new Map();
+/** Every process now: pid → { ppid, session, state } (state 'Z' or 'X': a zombie, gone). */
+export function processTable() {
+  const table = new Map();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      const ppid = Number(statFields(name)[1]);
-      if (!children.has(ppid)) children.set(ppid, []);
-      children.get(ppid).push(Number(name));
+      const fields = statFields(name);
+      table.set(Number(name), { ppid: Number(fields[1]), session: Number(fields[3]), state: fields[0] });
     } catch {
       // Exited between readdir and read.
     }
+  }
+  return table;
+}
+
+/** Descendants of `root` (by ppid, zombies included), not including `root`. */
+export function descendants(root, table = processTable()) {
+  const children = new Map();
+  for (const [pid, { ppid }] of table) {
+    if (!children.has(ppid)) children.set(ppid, []);
+    children.get(ppid).push(pid);
   }
   const found = [];
   const queue = [...(children.get(root) ?? [])];
@@ -77,13 +86,4 @@ export function descendants(root) {
     queue.push(...(children.get(pid) ?? []));
   }
   return found;
-}
-
-/**
- * The supervisor's own helper processes: its descendants minus the app and everything below
- * the app (devreload's watchdog is one; nodemon and node --watch have none).
- */
-export function helperPids(supervisor, appPid) {
-  const app = new Set([appPid, ...descendants(appPid)]);
-  return descendants(supervisor).filter((pid) => !app.has(pid));
 }

@@ -1,22 +1,33 @@
 // Temp projects the supervisors run in: package.json, the fixture app as server.js, the
 // watched module src/message.js — plus, when asked, 500 imported files for the burst and a
-// large generated tree (mostly node_modules) for the footprint figures.
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+// large generated tree (source files, node_modules or both) for the footprint figures.
+// The TypeScript project (`typescript: true`) holds src/server.ts and src/message.ts instead,
+// and tsx installed as npm would: node_modules/tsx and node_modules/.bin/tsx (links to ours).
+import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { REPO } from './peers.js';
+import { REPO, TSX_PACKAGE } from './peers.js';
 import { now } from './session.js';
 
 const FIXTURE = path.join(REPO, 'fixtures/bench/server.js');
+const TS_FIXTURE = path.join(REPO, 'fixtures/bench/server.ts');
 export const BURST_IMPORT = './src/burst/index.js';
 
-export function makeProject(root, name, { burstFiles = 0 } = {}) {
+export function makeProject(root, name, { burstFiles = 0, typescript = false } = {}) {
   const dir = path.join(root, name);
   mkdirSync(path.join(dir, 'src'), { recursive: true });
   writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify({ name: 'bench-app', private: true, type: 'module' }, null, 2)}\n`);
-  copyFileSync(FIXTURE, path.join(dir, 'server.js'));
-  const message = path.join(dir, 'src/message.js');
-  writeFileSync(message, "export const message = 'v0';\n");
+  if (typescript) {
+    copyFileSync(TS_FIXTURE, path.join(dir, 'src/server.ts'));
+    mkdirSync(path.join(dir, 'node_modules/.bin'), { recursive: true });
+    symlinkSync(TSX_PACKAGE, path.join(dir, 'node_modules/tsx'), 'dir');
+    symlinkSync('../tsx/dist/cli.mjs', path.join(dir, 'node_modules/.bin/tsx'));
+  } else {
+    copyFileSync(FIXTURE, path.join(dir, 'server.js'));
+  }
+  const message = path.join(dir, typescript ? 'src/message.ts' : 'src/message.js');
+  const contents = (version) => (typescript ? `export const message: string = 'v${version}';\n` : `export const message = 'v${version}';\n`);
+  writeFileSync(message, contents(0));
   const burst = Array.from({ length: burstFiles }, (_, i) => path.join(dir, `src/burst/f${i}.js`));
   if (burstFiles > 0) {
     mkdirSync(path.join(dir, 'src/burst'));
@@ -31,7 +42,7 @@ export function makeProject(root, name, { burstFiles = 0 } = {}) {
     touch() {
       version += 1;
       const at = now();
-      writeFileSync(message, `export const message = 'v${version}';\n`);
+      writeFileSync(message, contents(version));
       return at;
     },
     /**

@@ -45,9 +45,9 @@ export function medianSpread(values, digits = 1) {
   return `${fmt(s.median, digits)} (${fmt(s.p10, digits)}–${fmt(s.p90, digits)})`;
 }
 
-/** "3.2×" — how many times `value` is `reference`. */
+/** "3.2×" — how many times `value` is `reference` ('–' unless both are finite, value ≥ 0 < reference). */
 export function ratio(value, reference) {
-  if (!Number.isFinite(value) || !Number.isFinite(reference) || reference <= 0) return '–';
+  if (!Number.isFinite(value) || !Number.isFinite(reference) || reference <= 0 || value < 0) return '–';
   return `${(value / reference).toFixed(value / reference >= 10 ? 0 : 1)}×`;
 }
 

@@ -1,0 +1,38 @@
+// Turns the phases' raw samples into the markdown report: one section per figure (each in
+// its own file), then every target of issues 12 and 7, printed as held / not held, or why
+// it was not measured (a phase not run, an option the devreload under test does not have yet).
+import { burstSection } from './burst.js';
+import { cell, target } from './common.js';
+import { downtimeSection } from './downtime.js';
+import { footprintNotRun, footprintSection } from './footprint.js';
+import { latencyNotRun, latencySection } from './latency.js';
+import { startupNotRun, startupSection } from './startup.js';
+
+export function renderReport({ machine, options, durationS, results, hasSocket, features = {} }) {
+  const out = [];
+  const m = machine;
+  const yesNo = (name) => `\`--${name}\` ${features[name] ? 'available' : 'not available'}`;
+  out.push('## Result', '');
+  out.push(`Measured ${m.date} on ${m.nproc} × ${m.cpu}, ${m.memoryGiB.toFixed(1)} GiB RAM, ${m.kernel}; ` +
+    `Node ${m.node}; devreload ${m.devreload} (${m.devreloadCommit}; ${yesNo('socket')}, ${yesNo('prestart')}), nodemon ${m.nodemon}, tsx ${m.tsx}. ` +
+    `Whole run: ${Math.round(durationS)} s. Load average (1 min) ${m.loadBefore[0].toFixed(2)} at the start, ` +
+    `${m.loadavg[0].toFixed(2)} at the end (anything above ~0 is other work sharing the ${m.nproc} cores).`, '');
+  out.push('Medians; the spread in brackets is p10–p90 (min–max when there are fewer than 5 samples). ' +
+    'Times in ms. Ratios are the peer’s median over devreload’s (defaults, same command) unless the column says otherwise.', '');
+  const targets = [];
+  if (results.latency) out.push(...latencySection(results.latency, options, targets));
+  else latencyNotRun(targets);
+  if (results.startup) out.push(...startupSection(results.startup, options, targets));
+  else startupNotRun(targets);
+  if (results.downtime) out.push(...downtimeSection(results.downtime, options, hasSocket, targets));
+  else targets.push(target(7, '0 refused connections with `--socket`', 'phase not run', '–'));
+  if (results.burst) out.push(...burstSection(results.burst, options, targets));
+  if (results.footprint) out.push(...footprintSection(results.footprint, options, targets));
+  else footprintNotRun(targets);
+  // The newest issue first; within an issue, in the order of the sections above.
+  const ordered = [...targets].sort((a, b) => Number(String(b.issue).slice(0, 2)) - Number(String(a.issue).slice(0, 2)));
+  out.push('### Targets (issues 12 and 7)', '', '| issue | target | measured | |', '|---|---|---|---|');
+  for (const { issue, text, measured, verdict } of ordered) out.push(`| ${cell(issue)} | ${text} | ${measured} | ${verdict} |`);
+  out.push('');
+  return `${out.join('\n')}\n`;
+}
