@@ -24,8 +24,13 @@ copyFileSync(path.join(root, 'src/process/watchdog.sh'), path.join(root, 'dist/p
 
 await build({
   absWorkingDir: root,
-  entryPoints: ['src/cli/main.ts'],
-  outfile: 'dist/devreload.js',
+  entryPoints: { devreload: 'src/cli/main.ts' },
+  outdir: 'dist',
+  // What the first start does not need (the watcher: chokidar, the ignore rules) is a chunk
+  // of its own, loaded after the app was spawned. Chunks sit at the root of dist/, as the
+  // entry does, so `import.meta.url` means the same folder in all of them (see assets.ts).
+  splitting: true,
+  chunkNames: 'chunk-[hash]',
   bundle: true,
   platform: 'node',
   format: 'esm',

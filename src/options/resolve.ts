@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DevreloadError, isErrnoException } from '../errors.js';
 import type { OnExit } from '../core/types.js';
@@ -104,8 +104,8 @@ export function resolveOptions(input: DevreloadOptions, naming: OptionNaming = '
     args: (input.args ?? []).map(String),
     watch,
     ext: parseExt(input.ext, name('ext')),
-    ignore: (input.ignore ?? []).map(String),
-    gitignore: input.gitignore ?? true,
+    ignore: parseIgnore(input.ignore, name('ignore')),
+    gitignore: checkGitignore(input.gitignore ?? true, cwd),
     delay: milliseconds(input.delay ?? defaults.delay, name('delay')),
     signal: parseSignal(input.signal ?? defaults.signal, name('signal')),
     killTimeout: milliseconds(input.killTimeout ?? defaults.killTimeout, name('killTimeout')),
@@ -164,6 +164,29 @@ function parseExt(value: DevreloadOptions['ext'], option: string): readonly stri
   const bad = items.find((e) => /[/\\*?\s]/.test(e));
   if (bad !== undefined) throw new DevreloadError(`${option}: "${bad}" is not a file extension (expected e.g. ts,js,json)`);
   return [...new Set(items)];
+}
+
+function parseIgnore(value: DevreloadOptions['ignore'], option: string): readonly string[] {
+  const globs = (value ?? []).map(String);
+  if (globs.some((glob) => glob.trim() === '')) {
+    throw new DevreloadError(`${option}: an empty glob was given; remove it or pass a pattern such as "dist/**"`);
+  }
+  return globs;
+}
+
+/** The root .gitignore is read up front: the app starts before the watcher, and bad input must stop everything first. */
+function checkGitignore(enabled: boolean, cwd: string): boolean {
+  if (!enabled) return false;
+  const file = path.join(cwd, '.gitignore');
+  try {
+    readFileSync(file);
+  } catch (error) {
+    // Absent, or not a file: nothing to honour.
+    if (isErrnoException(error) && ['ENOENT', 'ENOTDIR', 'EISDIR'].includes(error.code ?? '')) return true;
+    const code = isErrnoException(error) ? error.code : String(error);
+    throw new DevreloadError(`Cannot read ${file} (${code}): fix its permissions, or turn .gitignore support off.`, { cause: error });
+  }
+  return true;
 }
 
 function parseBoolean(value: unknown, option: string): boolean {

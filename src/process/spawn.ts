@@ -1,7 +1,8 @@
 import type { Readable, Writable } from 'node:stream';
-import { execa } from 'execa';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { isExpected } from '../errors.js';
 import type { ExitInfo, InstanceSpec } from './instance.js';
+import { localBinPath } from './local-bin.js';
 import { spawnError } from './spawn-error.js';
 
 export type SpawnOptions = Pick<InstanceSpec, 'command' | 'args' | 'cwd' | 'env' | 'fds' | 'stdoutToStderr'> & {
@@ -28,32 +29,17 @@ export interface SpawnedApp {
 export async function spawnApp(options: SpawnOptions): Promise<SpawnedApp> {
   const output = options.pipeOutput ? 'pipe' : 'inherit';
   // fd 2 as the app's fd 1: the app writes straight to devreload's stderr (a TTY stays a TTY).
-  const stdout = options.stdoutToStderr === true && output === 'inherit' ? (2 as unknown as 3) : output;
-  // execa's types admit only fds 3-9 here, but any descriptor reaches child_process.spawn as is.
-  const fds = (options.fds ?? []) as readonly number[] as readonly 3[];
-  const subprocess = execa(options.command, [...options.args], {
-    cwd: options.cwd,
-    env: options.env,
-    extendEnv: false,
-    // Node's detached = setsid(): a signal aimed at the app's group (even one the app sends
-    // itself) never reaches devreload, and the terminal's Ctrl-C reaches devreload alone.
-    detached: true,
-    // The app is outside the terminal's foreground group: reading the TTY would stop it
-    // with SIGTTIN, so devreload feeds stdin through a pipe. Extra fds land at 3, 4, … without
-    // close-on-exec: a shell passes them on, a Node process in between needs the socket preload.
-    stdio: ['pipe', stdout, output, ...fds],
-    // Local binaries (node_modules/.bin) resolve as in an npm script.
-    preferLocal: true,
-    localDir: options.cwd,
-    shell: false,
-    buffer: false,
-    reject: false,
-    // devreload stops the app itself (group, escaped descendants, watchdog): execa must not.
-    cleanup: false,
-    forceKillAfterDelay: false,
-  });
+  const stdout = options.stdoutToStderr === true && output === 'inherit' ? 2 : output;
+  let subprocess: ChildProcess;
+  try {
+    subprocess = spawnChild(options, stdout, output);
+  } catch (error) {
+    // Some failures (E2BIG, EINVAL) are thrown by spawn() itself instead of emitted.
+    throw spawnError(options, error);
+  }
+
   const stdin = subprocess.stdin;
-  if (stdin === null) throw new Error('execa gave the app no stdin pipe');
+  if (stdin === null) throw new Error('the app was given no stdin pipe');
   stdin.on('error', (error) => {
     // The app closed its stdin or exited: nobody is listening any more, the write is dropped.
     if (!isExpected(error, 'pipeClosed')) throw error;
@@ -65,14 +51,26 @@ export async function spawnApp(options: SpawnOptions): Promise<SpawnedApp> {
   });
   await new Promise<void>((resolve, reject) => {
     subprocess.once('spawn', () => resolve());
-    // With reject:false a spawn failure (ENOENT, EACCES, bad cwd) resolves execa's promise
-    // with a failed result and 'spawn' never fires; after a spawn this settles harmlessly.
-    void subprocess.then((result) => {
-      if (result.failed) reject(spawnError(options, result.cause));
-    });
+    // ENOENT, EACCES or a bad cwd: 'error' comes instead of 'spawn' (and no 'exit').
+    subprocess.once('error', (error) => reject(spawnError(options, error)));
   });
 
   const pid = subprocess.pid;
   if (pid === undefined) throw new Error(`spawned ${options.command} but the OS reported no pid`);
   return { pid, stdin, stdout: subprocess.stdout, stderr: subprocess.stderr, exited };
+}
+
+function spawnChild(options: SpawnOptions, stdout: 'pipe' | 'inherit' | 2, output: 'pipe' | 'inherit'): ChildProcess {
+  return spawn(options.command, [...options.args], {
+    cwd: options.cwd,
+    env: localBinPath(options.cwd, options.env),
+    // Node's detached = setsid(): a signal aimed at the app's group (even one the app sends
+    // itself) never reaches devreload, and the terminal's Ctrl-C reaches devreload alone.
+    detached: true,
+    // The app is outside the terminal's foreground group: reading the TTY would stop it
+    // with SIGTTIN, so devreload feeds stdin through a pipe. Extra fds land at 3, 4, … without
+    // close-on-exec: a shell passes them on, a Node process in between needs the socket preload.
+    stdio: ['pipe', stdout, output, ...(options.fds ?? [])],
+    shell: false,
+  });
 }

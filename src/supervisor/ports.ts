@@ -8,7 +8,6 @@ import { probeReady, type ReadyProbe } from '../socket/ready.js';
 import type { ReadyCheck } from '../socket/ready-target.js';
 import { readControls, type ControlHandlers } from './controls.js';
 import { onShutdownSignals, type ShutdownSignal } from './signals.js';
-import { watchChanges } from './watch-changes.js';
 
 /** Time as the supervisor sees it. */
 export interface Clock {
@@ -50,8 +49,8 @@ export interface SupervisorPorts {
   listen(specs: ResolvedOptions['sockets'], options: ListenSocketsOptions): Promise<SocketSet>;
   /** Starts probing one instance for readiness (`--ready`). */
   probe(check: ReadyCheck): ReadyProbe;
-  /** Creates the watcher; throws (a bad glob, an unreadable .gitignore) before anything is watched. */
-  watch(request: WatchRequest): ChangeSource;
+  /** Creates the watcher; rejects (a bad glob, an unreadable .gitignore) before anything is watched. */
+  watch(request: WatchRequest): Promise<ChangeSource>;
   clock: Clock;
   /** `rs` and lines for the app; returns the disposer. */
   controls(handlers: ControlHandlers): () => void;
@@ -89,7 +88,12 @@ export function realPorts(): SupervisorPorts {
     watchdog: startWatchdog,
     listen: listenSockets,
     probe: (check) => probeReady(check),
-    watch: (request) => watchChanges(request.options, request.logger, request.onChange, request.instanceStartedAt),
+    // Loaded on demand, after the first spawn: chokidar and the ignore rules are half of the
+    // CLI's code, and the app needs none of it to start.
+    watch: async (request) => {
+      const { watchChanges } = await import('./watch-changes.js');
+      return watchChanges(request.options, request.logger, request.onChange, request.instanceStartedAt);
+    },
     clock: realClock,
     controls: (handlers) => readControls(process.stdin, handlers),
     signals: onShutdownSignals,

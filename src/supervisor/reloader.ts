@@ -91,16 +91,6 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
         this.#appEnv = socketEnv(this.#sockets.sockets, this.options.env);
       }
       this.#readyCheck = readyCheckFor(this.options.ready, this.#sockets?.sockets ?? []);
-      // Created before the app starts: a bad glob or an unreadable .gitignore throws here,
-      // while nothing is running yet.
-      const watcher = this.#ports.watch({
-        options: this.options,
-        logger: this.#logger,
-        onChange: (changed) => this.#dispatch({ type: 'change', path: changed, at: this.#now() }),
-        instanceStartedAt: () => this.#spawnedAt,
-      });
-      this.#watcher = watcher;
-      this.#watchdog = this.#ports.watchdog({ signal: this.options.signal, graceMs: Math.min(tuning.watchdogGraceMs, this.options.killTimeout) });
       if (this.options.prestart) {
         const deps = { launch: this.#ports.launch, watchdog: () => this.#watchdog, clock: this.#ports.clock, logger: this.#logger };
         this.#prestarter = new Prestarter(deps);
@@ -108,11 +98,18 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
       if (this.internal.handleSignals === true) {
         this.#disposers.push(this.#ports.signals((signal) => this.#dispatch({ type: 'shutdown', trigger: signal, at: this.#now() })));
       }
+      const startedAt = this.#now();
+      // The app first: the watchdog, stdin and the watcher (its code and its initial scan) are
+      // not on the app's path to its first line. The watchdog is told about the app only once
+      // it has spawned, by when the watchdog exists; a change made before the watcher's scan saw
+      // the file is caught up (watch-changes.ts).
+      this.#dispatch({ type: 'start', at: startedAt });
+      this.#watchdog = this.#ports.watchdog({ signal: this.options.signal, graceMs: Math.min(tuning.watchdogGraceMs, this.options.killTimeout) });
       if (this.internal.readStdin === true) {
         this.#disposers.push(this.#ports.controls({ restart: () => this.restart(), forward: (line) => this.#instance?.write(line) }));
       }
-      const startedAt = this.#now();
-      this.#dispatch({ type: 'start', at: startedAt });
+      const watcher = await this.#watch();
+      if (watcher === undefined) return;
       await watcher.ready;
       if (this.#stopped()) return;
       const shown = this.options.watch.map((p) => path.relative(this.options.cwd, p) || '.');
@@ -121,6 +118,27 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
       this.#publish({ name: 'watching', payload: { paths: shown, ms } });
     } catch (error) {
       void this.#release();
+      throw error;
+    }
+  }
+
+  /** The watcher; undefined when devreload was stopped meanwhile. One that cannot be created stops the app again. */
+  async #watch(): Promise<ChangeSource | undefined> {
+    try {
+      const watcher = await this.#ports.watch({
+        options: this.options,
+        logger: this.#logger,
+        onChange: (changed) => this.#dispatch({ type: 'change', path: changed, at: this.#now() }),
+        instanceStartedAt: () => this.#spawnedAt,
+      });
+      this.#watcher = watcher;
+      if (!this.#stopped()) return watcher;
+      await watcher.close();
+      return undefined;
+    } catch (error) {
+      // Options are checked before anything starts; this is the rare rest (a .gitignore that
+      // became unreadable). Nothing may be left running: stop the app, then report.
+      await this.stop();
       throw error;
     }
   }

@@ -1,15 +1,18 @@
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../log/logger.js';
 import type { ResolvedOptions } from '../options/resolve.js';
+import { mtimeSlackMs } from '../tuning.js';
 import { createWatcher, type Watcher } from '../watch/watcher.js';
-
-// File mtimes come from a coarse kernel clock (one tick, up to 4 ms, behind the real time).
-const mtimeSlackMs = 5;
 
 /**
  * The watcher as the supervisor sees it: relevant changes, minus the late re-check's reports
  * of writes the running instance already loaded. Throws (a bad glob, an unreadable .gitignore)
  * before anything is watched.
+ *
+ * The first instance is spawned before the watcher exists (the watcher's import and scan would
+ * otherwise delay it), so once the scan is done every watched file written after that spawn is
+ * reported as a change: an edit made in between is not lost.
  */
 export function watchChanges(
   options: ResolvedOptions,
@@ -27,13 +30,34 @@ export function watchChanges(
     poll: options.poll,
     onIgnored: options.logLevel === 'verbose' ? (p, rule) => logger.verbose(`ignored ${path.relative(options.cwd, p)} (${rule})`) : undefined,
   });
+  const loadedBy = (mtimeMs: number, started: number | null) => started !== null && mtimeMs + mtimeSlackMs < started;
   watcher.on('change', (change) => {
     // A write chokidar dropped, found later: an instance started after it has loaded it
     // (keep the mtime's few ms of slack on the side of restarting).
-    const started = instanceStartedAt();
-    if (change.mtimeMs !== undefined && started !== null && change.mtimeMs + mtimeSlackMs < started) return;
+    if (change.mtimeMs !== undefined && loadedBy(change.mtimeMs, instanceStartedAt())) return;
     onChange(change.path);
   });
   watcher.on('error', (error) => logger.warn(error.message));
+  void watcher.ready.then(() => catchUp(watcher, instanceStartedAt, loadedBy, onChange));
   return watcher;
+}
+
+/** Reports the watched files written after the first instance started and before the scan saw them. */
+async function catchUp(
+  watcher: Watcher,
+  instanceStartedAt: () => number | null,
+  loadedBy: (mtimeMs: number, started: number | null) => boolean,
+  onChange: (changed: string) => void,
+): Promise<void> {
+  const started = instanceStartedAt();
+  if (started === null) return;
+  const files = Object.entries(watcher.getWatched()).flatMap(([folder, names]) => names.map((name) => path.join(folder, name)));
+  // A few at a time: thousands of stats at once would compete with the app's own start.
+  const batch = 64;
+  for (let index = 0; index < files.length; index += batch) {
+    const stats = await Promise.all(files.slice(index, index + batch).map((file) => stat(file).then((s) => (s.isFile() ? s.mtimeMs : undefined), () => undefined)));
+    stats.forEach((mtimeMs, offset) => {
+      if (mtimeMs !== undefined && !loadedBy(mtimeMs, started)) onChange(files[index + offset] as string);
+    });
+  }
 }

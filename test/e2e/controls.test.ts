@@ -64,7 +64,12 @@ describe('controls and exit policies', () => {
   it('--on-exit quit: devreload exits with the app’s own code', async () => {
     project = await Project.create();
     await project.write('crash-flag', 'yes');
-    const d = await launch(['--watch', 'src', '--on-exit', 'quit'], { APP_CRASH_IF: project.path('crash-flag') });
+    // Not waiting for "watching": the app may be gone, and devreload with it, before the scan ends.
+    const d = new Devreload(['--watch', 'src', '--on-exit', 'quit', '--', 'node', serverFixture], {
+      cwd: project.dir,
+      env: { APP_RECORD: project.record, APP_CRASH_IF: project.path('crash-flag') },
+    });
+    devreload = d;
     const exit = await d.waitForExit();
     expect(exit, d.output).toEqual({ code: 3, signal: null });
     expect(d.stderr).toMatch(/app exited with code 3 — exiting \(--on-exit quit\)/);

@@ -174,7 +174,7 @@ export function fakePorts() {
     probe: () => ({ ready: new Promise(() => {}), line: () => {}, cancel: () => {} }),
     watch: (request) => {
       watcher.request = request;
-      return watcher;
+      return Promise.resolve(watcher);
     },
     clock,
     controls: () => () => {

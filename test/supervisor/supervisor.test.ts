@@ -3,14 +3,16 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DevreloadError } from '../../src/errors.js';
 import { resolveOptions, type DevreloadOptions } from '../../src/options/resolve.js';
+import type { SupervisorPorts } from '../../src/supervisor/ports.js';
 import { Supervisor } from '../../src/supervisor/reloader.js';
 import { fakePorts, settle } from './fakes.js';
 
 // The effect runner over fakes: no process, no file, no real timer; each test runs in milliseconds.
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-function setup(options: Partial<DevreloadOptions> = {}) {
+function setup(options: Partial<DevreloadOptions> = {}, replace: Partial<SupervisorPorts> = {}) {
   const fakes = fakePorts();
+  Object.assign(fakes.ports, replace);
   const resolved = resolveOptions({ command: 'node', args: ['server.js'], cwd: repoRoot, watch: ['src'], delay: 15, logLevel: 'verbose', ...options }, 'api');
   const supervisor = new Supervisor(resolved, { ports: fakes.ports, handleSignals: true, readStdin: true });
   const events: string[] = [];
@@ -154,6 +156,15 @@ describe('Supervisor (effect runner over fakes)', () => {
     await expect(s.supervisor.exited).resolves.toBe(127);
     expect(s.events).toEqual(['spawnError fatal']);
     expectReleased(s);
+  });
+
+  it('a watcher that cannot be created stops the app that already started, then start() rejects', async () => {
+    const s = setup({}, { watch: () => Promise.reject(new DevreloadError('Cannot read /p/.gitignore (EACCES)')) });
+    await expect(s.supervisor.start()).rejects.toThrow(/Cannot read/);
+    expect(s.launcher.instances).toHaveLength(1);
+    expect(s.launcher.last.signals).toEqual(['SIGTERM']);
+    await expect(s.supervisor.exited).resolves.toBe(0);
+    expect(s.clock.pending).toBe(0);
   });
 
   describe('shutdown in every state', () => {

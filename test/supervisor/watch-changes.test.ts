@@ -1,0 +1,53 @@
+import { mkdtemp, mkdir, rm, utimes, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/log/logger.js';
+import { resolveOptions } from '../../src/options/resolve.js';
+import { watchChanges } from '../../src/supervisor/watch-changes.js';
+import type { Watcher } from '../../src/watch/watcher.js';
+import { PassThrough } from 'node:stream';
+
+let dir: string;
+let watcher: Watcher | undefined;
+
+afterEach(async () => {
+  await watcher?.close();
+  watcher = undefined;
+  await rm(dir, { recursive: true, force: true });
+});
+
+// The app is spawned before the watcher exists: a file written in between has no event.
+describe('watchChanges: catching up after the first spawn', () => {
+  it('reports the watched files written after the instance started, once the scan is done, and only those', async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'devreload-catchup-'));
+    await mkdir(path.join(dir, 'src/deep'), { recursive: true });
+    const startedAt = Date.now();
+    const before = new Date(startedAt - 60_000);
+    const after = new Date(startedAt + 2_000);
+    for (const [file, time] of [['src/old.js', before], ['src/new.js', after], ['src/deep/new.ts', after], ['src/ignored.log', after]] as const) {
+      await writeFile(path.join(dir, file), '//\n');
+      await utimes(path.join(dir, file), time, time);
+    }
+    await writeFile(path.join(dir, '.gitignore'), '*.log\n');
+    const options = resolveOptions({ command: 'node', cwd: dir, watch: ['src'] });
+    const changed: string[] = [];
+    const logger = createLogger({ level: 'quiet', cwd: dir, command: 'node', stream: new PassThrough() });
+    watcher = watchChanges(options, logger, (file) => changed.push(path.relative(dir, file)), () => startedAt);
+    await watcher.ready;
+    const deadline = Date.now() + 5000;
+    while (changed.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(changed.sort()).toEqual(['src/deep/new.ts', 'src/new.js']);
+  });
+
+  it('reports nothing when no instance has started yet', async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'devreload-catchup-'));
+    await writeFile(path.join(dir, 'a.js'), '//\n');
+    const changed: string[] = [];
+    const logger = createLogger({ level: 'quiet', cwd: dir, command: 'node', stream: new PassThrough() });
+    watcher = watchChanges(resolveOptions({ command: 'node', cwd: dir }), logger, (file) => changed.push(file), () => null);
+    await watcher.ready;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(changed).toEqual([]);
+  });
+});
