@@ -28,6 +28,8 @@ export interface InstanceSpec {
   onOutputLine?: (line: string, stream: 'stdout' | 'stderr') => void;
   /** Send the app's stdout to devreload's stderr, keeping devreload's stdout for itself (`--json`). */
   stdoutToStderr?: boolean;
+  /** Where tapped output is copied to (with `onOutputLine`); default: this process's stdout and stderr. */
+  copyTo?: { readonly stdout: NodeJS.WritableStream; readonly stderr: NodeJS.WritableStream };
   /**
    * A scan found a process that left the app's group (setsid): the watchdog is told, so it can
    * stop it even if its parent dies before devreload does.
@@ -67,8 +69,9 @@ export async function startInstance(spec: InstanceSpec): Promise<Instance> {
   const app = await spawnApp({ ...spec, pipeOutput: onLine !== undefined });
   const { pid, stdin } = app;
   if (onLine !== undefined) {
-    tapLines(app.stdout, spec.stdoutToStderr === true ? process.stderr : process.stdout, (line) => onLine(line, 'stdout'));
-    tapLines(app.stderr, process.stderr, (line) => onLine(line, 'stderr'));
+    const to = spec.copyTo ?? { stdout: process.stdout, stderr: process.stderr };
+    tapLines(app.stdout, spec.stdoutToStderr === true ? to.stderr : to.stdout, (line) => onLine(line, 'stdout'));
+    tapLines(app.stderr, to.stderr, (line) => onLine(line, 'stderr'));
   }
 
   let leaderExited = false;

@@ -1,4 +1,4 @@
-import type { Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 
 // A line longer than this (a progress bar without line breaks) is cut, not buffered forever.
@@ -9,7 +9,7 @@ export const MAX_LINE_LENGTH = 64 * 1024;
  * stderr) and reports each line, split at \n, \r\n or \r, without its line break.
  * Lines are decoded as UTF-8; a character split across chunks is reassembled.
  */
-export function tapLines(from: Readable | null, to: Writable, onLine: (line: string) => void): void {
+export function tapLines(from: Readable | null, to: NodeJS.WritableStream, onLine: (line: string) => void): void {
   if (from === null) return;
   from.pipe(to, { end: false });
   const decoder = new StringDecoder('utf8');

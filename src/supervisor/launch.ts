@@ -15,6 +15,8 @@ export interface LaunchContext {
   readonly json: boolean;
   /** Whether devreload's own stdout is a terminal. */
   readonly terminal: boolean;
+  /** devreload's stdout and stderr, where tapped app output is copied. */
+  readonly copyTo: NonNullable<InstanceSpec['copyTo']>;
 }
 
 /** What to start for one instance: the command, and the environment that tells it what changed. */
@@ -38,6 +40,7 @@ export function instanceSpec(
     fds: context.fds,
     ...hooks,
     stdoutToStderr: context.json,
+    copyTo: context.copyTo,
   };
 }
 

@@ -251,6 +251,7 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
       readyCheck: check,
       json: this.internal.json !== undefined,
       terminal: this.#ports.stdout.isTTY === true,
+      copyTo: { stdout: this.#ports.stdout, stderr: this.#ports.stderr },
     };
     // The leader's pid is known only once spawned; escaped processes are found by later scans.
     let leader: number | undefined;

@@ -55,6 +55,14 @@ describe('Supervisor (effect runner over fakes)', () => {
     expect(s.launcher.specs[0]).toMatchObject({ command: 'node', args: ['server.js'], cwd: repoRoot });
   });
 
+  it('with --ready /regex/ the app’s output is tapped and copied to the injected stdout and stderr, not to this process’s', async () => {
+    const s = await running({ ready: '/listening/' });
+    const spec = s.launcher.specs[0];
+    expect(spec?.onOutputLine).toBeTypeOf('function');
+    expect(spec?.copyTo?.stdout).toBe(s.ports.stdout);
+    expect(spec?.copyTo?.stderr).toBe(s.ports.stderr);
+  });
+
   it('a change while stopping joins the owed restart: one new instance, started only once the old one is gone', async () => {
     const s = await running();
     s.launcher.last.obeys = false;
