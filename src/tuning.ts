@@ -51,3 +51,26 @@ export const mtimeSlackMs = 5;
 /** `--prestart`: the next spare boots this long after an instance started, so its boot (about
  * 40 ms of CPU) does not slow the new instance's on a 2-core machine. */
 export const spareDelayMs = 300;
+
+/** Waiting for every process of a stopped instance to be gone: most are gone at the first look,
+ * a straggler (a worker finishing its shutdown) within tens of ms; a look costs a few ms, so
+ * start at 2 ms and double up to 50 ms. */
+export const goneCheckMs = { initialMs: 2, maxMs: 50 };
+
+/** A line of tapped app output longer than this (a progress bar without line breaks) is cut,
+ * not buffered forever. */
+export const maxOutputLineLength = 64 * 1024;
+
+/** `--ready`: pause between failed attempts and between looks at the kernel's table; 20 ms is
+ * below what a person notices and costs nothing measurable. */
+export const readyIntervalMs = 20;
+
+/** `--ready <url>` answered with a 5xx: the app is up but failing, so ask 10× less often. */
+export const readyServerErrorBackoff = 10;
+
+/** `--ready`: a SYN to an address that drops it would otherwise hang for minutes. */
+export const readyConnectTimeoutMs = 2000;
+
+/** `--socket`: connections made while no instance accepts wait in this queue; 4096 is Linux's
+ * somaxconn default since 5.4 (the kernel caps it at net.core.somaxconn anyway). */
+export const socketBacklog = 4096;

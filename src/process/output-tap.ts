@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
+import { maxOutputLineLength } from '../tuning.js';
 
-// A line longer than this (a progress bar without line breaks) is cut, not buffered forever.
-export const MAX_LINE_LENGTH = 64 * 1024;
+const MAX_LINE_LENGTH = maxOutputLineLength;
 
 /**
  * Copies `from` to `to` byte for byte (never ending `to`: it is devreload's own stdout or

@@ -1,13 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { goneCheckMs } from '../tuning.js';
 
 export interface Backoff {
   initialMs: number;
   maxMs: number;
 }
 
-// Most apps are gone on the first scan; a straggler (a worker finishing its shutdown) is
-// usually gone within tens of ms, so start fast and cap low: a scan costs a few ms.
-const DEFAULT_BACKOFF: Backoff = { initialMs: 2, maxMs: 50 };
 
 /**
  * Resolves once `scan` returns no live process. Only called after the leader exited, so
@@ -15,7 +13,7 @@ const DEFAULT_BACKOFF: Backoff = { initialMs: 2, maxMs: 50 };
  */
 export async function waitUntilNoneLeft(
   scan: () => Promise<readonly unknown[]>,
-  backoff: Backoff = DEFAULT_BACKOFF,
+  backoff: Backoff = goneCheckMs,
 ): Promise<void> {
   let delay = backoff.initialMs;
   while ((await scan()).length > 0) {

@@ -6,6 +6,7 @@ import { getSystemErrorName } from 'node:util';
 import { DevreloadError, isErrnoException } from '../errors.js';
 import { formatSocketSpec, type SocketSpec } from '../options/socket.js';
 import { describeHolders, findPortHolders } from './holder.js';
+import { socketBacklog } from '../tuning.js';
 
 /** A socket devreload bound and put in the listening state; it lives as long as devreload. */
 export interface ListeningSocket {
@@ -32,11 +33,7 @@ export interface ListenSocketsOptions {
   option?: string;
 }
 
-/**
- * Connections made while no instance accepts wait here; 4096 = Linux's somaxconn default
- * since 5.4 (the kernel caps it at net.core.somaxconn).
- */
-const backlog = 4096;
+const backlog = socketBacklog;
 
 interface TcpHandle {
   readonly fd: number;

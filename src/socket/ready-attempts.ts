@@ -3,6 +3,7 @@ import https from 'node:https';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readTcpTable } from './proc-net.js';
+import { readyConnectTimeoutMs } from '../tuning.js';
 
 /**
  * One try of a network check. `not-yet`: nothing answers yet (try again soon); `failing`: the
@@ -16,8 +17,7 @@ const outcome = (ready: boolean): AttemptResult => (ready ? 'ready' : 'not-yet')
 /** How an `accept` check learns the app accepted: the kernel's table, or an HTTP answer. */
 export type AcceptVia = 'proc' | 'request';
 
-// A SYN to an address that drops it would otherwise hang for minutes.
-const connectTimeoutMs = 2000;
+const connectTimeoutMs = readyConnectTimeoutMs;
 
 /** Ready when a TCP connection to any of `hosts` opens (the app's own listening socket). */
 export function connectAttempt(hosts: readonly string[], port: number): Attempt {

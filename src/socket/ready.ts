@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { stripVTControlCharacters } from 'node:util';
 import { acceptAttempt, connectAttempt, urlAttempt, type AcceptVia, type Attempt, type AttemptResult } from './ready-attempts.js';
 import type { ReadyCheck } from './ready-target.js';
+import { readyIntervalMs, readyServerErrorBackoff } from '../tuning.js';
 
 export interface ReadyProbe {
   /**
@@ -24,10 +25,8 @@ export interface ProbeOptions {
   acceptVia?: AcceptVia;
 }
 
-// Pause between failed attempts, and between looks at the kernel's table.
-const intervalMs = 20;
-// After a 5xx the app is up but failing: ask less often than while it is still starting.
-const serverErrorBackoff = 10;
+const intervalMs = readyIntervalMs;
+const serverErrorBackoff = readyServerErrorBackoff;
 
 /** Starts probing right away (start it when the instance is spawned). */
 export function probeReady(check: ReadyCheck, options: ProbeOptions = {}): ReadyProbe {

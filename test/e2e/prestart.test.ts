@@ -147,6 +147,18 @@ describeOnLinux('--prestart', () => {
     expect(await response.text()).toBe(`hello from ${spare}\n`);
   });
 
+  it('no spare survives devreload exiting on its own (--on-exit quit)', async () => {
+    const d = await launch(['--watch', 'src', '--prestart', '--on-exit', 'quit'], ['node', serverFixture]);
+    await d.waitFor(/ready/);
+    const spare = await oneSpare(d);
+    const app = project.entries('start')[0]!.pid;
+    // The app exits by itself (SIGTERM from outside devreload): devreload quits with its code.
+    process.kill(app, 'SIGTERM');
+    expect((await d.waitForExit()).code).toBe(0);
+    await waitUntilGone([spare, app], () => d.output, 5000);
+    expect([spare, app].filter(isAlive)).toEqual([]);
+  });
+
   it('no spare survives Ctrl-C', async () => {
     const d = await launch(['--watch', 'src', '--prestart'], ['node', serverFixture]);
     await d.waitFor(/ready/);

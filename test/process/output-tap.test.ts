@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { MAX_LINE_LENGTH, tapLines } from '../../src/process/output-tap.js';
+import { tapLines } from '../../src/process/output-tap.js';
+import { maxOutputLineLength as MAX_LINE_LENGTH } from '../../src/tuning.js';
 
 /** A destination that keeps every byte written to it, and whether anyone ended it. */
 function sink(): { stream: Writable; bytes: () => Buffer; ended: () => boolean } {
