@@ -74,3 +74,12 @@ export const readyConnectTimeoutMs = 2000;
 /** `--socket`: connections made while no instance accepts wait in this queue; 4096 is Linux's
  * somaxconn default since 5.4 (the kernel caps it at net.core.somaxconn anyway). */
 export const socketBacklog = 4096;
+
+/** `--build`: this many builds in a row set off by files written during the previous build is
+ * a build writing into watched paths, not a person saving while it runs (who does it once or
+ * twice); then devreload says so. */
+export const buildLoopStreak = 3;
+
+/** The catch-up after the first scan stats this many files at a time: thousands at once would
+ * compete with the app's own start for the disk and the thread pool. */
+export const catchUpBatch = 64;

@@ -1,3 +1,4 @@
+import { DevreloadError } from '../errors.js';
 import { valueTakingFlags, type ValueFlag } from './options.js';
 
 export interface SplitArgv {
@@ -20,43 +21,82 @@ export function splitArgv(argv: readonly string[]): SplitArgv {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     if (!arg.startsWith('-') || arg === '-') return { own: argv.slice(0, i), command: argv.slice(i) };
-    if (arg.includes('=')) continue;
-    if (takesValue(argv, i, flags) !== undefined) i += 1;
+    const found = valueAt(argv, i, flags);
+    if (found.kind === 'value') i += found.width - 1;
   }
   return { own: [...argv], command: [] };
 }
 
-/** The value that follows `argv[i]` if that is an option taking one (an optional value only when it looks like a number). */
-function takesValue(argv: readonly string[], i: number, flags: Map<string, ValueFlag>): string | undefined {
-  const flag = flags.get(argv[i] ?? '');
+/** What an argument is as far as values go; `width` counts the arguments it spans (`--delay=5`: 1, `--delay 5`: 2). */
+type ValueAt =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'value'; readonly flag: ValueFlag; readonly value: string; readonly width: 1 | 2 }
+  | { readonly kind: 'missing'; readonly flag: ValueFlag; readonly next: string | undefined };
+
+/**
+ * The value of the option at `argv[i]`, if it takes one. A required value is missing when
+ * nothing follows (`--socket --`: the `--` ended devreload's options) or an option follows
+ * (`--watch --verbose`); a negative number is a value, so that its validator can say why it is
+ * wrong (`--kill-timeout -5`). An optional value (`--poll [ms]`) is only taken when it looks
+ * like a number.
+ */
+function valueAt(argv: readonly string[], i: number, flags: Map<string, ValueFlag>): ValueAt {
+  const arg = argv[i] ?? '';
+  const equals = arg.indexOf('=');
+  if (arg.startsWith('-') && equals > 0) {
+    const flag = flags.get(arg.slice(0, equals));
+    return flag === undefined ? { kind: 'none' } : { kind: 'value', flag, value: arg.slice(equals + 1), width: 1 };
+  }
+  const flag = flags.get(arg);
+  if (flag === undefined) return { kind: 'none' };
   const next = argv[i + 1];
-  if (flag === undefined || next === undefined) return undefined;
-  return flag.value === 'required' || /^\d/.test(next) ? next : undefined;
+  if (flag.value === 'optional') return next !== undefined && /^-?\d/.test(next) ? { kind: 'value', flag, value: next, width: 2 } : { kind: 'none' };
+  if (next === undefined || looksLikeOption(next)) return { kind: 'missing', flag, next };
+  return { kind: 'value', flag, value: next, width: 2 };
+}
+
+function looksLikeOption(arg: string): boolean {
+  return arg.startsWith('-') && arg !== '-' && !/^-\.?\d/.test(arg);
+}
+
+export interface OwnArgs {
+  /** Option values exactly as typed, by the option's camelCase name, in order. */
+  readonly values: Map<string, string[]>;
+  /** Everything else (flags without values, unknown options, stray arguments), for the option parser. */
+  readonly flags: readonly string[];
 }
 
 /**
- * Option values exactly as typed. The argument parser underneath turns anything that looks
- * like a number into one (`-w 010` → 10, `--ignore ''` → 0): paths, globs and names must
- * stay strings, so they are read here.
+ * Takes the values of devreload's options out of its arguments, as typed. The argument parser
+ * underneath turns anything that looks like a number into one (`-w 010` → 10, `--ignore ''` →
+ * 0), reads `-5` as an option of its own, and turns a value-taking option given without a value
+ * into the string "true": paths, globs and names must stay strings, so they are read here.
+ * Throws a DevreloadError naming the option when a value is missing or empty.
  */
-export function rawValues(own: readonly string[]): Map<string, string[]> {
-  const flags = valueTakingFlags();
+export function ownArgs(own: readonly string[]): OwnArgs {
+  const known = valueTakingFlags();
   const values = new Map<string, string[]>();
-  const add = (name: string, value: string) => values.set(name, [...(values.get(name) ?? []), value]);
+  const flags: string[] = [];
   for (let i = 0; i < own.length; i++) {
     const arg = own[i] ?? '';
-    const equals = arg.indexOf('=');
-    if (arg.startsWith('-') && equals > 0) {
-      const flag = flags.get(arg.slice(0, equals));
-      if (flag !== undefined) add(flag.name, arg.slice(equals + 1));
+    const found = valueAt(own, i, known);
+    if (found.kind === 'none') {
+      flags.push(arg);
       continue;
     }
-    const value = takesValue(own, i, flags);
-    const flag = flags.get(arg);
-    if (value !== undefined && flag !== undefined) {
-      add(flag.name, value);
-      i += 1;
+    const typed = found.kind === 'value' && found.width === 1 ? arg.slice(0, arg.indexOf('=')) : arg;
+    if (found.kind === 'missing') {
+      const after = found.next === undefined ? '' : ` (${found.next} is an option)`;
+      throw new DevreloadError(`${shown(typed, found.flag)}: the value is missing${after}; expected ${found.flag.expects} (see devreload --help)`);
     }
+    if (found.value.trim() === '') throw new DevreloadError(`${shown(typed, found.flag)}: the value is empty; expected ${found.flag.expects}`);
+    values.set(found.flag.name, [...(values.get(found.flag.name) ?? []), found.value]);
+    i += found.width - 1;
   }
-  return values;
+  return { values, flags };
+}
+
+/** `--watch`, or `-e (--ext)` for a short spelling. */
+function shown(typed: string, flag: ValueFlag): string {
+  return typed === flag.long ? typed : `${typed} (${flag.long})`;
 }

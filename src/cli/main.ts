@@ -7,7 +7,7 @@ import { loadConfig } from '../options/config.js';
 import { closest } from '../options/did-you-mean.js';
 import type { DevreloadOptions } from '../options/resolve.js';
 import { createReloader } from '../supervisor/api.js';
-import { rawValues, splitArgv } from './argv.js';
+import { ownArgs, splitArgv } from './argv.js';
 import { helpText } from './help.js';
 import { cliOptions } from './options.js';
 
@@ -36,6 +36,8 @@ export type ParsedCli =
 /** Turns argv (without `node` and the script) into what to do; throws DevreloadError on bad usage. */
 export function parseCli(argv: readonly string[]): ParsedCli {
   const { own, command } = splitArgv(argv);
+  // Values are taken out first, as typed; the option parser sees flags and stray arguments only.
+  const { values, flags } = ownArgs(own);
   const cli = cac('devreload');
   let result: Record<string, unknown> = {};
   let stray: unknown[] = [];
@@ -47,9 +49,9 @@ export function parseCli(argv: readonly string[]): ParsedCli {
     main.option(option.flags, option.description, option.repeatable === true ? { type: [String] } : undefined);
   }
   try {
-    cli.parse(['node', 'devreload', ...own], { run: true });
+    cli.parse(['node', 'devreload', ...flags], { run: true });
   } catch (error) {
-    // cac's own messages (unknown option, missing value) are already one clear line.
+    // cac's own messages (an unknown option) are already one clear line; missing values never reach it.
     if (error instanceof Error && error.name === 'CACError') {
       // cac reports `--kill-timout` as `--killTimout`: show it as it was typed.
       const message = error.message.replace(/`--([^`]+)`/, (_, name: string) => `--${kebab(name)}`).replace(/`/g, '');
@@ -62,9 +64,8 @@ export function parseCli(argv: readonly string[]): ParsedCli {
   if (stray.length > 0) throw new DevreloadError(`unexpected argument ${JSON.stringify(String(stray[0]))} before the command (see devreload --help)`);
 
   const [program, ...args] = command;
-  // Values as typed (cac would have made numbers of some); the last one wins for single options.
-  const raw = rawValues(own);
-  for (const [name, values] of raw) result[name] = values.length === 1 ? values[0] : values;
+  // The last value wins for single options.
+  for (const [name, typed] of values) result[name] = typed.length === 1 ? typed[0] : typed;
   const scalar = (value: unknown) => (Array.isArray(value) ? value.at(-1) : value);
   const options: Partial<DevreloadOptions> = {
     command: program,
@@ -82,6 +83,9 @@ export function parseCli(argv: readonly string[]): ParsedCli {
     socket: result.socket === undefined ? undefined : list(result.socket),
     ready: scalar(result.ready) as string | undefined,
     prestart: result.prestart === true ? true : undefined,
+    build: result.build === undefined ? undefined : list(result.build),
+    envFile: result.envFile === undefined ? undefined : list(result.envFile),
+    postpone: result.postpone === true ? true : undefined,
     logLevel: result.verbose === true ? 'verbose' : result.quiet === true ? 'quiet' : undefined,
   };
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<DevreloadOptions>;

@@ -2,36 +2,47 @@
  * The CLI's options, declared once: cac registers them, the argv splitter knows which take a
  * value, and `--help` prints them in groups.
  */
-export interface CliOption {
+interface CliOptionBase {
   /** cac's raw name, e.g. `-w, --watch <path>`. */
   readonly flags: string;
   readonly description: string;
   readonly group: 'Watching' | 'Restarting' | 'Zero downtime' | 'Output' | 'Other';
-  /** 'required': `<value>`; 'optional': `[value]` (only taken when it looks like a number). */
-  readonly value?: 'required' | 'optional';
   /** Repeatable options collect every value into an array. */
   readonly repeatable?: boolean;
 }
 
+/** An option that takes a value says what it expects, for the error when the value is missing. */
+export type CliOption =
+  | (CliOptionBase & {
+      /** 'required': `<value>`; 'optional': `[value]` (only taken when it looks like a number). */
+      readonly value: 'required' | 'optional';
+      /** What the value must be, with an example: "a directory, e.g. --cwd packages/api". */
+      readonly expects: string;
+    })
+  | (CliOptionBase & { readonly value?: undefined });
+
 export const cliOptions: readonly CliOption[] = [
-  { flags: '-w, --watch <path>', description: 'Watch a directory or file (repeatable; default: the working directory)', group: 'Watching', value: 'required', repeatable: true },
-  { flags: '-e, --ext <list>', description: 'Only restart for these extensions, e.g. ts,js,json (default: all)', group: 'Watching', value: 'required', repeatable: true },
-  { flags: '-i, --ignore <glob>', description: 'Ignore paths matching a glob, relative to --cwd (repeatable)', group: 'Watching', value: 'required', repeatable: true },
+  { flags: '-w, --watch <path>', description: 'Watch a directory or file (repeatable; default: the working directory)', group: 'Watching', value: 'required', expects: 'a file or directory to watch, e.g. --watch src', repeatable: true },
+  { flags: '-e, --ext <list>', description: 'Only restart for these extensions, e.g. ts,js,json (default: all)', group: 'Watching', value: 'required', expects: 'a comma-separated list of extensions, e.g. --ext ts,js,json', repeatable: true },
+  { flags: '-i, --ignore <glob>', description: 'Ignore paths matching a glob, relative to --cwd (repeatable)', group: 'Watching', value: 'required', expects: "a glob, e.g. --ignore 'dist/**'", repeatable: true },
   { flags: '--no-gitignore', description: 'Do not honour .gitignore files (node_modules and VCS folders stay ignored)', group: 'Watching' },
-  { flags: '--poll [ms]', description: 'Poll for changes every ms (default 100) instead of native events', group: 'Watching', value: 'optional' },
-  { flags: '-d, --delay <ms>', description: 'Quiet window: start the new instance once no change came for this long (default: 15)', group: 'Restarting', value: 'required' },
-  { flags: '-s, --signal <name>', description: 'Signal that stops the app before a restart (default: SIGTERM)', group: 'Restarting', value: 'required' },
-  { flags: '-k, --kill-timeout <ms>', description: 'Send SIGKILL if the app has not stopped after this long (default: 5000)', group: 'Restarting', value: 'required' },
-  { flags: '--on-exit <policy>', description: 'When the app exits on its own: wait (for a change; default), restart (with backoff) or quit (with its code)', group: 'Restarting', value: 'required' },
+  { flags: '--poll [ms]', description: 'Poll for changes every ms (default 100) instead of native events', group: 'Watching', value: 'optional', expects: 'a polling interval in milliseconds, e.g. --poll 500' },
+  { flags: '-d, --delay <ms>', description: 'Quiet window: start the new instance once no change came for this long (default: 15)', group: 'Restarting', value: 'required', expects: 'a duration in milliseconds, e.g. --delay 500 or --delay 2s' },
+  { flags: '-s, --signal <name>', description: 'Signal that stops the app before a restart (default: SIGTERM)', group: 'Restarting', value: 'required', expects: 'a signal name, e.g. --signal SIGINT' },
+  { flags: '-k, --kill-timeout <ms>', description: 'Send SIGKILL if the app has not stopped after this long (default: 5000)', group: 'Restarting', value: 'required', expects: 'a duration in milliseconds, e.g. --kill-timeout 2000 or --kill-timeout 2s' },
+  { flags: '--on-exit <policy>', description: 'When the app exits on its own: wait (for a change; default), restart (with backoff) or quit (with its code)', group: 'Restarting', value: 'required', expects: 'one of wait, restart, quit' },
+  { flags: '-b, --build <command>', description: 'Run this command line (through sh) before every start; a failed build keeps the running instance (repeatable: steps in order)', group: 'Restarting', value: 'required', expects: "a command line, e.g. --build 'tsc -p .'", repeatable: true },
+  { flags: '--env-file <path>', description: 'Read KEY=value lines into the app’s environment at every start, later files winning; watched (repeatable)', group: 'Restarting', value: 'required', expects: 'a file of KEY=value lines, e.g. --env-file .env', repeatable: true },
+  { flags: '--postpone', description: 'Start nothing until the first change', group: 'Restarting' },
   { flags: '--prestart', description: 'Keep the next Node runtime booted and parked (no user code) so a restart skips Node’s boot (node and tsx commands)', group: 'Restarting' },
-  { flags: '-C, --cwd <dir>', description: 'Run the app in this directory; relative paths resolve from it', group: 'Restarting', value: 'required' },
-  { flags: '--socket <[host:]port>', description: 'Bind this port once and hand it to every instance as fd 3, 4, … (repeatable)', group: 'Zero downtime', value: 'required', repeatable: true },
-  { flags: '--ready <port|url|/regex/>', description: 'Print "ready in N ms" once the app accepts on a port, answers a URL, or prints a matching line (default with --socket: the first socket)', group: 'Zero downtime', value: 'required' },
+  { flags: '-C, --cwd <dir>', description: 'Run the app in this directory; relative paths resolve from it', group: 'Restarting', value: 'required', expects: 'a directory, e.g. --cwd packages/api' },
+  { flags: '--socket <[host:]port>', description: 'Bind this port once and hand it to every instance as fd 3, 4, … (repeatable)', group: 'Zero downtime', value: 'required', expects: 'a [host:]port, e.g. --socket 3000 or --socket 127.0.0.1:3000', repeatable: true },
+  { flags: '--ready <port|url|/regex/>', description: 'Print "ready in N ms" once the app accepts on a port, answers a URL, or prints a matching line (default with --socket: the first socket)', group: 'Zero downtime', value: 'required', expects: 'a port, a URL or a /regex/, e.g. --ready 3000' },
   { flags: '--clear', description: 'Clear the screen before each restart (only on a terminal)', group: 'Output' },
   { flags: '--json', description: 'Write events as NDJSON on stdout; the app’s stdout goes to stderr', group: 'Output' },
   { flags: '-q, --quiet', description: 'Only print warnings and errors', group: 'Output' },
   { flags: '-V, --verbose', description: 'Also print pids, signals sent, timings and ignored paths', group: 'Output' },
-  { flags: '-c, --config <file>', description: 'Read options from this JSON file, comments allowed (default: devreload.config.json, then the "devreload" key of package.json)', group: 'Other', value: 'required' },
+  { flags: '-c, --config <file>', description: 'Read options from this JSON file, comments allowed (default: devreload.config.json, then the "devreload" key of package.json)', group: 'Other', value: 'required', expects: 'a JSON file, e.g. --config devreload.config.json' },
   { flags: '-h, --help', description: 'Show this help', group: 'Other' },
   { flags: '-v, --version', description: 'Show the version', group: 'Other' },
 ];
@@ -40,6 +51,9 @@ export interface ValueFlag {
   readonly value: 'required' | 'optional';
   /** The option's camelCase name: `killTimeout` for `-k` and `--kill-timeout`. */
   readonly name: string;
+  /** Its long spelling, `--kill-timeout`. */
+  readonly long: string;
+  readonly expects: string;
 }
 
 /** Every spelling (`-w`, `--watch`) of each option that takes a value. */
@@ -50,7 +64,7 @@ export function valueTakingFlags(): Map<string, ValueFlag> {
     const spellings = option.flags.split(/[\s,]+/).filter((part) => part.startsWith('-'));
     const long = spellings.find((f) => f.startsWith('--')) ?? '';
     const name = long.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-    for (const spelling of spellings) flags.set(spelling, { value: option.value, name });
+    for (const spelling of spellings) flags.set(spelling, { value: option.value, name, long, expects: option.expects });
   }
   return flags;
 }

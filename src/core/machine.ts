@@ -1,7 +1,9 @@
+import { awaitQuiet, onBuilding, serving, startBuild } from './build-phase.js';
 import { addChange } from './changes.js';
 import { log, same, to } from './effects.js';
 import { appExitCode, backoffDelay, exitCodeFor } from './exit-codes.js';
-import type { Crash, Effect, Input, MachineConfig, OnExit, Pending, Shutdown, Signal, State, StopReason, Transition } from './types.js';
+import { beginStop, quietTimer, shutdownSignal, SIGKILL, spawnFor } from './steps.js';
+import type { Effect, Input, MachineConfig, OnExit, Pending, Shutdown, Signal, State, Transition } from './types.js';
 
 
 /**
@@ -15,13 +17,20 @@ import type { Crash, Effect, Input, MachineConfig, OnExit, Pending, Shutdown, Si
  */
 export const initialState: State = { tag: 'idle' };
 
-const SIGKILL: Signal = 'SIGKILL';
-
 export function transition(state: State, input: Input, config: MachineConfig): Transition {
+  if (state.tag === 'building') return onBuilding(state, input, config);
   switch (input.type) {
     case 'start':
       if (state.tag !== 'idle') return same(state);
+      if (config.postpone) return to({ tag: 'waiting' }, log({ kind: 'postponed' }));
+      if (config.build) return startBuild(null, null, input.at, input.at, true, [log({ kind: 'starting' })]);
       return to({ tag: 'starting', pending: null, shutdown: null, restart: null, streak: 0 }, log({ kind: 'starting' }), { type: 'spawn', changes: null });
+
+    case 'buildSpawned':
+    case 'buildDone':
+    case 'buildSpawnFailed':
+      // Only the building state has a build.
+      return same(state);
 
     case 'change':
     case 'restart':
@@ -37,8 +46,8 @@ export function transition(state: State, input: Input, config: MachineConfig): T
       const fatal = state.restart === null || state.shutdown !== null;
       const failed = log({ kind: 'spawnFailed', message: input.message, fatal });
       const code = state.shutdown?.exitCode ?? input.exitCode;
-      if (fatal || config.onExit === 'quit') return to({ tag: 'done', exitCode: code }, failed, { type: 'exit', code });
-      if (state.pending !== null) return settle(state.pending, [failed]);
+      if (fatal || config.onExit === 'quit') return to({ tag: 'done', exitCode: code }, failed, { type: 'exit', code, cause: state.shutdown?.trigger ?? 'spawnError' });
+      if (state.pending !== null) return settle(state.pending, input.at, config, [failed]);
       if (config.onExit === 'restart') return backoff(state.streak + 1, config, [failed]);
       return to({ tag: 'waiting' }, failed);
     }
@@ -49,17 +58,18 @@ export function transition(state: State, input: Input, config: MachineConfig): T
         // anything else happens (a worker holding the port is exactly the orphan we prevent).
         // A quick exit extends the streak that --on-exit restart backs off on; a stable run resets it.
         const streak = input.at - state.since < config.stableAfter ? state.streak + 1 : 1;
-        return beginStop(state.pid, { crashed: { exit: input.exit, streak } }, config, { reason: 'leftovers' });
+        return beginStop(state.pid, { crashed: { exit: input.exit, streak } }, config, { leftovers: true });
       }
       // While stopping, the leader's exit is expected; `gone` (every process) is what counts.
       return same(state);
 
     case 'gone':
-      return onGone(state, config);
+      return onGone(state, input.at, config);
 
     case 'timer':
-      if (input.timer === 'quiet') return onQuiet(state);
+      if (input.timer === 'quiet') return onQuiet(state, input.at, config);
       if (input.timer === 'kill') return onKillTimeout(state, config);
+      if (input.timer === 'buildKill') return same(state);
       return onBackoff(state, input.at);
 
     case 'shutdown':
@@ -68,53 +78,47 @@ export function transition(state: State, input: Input, config: MachineConfig): T
 }
 
 function onChange(state: State, path: string | null, at: number, config: MachineConfig): Transition {
-  const quietTimer = (pending: Pending): Effect => ({ type: 'setTimer', timer: 'quiet', ms: quietWindow(pending, config) });
   switch (state.tag) {
     case 'idle':
     case 'done':
+    // Handled by onBuilding before the switch.
+    case 'building':
       return same(state);
     case 'starting': {
       if (state.shutdown !== null) return same(state);
       // The instance being spawned is already stale: queue exactly one restart behind it.
       const pending = addChange(state.pending, path, at, config);
-      return to({ ...state, pending }, quietTimer(pending));
+      return to({ ...state, pending }, quietTimer(pending, config));
     }
     case 'running': {
       const pending = addChange(null, path, at, config);
+      // --build: the instance keeps serving until a build of this change succeeds.
+      if (config.build) return awaitQuiet(serving(state.pid, state.since, state.streak), pending, [], config);
       // Stop at once: stopping takes time anyway, and it overlaps the quiet window.
       return beginStop(state.pid, { pending }, config, {
         reason: 'restart',
         before: [log({ kind: 'change', changes: pending.changes })],
-        after: [quietTimer(pending)],
+        after: [quietTimer(pending, config)],
       });
     }
     case 'stopping': {
       if (state.shutdown !== null) return same(state);
       const pending = addChange(state.pending, path, at, config);
       const announce = state.pending === null ? [log({ kind: 'change', changes: pending.changes })] : [];
-      return to({ ...state, pending }, ...announce, quietTimer(pending));
+      return to({ ...state, pending }, ...announce, quietTimer(pending, config));
     }
     case 'settling': {
       const pending = addChange(state.pending, path, at, config);
-      return to({ ...state, pending }, quietTimer(pending));
+      return to({ ...state, pending }, quietTimer(pending, config));
     }
     case 'waiting':
     case 'backoff': {
       const pending = addChange(null, path, at, config);
       const cancel: Effect[] = state.tag === 'backoff' ? [{ type: 'clearTimer', timer: 'backoff' }] : [];
-      return to({ tag: 'settling', pending }, ...cancel, log({ kind: 'change', changes: pending.changes }), quietTimer(pending));
+      if (config.build) return awaitQuiet(null, pending, cancel, config);
+      return to({ tag: 'settling', pending }, ...cancel, log({ kind: 'change', changes: pending.changes }), quietTimer(pending, config));
     }
   }
-}
-
-/**
- * The quiet window for this restart. A burst (many files: a branch switch, a build writing its
- * output) is written by a process that a busy machine can pause for longer than the window an
- * editor's save needs; past `burstThreshold` files the window grows to `burstDelay`, so one
- * burst stays one restart while a single save keeps its short window.
- */
-function quietWindow(pending: Pending, config: MachineConfig): number {
-  return pending.changes.count >= config.burstThreshold ? Math.max(config.delay, config.burstDelay) : config.delay;
 }
 
 function onSpawned(state: State, pid: number, at: number, config: MachineConfig): Transition {
@@ -135,23 +139,23 @@ function onSpawned(state: State, pid: number, at: number, config: MachineConfig)
   return to({ tag: 'running', pid, since: at, streak: state.streak }, spawned);
 }
 
-function onGone(state: State, config: MachineConfig): Transition {
+function onGone(state: State, at: number, config: MachineConfig): Transition {
   if (state.tag !== 'stopping') return same(state);
   const clearKill: Effect = { type: 'clearTimer', timer: 'kill' };
   if (state.shutdown !== null) {
-    return to({ tag: 'done', exitCode: state.shutdown.exitCode }, clearKill, { type: 'clearTimer', timer: 'quiet' }, { type: 'exit', code: state.shutdown.exitCode });
+    return to({ tag: 'done', exitCode: state.shutdown.exitCode }, clearKill, { type: 'clearTimer', timer: 'quiet' }, { type: 'exit', code: state.shutdown.exitCode, cause: state.shutdown.trigger });
   }
   const crash = state.crashed;
   if (crash === null) {
-    return state.pending === null ? to({ tag: 'waiting' }, clearKill) : settle(state.pending, [clearKill]);
+    return state.pending === null ? to({ tag: 'waiting' }, clearKill) : settle(state.pending, at, config, [clearKill]);
   }
   const exited = (next: OnExit | 'change', retryInMs: number | null) =>
     log({ kind: 'exited', exit: crash.exit, next, streak: crash.streak, retryInMs });
   if (config.onExit === 'quit') {
     const code = appExitCode(crash.exit);
-    return to({ tag: 'done', exitCode: code }, clearKill, { type: 'clearTimer', timer: 'quiet' }, exited('quit', null), { type: 'exit', code });
+    return to({ tag: 'done', exitCode: code }, clearKill, { type: 'clearTimer', timer: 'quiet' }, exited('quit', null), { type: 'exit', code, cause: 'appExit' });
   }
-  if (state.pending !== null) return settle(state.pending, [clearKill, exited('change', null)]);
+  if (state.pending !== null) return settle(state.pending, at, config, [clearKill, exited('change', null)]);
   if (config.onExit === 'restart') return backoff(crash.streak, config, [clearKill, exited('restart', backoffDelay(crash.streak, config))]);
   return to({ tag: 'waiting' }, clearKill, exited('wait', null));
 }
@@ -163,26 +167,23 @@ function backoff(streak: number, config: MachineConfig, effects: Effect[]): Tran
 
 
 /** The old instance is gone: start now if the quiet window has passed, else wait for it. */
-function settle(pending: Pending, effects: Effect[]): Transition {
-  if (pending.quiet) return spawnFor(pending, effects);
+function settle(pending: Pending, at: number, config: MachineConfig, effects: Effect[]): Transition {
+  if (pending.quiet) return startFor(pending, at, config, effects);
   return to({ tag: 'settling', pending }, ...effects);
 }
 
-function spawnFor(pending: Pending, effects: Effect[]): Transition {
-  return to(
-    // A restart asked for by a change is a fresh attempt: the crash streak starts over.
-    { tag: 'starting', pending: null, shutdown: null, restart: { from: pending.since, changes: pending.changes }, streak: 0 },
-    ...effects,
-    { type: 'spawn', changes: pending.changes },
-  );
+/** A start for changes: with --build, a build first (unless these changes are what was just built). */
+function startFor(pending: Pending, at: number, config: MachineConfig, effects: Effect[]): Transition {
+  if (config.build && pending.built !== true) return startBuild(null, pending.changes, pending.since, at, false, effects);
+  return spawnFor(pending, effects);
 }
 
-function onQuiet(state: State): Transition {
+function onQuiet(state: State, at: number, config: MachineConfig): Transition {
   switch (state.tag) {
     case 'stopping':
       return state.pending === null ? same(state) : to({ ...state, pending: { ...state.pending, quiet: true } });
     case 'settling':
-      return spawnFor({ ...state.pending, quiet: true }, []);
+      return startFor({ ...state.pending, quiet: true }, at, config, []);
     case 'starting':
       return state.pending === null ? same(state) : to({ ...state, pending: { ...state.pending, quiet: true } });
     default:
@@ -209,6 +210,8 @@ function onShutdown(state: State, trigger: Signal | 'api', at: number, config: M
   const shutdown: Shutdown = { trigger, since: at, exitCode: exitCodeFor(trigger) };
   switch (state.tag) {
     case 'done':
+    // Handled by onBuilding before the switch.
+    case 'building':
       return same(state);
     case 'idle':
     case 'waiting':
@@ -219,7 +222,7 @@ function onShutdown(state: State, trigger: Signal | 'api', at: number, config: M
         log({ kind: 'shutdown', trigger }),
         { type: 'clearTimer', timer: 'quiet' },
         { type: 'clearTimer', timer: 'backoff' },
-        { type: 'exit', code: shutdown.exitCode },
+        { type: 'exit', code: shutdown.exitCode, cause: trigger },
       );
     case 'starting':
       if (state.shutdown !== null) return same(state);
@@ -242,39 +245,4 @@ function onShutdown(state: State, trigger: Signal | 'api', at: number, config: M
       return to({ ...state, escalated: true }, log({ kind: 'forcing', pid: state.pid }), { type: 'signal', signal: SIGKILL }, { type: 'setTimer', timer: 'kill', ms: config.killTimeout });
     }
   }
-}
-
-interface StopFields {
-  readonly crashed?: Crash;
-  readonly pending?: Pending;
-  readonly shutdown?: Shutdown;
-}
-
-interface StopHow {
-  /** Default: the configured stop signal. */
-  readonly signal?: Signal;
-  /** Announce the stop (a `stopping` log event and public `stop` event) with this reason. */
-  readonly reason?: StopReason;
-  /** Effects that come before the stop's own, and after them. */
-  readonly before?: readonly Effect[];
-  readonly after?: readonly Effect[];
-}
-
-/** The one way a stop begins: the signal now, SIGKILL when the kill timer fires, `gone` ends it. */
-function beginStop(pid: number, fields: StopFields, config: MachineConfig, how: StopHow): Transition {
-  const signal = how.signal ?? config.stopSignal;
-  const announce: Effect[] = how.reason === undefined ? [] : [log({ kind: 'stopping', pid, signal, reason: how.reason })];
-  return to(
-    { tag: 'stopping', pid, escalated: false, crashed: fields.crashed ?? null, pending: fields.pending ?? null, shutdown: fields.shutdown ?? null },
-    ...(how.before ?? []),
-    ...announce,
-    { type: 'signal', signal },
-    { type: 'setTimer', timer: 'kill', ms: config.killTimeout },
-    ...(how.after ?? []),
-  );
-}
-
-/** SIGINT and SIGTERM are forwarded as they came; a closed terminal stops the app with the stop signal. */
-function shutdownSignal(shutdown: Shutdown, config: MachineConfig): Signal {
-  return shutdown.trigger === 'SIGINT' || shutdown.trigger === 'SIGTERM' ? shutdown.trigger : config.stopSignal;
 }

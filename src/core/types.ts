@@ -21,6 +21,32 @@ export interface Pending {
   readonly changes: Changes;
   readonly since: number;
   readonly quiet: boolean;
+  /** These changes were already built (`--build` succeeded): start the app, do not build again. */
+  readonly built?: boolean;
+}
+
+/** The instance that keeps serving while a build runs. */
+export interface Serving {
+  readonly pid: number;
+  readonly since: number;
+  readonly streak: number;
+  /** It exited on its own during the build: what it left in its group is being stopped. */
+  readonly exiting: boolean;
+  readonly escalated: boolean;
+}
+
+/** A build (`--build`) under way. */
+export interface Build {
+  /** Null while it is being spawned. */
+  readonly pid: number | null;
+  /** When it started (its duration is reported). */
+  readonly since: number;
+  /** When the first change it builds arrived (the restart is timed from there). */
+  readonly from: number;
+  readonly changes: Changes | null;
+  /** A change (or a shutdown) came while it ran: it is being stopped, its result does not count. */
+  readonly cancelled: boolean;
+  readonly escalated: boolean;
 }
 
 /** An exit the app made on its own, and how many quick exits in a row it ends. */
@@ -59,6 +85,20 @@ export type State =
       readonly pending: Pending | null;
       readonly shutdown: Shutdown | null;
     }
+  /**
+   * `--build`: the build runs (or waits for the quiet window) while the last good instance, if
+   * any, keeps serving; it is replaced only once the build succeeded.
+   */
+  | {
+      readonly tag: 'building';
+      readonly app: Serving | null;
+      readonly build: Build | null;
+      /** Changes that came after the running build started (they cancel it), or that wait for the quiet window. */
+      readonly pending: Pending | null;
+      readonly shutdown: Shutdown | null;
+      /** The build at launch: if it fails there is no app yet, and `--on-exit quit` exits with its code. */
+      readonly first: boolean;
+    }
   /** No instance; a restart is owed once the quiet window passes. */
   | { readonly tag: 'settling'; readonly pending: Pending }
   /** No instance; the app exited on its own (or could not start) and we wait for a change. */
@@ -76,12 +116,23 @@ export type Input =
   | { readonly type: 'exited'; readonly exit: ExitInfo; readonly at: number }
   | { readonly type: 'gone'; readonly at: number }
   | { readonly type: 'timer'; readonly timer: TimerName; readonly at: number }
-  | { readonly type: 'shutdown'; readonly trigger: Signal | 'api'; readonly at: number };
+  | { readonly type: 'shutdown'; readonly trigger: Signal | 'api'; readonly at: number }
+  | { readonly type: 'buildSpawned'; readonly pid: number; readonly at: number }
+  /** The build's leader exited and every process of its group is gone; `exit` is the leader's. */
+  | { readonly type: 'buildDone'; readonly exit: ExitInfo; readonly at: number }
+  | { readonly type: 'buildSpawnFailed'; readonly message: string; readonly at: number };
 
 /** Why an instance is being stopped: a restart, devreload's own shutdown, or what an app that exited left behind. */
 export type StopReason = 'restart' | 'shutdown' | 'leftovers';
 
-export type TimerName = 'quiet' | 'kill' | 'backoff';
+/**
+ * Why devreload ends: the shutdown's trigger (a signal it received, or `api` for stop()), the
+ * app's exit under `--on-exit quit`, a command that cannot start, or a failed first build under
+ * `--on-exit quit`.
+ */
+export type ExitCause = Signal | 'api' | 'appExit' | 'spawnError' | 'buildFailed';
+
+export type TimerName = 'quiet' | 'kill' | 'backoff' | 'buildKill';
 
 export type LogEvent =
   | { readonly kind: 'starting' }
@@ -98,15 +149,29 @@ export type LogEvent =
    * restart for changes that arrived meanwhile (`change`).
    */
   | { readonly kind: 'exited'; readonly exit: ExitInfo; readonly next: OnExit | 'change'; readonly streak: number; readonly retryInMs: number | null }
-  | { readonly kind: 'shutdown'; readonly trigger: Signal | 'api' };
+  | { readonly kind: 'shutdown'; readonly trigger: Signal | 'api' }
+  /** `--postpone`: nothing starts before the first change. */
+  | { readonly kind: 'postponed' }
+  | { readonly kind: 'building'; readonly changes: Changes | null }
+  | { readonly kind: 'built'; readonly ms: number }
+  /** `keeping`: the instance that goes on serving, if any. */
+  | { readonly kind: 'buildFailed'; readonly exit: ExitInfo; readonly ms: number; readonly keeping: number | null; readonly message: string | null }
+  | { readonly kind: 'buildCancelled'; readonly pid: number | null; readonly reason: 'change' | 'shutdown' };
 
 export type Effect =
   | { readonly type: 'spawn'; readonly changes: Changes | null }
-  | { readonly type: 'signal'; readonly signal: Signal }
+  /**
+   * To the app instance (default) or to the running build. `ifReached`: announced (logged and
+   * published) only if the signal reached a process; stopping what an app that exited on its
+   * own left behind may find nothing, and then there is no stop to report.
+   */
+  | { readonly type: 'signal'; readonly signal: Signal; readonly target?: 'app' | 'build'; readonly ifReached?: LogEvent }
+  /** `--build`: run the build steps, for these changes (null at launch). */
+  | { readonly type: 'build'; readonly changes: Changes | null }
   | { readonly type: 'setTimer'; readonly timer: TimerName; readonly ms: number }
   | { readonly type: 'clearTimer'; readonly timer: TimerName }
   | { readonly type: 'log'; readonly event: LogEvent }
-  | { readonly type: 'exit'; readonly code: number };
+  | { readonly type: 'exit'; readonly code: number; readonly cause: ExitCause };
 
 export interface MachineConfig {
   /** Signal that asks the app to stop before a restart. */
@@ -129,6 +194,10 @@ export interface MachineConfig {
   readonly backoffMax: number;
   /** An instance that ran at least this long before exiting resets the streak. */
   readonly stableAfter: number;
+  /** `--build` is configured: every start for changes is preceded by a successful build. */
+  readonly build: boolean;
+  /** `--postpone`: nothing starts before the first change. */
+  readonly postpone: boolean;
 }
 
 export interface Transition {

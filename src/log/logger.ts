@@ -3,6 +3,7 @@ import pc from 'picocolors';
 import type { Changes, LogEvent } from '../core/types.js';
 import type { LogLevel } from '../options/resolve.js';
 import { crashLoopStreak } from '../tuning.js';
+import { shellQuote } from './shell-quote.js';
 
 /** devreload's own lines; they go to stderr so the app's stdout stays the app's. */
 export interface Logger {
@@ -16,11 +17,22 @@ export interface Logger {
 export interface LoggerOptions {
   level: LogLevel;
   cwd: string;
-  /** The app's command line, as shown in the "starting" line. */
-  command: string;
+  /**
+   * The app's command line, as the "started" line shows it: an argv is quoted as a POSIX shell
+   * would need it (the line can be copied into a terminal); a string is shown as it is.
+   */
+  command: string | readonly string[];
   stream?: NodeJS.WritableStream & { isTTY?: boolean };
   env?: NodeJS.ProcessEnv;
+  /**
+   * `--clear`: the terminal to clear when a restart begins, before the line that says what
+   * changed (so that line stays on screen). Ignored unless it is a TTY.
+   */
+  clear?: { write(text: string): unknown; isTTY?: boolean };
 }
+
+/** Clears the screen and the scrollback, cursor home. */
+export const clearSequence = '\x1b[2J\x1b[3J\x1b[H';
 
 /** Colours only on a terminal, and never with NO_COLOR (https://no-color.org); FORCE_COLOR wins. */
 function useColor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
@@ -39,6 +51,10 @@ export function createLogger(options: LoggerOptions): Logger {
   const normal = options.level !== 'quiet';
   const verbose = options.level === 'verbose';
   const relative = (p: string) => path.relative(options.cwd, p) || '.';
+  const command = typeof options.command === 'string' ? options.command : shellQuote(options.command);
+  const clear = () => {
+    if (options.clear?.isTTY === true) options.clear.write(clearSequence);
+  };
   const describeChanges = ({ paths, count }: Changes) => {
     const more = count > 1 ? c.dim(` (+${count - 1} more)`) : '';
     return `${c.bold(relative(paths[0] ?? '?'))}${more}`;
@@ -59,6 +75,8 @@ export function createLogger(options: LoggerOptions): Logger {
           // Announced once spawned: a command that cannot start must leave one error line only.
           return;
         case 'change': {
+          // A restart begins: what the old instance printed goes, what comes next stays.
+          clear();
           const first = event.changes.paths[0];
           if (first === undefined) return logger.info('restarting (requested)');
           return logger.info(`restarting: ${describeChanges(event.changes)} changed`);
@@ -70,7 +88,7 @@ export function createLogger(options: LoggerOptions): Logger {
         case 'forcing':
           return logger.warn('second interrupt — killing the app now (SIGKILL)');
         case 'spawned':
-          if (event.restartMs === null) return logger.info(`started ${c.bold(options.command)}${verbose ? c.dim(` (pid ${event.pid})`) : ''}`);
+          if (event.restartMs === null) return logger.info(`started ${c.bold(command)}${verbose ? c.dim(` (pid ${event.pid})`) : ''}`);
           {
             // The first event announced the restart; a burst is only counted once it is over.
             const folded = event.changes !== null && event.changes.count > 1 ? ` — ${describeChanges(event.changes)} changed` : '';
@@ -82,6 +100,19 @@ export function createLogger(options: LoggerOptions): Logger {
           return reportExit(logger, event);
         case 'shutdown':
           return logger.verbose(`received ${event.trigger === 'api' ? 'stop()' : event.trigger} — stopping the app`);
+        case 'postponed':
+          return logger.info('waiting for a change before starting (--postpone)');
+        case 'building':
+          return logger.info(event.changes === null ? 'building' : 'building…');
+        case 'built':
+          return logger.info(`built in ${formatDuration(Math.round(event.ms))}`);
+        case 'buildFailed': {
+          const how = event.message ?? (event.exit.signal !== null ? `killed by ${event.exit.signal}` : `exit ${event.exit.code ?? 'unknown'}`);
+          const next = event.keeping === null ? 'waiting for changes' : `keeping the running instance (pid ${event.keeping})`;
+          return logger.error(`build failed (${how}) — ${next}`);
+        }
+        case 'buildCancelled':
+          return logger.verbose(`cancelling the build${event.pid === null ? '' : ` (pid ${event.pid})`}: ${event.reason === 'change' ? 'files changed while it ran' : 'stopping'}`);
       }
     },
   };

@@ -44,6 +44,15 @@ export interface DevreloadOptions {
    * `process.uptime()`. Default: false.
    */
   prestart?: boolean;
+  /**
+   * Build step(s) run through `sh -c` before every start, in order; the running instance is
+   * replaced only when every step succeeds. A string or a list of strings.
+   */
+  build?: string | readonly string[];
+  /** Environment files (`KEY=value`, as `node --env-file` reads them), layered over `env`, later files winning; read at every start and watched. */
+  envFile?: string | readonly string[];
+  /** Start nothing until the first change. Default: false. */
+  postpone?: boolean;
   /** Environment of the app. Default: process.env. */
   env?: NodeJS.ProcessEnv;
   logLevel?: LogLevel;
@@ -65,6 +74,10 @@ export interface ResolvedOptions {
   readonly sockets: readonly SocketSpec[];
   readonly ready: ReadyTarget | undefined;
   readonly prestart: boolean;
+  readonly build: readonly string[];
+  /** Absolute paths. */
+  readonly envFiles: readonly string[];
+  readonly postpone: boolean;
   readonly env: NodeJS.ProcessEnv;
   readonly logLevel: LogLevel;
 }
@@ -115,22 +128,32 @@ export function resolveOptions(input: DevreloadOptions, naming: OptionNaming = '
     sockets: parseSocketSpecs(input.socket === undefined ? [] : Array.isArray(input.socket) ? input.socket : [input.socket], name('socket')),
     ready: input.ready === undefined ? undefined : parseReadyTarget(input.ready, name('ready')),
     prestart: parseBoolean(input.prestart ?? false, name('prestart')),
+    build: parseBuild(input.build, name('build')),
+    envFiles: listOf(input.envFile).map((file) => {
+      const absolute = path.resolve(cwd, file);
+      requireExisting(absolute, name('envFile'), file, 'file');
+      return absolute;
+    }),
+    postpone: parseBoolean(input.postpone ?? false, name('postpone')),
     env: input.env ?? process.env,
     logLevel: input.logLevel ?? 'normal',
   };
 }
 
-function requireExisting(absolute: string, option: string, shown: string, kind: 'directory' | 'any'): void {
+function requireExisting(absolute: string, option: string, shown: string, kind: 'directory' | 'file' | 'any'): void {
   try {
     const stats = statSync(absolute);
     if (kind === 'directory' && !stats.isDirectory()) {
       throw new DevreloadError(`${option}: not a directory: ${shown}`);
     }
+    if (kind === 'file' && !stats.isFile()) {
+      throw new DevreloadError(`${option}: not a file: ${shown}`);
+    }
   } catch (error) {
     if (error instanceof DevreloadError) throw error;
     if (isErrnoException(error) && (error.code === 'ENOENT' || error.code === 'ENOTDIR')) {
       const where = shown === absolute ? '' : ` (resolved to ${absolute})`;
-      throw new DevreloadError(`${option}: no such ${kind === 'directory' ? 'directory' : 'file or directory'}: ${shown}${where}`);
+      throw new DevreloadError(`${option}: no such ${kind === 'any' ? 'file or directory' : kind}: ${shown}${where}`);
     }
     if (isErrnoException(error) && (error.code === 'EACCES' || error.code === 'EPERM')) {
       throw new DevreloadError(`${option}: permission denied: ${shown} (devreload may not read it; check its permissions and its parents')`);
@@ -142,6 +165,9 @@ function requireExisting(absolute: string, option: string, shown: string, kind: 
 /** Accepts 250, '250' or '250ms'; rejects negatives, fractions of nothing, and words. */
 export function milliseconds(value: unknown, option: string): number {
   const text = String(value).trim();
+  if (typeof value !== 'boolean' && /^-\s*\.?\d/.test(text)) {
+    throw new DevreloadError(`${option}: must not be negative, got ${text} (expected a duration in milliseconds, e.g. 500, 500ms or 2s)`);
+  }
   const match = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(text);
   if (typeof value === 'boolean' || match === null || match[1] === undefined) {
     throw new DevreloadError(`${option}: expected a duration in milliseconds (e.g. 500, 500ms or 2s), got ${JSON.stringify(value)}`);
@@ -164,6 +190,16 @@ function parseExt(value: DevreloadOptions['ext'], option: string): readonly stri
   const bad = items.find((e) => /[/\\*?\s]/.test(e));
   if (bad !== undefined) throw new DevreloadError(`${option}: "${bad}" is not a file extension (expected e.g. ts,js,json)`);
   return [...new Set(items)];
+}
+
+function listOf(value: string | readonly string[] | undefined): string[] {
+  return value === undefined ? [] : typeof value === 'string' ? [value] : value.map(String);
+}
+
+function parseBuild(value: DevreloadOptions['build'], option: string): readonly string[] {
+  const steps = listOf(value);
+  if (steps.some((step) => step.trim() === '')) throw new DevreloadError(`${option}: expected a command line such as "tsc -p .", got an empty one`);
+  return steps;
 }
 
 function parseIgnore(value: DevreloadOptions['ignore'], option: string): readonly string[] {

@@ -31,7 +31,16 @@ const takesValue = new Set([
   '--experimental-default-type', '--heapsnapshot-signal', '--diagnostic-dir', '--report-dir',
   '--report-directory', '--report-filename', '--report-signal', '--trace-event-categories',
   '--trace-event-file-pattern', '--icu-data-dir', '--secure-heap', '--secure-heap-min', '--use-largepages',
+  '--cpu-prof-dir', '--cpu-prof-name', '--cpu-prof-interval', '--heap-prof-dir', '--heap-prof-name', '--heap-prof-interval',
+  '--heapsnapshot-near-heap-limit', '--allow-fs-read', '--allow-fs-write', '--max-http-header-size', '--v8-pool-size',
+  '--experimental-policy', '--experimental-config-file', '--experimental-sea-config', '--localstorage-file', '--watch-path',
 ]);
+
+// Node flags known to take no value. A flag in neither list could swallow the next argument
+// (`--some-new-flag dir server.js`), so the script would be misread: such a command line is
+// left to an ordinary start rather than guessed at.
+const takesNoValue =
+  /^--(no-)?(experimental-[a-z0-9-]+|trace-[a-z0-9-]+|enable-source-maps|expose-gc|preserve-symlinks(-main)?|(throw-|pending-)?deprecation|warnings|abort-on-uncaught-exception|frozen-intrinsics|jitless|cpu-prof|heap-prof|report-on-fatalerror|report-uncaught-exception|report-on-signal|report-compact|addons|global-search-paths|network-family-autoselection|force-context-aware|insecure-http-parser|zero-fill-buffers|verify-base-objects|extra-info-on-fatal-exception|force-fips|enable-fips|use-openssl-ca|use-bundled-ca|openssl-legacy-provider|openssl-shared-config|permission|allow-addons|allow-child-process|allow-wasi|allow-worker|force-node-api-uncaught-exceptions-policy|harmony(-[a-z-]+)?|strip-types)$/;
 
 // Flags after which there is no script file for a spare to run, or whose effect is fixed at
 // boot from files or ports that must belong to the woken app, not to the parked runtime.
@@ -56,15 +65,14 @@ export function planPrestart(command: string, args: readonly string[], env: Node
   const fromEnv = splitNodeOptions(env.NODE_OPTIONS ?? '');
   const envFlags = readFlags(fromEnv, false);
   if (!envFlags.ok) return envFlags;
-  if (envFlags.preloads.some((p) => p.kind === 'import' && isBare(p.specifier))) {
-    return fail(`NODE_OPTIONS imports ${envFlags.preloads.find((p) => isBare(p.specifier))?.specifier ?? ''} by package name, which only node's own loader can resolve at boot`);
-  }
+  const bareInEnv = envFlags.preloads.find((p) => p.kind === 'import' && isBare(p.specifier));
+  if (bareInEnv !== undefined) return fail(`NODE_OPTIONS imports ${bareInEnv.specifier} by package name, which only node's own loader can resolve at boot`);
   const line = readFlags(args, true);
   if (!line.ok) return line;
   if (line.script === undefined) return fail('there is no script file to run');
-  if (line.preloads.some((p) => p.kind === 'import' && isBare(p.specifier))) {
-    return fail(`--import ${line.preloads.find((p) => isBare(p.specifier))?.specifier ?? ''} names a package, which only node's own loader can resolve at boot`);
-  }
+  if (isTsx && line.script === 'watch') return fail('tsx watch restarts on its own');
+  const bare = line.preloads.find((p) => p.kind === 'import' && isBare(p.specifier));
+  if (bare !== undefined) return fail(`--import ${bare.specifier} names a package, which only node's own loader can resolve at boot`);
   const runtimeFlags =
     isTsx && tsxDir !== undefined
       ? ['--require', path.join(tsxDir, 'preflight.cjs'), '--import', new URL(`file://${path.join(tsxDir, 'loader.mjs')}`).href]
@@ -113,6 +121,9 @@ function readFlags(argv: readonly string[], hasScript: boolean): Flags | { ok: f
     const [flag, inline] = splitFlag(arg);
     const problem = unsupported.find(([pattern]) => pattern.test(flag));
     if (problem !== undefined) return fail(`${flag}: ${problem[1]}`);
+    if (inline === undefined && !takesValue.has(flag) && !takesNoValue.test(flag)) {
+      return fail(`${flag}: devreload does not know this node option, so not where the script is`);
+    }
     const value = inline ?? (takesValue.has(flag) ? argv[++index] : undefined);
     const given = inline !== undefined || value === undefined ? [arg] : [arg, value];
     flags.push(...given);

@@ -1,8 +1,9 @@
+import path from 'node:path';
 import { assetPath } from '../assets.js';
 import type { Logger } from '../log/logger.js';
 import type { Instance, InstanceSpec } from '../process/instance.js';
 import type { Watchdog } from '../process/watchdog.js';
-import type { Clock } from '../supervisor/ports.js';
+import type { Clock } from '../clock.js';
 import { spareDelayMs } from '../tuning.js';
 import { bootNodeOptions, planPrestart, type NodePlan } from './plan.js';
 import { findTsxRuntime } from './tsx-runtime.js';
@@ -36,6 +37,8 @@ export class Prestarter {
   #cancelNext: (() => void) | null = null;
   #closed: Promise<void> | null = null;
   #explained = false;
+  /** The park script, found when the first plan is made (a missing build is a reason not to apply). */
+  #park: string | undefined;
 
   constructor(private readonly deps: PrestartDeps) {}
 
@@ -49,7 +52,11 @@ export class Prestarter {
     if (plan !== undefined && spare !== null && !spare.dead && spare.key === keyOf(spec, plan)) {
       instance = await spare.ready;
       if (instance !== null && !spare.dead) this.#wake(instance, spare, spec, plan);
-      else instance = null;
+      else {
+        // It died while parked: let the watchdog forget it, and start the ordinary way.
+        void this.#discard(spare);
+        instance = null;
+      }
     } else if (spare !== null) {
       void this.#discard(spare);
     }
@@ -71,10 +78,18 @@ export class Prestarter {
   }
 
   #plan(spec: InstanceSpec): NodePlan | undefined {
-    const tsx = findTsxRuntime(spec.command, spec.cwd, spec.env);
+    const tsx = path.basename(spec.command) === 'tsx' ? findTsxRuntime(spec.command, spec.cwd, spec.env) : undefined;
     const planned = planPrestart(spec.command, spec.args, spec.env, tsx);
-    if (planned.ok) return planned.plan;
-    if (!this.#explained) this.deps.logger.warn(`--prestart does not apply: ${planned.reason}; restarting the ordinary way`);
+    let reason = planned.ok ? undefined : planned.reason;
+    if (planned.ok && this.#park === undefined) {
+      try {
+        this.#park = assetPath('prestart/park.cjs');
+      } catch (error) {
+        reason = error instanceof Error ? error.message : String(error);
+      }
+    }
+    if (planned.ok && reason === undefined) return planned.plan;
+    if (!this.#explained) this.deps.logger.warn(`--prestart does not apply: ${reason ?? ''}; restarting the ordinary way`);
     this.#explained = true;
     return undefined;
   }
@@ -94,7 +109,7 @@ export class Prestarter {
       ...forward,
       // tsx's own command would start a second Node process: the spare is that process.
       command: plan.runtimeFlags.length > 0 ? 'node' : spec.command,
-      args: [...plan.runtimeFlags, ...plan.bootFlags, assetPath('prestart/park.cjs')],
+      args: [...plan.runtimeFlags, ...plan.bootFlags, this.#park as string],
       env,
     };
     const spare: Spare = { key: keyOf(spec, plan), hooks, dead: false, ready: Promise.resolve(null) };
@@ -129,15 +144,19 @@ export class Prestarter {
   }
 }
 
-/** Everything a spare fixed at boot: a spec that differs in any of it cannot use the spare. */
+/**
+ * Everything a spare fixed at boot: a spec that differs in any of it cannot use the spare. The
+ * whole environment counts (but what changed): Node reads more of it at boot than NODE_OPTIONS
+ * and NODE_PATH (NODE_EXTRA_CA_CERTS, UV_THREADPOOL_SIZE, …), and an env file's edit is rare.
+ */
 function keyOf(spec: InstanceSpec, plan: NodePlan): string {
+  const { DEVRELOAD_CHANGED: _changed, ...env } = spec.env;
   return JSON.stringify([
     spec.command,
     spec.cwd,
     plan.runtimeFlags,
     plan.bootFlags,
-    bootNodeOptions(spec.env.NODE_OPTIONS) ?? null,
-    spec.env.NODE_PATH ?? null,
+    Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
     spec.fds ?? [],
     spec.onOutputLine === undefined,
     spec.stdoutToStderr === true,

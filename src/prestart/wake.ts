@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { InstanceSpec } from '../process/instance.js';
+import { localBinPath } from '../process/local-bin.js';
 import type { NodePlan } from './plan.js';
 
 /** The one message a parked spare reads from its stdin (src/prestart/park.cts reads it). */
@@ -16,7 +17,8 @@ const lengthDigits = 10;
 /** What a fresh `node [flags] script args` would see, for the spec devreload was about to spawn. */
 export function wakeFor(spec: InstanceSpec, plan: NodePlan): Wake {
   const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(spec.env)) if (value !== undefined) env[name] = value;
+  // Exactly what a fresh spawn would give it, node_modules/.bin on PATH included.
+  for (const [name, value] of Object.entries(localBinPath(spec.cwd, spec.env))) if (value !== undefined) env[name] = value;
   return {
     cwd: spec.cwd,
     env,

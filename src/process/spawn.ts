@@ -1,7 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { isExpected } from '../errors.js';
-import type { ExitInfo, InstanceSpec } from './instance.js';
+import type { ExitInfo, InstanceSpec } from './instance-types.js';
 import { localBinPath } from './local-bin.js';
 import { spawnError } from './spawn-error.js';
 

@@ -9,20 +9,56 @@ export interface ReloaderEvents {
   watching: [{ paths: string[]; ms: number }];
   /** A restart began: the first change (more may be folded in before the new instance starts). */
   change: [{ paths: string[]; count: number }];
-  /** A stop signal was sent to the app. */
+  /**
+   * A stop signal was sent to the app (`pid`: the instance's leader). `reason`: `restart` (a
+   * change or `rs`; the next instance follows once every process is gone), `shutdown` (devreload
+   * is stopping: Ctrl-C, SIGTERM, SIGHUP or `stop()`), or `leftovers` (the app exited on its own
+   * and processes it started were still running; an exit that left nothing behind has no `stop`).
+   */
   stop: [{ pid: number; signal: Signal; reason: 'restart' | 'shutdown' | 'leftovers' }];
   /** The app did not stop in time (or a second Ctrl-C came) and was sent SIGKILL. */
   kill: [{ pid: number; reason: 'timeout' | 'forced' }];
-  /** The app exited on its own; `next` says what devreload does about it. */
+  /** The app exited on its own (not devreload: see `quit`); `next` says what devreload does about it. */
   exit: [{ code: number | null; signal: Signal | null; next: OnExit | 'change'; retryInMs: number | null }];
   /** The instance is ready (`--ready`, or by default with `--socket`): it accepts, answers, or printed the line. */
   ready: [{ pid: number; ms: number }];
   /** A new instance replaced the old one. */
   restart: [{ pid: number; ms: number; paths: string[]; count: number }];
+  /**
+   * `--build`: a build started (`paths`, `count`: what it builds; empty at launch), succeeded
+   * (`ms`), failed (`code`/`signal`, `ms`, and the pid of the instance that keeps serving, or
+   * null), or was cancelled by a change or a shutdown.
+   */
+  build: [
+    | { phase: 'start'; paths: string[]; count: number }
+    | { phase: 'ok'; ms: number }
+    | { phase: 'failed'; code: number | null; signal: Signal | null; ms: number; keeping: number | null }
+    | { phase: 'cancelled'; pid: number | null; reason: 'change' | 'shutdown' },
+  ];
   /** The app could not be started (not `error`: an EventEmitter throws an unhandled `error`). */
   spawnError: [{ message: string; fatal: boolean }];
+  /**
+   * The last event: devreload itself stops, with exit code `code`, once every process it started
+   * is gone. `reason`: `signal` (it received `signal`: SIGINT, SIGTERM or SIGHUP), `stop` (the
+   * API's `stop()`), `appExit` (`--on-exit quit`: the app exited, `code` is the app's),
+   * `spawnError` (the command could not be started: 126 or 127), `buildFailed` (`--build` with
+   * `--on-exit quit`: the first build failed).
+   */
+  quit: [{ code: number; reason: QuitReason; signal: Signal | null }];
   /** Every event of the state machine, unabridged. */
   event: [LogEvent];
+}
+
+export type QuitReason = 'signal' | 'stop' | 'appExit' | 'spawnError' | 'buildFailed';
+
+/** Why the machine ended devreload: the shutdown's trigger (a signal, or `api` for stop()), or what ended it without one. */
+export type QuitCause = Signal | 'api' | Exclude<QuitReason, 'signal' | 'stop'>;
+
+/** The final `quit` event for devreload's exit code and what caused it. */
+export function toQuitEvent(code: number, cause: QuitCause): PublicEvent {
+  if (cause === 'api') return { name: 'quit', payload: { code, reason: 'stop', signal: null } };
+  if (cause === 'appExit' || cause === 'spawnError' || cause === 'buildFailed') return { name: 'quit', payload: { code, reason: cause, signal: null } };
+  return { name: 'quit', payload: { code, reason: 'signal', signal: cause } };
 }
 
 export type PublicEvent = { [K in keyof ReloaderEvents]: K extends 'event' ? never : { name: K; payload: ReloaderEvents[K][0] } }[Exclude<keyof ReloaderEvents, 'event'>];
@@ -49,8 +85,17 @@ export function toPublicEvent(event: LogEvent, cwd: string): PublicEvent | undef
       return { name: 'spawnError', payload: { message: event.message, fatal: event.fatal } };
     case 'exited':
       return { name: 'exit', payload: { code: event.exit.code, signal: event.exit.signal, next: event.next, retryInMs: event.retryInMs } };
+    case 'building':
+      return { name: 'build', payload: { phase: 'start', paths: relative(event.changes?.paths ?? []), count: event.changes?.count ?? 0 } };
+    case 'built':
+      return { name: 'build', payload: { phase: 'ok', ms: Math.round(event.ms) } };
+    case 'buildFailed':
+      return { name: 'build', payload: { phase: 'failed', code: event.exit.code, signal: event.exit.signal, ms: Math.round(event.ms), keeping: event.keeping } };
+    case 'buildCancelled':
+      return { name: 'build', payload: { phase: 'cancelled', pid: event.pid, reason: event.reason } };
     case 'starting':
     case 'shutdown':
+    case 'postponed':
       return undefined;
   }
 }

@@ -26,10 +26,7 @@ export function instanceSpec(
   hooks: Pick<InstanceSpec, 'onOutputLine' | 'onEscaped'>,
 ): InstanceSpec {
   const { options } = context;
-  const env: NodeJS.ProcessEnv = {
-    ...context.env,
-    DEVRELOAD_CHANGED: JSON.stringify((changes?.paths ?? []).map((p) => path.relative(options.cwd, p))),
-  };
+  const env: NodeJS.ProcessEnv = { ...context.env, ...changedEnv(changes, options.cwd) };
   // Piped output is no TTY to the app: keep its colours when devreload's own output has them.
   if (hooks.onOutputLine !== undefined && context.terminal && env.NO_COLOR === undefined && env.FORCE_COLOR === undefined) env.FORCE_COLOR = '1';
   return {
@@ -42,6 +39,11 @@ export function instanceSpec(
     stdoutToStderr: context.json,
     copyTo: context.copyTo,
   };
+}
+
+/** DEVRELOAD_CHANGED: the changed paths, relative to the working directory, as a JSON array. */
+export function changedEnv(changes: Changes | null, cwd: string): { DEVRELOAD_CHANGED: string } {
+  return { DEVRELOAD_CHANGED: JSON.stringify((changes?.paths ?? []).map((p) => path.relative(cwd, p))) };
 }
 
 /** `--clear`: clear the screen and the scrollback, cursor home; only on a terminal. */

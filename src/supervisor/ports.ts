@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import type { Clock } from '../clock.js';
 import type { Logger } from '../log/logger.js';
 import type { ResolvedOptions } from '../options/resolve.js';
 import { startInstance, type Instance, type InstanceSpec } from '../process/instance.js';
@@ -9,15 +10,7 @@ import type { ReadyCheck } from '../socket/ready-target.js';
 import { readControls, type ControlHandlers } from './controls.js';
 import { onShutdownSignals, type ShutdownSignal } from './signals.js';
 
-/** Time as the supervisor sees it. */
-export interface Clock {
-  /** Monotonic milliseconds: the state machine's time. */
-  now(): number;
-  /** Wall-clock milliseconds, comparable with file mtimes. */
-  wall(): number;
-  /** Calls `fire` once after `ms`; the returned function cancels it. */
-  after(ms: number, fire: () => void): () => void;
-}
+export type { Clock } from '../clock.js';
 
 /** What the supervisor needs of a watcher once it is created. */
 export interface ChangeSource {

@@ -2,20 +2,21 @@ import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { initialState, transition } from '../core/machine.js';
 import type { Changes, Effect, Input, LogEvent, MachineConfig, State } from '../core/types.js';
-import { DevreloadError } from '../errors.js';
-import { Prestarter } from '../prestart/prestarter.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import type { ResolvedOptions } from '../options/resolve.js';
-import type { Instance } from '../process/instance.js';
+import { Prestarter } from '../prestart/prestarter.js';
 import type { Watchdog } from '../process/watchdog.js';
 import { instanceFds, socketEnv } from '../socket/env.js';
 import type { SocketSet } from '../socket/listen.js';
-import type { ReadyProbe } from '../socket/ready.js';
 import { readyCheckFor, type ReadyCheck } from '../socket/ready-target.js';
 import * as tuning from '../tuning.js';
-import { toJsonLine, toPublicEvent, type PublicEvent, type ReloaderEvents } from './events.js';
-import { clearScreen, instanceSpec } from './launch.js';
+import { toJsonLine, toPublicEvent, toQuitEvent, type PublicEvent, type QuitCause, type ReloaderEvents } from './events.js';
+import { changedEnv, instanceSpec } from './launch.js';
 import { realPorts, type ChangeSource, type SupervisorPorts } from './ports.js';
+import { AppInstances } from './app-instances.js';
+import { BuildLoop } from './build-loop.js';
+import { Builds } from './build-run.js';
+import { EnvFiles } from './env-files.js';
 import { Timers } from './timers.js';
 import type { InternalOptions, Reloader } from './types.js';
 
@@ -33,12 +34,13 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
   readonly #timers: Timers;
   readonly #queue: Input[] = [];
   #draining = false;
-  #instance: Instance | null = null;
+  readonly #apps: AppInstances;
   #sockets: SocketSet | null = null;
-  #appEnv: NodeJS.ProcessEnv;
+  readonly #envFiles: EnvFiles;
+  readonly #builds: Builds;
+  readonly #buildLoop: BuildLoop;
   #readyCheck: ReadyCheck | undefined;
-  #probe: ReadyProbe | undefined;
-  /** Wall-clock time the current instance was asked to spawn (compared with file mtimes). */
+  /** Wall-clock time the current instance (or the build before it) was started: compared with file mtimes. */
   #spawnedAt: number | null = null;
   #watcher: ChangeSource | null = null;
   #watchdog: Watchdog | null = null;
@@ -67,12 +69,37 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
       backoffBase: tuning.backoffBaseMs,
       backoffMax: tuning.backoffMaxMs,
       stableAfter: tuning.stableAfterMs,
+      build: options.build.length > 0,
+      postpone: options.postpone,
     };
     this.#timers = new Timers(this.#ports.clock, (timer) => this.#dispatch({ type: 'timer', timer, at: this.#now() }));
-    this.#appEnv = options.env;
     this.#logger =
       internal.logger ??
-      createLogger({ level: options.logLevel, cwd: options.cwd, command: [options.command, ...options.args].join(' '), stream: this.#ports.stderr });
+      createLogger({ level: options.logLevel, cwd: options.cwd, command: [options.command, ...options.args], stream: this.#ports.stderr, clear: internal.clear });
+    this.#apps = new AppInstances({
+      launch: (spec) => (this.#prestarter?.launch ?? this.#ports.launch)(spec),
+      probe: this.#ports.probe,
+      watchdog: () => this.#watchdog,
+      dispatch: (input) => this.#dispatch({ ...input, at: this.#now() } as Input),
+      publish: (event) => this.#publish(event),
+      logger: this.#logger,
+    });
+    this.#envFiles = new EnvFiles(options.envFiles, options.cwd, this.#logger);
+    this.#buildLoop = new BuildLoop(this.#logger, options.cwd);
+    this.#builds = new Builds({
+      steps: options.build,
+      cwd: options.cwd,
+      json: internal.json !== undefined,
+      copyTo: { stdout: this.#ports.stdout, stderr: this.#ports.stderr },
+      launch: this.#ports.launch,
+      watchdog: () => this.#watchdog,
+      spawned: (pid) => this.#dispatch({ type: 'buildSpawned', pid, at: this.#now() }),
+      spawnFailed: (message) => this.#dispatch({ type: 'buildSpawnFailed', message, at: this.#now() }),
+      done: (exit) => {
+        this.#buildLoop.ended(this.#ports.clock.wall());
+        this.#dispatch({ type: 'buildDone', exit, at: this.#now() });
+      },
+    });
   }
 
   start(): Promise<void> {
@@ -88,9 +115,11 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
       if (this.options.sockets.length > 0) {
         this.#sockets = await this.#ports.listen(this.options.sockets, { option: this.internal.naming === 'cli' ? '--socket' : 'socket' });
         if (this.#stopped()) return await this.#release();
-        this.#appEnv = socketEnv(this.#sockets.sockets, this.options.env);
       }
       this.#readyCheck = readyCheckFor(this.options.ready, this.#sockets?.sockets ?? []);
+      // Before the app: if the watchdog cannot be started, nothing has run yet. A POSIX sh
+      // spawns in about a millisecond, so the app's first line hardly notices.
+      this.#watchdog = this.#ports.watchdog({ signal: this.options.signal, graceMs: Math.min(tuning.watchdogGraceMs, this.options.killTimeout) });
       if (this.options.prestart) {
         const deps = { launch: this.#ports.launch, watchdog: () => this.#watchdog, clock: this.#ports.clock, logger: this.#logger };
         this.#prestarter = new Prestarter(deps);
@@ -99,14 +128,12 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
         this.#disposers.push(this.#ports.signals((signal) => this.#dispatch({ type: 'shutdown', trigger: signal, at: this.#now() })));
       }
       const startedAt = this.#now();
-      // The app first: the watchdog, stdin and the watcher (its code and its initial scan) are
-      // not on the app's path to its first line. The watchdog is told about the app only once
-      // it has spawned, by when the watchdog exists; a change made before the watcher's scan saw
-      // the file is caught up (watch-changes.ts).
+      // Then the app: stdin and the watcher (its code and its initial scan) are not on its path
+      // to its first line. A change made before the watcher's scan saw the file is caught up
+      // (watch-changes.ts).
       this.#dispatch({ type: 'start', at: startedAt });
-      this.#watchdog = this.#ports.watchdog({ signal: this.options.signal, graceMs: Math.min(tuning.watchdogGraceMs, this.options.killTimeout) });
       if (this.internal.readStdin === true) {
-        this.#disposers.push(this.#ports.controls({ restart: () => this.restart(), forward: (line) => this.#instance?.write(line) }));
+        this.#disposers.push(this.#ports.controls({ restart: () => this.restart(), forward: (line) => this.#apps.write(line) }));
       }
       const watcher = await this.#watch();
       if (watcher === undefined) return;
@@ -117,7 +144,9 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
       this.#logger.info(`watching ${shown.join(', ')}${this.options.logLevel === 'verbose' ? ` (ready in ${ms} ms)` : ''}`);
       this.#publish({ name: 'watching', payload: { paths: shown, ms } });
     } catch (error) {
-      void this.#release();
+      // Whatever ran already is stopped before the error is reported: nothing is left running.
+      if (this.#state.tag === 'idle') await this.#release();
+      else await this.stop();
       throw error;
     }
   }
@@ -189,8 +218,13 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
     switch (effect.type) {
       case 'spawn':
         return this.#spawn(effect.changes);
-      case 'signal':
-        return this.#signal(effect.signal);
+      case 'signal': {
+        if (effect.target === 'build') return this.#builds.signal(effect.signal);
+        const { ifReached } = effect;
+        return this.#apps.signal(effect.signal, ifReached && (() => this.#announceNow(ifReached)));
+      }
+      case 'build':
+        return this.#startBuild(effect.changes);
       case 'setTimer':
         return this.#timers.set(effect.timer, effect.ms);
       case 'clearTimer':
@@ -200,8 +234,14 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
         announced.push(effect.event);
         return;
       case 'exit':
-        return this.#finish(effect.code);
+        return this.#finish(effect.code, effect.cause);
     }
+  }
+
+  /** An event the machine left to an adapter's finding (a stop that reached something): logged and announced now. */
+  #announceNow(event: LogEvent): void {
+    this.#logger.event(event);
+    this.#announce(event);
   }
 
   #announce(event: LogEvent): void {
@@ -210,21 +250,10 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
     if (publicEvent !== undefined) this.#publish(publicEvent);
   }
 
-  #signal(signal: NodeJS.Signals): void {
-    // Whatever the stopping instance does now, it is not becoming ready.
-    this.#probe?.cancel();
-    const instance = this.#instance;
-    if (instance === null) return;
-    instance.signal(signal).then(
-      (pids) => this.#logger.verbose(`sent ${signal} to ${pids.length === 0 ? 'nothing (already gone)' : `pid ${pids.join(', ')}`}`),
-      (error: unknown) => this.#logger.error(`could not signal the app: ${String(error)}`),
-    );
-  }
-
   /** Lets go of everything start() acquired; safe to call more than once. */
   #release(): Promise<void> {
     this.#timers.clearAll();
-    this.#probe?.cancel();
+    this.#apps.cancelProbe();
     this.#sockets?.close();
     for (const dispose of this.#disposers.splice(0)) dispose();
     // The spare is killed and waited for before the watchdog is let go: nothing outlives us.
@@ -238,76 +267,45 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
     (this.emit as (name: string, payload: unknown) => boolean)(event.name, event.payload);
   }
 
+  /** The app's environment for a start now: the options' env, the env files over it, the sockets' variables. */
+  #env(): NodeJS.ProcessEnv {
+    const base = this.options.envFiles.length === 0 ? this.options.env : { ...this.options.env, ...this.#envFiles.read() };
+    return this.#sockets === null ? base : socketEnv(this.#sockets.sockets, base);
+  }
+
+  #startBuild(changes: Changes | null): void {
+    const startedAt = this.#ports.clock.wall();
+    // What the build reads now is what the next instance runs: a late report of a write made
+    // before this moment (chokidar's re-check) must not cancel it.
+    this.#spawnedAt = startedAt;
+    this.#buildLoop.started(changes, startedAt);
+    this.#builds.start({ ...this.#env(), ...changedEnv(changes, this.options.cwd) });
+  }
+
   #spawn(changes: Changes | null): void {
     this.#spawnedAt = this.#ports.clock.wall();
-    if (changes !== null) clearScreen(this.internal.clear);
     const check = this.#readyCheck;
-    const probe = check === undefined ? undefined : this.#ports.probe(check);
-    this.#probe = probe;
     const context = {
       options: this.options,
-      env: this.#appEnv,
+      env: this.#env(),
       fds: this.#sockets === null ? undefined : instanceFds(this.#sockets.sockets),
       readyCheck: check,
       json: this.internal.json !== undefined,
       terminal: this.#ports.stdout.isTTY === true,
       copyTo: { stdout: this.#ports.stdout, stderr: this.#ports.stderr },
     };
-    // The leader's pid is known only once spawned; escaped processes are found by later scans.
-    let leader: number | undefined;
-    const hooks = {
-      onOutputLine: check?.kind === 'output' ? (line: string) => probe?.line(line) : undefined,
-      onEscaped: (pid: number, startTime: string | undefined) => {
-        if (leader !== undefined) this.#watchdog?.remember(leader, pid, startTime);
-      },
-    };
-    const launch = this.#prestarter?.launch ?? this.#ports.launch;
-    launch(instanceSpec(context, changes, hooks)).then(
-      (instance) => {
-        leader = instance.pid;
-        this.#adopt(instance, probe);
-      },
-      (error: unknown) => {
-        probe?.cancel();
-        const message = error instanceof Error ? error.message : String(error);
-        const exitCode = error instanceof DevreloadError ? error.exitCode : 1;
-        this.#dispatch({ type: 'spawnFailed', message, exitCode, at: this.#now() });
-      },
-    );
+    this.#apps.launch((hooks) => instanceSpec(context, changes, hooks), check);
   }
 
-  /** A spawned instance: guard it, feed its lifecycle to the machine, report readiness. */
-  #adopt(instance: Instance, probe: ReadyProbe | undefined): void {
-    this.#instance = instance;
-    this.#watchdog?.watch(instance.pid);
-    this.#dispatch({ type: 'spawned', pid: instance.pid, at: this.#now() });
-    void probe?.ready.then((ms) => {
-      if (ms === null) return;
-      this.#logger.info(`ready in ${ms} ms`);
-      this.#publish({ name: 'ready', payload: { pid: instance.pid, ms } });
-    });
-    void instance.exited.then((exit) => {
-      probe?.cancel();
-      this.#dispatch({ type: 'exited', exit, at: this.#now() });
-    });
-    const onGone = () => {
-      this.#watchdog?.unwatch(instance.pid);
-      if (this.#instance === instance) this.#instance = null;
-      this.#dispatch({ type: 'gone', at: this.#now() });
+  #finish(code: number, cause: QuitCause): void {
+    // The last event, once everything devreload started is gone (the watcher, a spare).
+    const quit = () => {
+      this.#publish(toQuitEvent(code, cause));
+      this.#resolveExited(code);
     };
-    instance.gone.then(onGone, (error: unknown) => {
-      this.#logger.error(`could not confirm that every process of the app is gone: ${String(error)}`);
-      onGone();
+    this.#release().then(quit, (error: unknown) => {
+      this.#logger.error(`closing the watcher failed: ${String(error)}`);
+      quit();
     });
-  }
-
-  #finish(code: number): void {
-    this.#release().then(
-      () => this.#resolveExited(code),
-      (error: unknown) => {
-        this.#logger.error(`closing the watcher failed: ${String(error)}`);
-        this.#resolveExited(code);
-      },
-    );
   }
 }

@@ -1,5 +1,5 @@
 import type { TimerName } from '../core/types.js';
-import type { Clock } from './ports.js';
+import type { Clock } from '../clock.js';
 
 /** Named one-shot timers for the state machine: setting a name again replaces its timer. */
 export class Timers {

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../log/logger.js';
 import type { ResolvedOptions } from '../options/resolve.js';
-import { mtimeSlackMs } from '../tuning.js';
+import { catchUpBatch, mtimeSlackMs } from '../tuning.js';
 import { createWatcher, type Watcher } from '../watch/watcher.js';
 
 /**
@@ -22,7 +22,8 @@ export function watchChanges(
   instanceStartedAt: () => number | null,
 ): Watcher {
   const watcher = createWatcher({
-    paths: options.watch,
+    // Env files are watched wherever they are: a change restarts the app with the new values.
+    paths: [...options.watch, ...options.envFiles],
     cwd: options.cwd,
     ext: options.ext,
     ignore: options.ignore,
@@ -49,13 +50,13 @@ async function catchUp(
   loadedBy: (mtimeMs: number, started: number | null) => boolean,
   onChange: (changed: string) => void,
 ): Promise<void> {
-  const started = instanceStartedAt();
-  if (started === null) return;
+  if (instanceStartedAt() === null) return;
   const files = Object.entries(watcher.getWatched()).flatMap(([folder, names]) => names.map((name) => path.join(folder, name)));
-  // A few at a time: thousands of stats at once would compete with the app's own start.
-  const batch = 64;
-  for (let index = 0; index < files.length; index += batch) {
-    const stats = await Promise.all(files.slice(index, index + batch).map((file) => stat(file).then((s) => (s.isFile() ? s.mtimeMs : undefined), () => undefined)));
+  for (let index = 0; index < files.length; index += catchUpBatch) {
+    const stats = await Promise.all(files.slice(index, index + catchUpBatch).map((file) => stat(file).then((s) => (s.isFile() ? s.mtimeMs : undefined), () => undefined)));
+    // Compared with the instance running now: a write the watcher already reported has
+    // restarted the app since, and the instance it started has loaded it.
+    const started = instanceStartedAt();
     stats.forEach((mtimeMs, offset) => {
       if (mtimeMs !== undefined && !loadedBy(mtimeMs, started)) onChange(files[index + offset] as string);
     });

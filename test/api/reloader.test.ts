@@ -16,7 +16,7 @@ afterEach(async () => {
 describe('createReloader', () => {
   it('validates options like the CLI, naming the option by its API name', () => {
     expect(() => createReloader({ command: 'node', killTimeout: -1 })).toThrow(DevreloadError);
-    expect(() => createReloader({ command: 'node', killTimeout: -1 })).toThrow(/^killTimeout: expected a duration/);
+    expect(() => createReloader({ command: 'node', killTimeout: -1 })).toThrow(/^killTimeout: must not be negative/);
     expect(() => createReloader({ command: '' })).toThrow(/^command: expected the program to run/);
     expect(() => createReloader({ command: 'node', signal: 'SIGNOPE' })).toThrow(/^signal: unknown signal/);
   });

@@ -17,6 +17,8 @@ export const config: MachineConfig = {
   backoffBase: 200,
   backoffMax: 5000,
   stableAfter: 5000,
+  build: false,
+  postpone: false,
 };
 
 /**
@@ -35,6 +37,11 @@ export class Harness {
   signals: Array<{ pid: number; signal: Signal }> = [];
   spawnRequests = 0;
   exitCode: number | null = null;
+  /** --build: the build asked for and not yet done (null: none; 'spawning': no pid yet). */
+  build: number | 'spawning' | null = null;
+  buildRequests = 0;
+  buildSignals: Signal[] = [];
+  nextBuildPid = 900;
 
   constructor(readonly cfg: MachineConfig = config) {}
 
@@ -51,9 +58,19 @@ export class Harness {
     switch (effect.type) {
       case 'spawn':
         expect(this.alive, 'spawn while an instance is alive').toEqual([]);
+        expect(this.build, 'spawn while a build runs').toBeNull();
         this.spawnRequests += 1;
         break;
+      case 'build':
+        expect(this.build, 'two builds at once').toBeNull();
+        this.build = 'spawning';
+        this.buildRequests += 1;
+        break;
       case 'signal': {
+        if (effect.target === 'build') {
+          this.buildSignals.push(effect.signal);
+          break;
+        }
         const pid = this.alive.at(-1);
         if (pid !== undefined) this.signals.push({ pid, signal: effect.signal });
         break;
@@ -106,6 +123,21 @@ export class Harness {
     }
     this.now = until;
     return this;
+  }
+
+  /** The build asked for last has spawned. */
+  buildSpawned(): number {
+    expect(this.build).toBe('spawning');
+    const pid = this.nextBuildPid++;
+    this.build = pid;
+    this.send({ type: 'buildSpawned', pid });
+    return pid;
+  }
+
+  /** Every process of the build is gone; it exited with `code`. */
+  buildDone(code: number | null, signal: Signal | null = null): this {
+    this.build = null;
+    return this.send({ type: 'buildDone', exit: { code, signal } });
   }
 
   change(path = 'src/app.ts'): this {

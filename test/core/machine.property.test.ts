@@ -19,7 +19,9 @@ type Action =
   | { kind: 'exitOnOwn'; code: number }
   | { kind: 'leaderExits' }
   | { kind: 'groupGone' }
-  | { kind: 'shutdown'; signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP' };
+  | { kind: 'shutdown'; signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP' }
+  | { kind: 'buildSpawns' }
+  | { kind: 'buildEnds'; ok: boolean };
 
 const action: fc.Arbitrary<Action> = fc.oneof(
   fc.record({ kind: fc.constant('change' as const), file: fc.integer({ min: 0, max: 5 }) }),
@@ -30,6 +32,19 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   fc.record({ kind: fc.constant('leaderExits' as const) }),
   fc.record({ kind: fc.constant('groupGone' as const) }),
   fc.record({ kind: fc.constant('shutdown' as const), signal: fc.constantFrom('SIGINT' as const, 'SIGTERM' as const, 'SIGHUP' as const) }),
+  fc.record({ kind: fc.constant('buildSpawns' as const) }),
+  fc.record({ kind: fc.constant('buildEnds' as const), ok: fc.boolean() }),
+);
+
+/** With --build the interesting paths are longer (build, start, change, build again): weight the steps that make progress. */
+const buildAction: fc.Arbitrary<Action> = fc.oneof(
+  { arbitrary: action, weight: 4 },
+  { arbitrary: fc.record({ kind: fc.constant('buildSpawns' as const) }), weight: 3 },
+  { arbitrary: fc.record({ kind: fc.constant('buildEnds' as const), ok: fc.boolean() }), weight: 3 },
+  { arbitrary: fc.record({ kind: fc.constant('spawnResult' as const), ok: fc.constant(true) }), weight: 3 },
+  { arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 50, max: 400 }) }), weight: 2 },
+  { arbitrary: fc.record({ kind: fc.constant('leaderExits' as const) }), weight: 2 },
+  { arbitrary: fc.record({ kind: fc.constant('groupGone' as const) }), weight: 2 },
 );
 
 /** The fake world around the machine: a pending spawn, and an instance whose leader may have exited. */
@@ -79,6 +94,23 @@ class World {
       case 'shutdown':
         h.send({ type: 'shutdown', trigger: a.signal });
         break;
+      case 'buildSpawns':
+        if (h.build !== 'spawning') return;
+        h.buildSpawned();
+        break;
+      case 'buildEnds': {
+        if (typeof h.build !== 'number') return;
+        const serving = h.state.tag === 'building' && h.state.app !== null && !h.state.app.exiting ? h.state.app.pid : null;
+        h.buildDone(a.ok ? 0 : 1);
+        // A failed build never costs the instance that was serving.
+        // (A cancelled build's result does not count: then it goes on serving while the next build waits.)
+        if (!a.ok && serving !== null && h.state.tag !== 'done') {
+          const still = h.state.tag === 'running' ? h.state.pid : h.state.tag === 'building' ? h.state.app?.pid : undefined;
+          expect(still).toBe(serving);
+          expect(h.alive).toEqual([serving]);
+        }
+        break;
+      }
     }
     this.check();
   }
@@ -95,6 +127,10 @@ class World {
       expect(this.spawnPending).toBe(false);
     }
     if (h.exitCode !== null) expect(tag).toBe('done');
+    // Never a build and a start at once; a build only where the machine says one runs.
+    if (h.build !== null) expect(tag === 'building' || tag === 'done' ? 'ok' : tag).toBe('ok');
+    if (h.build !== null) expect(this.spawnPending).toBe(false);
+    if (tag === 'building' && h.state.app !== null) expect(h.alive).toContain(h.state.app.pid);
   }
 
   /** Ctrl-C, then let the world answer everything: devreload must always exit. */
@@ -105,6 +141,8 @@ class World {
       if (this.spawnPending) this.apply({ kind: 'spawnResult', ok: true });
       if (h.alive.length > 0 && !this.leaderExited) this.apply({ kind: 'leaderExits' });
       if (h.alive.length > 0) this.apply({ kind: 'groupGone' });
+      if (h.build === 'spawning') this.apply({ kind: 'buildSpawns' });
+      if (typeof h.build === 'number') this.apply({ kind: 'buildEnds', ok: false });
       this.apply({ kind: 'advance', ms: 6000 });
     }
     expect(h.exitCode).not.toBeNull();
@@ -116,12 +154,28 @@ describe('restart state machine under random interleavings', () => {
   for (const onExit of ['wait', 'restart', 'quit'] as OnExit[]) {
     it(`keeps its invariants (--on-exit ${onExit})`, () => {
       fc.assert(
-        fc.property(fc.array(action, { maxLength: 120 }), (actions) => {
+        fc.property(fc.array(action, { maxLength: 120, size: 'max' }), (actions) => {
           const world = new World({ ...config, onExit });
           world.h.send({ type: 'start' });
           world.check();
           for (const a of actions) world.apply(a);
           if (world.h.exitCode === null) world.finish();
+        }),
+        { numRuns: 400 },
+      );
+    });
+  }
+
+  for (const onExit of ['wait', 'restart', 'quit'] as OnExit[]) {
+    it(`keeps its invariants with --build: never two builds, never a build and a start at once, a failed build keeps the instance (--on-exit ${onExit})`, () => {
+      fc.assert(
+        fc.property(fc.array(buildAction, { maxLength: 120, size: 'max' }), fc.boolean(), (actions, postpone) => {
+          const world = new World({ ...config, onExit, build: true, postpone });
+          world.h.send({ type: 'start' });
+          world.check();
+          for (const a of actions) world.apply(a);
+          if (world.h.exitCode === null) world.finish();
+          expect(world.h.build).toBeNull();
         }),
         { numRuns: 400 },
       );

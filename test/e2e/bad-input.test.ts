@@ -1,5 +1,6 @@
 import { chmod, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
+import { cliOptions } from '../../src/cli/options.js';
 import { disposeAfterEach, Devreload, Project, serverFixture } from './harness.js';
 
 disposeAfterEach();
@@ -25,12 +26,32 @@ describe('bad input: one clear line, non-zero exit, nothing left running', () =>
   });
 
   it('a flag missing its value', async () => {
-    await fails(['--delay'], /--delay/);
+    await fails(['--delay'], /--delay: the value is missing; expected a duration in milliseconds/);
+  });
+
+  // Each at the end of devreload's options (`--socket --`) and at the very end: the value that
+  // is not there must not become "true" (a port, a path, an extension) or swallow the `--`.
+  for (const option of cliOptions.filter((o) => o.value === 'required')) {
+    const long = option.flags.split(/[\s,]+/).find((part) => part.startsWith('--'))!;
+    const missing = new RegExp(`^\\[devreload\\] error: ${long}: the value is missing; expected `);
+    it(`${long} with no value: the value is missing`, async () => {
+      // Node itself checks that a file named after `--env-file` exists, even after the script
+      // name (nodejs/node#54232): `--env-file --` never reaches devreload.
+      if (long !== '--env-file') await fails([long, '--', 'node', serverFixture], missing);
+      await fails(['--verbose', long], missing);
+    });
+  }
+
+  it('a short option missing its value names both spellings', async () => {
+    await fails(['-e', '--', 'node', serverFixture], /-e \(--ext\): the value is missing; expected a comma-separated list of extensions/);
+    await fails(['-w', '--verbose', '--', 'node', serverFixture], /-w \(--watch\): the value is missing \(--verbose is an option\)/);
   });
 
   it('non-numeric and negative durations', async () => {
     await fails(['--kill-timeout', 'soon', '--', 'node', serverFixture], /--kill-timeout: expected a duration in milliseconds.*"soon"/);
-    await fails(['--delay=-5', '--', 'node', serverFixture], /--delay: expected a duration/);
+    await fails(['--kill-timeout', '-5', '--', 'node', serverFixture], /--kill-timeout: must not be negative, got -5 \(expected a duration in milliseconds/);
+    await fails(['--delay', '-1', '--', 'node', serverFixture], /--delay: must not be negative, got -1/);
+    await fails(['--delay=-5', '--', 'node', serverFixture], /--delay: must not be negative, got -5/);
   });
 
   it('unknown signal', async () => {

@@ -1,8 +1,13 @@
+import { spawnSync } from 'node:child_process';
+import { lookup } from 'node:dns/promises';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { cliOptions } from '../../src/cli/options.js';
-import { disposeAfterEach, Devreload, devreloadBin, hasCommand, Project, repoRoot, serverFixture, starts, waitUntil } from './harness.js';
+import { disposeAfterEach, Devreload, devreloadBin, freePort, hasCommand, Project, repoRoot, serverFixture, starts, waitUntil } from './harness.js';
 
 // Every option listed in --help has a test here (or, for --kill-timeout, in restart.test.ts)
 // that fails if the option is parsed but ignored.
@@ -24,6 +29,36 @@ async function launch(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string)
   await d.waitFor(/\] ready\b/);
   if (!quiet) await d.waitFor(/\[devreload\] watching/);
   return d;
+}
+
+interface JsonEvent {
+  event: string;
+  time: string;
+  [field: string]: unknown;
+}
+
+/** The NDJSON events devreload printed on stdout. */
+function jsonEvents(d: Devreload): JsonEvent[] {
+  return d.stdout
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as JsonEvent);
+}
+
+/** Whether a TCP connection to `host:port` is accepted (by the kernel: an instance need not have accepted it yet). */
+async function connects(host: string, port: number): Promise<boolean> {
+  return await new Promise((resolve) => {
+    const socket = net.connect({ host, port, timeout: 2000 });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
 }
 
 /** The project of the running test (created by `launch` unless the test made one first). */
@@ -132,6 +167,22 @@ describe('every option does what it says', () => {
     expect(d.stderr).toContain('restarting: src/app.js changed');
   });
 
+  it('--socket with a host binds that one address: a host name the address it resolves to first, not every interface', async () => {
+    project = await Project.create();
+    const port = await freePort();
+    const { address } = await lookup('localhost');
+    const fd3Server = path.join(repoRoot, 'fixtures/socket/fd3-server.js');
+    devreload = new Devreload(['--socket', `localhost:${port}`, '--watch', 'src', '--', 'node', fd3Server], { cwd: p().dir });
+    await devreload.waitFor(/ready in \d+ ms/);
+    expect(await connects(address, port), devreload.output).toBe(true);
+    // Every other address of this machine (the other loopback family, the network's) is refused.
+    const others = Object.values(os.networkInterfaces())
+      .flat()
+      .filter((i) => i !== undefined && i.address !== address && !i.address.startsWith('fe80:'))
+      .map((i) => i!.address);
+    for (const other of others) expect(await connects(other, port), `${other}:${port}\n${devreload.output}`).toBe(false);
+  });
+
   it('--quiet hides devreload’s informational lines but not the app’s output', async () => {
     const d = await launch(['--watch', 'src', '--quiet']);
     // Quiet mode does not say when the watcher is ready: save (slower than the quiet
@@ -194,6 +245,9 @@ describe('every option does what it says', () => {
     await p().write('src/app.js');
     await d.waitFor(/restarted in/);
     expect(d.stdout).toContain('\x1b[2J');
+    // The clear comes when the restart begins: what changed stays on screen, above the new instance.
+    const screen = d.stdout.slice(d.stdout.lastIndexOf('\x1b[2J'));
+    expect(screen, d.output).toMatch(/\[devreload\] restarting: src\/app\.js changed\r?\n(.*\n)*.*\[devreload\] restarted in \d+ ms/);
     await d.dispose();
     await p().cleanup();
 
@@ -208,12 +262,54 @@ describe('every option does what it says', () => {
     const d = await launch(['--watch', 'src', '--json']);
     await p().write('src/app.js');
     await d.waitFor(/"event":"restart"/);
-    const events = d.stdout.trim().split('\n').map((line) => JSON.parse(line) as { event: string; time: string; pid?: number; paths?: string[] });
-    expect(events.map((e) => e.event)).toEqual(['start', 'watching', 'change', 'stop', 'restart']);
+    d.signal('SIGTERM');
+    expect(await d.waitForExit()).toEqual({ code: 143, signal: null });
+    const events = jsonEvents(d);
+    expect(events.map((e) => e.event)).toEqual(['start', 'watching', 'change', 'stop', 'restart', 'stop', 'quit']);
     expect(events.every((e) => !Number.isNaN(Date.parse(e.time)))).toBe(true);
     expect(events[0]?.pid).toBe(p().entries('start')[0]?.pid);
     expect(events[2]?.paths).toEqual(['src/app.js']);
+    expect(events.filter((e) => e.event === 'stop').map((e) => e.reason)).toEqual(['restart', 'shutdown']);
+    // The last line says that devreload itself is done, and why.
+    expect(events.at(-1)).toEqual({ event: 'quit', time: expect.any(String), code: 143, reason: 'signal', signal: 'SIGTERM' });
     expect(d.stderr).toMatch(/\[app \d+\] booted/);
+  });
+
+  it('--json: the final quit event for --on-exit quit, and for a command that cannot start', async () => {
+    project = await Project.create();
+    devreload = new Devreload(['--json', '--on-exit', 'quit', '--watch', 'src', '--', 'node', '-e', 'process.exit(3)'], { cwd: p().dir });
+    expect(await devreload.waitForExit()).toEqual({ code: 3, signal: null });
+    expect(jsonEvents(devreload).slice(-2)).toMatchObject([
+      { event: 'exit', code: 3, next: 'quit' },
+      { event: 'quit', code: 3, reason: 'appExit', signal: null },
+    ]);
+
+    devreload = new Devreload(['--json', '--watch', 'src', '--', 'no-such-program-xyz'], { cwd: p().dir });
+    expect(await devreload.waitForExit()).toEqual({ code: 127, signal: null });
+    expect(jsonEvents(devreload)).toMatchObject([
+      { event: 'spawnError', fatal: true },
+      { event: 'quit', code: 127, reason: 'spawnError', signal: null },
+    ]);
+  });
+
+  it('--json: an app that exits cleanly and leaves nothing has no stop; one that leaves a process has a stop for leftovers', async () => {
+    project = await Project.create();
+    const clean = new Devreload(['--json', '--watch', 'src', '--', 'node', '-e', 'setTimeout(() => {}, 100)'], { cwd: p().dir });
+    await clean.waitFor(/"event":"exit"/);
+    clean.interrupt();
+    expect(await clean.waitForExit()).toEqual({ code: 130, signal: null });
+    expect(jsonEvents(clean).map((e) => e.event), clean.output).toEqual(['start', 'watching', 'exit', 'quit']);
+    expect(jsonEvents(clean)[2]).toMatchObject({ code: 0, signal: null, next: 'wait' });
+
+    // The app starts a worker in its own group and exits: the worker is what it left.
+    const leaving = `require('node:child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' }); setTimeout(() => process.exit(0), 100);`;
+    const left = new Devreload(['--json', '--watch', 'src', '--', 'node', '-e', leaving], { cwd: p().dir });
+    await left.waitFor(/"event":"exit"/);
+    left.interrupt();
+    expect(await left.waitForExit()).toEqual({ code: 130, signal: null });
+    const events = jsonEvents(left);
+    expect(events.map((e) => e.event), left.output).toEqual(['start', 'watching', 'stop', 'exit', 'quit']);
+    expect(events[2]).toMatchObject({ pid: events[0]?.pid, signal: 'SIGTERM', reason: 'leftovers' });
   });
 
   it('--help lists every option, grouped, and exits 0', async () => {
@@ -240,5 +336,16 @@ describe('the command line', () => {
     devreload = new Devreload(['-w', 'src', 'node', serverFixture, ...tricky], { cwd: p().dir, env: { APP_RECORD: p().record } });
     await devreload.waitFor(/\] ready\b/);
     expect(p().entries('start')[0]?.argv).toEqual(tricky);
+  });
+
+  it('is shown on the started line so that a shell reads it back exactly', async () => {
+    project = await Project.create();
+    const tricky = ['a b', '"quoted"', "it's", '$(touch pwned)', '; rm -rf x', '*', '--port=3000'];
+    devreload = new Devreload(['-w', 'src', 'node', serverFixture, ...tricky], { cwd: p().dir, env: { APP_RECORD: p().record } });
+    await devreload.waitFor(/\] ready\b/);
+    const line = /\[devreload\] started (.*)\n/.exec(devreload.stderr)?.[1] ?? '';
+    expect(line, devreload.output).toContain(`node ${serverFixture} 'a b' '"quoted"' 'it'\\''s' '$(touch pwned)' '; rm -rf x' '*' --port=3000`);
+    const read = spawnSync('sh', ['-c', `printf '%s\\0' ${line}`], { cwd: p().dir, encoding: 'utf8' }).stdout.split('\0').slice(0, -1);
+    expect(read).toEqual(['node', serverFixture, ...tricky]);
   });
 });

@@ -112,6 +112,24 @@ describeOnLinux('--prestart', () => {
     expect(next).not.toBe(spare);
   });
 
+  it('the woken app’s PATH, execArgv and environment are those of a fresh start', async () => {
+    project = await Project.create();
+    await writeFile(
+      project.path('src/show.cjs'),
+      "console.log('seen ' + JSON.stringify({ pid: process.pid, path: process.env.PATH, execArgv: process.execArgv, greeting: process.env.APP_GREETING })); setInterval(() => {}, 1 << 30);\n",
+    );
+    const d = new Devreload(['--watch', 'src', '--prestart', '--', 'node', '--no-warnings', 'src/show.cjs'], { cwd: project.dir, env: { APP_GREETING: 'hi' } });
+    const seen = () => [...d.stdout.matchAll(/seen (\{.*\})/g)].map((m) => JSON.parse(m[1] as string) as { pid: number; path: string; execArgv: string[]; greeting: string });
+    await waitUntil(() => seen().length === 1, { describe: () => d.output });
+    await waitUntil(() => parked(d.pid).length === 1, { describe: () => d.output });
+    await project.write('src/app.js');
+    await waitUntil(() => seen().length === 2, { describe: () => d.output });
+    const [cold, woken] = seen();
+    expect(parked(d.pid)).toContain(woken!.pid);
+    expect({ ...woken, pid: 0 }).toEqual({ ...cold, pid: 0 });
+    expect(cold!.path.split(path.delimiter)[0]).toBe(path.join(project.dir, 'node_modules/.bin'));
+  });
+
   it('tsx: the spare boots tsx’s runtime, and the woken app runs the TypeScript source', async () => {
     project = await Project.create();
     await writeFile(
@@ -171,15 +189,20 @@ describeOnLinux('--prestart', () => {
   });
 
   it('no spare survives a SIGKILL of devreload: the watchdog stops it', async () => {
-    const d = await launch(['--watch', 'src', '--prestart'], ['node', serverFixture]);
+    // The watchdog's diagnostics show what it stopped: the spare must be among the groups it
+    // was watching (its stdin closing would end a parked spare too, so "gone" alone proves less).
+    const d = await launch(['--watch', 'src', '--prestart'], ['node', serverFixture], { DEVRELOAD_WATCHDOG_DEBUG: '1' });
     await d.waitFor(/ready/);
     const spare = await oneSpare(d);
     const app = project.entries('start')[0]!.pid;
     forceKill(d.pid);
     await d.waitForExit();
     await waitUntilGone([spare, app], () => d.output, 10_000);
-    expect([spare, app].filter(isAlive)).toEqual([]);
+    await waitUntil(() => /watchdog \d+: stopping/.test(d.stderr), { describe: () => d.output });
+    const stopping = /watchdog \d+: stopping([^\n]*)/.exec(d.stderr)?.[1] ?? '';
+    expect(stopping.split(/[\s:]+/).map(Number)).toEqual(expect.arrayContaining([spare, app]));
   });
+
 
   it('with --inspect it says once that it does not apply, and restarts the ordinary way', async () => {
     const d = await launch(['--watch', 'src', '--prestart'], ['node', '--inspect=127.0.0.1:0', serverFixture]);

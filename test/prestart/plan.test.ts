@@ -42,10 +42,23 @@ describe('planPrestart', () => {
     [['--loader', 'ts-node/esm', 'server.js'], {}, /--loader/],
     [['--env-file=.env', 'server.js'], {}, /env-file/],
     [['--import', 'tsx', 'server.ts'], {}, /package/],
+    // A flag devreload cannot tell takes a value: the script could be the next word or the one after.
+    [['--cpu-prof', '--some-future-flag', 'prof', 'server.js'], {}, /does not know this node option/],
+    [['-pe', '1'], {}, /does not know|no script/],
   ] as const)('does not apply to node %j with %j', (args, env, reason) => {
     const planned = planPrestart('node', args, env);
     expect(planned.ok).toBe(false);
     expect(!planned.ok && planned.reason).toMatch(reason);
+  });
+
+  it('reads the flags it knows whatever their form, and finds the script after them', () => {
+    const planned = planPrestart('node', ['--cpu-prof', '--cpu-prof-dir', 'prof', '--stack-size=2000', '--no-warnings', 'server.js'], {});
+    expect(planned.ok && planned.plan).toMatchObject({ script: 'server.js', bootFlags: ['--cpu-prof', '--cpu-prof-dir', 'prof', '--stack-size=2000', '--no-warnings'] });
+  });
+
+  it('tsx’s own options and subcommands are left to tsx', () => {
+    expect(planPrestart('tsx', ['watch', 'src/server.ts'], {}, '/t')).toMatchObject({ ok: false, reason: 'tsx watch restarts on its own' });
+    expect(planPrestart('tsx', ['--tsconfig', 'x.json', 'src/server.ts'], {}, '/t')).toMatchObject({ ok: false, reason: expect.stringMatching(/--tsconfig/) });
   });
 
   it('does not apply to other programs', () => {

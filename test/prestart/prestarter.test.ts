@@ -2,6 +2,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log/logger.js';
 import type { InstanceSpec } from '../../src/process/instance.js';
+import { localBinPath } from '../../src/process/local-bin.js';
 import { Prestarter } from '../../src/prestart/prestarter.js';
 import { spareDelayMs } from '../../src/tuning.js';
 import { FakeClock, FakeLauncher, FakeWatchdog, settle } from '../supervisor/fakes.js';
@@ -43,7 +44,8 @@ describe('Prestarter', () => {
     expect(s.launcher.specs).toHaveLength(2);
     expect(wakeOf(s.launcher.instances[1]!.written)).toEqual({
       cwd: '/p',
-      env: { PATH: '/bin', DEVRELOAD_CHANGED: '["a.js"]' },
+      // PATH as a fresh spawn gets it: node_modules/.bin up the tree first.
+      env: { PATH: localBinPath('/p', { PATH: '/bin' }).PATH, DEVRELOAD_CHANGED: '["a.js"]' },
       argv: ['/p/server.js'],
       execArgv: [],
       preloads: [],

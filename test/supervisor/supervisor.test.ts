@@ -23,6 +23,7 @@ function setup(options: Partial<DevreloadOptions> = {}, replace: Partial<Supervi
   supervisor.on('restart', ({ pid, paths }) => events.push(`restart ${pid} ${paths.join(',')}`));
   supervisor.on('exit', ({ code, next }) => events.push(`exit ${code} ${next}`));
   supervisor.on('spawnError', ({ fatal }) => events.push(`spawnError ${fatal ? 'fatal' : 'not fatal'}`));
+  supervisor.on('build', (build) => events.push(`build ${build.phase}`));
   return { ...fakes, supervisor, events };
 }
 
@@ -173,6 +174,33 @@ describe('Supervisor (effect runner over fakes)', () => {
     expect(s.launcher.last.signals).toEqual(['SIGTERM']);
     await expect(s.supervisor.exited).resolves.toBe(0);
     expect(s.clock.pending).toBe(0);
+  });
+
+  it('--build: each step runs through sh with DEVRELOAD_CHANGED, guarded by the watchdog; the app keeps serving until the build succeeded', async () => {
+    const s = setup({ build: ['tsc -p .', 'cp -r assets dist/'] });
+    await s.supervisor.start();
+    await settle();
+    expect(s.launcher.specs.map((spec) => [spec.command, ...spec.args])).toEqual([['sh', '-c', 'tsc -p .']]);
+    s.launcher.last.die({ code: 0, signal: null });
+    await settle();
+    expect(s.launcher.specs[1]).toMatchObject({ command: 'sh', args: ['-c', 'cp -r assets dist/'] });
+    s.launcher.last.die({ code: 0, signal: null });
+    await settle();
+    expect(s.launcher.specs[2]).toMatchObject({ command: 'node', args: ['server.js'] });
+    const app = s.launcher.last;
+    expect(s.watchdog.lines).toEqual(['+100', '-100', '+101', '-101', '+102']);
+
+    s.watcher.change(path.join(repoRoot, 'src/a.ts'));
+    await s.clock.advance(100);
+    const build = s.launcher.last;
+    expect(build.spec).toMatchObject({ command: 'sh', args: ['-c', 'tsc -p .'] });
+    expect(build.spec.env.DEVRELOAD_CHANGED).toBe('["src/a.ts"]');
+    build.die({ code: 2, signal: null });
+    await settle();
+    // The first step failed: no second step, nothing stopped, the app goes on.
+    expect(app.signals).toEqual([]);
+    expect(s.launcher.specs).toHaveLength(4);
+    expect(s.events).toContain('build failed');
   });
 
   describe('shutdown in every state', () => {

@@ -1,0 +1,64 @@
+import { log, to } from './effects.js';
+import type { Crash, Effect, MachineConfig, Pending, Shutdown, Signal, StopReason, Transition } from './types.js';
+
+/** Steps more than one state takes: beginning a stop, spawning for a restart, the quiet window. */
+
+export const SIGKILL: Signal = 'SIGKILL';
+
+interface StopFields {
+  readonly crashed?: Crash;
+  readonly pending?: Pending;
+  readonly shutdown?: Shutdown;
+}
+
+interface StopHow {
+  /** Default: the configured stop signal. */
+  readonly signal?: Signal;
+  /** Announce the stop (a `stopping` log event and public `stop` event) with this reason. */
+  readonly reason?: StopReason;
+  /** Stopping what an app that exited left behind: announced by the adapter, only if there was something. */
+  readonly leftovers?: boolean;
+  /** Effects that come before the stop's own, and after them. */
+  readonly before?: readonly Effect[];
+  readonly after?: readonly Effect[];
+}
+
+/** The one way a stop begins: the signal now, SIGKILL when the kill timer fires, `gone` ends it. */
+export function beginStop(pid: number, fields: StopFields, config: MachineConfig, how: StopHow): Transition {
+  const signal = how.signal ?? config.stopSignal;
+  const announce: Effect[] = how.reason === undefined ? [] : [log({ kind: 'stopping', pid, signal, reason: how.reason })];
+  return to(
+    { tag: 'stopping', pid, escalated: false, crashed: fields.crashed ?? null, pending: fields.pending ?? null, shutdown: fields.shutdown ?? null },
+    ...(how.before ?? []),
+    ...announce,
+    how.leftovers === true ? { type: 'signal', signal, ifReached: { kind: 'stopping', pid, signal, reason: 'leftovers' } } : { type: 'signal', signal },
+    { type: 'setTimer', timer: 'kill', ms: config.killTimeout },
+    ...(how.after ?? []),
+  );
+}
+
+/** Spawns the app for the restart `pending` asked for. */
+export function spawnFor(pending: Pending, effects: readonly Effect[]): Transition {
+  return to(
+    // A restart asked for by a change is a fresh attempt: the crash streak starts over.
+    { tag: 'starting', pending: null, shutdown: null, restart: { from: pending.since, changes: pending.changes }, streak: 0 },
+    ...effects,
+    { type: 'spawn', changes: pending.changes },
+  );
+}
+
+/**
+ * The quiet window for this restart. A burst (many files: a branch switch, a build writing its
+ * output) is written by a process that a busy machine can pause for longer than the window an
+ * editor's save needs; past `burstThreshold` files the window grows to `burstDelay`, so one
+ * burst stays one restart while a single save keeps its short window.
+ */
+export function quietTimer(pending: Pending, config: MachineConfig): Effect {
+  const ms = pending.changes.count >= config.burstThreshold ? Math.max(config.delay, config.burstDelay) : config.delay;
+  return { type: 'setTimer', timer: 'quiet', ms };
+}
+
+/** SIGINT and SIGTERM are forwarded as they came; a closed terminal stops the app with the stop signal. */
+export function shutdownSignal(shutdown: Shutdown, config: MachineConfig): Signal {
+  return shutdown.trigger === 'SIGINT' || shutdown.trigger === 'SIGTERM' ? shutdown.trigger : config.stopSignal;
+}

@@ -1,0 +1,109 @@
+import type { Input } from '../core/types.js';
+import { DevreloadError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import type { Instance, InstanceSpec } from '../process/instance.js';
+import type { Watchdog } from '../process/watchdog.js';
+import type { ReadyProbe } from '../socket/ready.js';
+import type { ReadyCheck } from '../socket/ready-target.js';
+import type { PublicEvent } from './events.js';
+
+/** A machine input without its timestamp. */
+export type Unstamped = Input extends infer I ? (I extends Input ? Omit<I, 'at'> : never) : never;
+
+export interface AppInstancesDeps {
+  /** Spawns one instance (the prestarter's launch with --prestart). */
+  launch(spec: InstanceSpec): Promise<Instance>;
+  probe(check: ReadyCheck): ReadyProbe;
+  watchdog(): Watchdog | null;
+  /** Feeds the machine; the supervisor stamps the time. */
+  dispatch(input: Unstamped): void;
+  publish(event: PublicEvent): void;
+  logger: Logger;
+}
+
+/**
+ * The app's instances as the supervisor drives them: launch one, guard it with the watchdog,
+ * turn its lifecycle (spawned, exited, gone) into machine inputs, report its readiness, and
+ * signal or feed whichever is current.
+ */
+export class AppInstances {
+  #current: Instance | null = null;
+  #probe: ReadyProbe | undefined;
+
+  constructor(private readonly deps: AppInstancesDeps) {}
+
+  /** `spec` gets the readiness hooks added; `check` is `--ready`'s (if any). */
+  launch(spec: (hooks: Pick<InstanceSpec, 'onOutputLine' | 'onEscaped'>) => InstanceSpec, check: ReadyCheck | undefined): void {
+    const probe = check === undefined ? undefined : this.deps.probe(check);
+    this.#probe = probe;
+    // The leader's pid is known only once spawned; escaped processes are found by later scans.
+    let leader: number | undefined;
+    const hooks = {
+      onOutputLine: check?.kind === 'output' ? (line: string) => probe?.line(line) : undefined,
+      onEscaped: (pid: number, startTime: string | undefined) => {
+        if (leader !== undefined) this.deps.watchdog()?.remember(leader, pid, startTime);
+      },
+    };
+    this.deps.launch(spec(hooks)).then(
+      (instance) => {
+        leader = instance.pid;
+        this.#adopt(instance, probe);
+      },
+      (error: unknown) => {
+        probe?.cancel();
+        const message = error instanceof Error ? error.message : String(error);
+        const exitCode = error instanceof DevreloadError ? error.exitCode : 1;
+        this.deps.dispatch({ type: 'spawnFailed', message, exitCode });
+      },
+    );
+  }
+
+  /** To the current instance's group and escaped descendants; `reached` runs if that was at least one process. */
+  signal(signal: NodeJS.Signals, reached?: () => void): void {
+    // Whatever the stopping instance does now, it is not becoming ready.
+    this.#probe?.cancel();
+    const instance = this.#current;
+    if (instance === null) return;
+    instance.signal(signal).then(
+      (pids) => {
+        this.deps.logger.verbose(`sent ${signal} to ${pids.length === 0 ? 'nothing (already gone)' : `pid ${pids.join(', ')}`}`);
+        // After the scan and before `gone` (which waits for what was reached to exit).
+        if (pids.length > 0) reached?.();
+      },
+      (error: unknown) => this.deps.logger.error(`could not signal the app: ${String(error)}`),
+    );
+  }
+
+  /** A line for the current instance's stdin. */
+  write(line: string): void {
+    this.#current?.write(line);
+  }
+
+  cancelProbe(): void {
+    this.#probe?.cancel();
+  }
+
+  #adopt(instance: Instance, probe: ReadyProbe | undefined): void {
+    this.#current = instance;
+    this.deps.watchdog()?.watch(instance.pid);
+    this.deps.dispatch({ type: 'spawned', pid: instance.pid });
+    void probe?.ready.then((ms) => {
+      if (ms === null) return;
+      this.deps.logger.info(`ready in ${ms} ms`);
+      this.deps.publish({ name: 'ready', payload: { pid: instance.pid, ms } });
+    });
+    void instance.exited.then((exit) => {
+      probe?.cancel();
+      this.deps.dispatch({ type: 'exited', exit });
+    });
+    const onGone = () => {
+      this.deps.watchdog()?.unwatch(instance.pid);
+      if (this.#current === instance) this.#current = null;
+      this.deps.dispatch({ type: 'gone' });
+    };
+    instance.gone.then(onGone, (error: unknown) => {
+      this.deps.logger.error(`could not confirm that every process of the app is gone: ${String(error)}`);
+      onGone();
+    });
+  }
+}

@@ -1,0 +1,120 @@
+import type { ExitInfo, Instance, InstanceSpec } from '../process/instance.js';
+import type { Watchdog } from '../process/watchdog.js';
+
+export interface BuildRunDeps {
+  launch(spec: InstanceSpec): Promise<Instance>;
+  watchdog(): Watchdog | null;
+  /** The spec for one step: `sh -c <line>` with the app's environment and DEVRELOAD_CHANGED. */
+  spec(line: string): InstanceSpec;
+  /** The first step is running. */
+  spawned(pid: number): void;
+  /** The first step could not be started at all. */
+  spawnFailed(message: string): void;
+  /** Every process of the last step that ran is gone; `exit` is that step's (0: all succeeded). */
+  done(exit: ExitInfo): void;
+}
+
+/**
+ * One build: its steps in order, each an instance of its own (own session and group, watched
+ * by the watchdog, stopped with the ordinary sequence), the next only once every process of the
+ * previous one is gone and it succeeded.
+ */
+export class BuildRun {
+  #current: Instance | null = null;
+  /** The last stop signal sent: no further step starts, and a step still spawning gets it at once. */
+  #stopped: NodeJS.Signals | null = null;
+
+  constructor(
+    private readonly steps: readonly string[],
+    private readonly deps: BuildRunDeps,
+  ) {}
+
+  start(): void {
+    void this.#run();
+  }
+
+  /** Sends `signal` to the step under way (its group and escaped descendants). */
+  signal(signal: NodeJS.Signals): void {
+    this.#stopped = signal;
+    void this.#current?.signal(signal).catch(() => []);
+  }
+
+  async #run(): Promise<void> {
+    let exit: ExitInfo = { code: 0, signal: null };
+    for (const [index, line] of this.steps.entries()) {
+      if (this.#stopped !== null) {
+        exit = { code: null, signal: this.#stopped };
+        break;
+      }
+      let step: Instance;
+      try {
+        step = await this.deps.launch(this.deps.spec(line));
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        if (index === 0) return this.deps.spawnFailed(message);
+        // As a shell reports a command it cannot run.
+        exit = { code: 127, signal: null };
+        break;
+      }
+      this.#current = step;
+      // A build reads no input: EOF at once, so a tool that asks a question does not hang.
+      step.closeStdin();
+      this.deps.watchdog()?.watch(step.pid);
+      if (index === 0) this.deps.spawned(step.pid);
+      if (this.#stopped !== null) void step.signal(this.#stopped).catch(() => []);
+      exit = await step.gone.catch((): ExitInfo => ({ code: null, signal: null }));
+      this.deps.watchdog()?.unwatch(step.pid);
+      this.#current = null;
+      if (exit.code !== 0) break;
+    }
+    this.deps.done(exit);
+  }
+}
+
+export interface BuildsDeps {
+  readonly steps: readonly string[];
+  readonly cwd: string;
+  /** `--json`: devreload's stdout carries events, so the build's goes to stderr. */
+  readonly json: boolean;
+  readonly copyTo: NonNullable<InstanceSpec['copyTo']>;
+  launch(spec: InstanceSpec): Promise<Instance>;
+  watchdog(): Watchdog | null;
+  /** Called with each build's outcome, for the state machine. */
+  spawned(pid: number): void;
+  spawnFailed(message: string): void;
+  done(exit: ExitInfo): void;
+}
+
+/** `--build` as the supervisor drives it: at most one build at a time, the latest one signalled. */
+export class Builds {
+  #current: BuildRun | null = null;
+
+  constructor(private readonly deps: BuildsDeps) {}
+
+  /** Starts a build with this environment (the app's, with DEVRELOAD_CHANGED). */
+  start(env: NodeJS.ProcessEnv): void {
+    const { deps } = this;
+    const run: BuildRun = new BuildRun(deps.steps, {
+      launch: deps.launch,
+      watchdog: deps.watchdog,
+      // The user's own command line: through the shell, as npm scripts run. Changed paths are
+      // only ever in the environment, never in the command line.
+      spec: (line) => ({ command: 'sh', args: ['-c', line], cwd: deps.cwd, env, stdoutToStderr: deps.json, copyTo: deps.copyTo }),
+      spawned: deps.spawned,
+      spawnFailed: (message) => {
+        if (this.#current === run) this.#current = null;
+        deps.spawnFailed(message);
+      },
+      done: (exit) => {
+        if (this.#current === run) this.#current = null;
+        deps.done(exit);
+      },
+    });
+    this.#current = run;
+    run.start();
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    this.#current?.signal(signal);
+  }
+}

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { parseCli } from '../../src/cli/main.js';
+import { cliOptions } from '../../src/cli/options.js';
+import { resolveOptions, type DevreloadOptions } from '../../src/options/resolve.js';
+
+const valueOptions = cliOptions.filter((o) => o.value !== undefined);
+const spellings = (flags: string) => flags.split(/[\s,]+/).filter((part) => part.startsWith('-'));
+
+/** What the command line asks for, validated as the CLI does (or the error it gives). */
+function resolved(argv: string[]): ReturnType<typeof resolveOptions> {
+  const parsed = parseCli(argv);
+  if (parsed.kind !== 'run') throw new Error(`expected a run, got ${parsed.kind}`);
+  return resolveOptions({ command: 'node', ...parsed.options } as DevreloadOptions, 'cli');
+}
+
+function options(argv: string[]): Partial<DevreloadOptions> {
+  const parsed = parseCli(argv);
+  if (parsed.kind !== 'run') throw new Error(`expected a run, got ${parsed.kind}`);
+  return parsed.options;
+}
+
+describe('an option given without its value says so, naming the option and what it expects', () => {
+  const required = valueOptions.filter((o) => o.value === 'required');
+
+  it('covers every option that takes a value', () => {
+    expect(required.map((o) => o.flags)).toEqual(expect.arrayContaining(['-w, --watch <path>', '-e, --ext <list>', '--socket <[host:]port>', '-k, --kill-timeout <ms>']));
+    expect(required.length + 1).toBe(valueOptions.length); // + --poll, whose value is optional
+  });
+
+  for (const option of required) {
+    const [first, ...rest] = spellings(option.flags);
+    const long = [first, ...rest].find((s) => s?.startsWith('--'))!;
+    for (const spelling of [first!, ...rest]) {
+      const name = spelling === long ? spelling : `${spelling} (${long})`;
+      const missing = (after: string) => new RegExp(`^${escape(name)}: the value is missing${after}; expected ${escape(option.expects)}`);
+
+      it(`${spelling} before \`--\`, at the end, before another option, and empty`, () => {
+        expect(() => parseCli([spelling, '--', 'node', 'server.js'])).toThrow(missing(''));
+        expect(() => parseCli(['--verbose', spelling])).toThrow(missing(''));
+        expect(() => parseCli([spelling, '--verbose', 'node', 'server.js'])).toThrow(missing(escape(' (--verbose is an option)')));
+        expect(() => parseCli([spelling, '', '--', 'node'])).toThrow(new RegExp(`^${escape(name)}: the value is empty; expected`));
+        expect(() => parseCli([`${spelling}=`, '--', 'node'])).toThrow(new RegExp(`^${escape(name)}: the value is empty; expected`));
+      });
+    }
+  }
+
+  it('--poll without a number polls at the default interval; a number after it is its value', () => {
+    expect(options(['--poll', '--', 'node']).poll).toBe(true);
+    expect(options(['--poll', 'node', 'server.js'])).toMatchObject({ poll: true, command: 'node', args: ['server.js'] });
+    expect(options(['--poll', '250', 'node'])).toMatchObject({ poll: '250', command: 'node' });
+  });
+});
+
+describe('negative durations are named as such', () => {
+  const cases: Array<[string[], string]> = [
+    [['--kill-timeout', '-5'], '--kill-timeout'],
+    [['-k', '-5'], '--kill-timeout'],
+    [['--kill-timeout=-5'], '--kill-timeout'],
+    [['--delay', '-1'], '--delay'],
+    [['-d', '-1.5'], '--delay'],
+    [['--poll', '-5'], '--poll'],
+  ];
+  for (const [args, option] of cases) {
+    it(args.join(' '), () => {
+      expect(() => resolved([...args, '--', 'node'])).toThrow(new RegExp(`^${escape(option)}: must not be negative, got -[\\d.]+ \\(expected a duration in milliseconds`));
+    });
+  }
+
+  it('the API and the config file get the same message, naming their key', () => {
+    expect(() => resolveOptions({ command: 'node', killTimeout: -5 })).toThrow(/^killTimeout: must not be negative, got -5/);
+    expect(() => resolveOptions({ command: 'node', delay: '-1' as unknown as number })).toThrow(/^delay: must not be negative, got -1/);
+  });
+
+  it('a negative number is not taken for an option of its own', () => {
+    // It is the value of the option before it; without `--`, the command starts after it.
+    expect(options(['--kill-timeout', '-5', 'node', 'server.js'])).toMatchObject({ killTimeout: '-5', command: 'node', args: ['server.js'] });
+  });
+});
+
+describe('values arrive as typed', () => {
+  it('numbers that are paths, globs and names stay strings', () => {
+    expect(options(['-w', '010', '--ignore', '1', '-e', '2', '--', 'node'])).toMatchObject({ watch: ['010'], ignore: ['1'], ext: ['2'] });
+  });
+
+  it('repeatable options collect every value; single ones keep the last', () => {
+    expect(options(['-w', 'a', '--watch=b', '-d', '5', '--delay', '7', 'node'])).toMatchObject({ watch: ['a', 'b'], delay: '7', command: 'node' });
+  });
+
+  it('without `--`, the first argument that is not an option or a value starts the command', () => {
+    expect(options(['-w', 'src', '-k', '100', 'node', 'server.js', '--watch', 'x'])).toMatchObject({
+      watch: ['src'],
+      killTimeout: '100',
+      command: 'node',
+      args: ['server.js', '--watch', 'x'],
+    });
+  });
+
+  it('a value may start with "-" when written with "="', () => {
+    expect(options(['--ignore=-draft', '--', 'node']).ignore).toEqual(['-draft']);
+  });
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}

@@ -1,0 +1,61 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { clearSequence, createLogger, type LoggerOptions } from '../../src/log/logger.js';
+
+/** A logger writing to a buffer, and (with `clearTty`) a terminal for `--clear` writing to the same buffer, as a real terminal shows both. */
+function capture(options: Partial<LoggerOptions> & { clearTty?: boolean } = {}) {
+  let screen = '';
+  const stream = new PassThrough();
+  stream.on('data', (chunk: Buffer) => (screen += chunk.toString()));
+  const terminal = { isTTY: options.clearTty ?? true, write: (text: string) => (screen += text) };
+  const logger = createLogger({ level: 'normal', cwd: '/p', command: ['node', 'server.js'], stream, env: { NO_COLOR: '1' }, clear: terminal, ...options });
+  return { logger, screen: () => screen };
+}
+
+const changes = (paths: string[], count = paths.length) => ({ paths, count });
+
+describe('the started line', () => {
+  it('quotes arguments with spaces or shell characters, so it can be pasted into a shell', () => {
+    const { logger, screen } = capture({ command: ['node', 'my server.js', '--name', "it's", '$PORT', '--port=3000'] });
+    logger.event({ kind: 'spawned', pid: 1, restartMs: null, changes: null });
+    expect(screen()).toBe(`[devreload] started node 'my server.js' --name 'it'\\''s' '$PORT' --port=3000\n`);
+  });
+
+  it('shows a command given as one string as it is', () => {
+    const { logger, screen } = capture({ command: 'npm run dev' });
+    logger.event({ kind: 'spawned', pid: 1, restartMs: null, changes: null });
+    expect(screen()).toBe('[devreload] started npm run dev\n');
+  });
+});
+
+describe('--clear', () => {
+  it('clears when a restart begins, and keeps the line that names what changed on screen', () => {
+    const { logger, screen } = capture();
+    logger.event({ kind: 'spawned', pid: 1, restartMs: null, changes: null });
+    logger.event({ kind: 'change', changes: changes(['/p/src/app.ts']) });
+    logger.event({ kind: 'spawned', pid: 2, restartMs: 44, changes: changes(['/p/src/app.ts']) });
+    const visible = screen().slice(screen().lastIndexOf(clearSequence) + clearSequence.length);
+    expect(screen()).toContain('started node server.js');
+    expect(visible).toBe('[devreload] restarting: src/app.ts changed\n[devreload] restarted in 44 ms\n');
+  });
+
+  it('clears for a restart asked for by hand, and says so', () => {
+    const { logger, screen } = capture();
+    logger.event({ kind: 'change', changes: changes([]) });
+    expect(screen()).toBe(`${clearSequence}[devreload] restarting (requested)\n`);
+  });
+
+  it('clears even with --quiet, which hides the line', () => {
+    const { logger, screen } = capture({ level: 'quiet' });
+    logger.event({ kind: 'change', changes: changes(['/p/a.js']) });
+    expect(screen()).toBe(clearSequence);
+  });
+
+  it('never clears what is not a terminal, nor without --clear', () => {
+    for (const options of [{ clearTty: false }, { clear: undefined }]) {
+      const { logger, screen } = capture(options);
+      logger.event({ kind: 'change', changes: changes(['/p/a.js']) });
+      expect(screen()).toBe('[devreload] restarting: a.js changed\n');
+    }
+  });
+});
