@@ -39,13 +39,18 @@ export function watchChanges(
     onChange(change.path);
   });
   watcher.on('error', (error) => logger.warn(error.message));
-  void watcher.ready.then(() => catchUp(watcher, instanceStartedAt, loadedBy, onChange));
+  void watcher.ready.then(() => catchUp(watcher, Date.now(), instanceStartedAt, loadedBy, onChange));
   return watcher;
 }
 
-/** Reports the watched files written after the first instance started and before the scan saw them. */
+/**
+ * Reports the watched files written after the instance started and before the scan was done.
+ * A write after `readyAt` is the watcher's to report: reporting it here too could come first
+ * and make the watcher's own report a second restart.
+ */
 async function catchUp(
   watcher: Watcher,
+  readyAt: number,
   instanceStartedAt: () => number | null,
   loadedBy: (mtimeMs: number, started: number | null) => boolean,
   onChange: (changed: string) => void,
@@ -58,7 +63,7 @@ async function catchUp(
     // restarted the app since, and the instance it started has loaded it.
     const started = instanceStartedAt();
     stats.forEach((mtimeMs, offset) => {
-      if (mtimeMs !== undefined && !loadedBy(mtimeMs, started)) onChange(files[index + offset] as string);
+      if (mtimeMs !== undefined && mtimeMs <= readyAt && !loadedBy(mtimeMs, started)) onChange(files[index + offset] as string);
     });
   }
 }

@@ -22,10 +22,13 @@ describe('watchChanges: catching up after the first spawn', () => {
   it('reports the watched files written after the instance started, once the scan is done, and only those', async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'devreload-catchup-'));
     await mkdir(path.join(dir, 'src/deep'), { recursive: true });
-    const startedAt = Date.now();
+    // The instance started 10 s ago; the scan ends now.
+    const startedAt = Date.now() - 10_000;
     const before = new Date(startedAt - 60_000);
     const after = new Date(startedAt + 2_000);
-    for (const [file, time] of [['src/old.js', before], ['src/new.js', after], ['src/deep/new.ts', after], ['src/ignored.log', after]] as const) {
+    // Written after the scan: the watcher's to report, not the catch-up's (it would come twice).
+    const later = new Date(Date.now() + 60_000);
+    for (const [file, time] of [['src/old.js', before], ['src/new.js', after], ['src/deep/new.ts', after], ['src/ignored.log', after], ['src/later.js', later]] as const) {
       await writeFile(path.join(dir, file), '//\n');
       await utimes(path.join(dir, file), time, time);
     }
