@@ -19,7 +19,7 @@ import { mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { machineInfo } from './lib/machine.js';
-import { checkPrerequisites, devreloadFeatures } from './lib/peers.js';
+import { checkPrerequisites, devreloadFeatures, node24Path } from './lib/peers.js';
 import { Registry } from './lib/registry.js';
 import { renderReport } from './lib/report/index.js';
 import { burstPhase } from './phases/burst.js';
@@ -79,7 +79,7 @@ async function main() {
   const began = Date.now();
   const loadBefore = os.loadavg();
   const log = (text) => process.stderr.write(`[bench ${((Date.now() - began) / 1000).toFixed(0).padStart(4)} s] ${text}\n`);
-  const features = devreloadFeatures();
+  const features = { ...devreloadFeatures(), node24: node24Path() !== null };
   const ctx = { ...options, root, registry, log, features, hasSocket: features.socket };
   const say = (name) => `devreload --${name} ${features[name] ? 'available' : 'not available yet'}`;
   log(`temp root ${root}; ${say('socket')}; ${say('prestart')}`);

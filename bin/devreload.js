@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import inspector from 'node:inspector';
+import v8 from 'node:v8';
 import { main } from '../dist/devreload.js';
 
 // A debugger that puts --inspect in NODE_OPTIONS means it for the app: devreload (a Node
@@ -10,6 +11,16 @@ const inspectFlag = /(^|\s)--inspect(-brk|-wait)?(=|\s|$)/;
 if (inspector.url() !== undefined && inspectFlag.test(process.env.NODE_OPTIONS ?? '') && !process.execArgv.some((arg) => arg.startsWith('--inspect'))) {
   inspector.close();
 }
+
+// After the initial scan, devreload's heap is mostly V8 slack, not data (5k files: ~20 MiB live
+// in a ~76 MiB heap): the scan's burst of short-lived allocations grows the young generation to
+// 2×16 MiB and the old space up to 4× between collections, and an idle process does not collect
+// again until V8's memory reducer runs 10–25 s later. Keep the young generation small and grow
+// the old space by 1.5×: measured over 5k / 10k source files, 141 → 93 / 168 → 125 MiB RSS, for
+// ~60 / ~160 ms more scan time. Set here, at run time, so only devreload's own process gets them
+// (never the app), and they are known to V8 on Node 20, 22 and 24.
+v8.setFlagsFromString('--semi-space-growth-factor=1');
+v8.setFlagsFromString('--heap-growing-percent=50');
 
 main(process.argv.slice(2)).then(
   (code) => {

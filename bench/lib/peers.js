@@ -26,6 +26,26 @@ export function devreloadFeatures() {
   return { socket: /--socket\b/.test(help), prestart: /--prestart\b/.test(help) };
 }
 
+/**
+ * Node 24's binary, for a `node --watch` row on the Node most users run (it gained
+ * --watch-kill-signal); installed once from the npm registry's `node` package into npm's cache.
+ * Null when it cannot be had (no registry): that row then says so.
+ */
+let node24;
+export function node24Path() {
+  if (node24 !== undefined) return node24;
+  try {
+    node24 = execFileSync('npm', ['exec', '--yes', '--package=node@24', '--', 'node', '-p', 'process.execPath'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 180_000,
+    }).trim();
+  } catch {
+    node24 = null;
+  }
+  return node24;
+}
+
 export function checkPrerequisites() {
   const missing = [];
   // Whatever the build emits (one bundle or a module per file), it lands in dist/.
@@ -120,6 +140,20 @@ export const PEERS = {
     restarting: /^Restarting '/,
     // Each "Restarting" is one stop and one spawn.
     spawned: /^Restarting '/,
+  },
+  // The same on Node 24 (the app itself still runs on it: node --watch spawns its own execPath).
+  nodeWatch24: {
+    id: 'nodeWatch24',
+    label: 'node --watch (Node 24)',
+    app: 'node',
+    get command() {
+      return node24Path() ?? 'node';
+    },
+    args: () => ['--watch', 'server.js'],
+    ready: null,
+    restarting: /^Restarting '/,
+    spawned: /^Restarting '/,
+    needs: 'node24',
   },
   // tsx watch: a parent process that watches the module graph its child reports (plus the
   // entry file) with chokidar, debounces 100 ms, stops the child with SIGTERM and spawns

@@ -14,7 +14,7 @@ const SPARE_WAIT_MS = 5000;
 
 export async function latencyPhase(ctx) {
   const all = [
-    PEERS.devreload, PEERS.devreloadDelay0, PEERS.devreloadPrestart, PEERS.nodemon, PEERS.nodeWatch,
+    PEERS.devreload, PEERS.devreloadDelay0, PEERS.devreloadPrestart, PEERS.nodemon, PEERS.nodeWatch, PEERS.nodeWatch24,
     PEERS.devreloadTsx, PEERS.devreloadPrestartTsx, PEERS.tsxWatch,
   ];
   const peers = all.filter((peer) => available(peer, ctx.features));

@@ -3,11 +3,11 @@
 // runs (`node server.js`, `tsx src/server.ts`), so a launch pairs with a cold start taken
 // moments apart.
 import { coldStart, launch, rotate } from '../lib/lifecycle.js';
-import { PEERS } from '../lib/peers.js';
+import { available, PEERS } from '../lib/peers.js';
 import { freePort, makeProject } from '../lib/project.js';
 
 export async function startupPhase(ctx) {
-  const peers = [PEERS.cold, PEERS.coldTsx, PEERS.devreload, PEERS.nodemon, PEERS.nodeWatch, PEERS.devreloadTsx, PEERS.tsxWatch];
+  const peers = [PEERS.cold, PEERS.coldTsx, PEERS.devreload, PEERS.nodemon, PEERS.nodeWatch, PEERS.nodeWatch24, PEERS.devreloadTsx, PEERS.tsxWatch].filter((peer) => available(peer, ctx.features));
   const projects = { node: makeProject(ctx.root, 'startup'), tsx: makeProject(ctx.root, 'startup-ts', { typescript: true }) };
   const colds = new Set([PEERS.cold, PEERS.coldTsx]);
   const samples = new Map(peers.map((peer) => [peer.id, []]));

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { lstatSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import ignore from 'ignore';
 import type { Ignore, TestResult } from 'ignore';
@@ -128,6 +128,10 @@ function escapeGlob(relDir: string): string {
 
 function readOptionalFile(file: string): string | undefined {
   try {
+    // Most folders have no .gitignore: asking first spares the scan an ENOENT exception (and
+    // its stack trace) per folder. lstat, not existsSync: one that exists but cannot be read
+    // (a symlink loop) must still be an error. A file deleted in between lands in the catch.
+    if (lstatSync(file, { throwIfNoEntry: false }) === undefined) return undefined;
     return readFileSync(file, 'utf8');
   } catch (error) {
     // Absent (or a folder named .gitignore, or a parent that is a file after a race).

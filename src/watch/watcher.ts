@@ -133,8 +133,11 @@ class ChokidarWatcher extends EventEmitter<WatcherEvents> implements Watcher {
   }
 
   getWatched(): Record<string, string[]> {
+    const roots = [...this.#roots.values()];
+    // The common case, and a copy of every name on a big tree spared (chokidar's lists are sorted).
+    if (roots.length === 1) return roots[0]?.getWatched() ?? {};
     const merged: Record<string, string[]> = {};
-    for (const root of this.#roots.values()) {
+    for (const root of roots) {
       for (const [folder, names] of Object.entries(root.getWatched())) {
         merged[folder] = [...new Set([...(merged[folder] ?? []), ...names])].sort();
       }

@@ -126,6 +126,29 @@ describe('createIgnoreMatcher: watched paths', () => {
     expect(findWatchRoot(roots, at('src/a.ts'))).toBe(at('src'));
     expect(findWatchRoot(roots, at('srcx'))).toBe(at('srcx'));
     expect(findWatchRoot(roots, at('other/a.ts'))).toBeUndefined();
+    expect(findWatchRoot(roots, at('src/'))).toBe(at('src'));
+    expect(findWatchRoot(['/'], at('src/a.ts'))).toBe('/');
+  });
+
+  // The matcher skips path.resolve() for paths that are already normal: any other must still
+  // be judged as its normal form.
+  it.each([
+    ['node_modules/../src/a.js', undefined],
+    ['src/../node_modules/a.js', 'always ignored: node_modules'],
+    ['src//app.ts~/', 'editor temp file: backup (*~)'],
+    ['src/.app.ts.swp/.', 'editor temp file: vim swap (*.swp, *.swo, *.swx)'],
+    ['src/x/../#app.ts#', 'editor temp file: emacs auto-save (#*#)'],
+  ])('judges the path %s as its normal form', (rel, rule) => {
+    const match = createIgnoreMatcher({ paths: [ROOT], cwd: ROOT });
+    expect(match(`${ROOT}/${rel}`, FILE)).toBe(rule);
+  });
+
+  it('watches the file system root like any folder', () => {
+    const match = createIgnoreMatcher({ paths: ['/'], cwd: ROOT, ignore: ['dist'] });
+    expect(match('/', FOLDER)).toBeUndefined();
+    expect(match('/x/node_modules/y.js', FILE)).toBe('always ignored: node_modules');
+    expect(match(at('dist/a.js'), FILE)).toBe('ignore glob: dist');
+    expect(match(at('src/a.js'), FILE)).toBeUndefined();
   });
 });
 
