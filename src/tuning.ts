@@ -83,3 +83,18 @@ export const buildLoopStreak = 3;
 /** The catch-up after the first scan stats this many files at a time: thousands at once would
  * compete with the app's own start for the disk and the thread pool. */
 export const catchUpBatch = 64;
+
+/** Paths that could not be watched natively (out of inotify watches) are polled this often:
+ * a change shows within half a second at negligible CPU for the few paths it usually is. */
+export const fallbackPollMs = 500;
+
+/** chokidar drops further `change` events for a path for 50 ms after one (a leading-edge
+ * throttle with no trailing event): each changed file is looked at again just after. */
+export const recheckMs = 75;
+
+/** A new folder is read once more this long after it appeared, for the entries chokidar had
+ * not reported yet (its watch on the folder starts after the first ones were written). */
+export const rescanDelayMs = 50;
+
+/** A deleted watched path is checked this often for its return (when not polling anyway). */
+export const returnCheckMs = 50;

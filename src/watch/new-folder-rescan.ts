@@ -3,6 +3,7 @@ import type { Dirent } from 'node:fs';
 import path from 'node:path';
 import { isErrnoException } from '../errors.js';
 import type { StatsLike } from './ignore-rules.js';
+import { rescanDelayMs } from '../tuning.js';
 
 /**
  * Closes a chokidar race on folders created after start-up: chokidar reports the
@@ -14,7 +15,7 @@ import type { StatsLike } from './ignore-rules.js';
  * Under heavy load chokidar may report an entry after this rescan did: the duplicate
  * `add` lands in the same burst and costs no extra restart.
  */
-export const RESCAN_DELAY_MS = 50;
+export const RESCAN_DELAY_MS = rescanDelayMs;
 
 type Kind = 'add' | 'addDir';
 

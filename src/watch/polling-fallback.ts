@@ -1,9 +1,10 @@
 import { FSWatcher, type ChokidarOptions } from 'chokidar';
 import type { Stats } from 'node:fs';
 import type { EventName } from 'chokidar/handler.js';
+import { fallbackPollMs } from '../tuning.js';
 
-/** How often paths that could not be watched natively are polled. */
-export const FALLBACK_POLL_MS = 500;
+/** How often paths that could not be watched natively are polled (the why: tuning.ts). */
+export const FALLBACK_POLL_MS = fallbackPollMs;
 
 /**
  * Polls what the OS refused to watch natively (ENOSPC: out of inotify watches; EMFILE), so

@@ -1,4 +1,5 @@
 import { stat } from 'node:fs';
+import { recheckMs } from '../tuning.js';
 
 /** What a look at a file saw; a later look that differs means it changed again. */
 interface FileSignature {
@@ -7,9 +8,8 @@ interface FileSignature {
   readonly mtimeMs: number;
 }
 
-// chokidar suppresses further `change` events for a path for 50 ms after one (a leading-edge
-// throttle with no trailing event): look again just after that window.
-const RECHECK_MS = 75;
+// chokidar's 50 ms leading-edge throttle drops a second write: look again just after it (tuning.ts).
+const RECHECK_MS = recheckMs;
 
 /**
  * Catches the second write chokidar drops. A save followed within 50 ms by a formatter's

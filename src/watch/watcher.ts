@@ -10,6 +10,7 @@ import { isErrnoException } from '../errors.js';
 import { FALLBACK_POLL_MS, PollingFallback } from './polling-fallback.js';
 import { TrailingChanges } from './trailing-change.js';
 import { toUnreadableError, toWatchLimitError } from './watch-errors.js';
+import { returnCheckMs } from '../tuning.js';
 
 export type ChangeKind = 'add' | 'change' | 'unlink' | 'addDir' | 'unlinkDir';
 
@@ -60,8 +61,7 @@ const CHANGE_KINDS: ReadonlySet<EventName> = new Set(['add', 'change', 'unlink',
 // Events carry their kind but not always stats; the kind says file or folder for sure.
 const FILE: StatsLike = Object.freeze({ isFile: () => true, isDirectory: () => false });
 const FOLDER: StatsLike = Object.freeze({ isFile: () => false, isDirectory: () => true });
-// How often a deleted watched path is checked for its return (when not polling anyway).
-const RETURN_CHECK_MS = 50;
+const RETURN_CHECK_MS = returnCheckMs;
 
 export function createWatcher(options: WatcherOptions): Watcher {
   return new ChokidarWatcher(options);
