@@ -12,7 +12,9 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const src = path.join(root, 'src');
 const dist = path.join(root, 'dist');
 /** Files whose edit changes what tsc emits, besides the sources themselves. */
-const configs = ['tsconfig.json', 'tsconfig.build.json'].map((file) => path.join(root, file));
+const configs = ['tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs'].map((file) => path.join(root, file));
+/** The CLI bundle esbuild writes from all of src/ (bin/devreload.js runs it). */
+const bundle = path.join(dist, 'devreload.js');
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -32,7 +34,9 @@ const mtime = (file: string) => statSync(file).mtimeMs;
 /** Why dist/ cannot be trusted, or undefined when every output is at least as new as what it is built from. */
 export function staleReason(): string | undefined {
   let oldestBuilt = Infinity;
+  if (!existsSync(bundle)) return 'dist/devreload.js is missing';
   for (const source of sources(src)) {
+    if (mtime(source) > mtime(bundle)) return `${path.relative(root, source)} is newer than dist/devreload.js`;
     const output = outputOf(source);
     if (output === undefined) continue;
     if (!existsSync(output)) return `${path.relative(root, output)} is missing`;
