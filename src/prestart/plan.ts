@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { quoteNodeOption, splitNodeOptions } from '../process/node-options.js';
 
 /** A preload the app asked for: run when the spare wakes, never while it is parked. */
 export interface Preload {
@@ -94,7 +95,7 @@ export function planPrestart(command: string, args: readonly string[], env: Node
 export function bootNodeOptions(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const flags = readFlags(splitNodeOptions(value), false);
-  return flags.ok ? flags.kept.map(quote).join(' ') : value;
+  return flags.ok ? flags.kept.map((flag) => quoteNodeOption(flag)).join(' ') : value;
 }
 
 interface Flags {
@@ -137,36 +138,6 @@ function readFlags(argv: readonly string[], hasScript: boolean): Flags | { ok: f
 function splitFlag(arg: string): [string, string | undefined] {
   const equals = arg.indexOf('=');
   return arg.startsWith('--') && equals > 0 ? [arg.slice(0, equals), arg.slice(equals + 1)] : [arg, undefined];
-}
-
-/** Node splits NODE_OPTIONS on spaces outside double quotes; inside them a backslash escapes. */
-export function splitNodeOptions(value: string): string[] {
-  const out: string[] = [];
-  let current = '';
-  let quoted = false;
-  let started = false;
-  for (let index = 0; index < value.length; index += 1) {
-    const char = value[index] as string;
-    if (quoted && char === '\\' && index + 1 < value.length) {
-      current += value[++index];
-    } else if (char === '"') {
-      quoted = !quoted;
-      started = true;
-    } else if (char === ' ' && !quoted) {
-      if (started) out.push(current);
-      current = '';
-      started = false;
-    } else {
-      current += char;
-      started = true;
-    }
-  }
-  if (started) out.push(current);
-  return out;
-}
-
-function quote(arg: string): string {
-  return /[\s"\\]/.test(arg) ? `"${arg.replace(/[\\"]/g, (c) => `\\${c}`)}"` : arg;
 }
 
 /** A package name, as opposed to a path or a URL. */

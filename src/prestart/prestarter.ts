@@ -39,6 +39,8 @@ export class Prestarter {
   #explained = false;
   /** The park script, found when the first plan is made (a missing build is a reason not to apply). */
   #park: string | undefined;
+  /** tsx's runtime folder for the command; null until looked up. */
+  #tsx: string | undefined | null = null;
 
   constructor(private readonly deps: PrestartDeps) {}
 
@@ -78,7 +80,9 @@ export class Prestarter {
   }
 
   #plan(spec: InstanceSpec): NodePlan | undefined {
-    const tsx = path.basename(spec.command) === 'tsx' ? findTsxRuntime(spec.command, spec.cwd, spec.env) : undefined;
+    // A walk up the tree and through PATH: once, not on every restart (the command never changes).
+    if (this.#tsx === null) this.#tsx = path.basename(spec.command) === 'tsx' ? findTsxRuntime(spec.command, spec.cwd, spec.env) : undefined;
+    const tsx = this.#tsx;
     const planned = planPrestart(spec.command, spec.args, spec.env, tsx);
     let reason = planned.ok ? undefined : planned.reason;
     if (planned.ok && this.#park === undefined) {

@@ -1,5 +1,6 @@
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
+import { localBinDirs } from '../process/local-bin.js';
 
 /**
  * The folder holding tsx's runtime (dist/preflight.cjs and dist/loader.mjs) for a `tsx`
@@ -25,9 +26,7 @@ function* candidates(command: string, cwd: string, env: NodeJS.ProcessEnv): Gene
     yield path.resolve(cwd, command);
     return;
   }
-  for (let dir = cwd; ; dir = path.dirname(dir)) {
-    yield path.join(dir, 'node_modules', '.bin', command);
-    if (path.dirname(dir) === dir) break;
-  }
+  // Where the spawn itself would look (process/local-bin.ts), then PATH.
+  for (const dir of localBinDirs(cwd)) yield path.join(dir, command);
   for (const dir of (env.PATH ?? '').split(path.delimiter)) if (dir !== '') yield path.join(dir, command);
 }

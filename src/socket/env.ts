@@ -1,4 +1,5 @@
 import { assetPath } from '../assets.js';
+import { quoteNodeOption } from '../process/node-options.js';
 import type { ListeningSocket } from './listen.js';
 
 /** What the preload reads: which inherited fd is which port (see preload.cts). */
@@ -55,10 +56,7 @@ export function socketEnv(sockets: readonly ListeningSocket[], base: NodeJS.Proc
  * escapes the next character: quoting always keeps paths with spaces or quotes intact.
  */
 function appendNodeOption(existing: string | undefined, flag: string, value: string): string {
-  const option = `${flag} ${quoteNodeOption(value)}`;
+  // Quoted even without spaces: a path the preload reads must survive whatever is appended later.
+  const option = `${flag} ${quoteNodeOption(value, true)}`;
   return existing === undefined || existing.trim() === '' ? option : `${existing} ${option}`;
-}
-
-function quoteNodeOption(value: string): string {
-  return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }

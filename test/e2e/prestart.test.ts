@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readProcStat } from '../../src/process/proc-stat.js';
 import { disposeAfterEach, Devreload, forceKill, freePort, isAlive, Project, repoRoot, serverFixture, waitUntil, waitUntilGone } from './harness.js';
 
 // --prestart keeps a parked Node runtime (dist/prestart/park.cjs) for the next start. These
@@ -19,9 +20,7 @@ function parked(parent: number): number[] {
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === parent && readFileSync(`/proc/${name}/cmdline`, 'latin1').includes('prestart/park.cjs')) found.push(Number(name));
+      if (readProcStat(Number(name))?.ppid === parent && readFileSync(`/proc/${name}/cmdline`, 'latin1').includes('prestart/park.cjs')) found.push(Number(name));
     } catch {
       // Exited while we looked.
     }
@@ -83,12 +82,7 @@ describeOnLinux('--prestart', () => {
     const spare = await oneSpare(d);
 
     // Parked: its own session and group, nothing of the user's has run in it.
-    const [sid, pgid] = (() => {
-      const stat = readFileSync(`/proc/${spare}/stat`, 'latin1');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return [Number(fields[3]), Number(fields[2])];
-    })();
-    expect([sid, pgid]).toEqual([spare, spare]);
+    expect(readProcStat(spare)).toMatchObject({ session: spare, pgrp: spare });
     expect(project.entries('start').map((e) => e.pid)).not.toContain(spare);
     expect(project.entries('preload').map((e) => e.pid)).not.toContain(spare);
     expect(listeningSockets(spare)).toEqual([]);

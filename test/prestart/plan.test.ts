@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bootNodeOptions, planPrestart, splitNodeOptions } from '../../src/prestart/plan.js';
+import { bootNodeOptions, planPrestart } from '../../src/prestart/plan.js';
+import { splitNodeOptions } from '../../src/process/node-options.js';
 
 describe('planPrestart', () => {
   it('node script args: boots bare, runs the script with its arguments', () => {

@@ -34,7 +34,8 @@ describe('spawn errors', () => {
     process.on('unhandledRejection', onUnhandled);
     try {
       await expectUserError({ command: 'devreload-no-such-command' }, /^command not found: devreload-no-such-command \(/, 127);
-      await new Promise((done) => setTimeout(done, 50));
+      // An unhandled rejection is reported once the microtask queue drains: a few event-loop turns.
+      for (let turn = 0; turn < 3; turn += 1) await new Promise((done) => setImmediate(done));
     } finally {
       process.off('unhandledRejection', onUnhandled);
     }
