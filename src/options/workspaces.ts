@@ -1,0 +1,206 @@
+import { lstatSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
+import path from 'node:path';
+import { createGitignoreRules } from '../watch/gitignore.js';
+
+/**
+ * The local packages a project loads through node_modules links: workspace packages (npm,
+ * pnpm, yarn's node-modules linker all link `node_modules/<name>` to the package's own
+ * folder) and `file:`/`link:` dependencies, followed transitively. Their folders are watched
+ * beside the project's own paths, so editing `packages/shared` restarts `apps/api`
+ * (nodemon #1798, yarn berry #6871).
+ *
+ * Runs before the first instance is spawned: a few lstat/readFile calls per dependency, no
+ * folder listing, no YAML (pnpm-workspace.yaml is only checked for existence). Best effort:
+ * an unreadable or malformed file means "nothing found here", never an error.
+ *
+ * Yarn Plug'n'Play has no node_modules: nothing is found there (watch the packages with --watch).
+ */
+
+interface Manifest {
+  readonly workspaces?: unknown;
+  readonly dependencies?: unknown;
+  readonly devDependencies?: unknown;
+  readonly optionalDependencies?: unknown;
+  readonly peerDependencies?: unknown;
+  readonly main?: unknown;
+  readonly exports?: unknown;
+}
+
+/** A dependency's own devDependencies are never installed for (nor loaded by) its dependents. */
+const projectFields = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies'] as const;
+const packageFields = ['dependencies', 'optionalDependencies', 'peerDependencies'] as const;
+
+/** Declares local source wherever it is (npm and yarn link a `file:` folder; pnpm and yarn link `link:`/`portal:`). */
+const localSpec = /^(file|link|portal):/;
+
+/**
+ * Folders to watch for the workspace packages the projects around `cwd` and `watched` depend
+ * on, minus those already inside a watched path. `watched` are absolute paths.
+ */
+export function findWorkspaceRoots(cwd: string, watched: readonly string[]): string[] {
+  const realWatched = watched.map(realOrSelf);
+  const isWatched = (dir: string) => realWatched.some((root) => isInside(dir, root));
+  const found: string[] = [];
+  const seen = new Set<string>();
+  // The project around the working directory and around each watched path (`--watch apps/api/src` from the repo root).
+  const projects = [...new Set([cwd, ...watched].map(nearestPackageDir).filter((dir): dir is string => dir !== undefined))];
+  for (const project of projects) seen.add(realOrSelf(project));
+  const queue = projects.map((dir) => ({ dir, fields: projectFields as readonly string[], root: findWorkspaceRoot(dir) }));
+  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+    const manifest = readManifest(next.dir);
+    if (manifest === undefined) continue;
+    for (const [name, spec] of dependencies(manifest, next.fields)) {
+      const linked = resolveLinked(next.dir, name);
+      if (linked === undefined || seen.has(linked)) continue;
+      const inRoot = next.root !== undefined && isInside(linked, next.root.real);
+      // A link to a folder outside the workspace with a registry range is `npm link`: a
+      // machine-local state that may point at any checkout; --watch names it if wanted.
+      if (!inRoot && !localSpec.test(spec)) continue;
+      seen.add(linked);
+      // Shown as the user reached it (not through /private/var on macOS, for instance).
+      const shown = inRoot && next.root !== undefined ? path.join(next.root.dir, path.relative(next.root.real, linked)) : linked;
+      if (!isWatched(linked)) found.push(shown, ...builtEntryFolders(shown, inRoot ? next.root?.dir : undefined));
+      queue.push({ dir: shown, fields: packageFields, root: next.root });
+    }
+  }
+  return found;
+}
+
+/** The nearest folder at or above `start` with a package.json. */
+function nearestPackageDir(start: string): string | undefined {
+  for (let dir = directoryOf(start); ; dir = path.dirname(dir)) {
+    if (isFile(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+/** The nearest folder at or above the project that declares workspaces (package.json `workspaces`, or pnpm-workspace.yaml). */
+function findWorkspaceRoot(project: string): { dir: string; real: string } | undefined {
+  for (let dir = project; ; dir = path.dirname(dir)) {
+    const workspaces = readManifest(dir)?.workspaces;
+    // npm and yarn: an array of globs; yarn 1 also { packages: [...] }.
+    const declared = Array.isArray(workspaces) || (isObject(workspaces) && Array.isArray(workspaces.packages));
+    if (declared || isFile(path.join(dir, 'pnpm-workspace.yaml'))) return { dir, real: realOrSelf(dir) };
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+/**
+ * Where Node would find `name` from `from` (each ancestor's node_modules), as a real folder
+ * outside every node_modules: only a link can lead there. A package installed from the
+ * registry (a plain folder, or pnpm's link into node_modules/.pnpm) gives undefined.
+ */
+function resolveLinked(from: string, name: string): string | undefined {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (path.basename(dir) !== 'node_modules') {
+      const candidate = path.join(dir, 'node_modules', name);
+      const stats = lstatOrUndefined(candidate);
+      if (stats !== undefined) {
+        if (!stats.isSymbolicLink()) return undefined;
+        const real = realOrUndefined(candidate);
+        if (real === undefined) continue;
+        return real.split(path.sep).includes('node_modules') ? undefined : real;
+      }
+    }
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+/**
+ * A package whose `main` or `exports` point into a gitignored folder (`dist/`, built by its own
+ * `tsc --watch`) is loaded from there: that folder is watched as a path of its own, which the
+ * ignore rules never apply to. Its source folder is watched too (a tsconfig `paths` mapping
+ * or a `development` condition may load the source instead).
+ */
+function builtEntryFolders(dir: string, workspaceRoot: string | undefined): string[] {
+  const manifest = readManifest(dir);
+  if (manifest === undefined) return [];
+  const targets = [manifest.main, ...stringLeaves(manifest.exports)].filter((t): t is string => typeof t === 'string');
+  const folders = new Set<string>();
+  for (const target of targets) {
+    // `./dist/index.js` → dist; `./index.js` (the package's own folder) and `../x` → nothing.
+    const segments = path.normalize(target).split(/[\\/]/).filter((segment) => segment !== '' && segment !== '.');
+    const first = segments[0];
+    if (segments.length > 1 && first !== undefined && first !== '..') folders.add(first);
+  }
+  if (folders.size === 0) return [];
+  const base = workspaceRoot ?? dir;
+  const rules = createGitignoreRules(base, undefined, () => undefined);
+  return [...folders]
+    .map((folder) => path.join(dir, folder))
+    .filter((folder) => isDirectory(folder) && rules.match(path.relative(base, folder).split(path.sep).join('/'), true) !== undefined);
+}
+
+function stringLeaves(value: unknown): unknown[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(stringLeaves);
+  return isObject(value) ? Object.values(value).flatMap(stringLeaves) : [];
+}
+
+function dependencies(manifest: Manifest, fields: readonly string[]): [string, string][] {
+  return fields.flatMap((field) => {
+    const deps = manifest[field as keyof Manifest];
+    return isObject(deps) ? Object.entries(deps).map(([name, spec]): [string, string] => [name, String(spec)]) : [];
+  });
+}
+
+function readManifest(dir: string): Manifest | undefined {
+  try {
+    const data: unknown = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+    return isObject(data) ? (data as Manifest) : undefined;
+  } catch {
+    // Absent, unreadable or malformed: not a package devreload can follow.
+    return undefined;
+  }
+}
+
+function directoryOf(target: string): string {
+  return isDirectory(target) ? target : path.dirname(target);
+}
+
+function isFile(file: string): boolean {
+  return statOrUndefined(file)?.isFile() ?? false;
+}
+
+function isDirectory(dir: string): boolean {
+  return statOrUndefined(dir)?.isDirectory() ?? false;
+}
+
+/** throwIfNoEntry spares the common ENOENT its exception; ENOTDIR or EACCES still throw. */
+function statOrUndefined(target: string): Stats | undefined {
+  try {
+    return statSync(target, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+
+function lstatOrUndefined(target: string): Stats | undefined {
+  try {
+    return lstatSync(target, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+
+function realOrUndefined(target: string): string | undefined {
+  try {
+    return realpathSync.native(target);
+  } catch {
+    // A dangling link (a package removed since the install).
+    return undefined;
+  }
+}
+
+function realOrSelf(target: string): string {
+  return realOrUndefined(target) ?? target;
+}
+
+function isInside(target: string, folder: string): boolean {
+  const relative = path.relative(folder, target);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
