@@ -2,6 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseCli } from '../../src/cli/main.js';
+import { loadConfig } from '../../src/options/config.js';
 import { findWorkspaceRoots } from '../../src/options/workspaces.js';
 import { resolveOptions } from '../../src/options/resolve.js';
 
@@ -180,5 +182,22 @@ describe('the workspaces option', () => {
 
   it('a value that is not a boolean names the option', () => {
     expect(() => resolveOptions({ command: 'node', cwd: dir, workspaces: 'no' as unknown as boolean })).toThrow('workspaces: expected true or false, got "no"');
+  });
+
+  it('--no-workspaces sets it to false; without it the option is left to the config and the default', () => {
+    const run = (argv: string[]) => {
+      const parsed = parseCli(argv);
+      if (parsed.kind !== 'run') throw new Error(`expected a run, got ${parsed.kind}`);
+      return parsed.options;
+    };
+    expect(run(['--no-workspaces', '--', 'node', 'server.js']).workspaces).toBe(false);
+    expect(run(['--watch', 'src', '--', 'node', 'server.js'])).not.toHaveProperty('workspaces');
+  });
+
+  it('the config key takes true or false and names itself otherwise', () => {
+    write('devreload.config.json', { workspaces: false });
+    expect(loadConfig(dir, undefined)).toEqual({ workspaces: false });
+    write('devreload.config.json', { workspaces: 0 });
+    expect(() => loadConfig(dir, undefined)).toThrow('devreload.config.json: "workspaces" must be true or false, got number 0');
   });
 });
