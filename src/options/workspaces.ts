@@ -1,6 +1,5 @@
 import { lstatSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import { createGitignoreRules } from '../watch/gitignore.js';
 
 /**
  * The local packages a project loads through node_modules links: workspace packages (npm,
@@ -42,6 +41,8 @@ export function findWorkspaceRoots(cwd: string, watched: readonly string[]): str
   const isWatched = (dir: string) => realWatched.some((root) => isInside(dir, root));
   const found: string[] = [];
   const seen = new Set<string>();
+  // Each .gitignore is read once.
+  const readGitignore = memo((dir: string) => readLines(path.join(dir, '.gitignore')));
   // The project around the working directory and around each watched path (`--watch apps/api/src` from the repo root).
   const projects = [...new Set([cwd, ...watched].map(nearestPackageDir).filter((dir): dir is string => dir !== undefined))];
   for (const project of projects) seen.add(realOrSelf(project));
@@ -59,7 +60,7 @@ export function findWorkspaceRoots(cwd: string, watched: readonly string[]): str
       seen.add(linked);
       // Shown as the user reached it (not through /private/var on macOS, for instance).
       const shown = inRoot && next.root !== undefined ? path.join(next.root.dir, path.relative(next.root.real, linked)) : linked;
-      if (!isWatched(linked)) found.push(shown, ...builtEntryFolders(shown, inRoot ? next.root?.dir : undefined));
+      if (!isWatched(linked)) found.push(shown, ...builtEntryFolders(shown, readGitignore, inRoot ? next.root?.dir : undefined));
       queue.push({ dir: shown, fields: packageFields, root: next.root });
     }
   }
@@ -112,7 +113,7 @@ function resolveLinked(from: string, name: string): string | undefined {
  * ignore rules never apply to. Its source folder is watched too (a tsconfig `paths` mapping
  * or a `development` condition may load the source instead).
  */
-function builtEntryFolders(dir: string, workspaceRoot: string | undefined): string[] {
+function builtEntryFolders(dir: string, readGitignore: (dir: string) => readonly string[], workspaceRoot: string | undefined): string[] {
   const manifest = readManifest(dir);
   if (manifest === undefined) return [];
   const targets = [manifest.main, ...stringLeaves(manifest.exports)].filter((t): t is string => typeof t === 'string');
@@ -124,11 +125,41 @@ function builtEntryFolders(dir: string, workspaceRoot: string | undefined): stri
     if (segments.length > 1 && first !== undefined && first !== '..') folders.add(first);
   }
   if (folders.size === 0) return [];
-  const base = workspaceRoot ?? dir;
-  const rules = createGitignoreRules(base, undefined, () => undefined);
-  return [...folders]
-    .map((folder) => path.join(dir, folder))
-    .filter((folder) => isDirectory(folder) && rules.match(path.relative(base, folder).split(path.sep).join('/'), true) !== undefined);
+  return [...folders].map((folder) => path.join(dir, folder)).filter((folder) => isDirectory(folder) && gitignoresFolder(workspaceRoot ?? dir, folder, readGitignore));
+}
+
+/**
+ * Whether the .gitignore files from `base` down to `folder`'s parent ignore `folder`, for the
+ * rules that name it literally (`dist`, `dist/`, `/dist`, `packages/x/dist`, `dist/**`, with a leading
+ * double-star folder or not, and their `!` negations; the last match wins), which is how build folders are ignored.
+ * Not the watcher's full matcher: that one (and the `ignore` package) is loaded after the
+ * app is spawned, and this runs before.
+ */
+export function gitignoresFolder(base: string, folder: string, readGitignore: (dir: string) => readonly string[]): boolean {
+  let ignored = false;
+  const levels = path.relative(base, path.dirname(folder)).split(path.sep).filter((segment) => segment !== '');
+  for (let depth = 0; depth <= levels.length; depth++) {
+    const dir = path.join(base, ...levels.slice(0, depth));
+    const relative = path.relative(dir, folder).split(path.sep).join('/');
+    for (const line of readGitignore(dir)) {
+      const negated = line.startsWith('!');
+      const body = (negated ? line.slice(1) : line).replace(/(?<!\\) +$/, '').replace(/\/\*\*$/, '').replace(/\/$/, '');
+      const loose = body.replace(/^\*\*\//, '');
+      if (body === '' || body.startsWith('#') || /[*?[\]\\]/.test(loose)) continue;
+      const named = loose.includes('/') ? loose.replace(/^\//, '') === relative : loose === path.basename(folder);
+      if (named) ignored = !negated;
+    }
+  }
+  return ignored;
+}
+
+function readLines(file: string): readonly string[] {
+  try {
+    return readFileSync(file, 'utf8').split(/\r?\n/);
+  } catch {
+    // Most folders have none.
+    return [];
+  }
 }
 
 function stringLeaves(value: unknown): unknown[] {
@@ -199,6 +230,17 @@ function realOrSelf(target: string): string {
 function isInside(target: string, folder: string): boolean {
   const relative = path.relative(folder, target);
   return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+function memo<T>(make: (key: string) => T): (key: string) => T {
+  const made = new Map<string, T>();
+  return (key) => {
+    const known = made.get(key);
+    if (known !== undefined) return known;
+    const value = make(key);
+    made.set(key, value);
+    return value;
+  };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

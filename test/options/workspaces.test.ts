@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseCli } from '../../src/cli/main.js';
 import { loadConfig } from '../../src/options/config.js';
-import { findWorkspaceRoots } from '../../src/options/workspaces.js';
+import { findWorkspaceRoots, gitignoresFolder } from '../../src/options/workspaces.js';
 import { resolveOptions } from '../../src/options/resolve.js';
 
 // Real folders and real symlinks, laid out as each package manager lays them out.
@@ -158,6 +158,26 @@ describe('workspace packages found through node_modules links', () => {
     write('packages/exported/src/index.ts', 'export {};\n');
     for (const name of ['built', 'source', 'exported']) link('.', name, `packages/${name}`);
     expect(found('packages/api')).toEqual(['packages/built', 'packages/built/dist', 'packages/source', 'packages/exported', 'packages/exported/lib']);
+  });
+});
+
+describe('a build folder named by a .gitignore (pure: the files are given)', () => {
+  const ignored = (files: Record<string, string>, folder = '/r/packages/shared/dist') =>
+    gitignoresFolder('/r', folder, (dir) => (files[dir] ?? '').split('\n'));
+
+  it('literal rules, anchored or not, with a trailing slash or /**, at any level from the root down', () => {
+    for (const rule of ['dist', 'dist/', '**/dist', '**/dist/', 'dist/**']) expect(ignored({ '/r': rule }), rule).toBe(true);
+    for (const rule of ['/packages/shared/dist', 'packages/shared/dist/']) expect(ignored({ '/r': rule }), rule).toBe(true);
+    expect(ignored({ '/r/packages/shared': '/dist' })).toBe(true);
+    expect(ignored({ '/r/packages': 'shared/dist/' })).toBe(true);
+  });
+
+  it('a rule for another folder or an anchored rule at the wrong level does not; a later negation wins', () => {
+    expect(ignored({ '/r': '/dist\nbuild\n# dist' })).toBe(false);
+    expect(ignored({ '/r': 'distribution\nsrc/dist' })).toBe(false);
+    expect(ignored({ '/r': 'dist/', '/r/packages/shared': '!dist' })).toBe(false);
+    expect(ignored({ '/r': '!dist\ndist' })).toBe(true);
+    expect(ignored({})).toBe(false);
   });
 });
 
