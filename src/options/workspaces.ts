@@ -41,17 +41,20 @@ export function findWorkspaceRoots(cwd: string, watched: readonly string[]): str
   const isWatched = (dir: string) => realWatched.some((root) => isInside(dir, root));
   const found: string[] = [];
   const seen = new Set<string>();
-  // Each .gitignore is read once.
+  // Each file is read once.
   const readGitignore = memo((dir: string) => readLines(path.join(dir, '.gitignore')));
+  const readManifest = memo(readManifestIn);
+  const folderExists = memo(isDirectory);
   // The project around the working directory and around each watched path (`--watch apps/api/src` from the repo root).
   const projects = [...new Set([cwd, ...watched].map(nearestPackageDir).filter((dir): dir is string => dir !== undefined))];
   for (const project of projects) seen.add(realOrSelf(project));
-  const queue = projects.map((dir) => ({ dir, fields: projectFields as readonly string[], root: findWorkspaceRoot(dir) }));
+  const queue = projects.map((dir) => ({ dir, fields: projectFields as readonly string[], root: findWorkspaceRoot(dir, readManifest) }));
   for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
     const manifest = readManifest(next.dir);
     if (manifest === undefined) continue;
+    const lookIn = nodeModulesFolders(next.dir, folderExists);
     for (const [name, spec] of dependencies(manifest, next.fields)) {
-      const linked = resolveLinked(next.dir, name);
+      const linked = resolveLinked(lookIn, name);
       if (linked === undefined || seen.has(linked)) continue;
       const inRoot = next.root !== undefined && isInside(linked, next.root.real);
       // A link to a folder outside the workspace with a registry range is `npm link`: a
@@ -60,7 +63,7 @@ export function findWorkspaceRoots(cwd: string, watched: readonly string[]): str
       seen.add(linked);
       // Shown as the user reached it (not through /private/var on macOS, for instance).
       const shown = inRoot && next.root !== undefined ? path.join(next.root.dir, path.relative(next.root.real, linked)) : linked;
-      if (!isWatched(linked)) found.push(shown, ...builtEntryFolders(shown, readGitignore, inRoot ? next.root?.dir : undefined));
+      if (!isWatched(linked)) found.push(shown, ...builtEntryFolders(shown, readManifest(shown), readGitignore, inRoot ? next.root?.dir : undefined));
       queue.push({ dir: shown, fields: packageFields, root: next.root });
     }
   }
@@ -76,7 +79,7 @@ function nearestPackageDir(start: string): string | undefined {
 }
 
 /** The nearest folder at or above the project that declares workspaces (package.json `workspaces`, or pnpm-workspace.yaml). */
-function findWorkspaceRoot(project: string): { dir: string; real: string } | undefined {
+function findWorkspaceRoot(project: string, readManifest: (dir: string) => Manifest | undefined): { dir: string; real: string } | undefined {
   for (let dir = project; ; dir = path.dirname(dir)) {
     const workspaces = readManifest(dir)?.workspaces;
     // npm and yarn: an array of globs; yarn 1 also { packages: [...] }.
@@ -86,25 +89,33 @@ function findWorkspaceRoot(project: string): { dir: string; real: string } | und
   }
 }
 
-/**
- * Where Node would find `name` from `from` (each ancestor's node_modules), as a real folder
- * outside every node_modules: only a link can lead there. A package installed from the
- * registry (a plain folder, or pnpm's link into node_modules/.pnpm) gives undefined.
- */
-function resolveLinked(from: string, name: string): string | undefined {
+/** The node_modules folders Node looks in from `from`, nearest first, minus those that do not exist (asked once each). */
+function nodeModulesFolders(from: string, folderExists: (dir: string) => boolean): string[] {
+  const folders: string[] = [];
   for (let dir = from; ; dir = path.dirname(dir)) {
-    if (path.basename(dir) !== 'node_modules') {
-      const candidate = path.join(dir, 'node_modules', name);
-      const stats = lstatOrUndefined(candidate);
-      if (stats !== undefined) {
-        if (!stats.isSymbolicLink()) return undefined;
-        const real = realOrUndefined(candidate);
-        if (real === undefined) continue;
-        return real.split(path.sep).includes('node_modules') ? undefined : real;
-      }
-    }
-    if (path.dirname(dir) === dir) return undefined;
+    const folder = path.join(dir, 'node_modules');
+    if (path.basename(dir) !== 'node_modules' && folderExists(folder)) folders.push(folder);
+    if (path.dirname(dir) === dir) return folders;
   }
+}
+
+/**
+ * Where Node would find `name` in `lookIn`, as a real folder outside every node_modules:
+ * only a link can lead there. A package installed from the registry (a plain folder, or
+ * pnpm's link into node_modules/.pnpm) gives undefined.
+ */
+function resolveLinked(lookIn: readonly string[], name: string): string | undefined {
+  for (const folder of lookIn) {
+    const candidate = `${folder}${path.sep}${name}`;
+    const stats = lstatOrUndefined(candidate);
+    if (stats === undefined) continue;
+    if (!stats.isSymbolicLink()) return undefined;
+    const real = realOrUndefined(candidate);
+    // A dangling link: Node looks further up.
+    if (real === undefined) continue;
+    return real.split(path.sep).includes('node_modules') ? undefined : real;
+  }
+  return undefined;
 }
 
 /**
@@ -113,8 +124,7 @@ function resolveLinked(from: string, name: string): string | undefined {
  * ignore rules never apply to. Its source folder is watched too (a tsconfig `paths` mapping
  * or a `development` condition may load the source instead).
  */
-function builtEntryFolders(dir: string, readGitignore: (dir: string) => readonly string[], workspaceRoot: string | undefined): string[] {
-  const manifest = readManifest(dir);
+function builtEntryFolders(dir: string, manifest: Manifest | undefined, readGitignore: (dir: string) => readonly string[], workspaceRoot: string | undefined): string[] {
   if (manifest === undefined) return [];
   const targets = [manifest.main, ...stringLeaves(manifest.exports)].filter((t): t is string => typeof t === 'string');
   const folders = new Set<string>();
@@ -155,6 +165,8 @@ export function gitignoresFolder(base: string, folder: string, readGitignore: (d
 
 function readLines(file: string): readonly string[] {
   try {
+    // Asked first: most folders have none, and a thrown ENOENT costs its stack trace.
+    if (!isFile(file)) return [];
     return readFileSync(file, 'utf8').split(/\r?\n/);
   } catch {
     // Most folders have none.
@@ -175,9 +187,11 @@ function dependencies(manifest: Manifest, fields: readonly string[]): [string, s
   });
 }
 
-function readManifest(dir: string): Manifest | undefined {
+function readManifestIn(dir: string): Manifest | undefined {
+  const file = path.join(dir, 'package.json');
   try {
-    const data: unknown = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+    if (!isFile(file)) return undefined;
+    const data: unknown = JSON.parse(readFileSync(file, 'utf8'));
     return isObject(data) ? (data as Manifest) : undefined;
   } catch {
     // Absent, unreadable or malformed: not a package devreload can follow.
@@ -235,8 +249,7 @@ function isInside(target: string, folder: string): boolean {
 function memo<T>(make: (key: string) => T): (key: string) => T {
   const made = new Map<string, T>();
   return (key) => {
-    const known = made.get(key);
-    if (known !== undefined) return known;
+    if (made.has(key)) return made.get(key) as T;
     const value = make(key);
     made.set(key, value);
     return value;
