@@ -56,6 +56,8 @@ export function findWorkspaceRoots(cwd: string, watched: readonly string[]): str
     for (const [name, spec] of dependencies(manifest, next.fields)) {
       const linked = resolveLinked(lookIn, name);
       if (linked === undefined || seen.has(linked)) continue;
+      // The workspace root itself holds every package: depending on it never means "watch the repository".
+      if (linked === next.root?.real) continue;
       const inRoot = next.root !== undefined && isInside(linked, next.root.real);
       // A link to a folder outside the workspace with a registry range is `npm link`: a
       // machine-local state that may point at any checkout; --watch names it if wanted.

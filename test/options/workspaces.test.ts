@@ -89,6 +89,15 @@ describe('workspace packages found through node_modules links', () => {
     expect(found('packages/api')).toEqual(['packages/a', 'packages/b']);
   });
 
+  it('the workspace root itself is never added (it holds every package)', () => {
+    write('package.json', { name: 'root', workspaces: ['packages/*'] });
+    pkg('packages/api', { name: 'api', dependencies: { root: '*', a: '*' } });
+    pkg('packages/a', { name: 'a' });
+    link('.', 'root', '.');
+    link('.', 'a', 'packages/a');
+    expect(found('packages/api')).toEqual(['packages/a']);
+  });
+
   it('a package already inside a watched path is not added again; its own dependencies still are', () => {
     write('package.json', { workspaces: ['packages/*'] });
     pkg('packages/api', { name: 'api', dependencies: { shared: '*' } });
