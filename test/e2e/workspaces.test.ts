@@ -121,6 +121,19 @@ describe('workspaces: the packages the app depends on are watched too', () => {
     expect(project.entries('start').at(-1)?.changed, d.output).toBe(JSON.stringify(['packages/shared/dist/index.js']));
   });
 
+  it.skipIf(!hasCommand('npm'))('outside any workspace, a file: dependency (a real npm install links it) is watched as well', async () => {
+    const project = await Project.create();
+    await project.write('lib/package.json', json({ name: 'lib', version: '1.0.0', main: 'index.js' }));
+    await project.write('lib/index.js', 'export const lib = 1;\n');
+    await project.write('apps/api/package.json', json({ name: 'api', version: '1.0.0', dependencies: { lib: 'file:../../lib' } }));
+    await project.write('apps/api/src/app.js', 'export const app = 1;\n');
+    const install = spawnSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: project.path('apps/api'), encoding: 'utf8', env: { ...process.env, npm_config_update_notifier: 'false' } });
+    expect(install.status, `${install.stdout}\n${install.stderr}`).toBe(0);
+    const d = await launch(project, ['--watch', 'src']);
+    expect(d.stderr).toContain('[devreload] watching src, ../../lib\n');
+    await expectRestartFor(project, d, 'lib/index.js');
+  });
+
   it('a config value that is not a boolean: one line naming the key, exit 2, nothing started', async () => {
     const project = await Project.create();
     await monorepo(project, 'pnpm');
