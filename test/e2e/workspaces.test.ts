@@ -98,12 +98,14 @@ describe('workspaces: the packages the app depends on are watched too', () => {
     await expectOnlySentinel(project, d, 'packages/util/index.js', 'apps/api/src/app.js');
   });
 
-  it('the usual rules apply in a package: --ext, and its node_modules', async () => {
+  it('the usual rules apply in a package: --ext, its node_modules, and --ignore (a name, or a path relative to cwd)', async () => {
     const project = await Project.create();
     await monorepo(project, 'pnpm');
-    const d = await launch(project, ['--watch', 'src', '--ext', 'js']);
+    const d = await launch(project, ['--watch', 'src', '--ext', 'js', '--ignore', 'coverage', '--ignore', '../../packages/util/generated/**']);
     await expectOnlySentinel(project, d, 'packages/shared/README.md', 'packages/shared/index.js');
     await expectOnlySentinel(project, d, 'packages/shared/node_modules/dep/index.js', 'packages/util/index.js');
+    await expectOnlySentinel(project, d, 'packages/shared/coverage/lcov.js', 'packages/shared/index.js');
+    await expectOnlySentinel(project, d, 'packages/util/generated/schema.js', 'packages/util/index.js');
   });
 
   it('a package whose main points into a gitignored dist/ restarts the app when dist/ is rebuilt', async () => {
