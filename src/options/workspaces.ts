@@ -54,6 +54,8 @@ export function findWorkspaceRoots(cwd: string, watched: readonly string[]): str
     if (manifest === undefined) continue;
     const lookIn = nodeModulesFolders(next.dir, folderExists);
     for (const [name, spec] of dependencies(manifest, next.fields)) {
+      // Outside a workspace only a local spec can lead to a link worth following: no lookup for the rest.
+      if (next.root === undefined && !localSpec.test(spec)) continue;
       const linked = resolveLinked(lookIn, name);
       if (linked === undefined || seen.has(linked)) continue;
       // The workspace root itself holds every package: depending on it never means "watch the repository".
