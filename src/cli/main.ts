@@ -74,6 +74,7 @@ export function parseCli(argv: readonly string[]): ParsedCli {
     ext: result.ext === undefined ? undefined : list(result.ext),
     ignore: result.ignore === undefined ? undefined : list(result.ignore),
     gitignore: own.includes('--no-gitignore') ? false : undefined,
+    workspaces: own.includes('--no-workspaces') ? false : undefined,
     delay: scalar(result.delay) as number | undefined,
     signal: scalar(result.signal) as string | undefined,
     killTimeout: scalar(result.killTimeout) as number | undefined,

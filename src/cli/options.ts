@@ -26,6 +26,7 @@ export const cliOptions: readonly CliOption[] = [
   { flags: '-e, --ext <list>', description: 'Only restart for these extensions, e.g. ts,js,json (default: all)', group: 'Watching', value: 'required', expects: 'a comma-separated list of extensions, e.g. --ext ts,js,json', repeatable: true },
   { flags: '-i, --ignore <glob>', description: 'Ignore paths matching a glob, relative to --cwd (repeatable)', group: 'Watching', value: 'required', expects: "a glob, e.g. --ignore 'dist/**'", repeatable: true },
   { flags: '--no-gitignore', description: 'Do not honour .gitignore files (node_modules and VCS folders stay ignored)', group: 'Watching' },
+  { flags: '--no-workspaces', description: 'Do not also watch the workspace packages (and file:/link: ones) the project depends on, found through node_modules links', group: 'Watching' },
   { flags: '--poll [ms]', description: 'Poll for changes every ms (default 100) instead of native events', group: 'Watching', value: 'optional', expects: 'a polling interval in milliseconds, e.g. --poll 500' },
   { flags: '-d, --delay <ms>', description: 'Quiet window: start the new instance once no change came for this long (default: 15)', group: 'Restarting', value: 'required', expects: 'a duration in milliseconds, e.g. --delay 500 or --delay 2s' },
   { flags: '-s, --signal <name>', description: 'Signal that stops the app before a restart (default: SIGTERM)', group: 'Restarting', value: 'required', expects: 'a signal name, e.g. --signal SIGINT' },

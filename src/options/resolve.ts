@@ -6,6 +6,7 @@ import { parseReadyTarget, type ReadyTarget } from './ready.js';
 import { defaultDelayMs, defaultKillTimeoutMs, defaultPollMs } from '../tuning.js';
 import { parseSignal } from './signal.js';
 import { parseSocketSpecs, type SocketSpec } from './socket.js';
+import { findWorkspaceRoots } from './workspaces.js';
 
 export type LogLevel = 'quiet' | 'normal' | 'verbose';
 
@@ -22,6 +23,12 @@ export interface DevreloadOptions {
   ignore?: readonly string[];
   /** Honour `.gitignore` files. Default: true. */
   gitignore?: boolean;
+  /**
+   * Also watch the workspace packages (npm, pnpm, yarn node-modules linker) and `file:`/`link:`
+   * packages the project depends on, directly or transitively, found through their links in
+   * node_modules. Default: true.
+   */
+  workspaces?: boolean;
   /** Quiet window in ms: a new instance starts once no change arrived for this long. */
   delay?: number;
   /** Signal that asks the app to stop before a restart. Default: SIGTERM. */
@@ -61,7 +68,10 @@ export interface DevreloadOptions {
 export interface ResolvedOptions {
   readonly command: string;
   readonly args: readonly string[];
+  /** Absolute: the paths asked for, then the workspace packages found (`workspaceRoots`). */
   readonly watch: readonly string[];
+  /** Absolute: the linked local packages added to `watch` (empty with `workspaces: false`). */
+  readonly workspaceRoots: readonly string[];
   readonly ext: readonly string[] | undefined;
   readonly ignore: readonly string[];
   readonly gitignore: boolean;
@@ -111,11 +121,13 @@ export function resolveOptions(input: DevreloadOptions, naming: OptionNaming = '
     requireExisting(absolute, name('watch'), String(p), 'any');
     return absolute;
   });
+  const workspaceRoots = parseBoolean(input.workspaces ?? true, name('workspaces')) ? findWorkspaceRoots(cwd, watch) : [];
 
   return {
     command: input.command,
     args: (input.args ?? []).map(String),
-    watch,
+    watch: [...watch, ...workspaceRoots],
+    workspaceRoots,
     ext: parseExt(input.ext, name('ext')),
     ignore: parseIgnore(input.ignore, name('ignore')),
     gitignore: checkGitignore(input.gitignore ?? true, cwd),
