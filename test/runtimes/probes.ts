@@ -33,23 +33,30 @@ export async function answer(port: number, describe: () => string, timeout = 30_
   return text;
 }
 
+/**
+ * The process table from /proc, whatever DEVRELOAD_PROCESS_TABLE says: only /proc gives session
+ * ids, and the variable is devreload's to use (the suite can run with it set to `ps`).
+ */
+async function table(): Promise<ProcessEntry[]> {
+  return await readProcessTable('proc');
+}
+
 /** Live processes of the session led by `leader` (an app instance: devreload starts each in its own session). */
-export async function sessionOf(leader: number, table?: ProcessEntry[]): Promise<ProcessEntry[]> {
-  return (table ?? (await readProcessTable())).filter((p) => p.sid === leader && !p.zombie);
+export async function sessionOf(leader: number, entries?: ProcessEntry[]): Promise<ProcessEntry[]> {
+  return (entries ?? (await table())).filter((p) => p.sid === leader && !p.zombie);
 }
 
 /** Every live process of the sessions led by `leaders`: what is left of those instances. */
 export async function sessionsOf(leaders: readonly number[]): Promise<ProcessEntry[]> {
-  const table = await readProcessTable();
-  return table.filter((p) => p.sid !== undefined && leaders.includes(p.sid) && !p.zombie);
+  return (await table()).filter((p) => p.sid !== undefined && leaders.includes(p.sid) && !p.zombie);
 }
 
 /** The app instance devreload runs (found from the process table, for runs without `--json`). */
 export async function leaderOf(d: Devreload): Promise<number> {
-  const table = await readProcessTable();
+  const entries = await table();
   const leaders: number[] = [];
-  for (const child of table.filter((p) => p.ppid === d.pid && p.pgid === p.pid && !p.zombie)) {
-    if ((await sessionOf(child.pid, table)).length > 0 && !(await isWatchdog(child.pid))) leaders.push(child.pid);
+  for (const child of entries.filter((p) => p.ppid === d.pid && p.pgid === p.pid && !p.zombie)) {
+    if ((await sessionOf(child.pid, entries)).length > 0 && !(await isWatchdog(child.pid))) leaders.push(child.pid);
   }
   if (leaders.length !== 1) throw new Error(`expected one app instance under devreload ${d.pid}, found ${JSON.stringify(leaders)}\n${d.output}`);
   return leaders[0]!;
