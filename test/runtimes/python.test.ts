@@ -1,50 +1,13 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readProcessTable } from '../../src/process/table.js';
 import { disposeAfterEach, Devreload, freePort, isAlive, Project, repoRoot, waitUntilGone } from '../e2e/harness.js';
+import { answer, leaderOf, sessionOf } from './probes.js';
 
 const fixtures = path.join(repoRoot, 'fixtures/runtimes');
 let project: Project | undefined;
 let devreload: Devreload | undefined;
 
 disposeAfterEach();
-
-async function get(port: number): Promise<string | undefined> {
-  try {
-    return await (await fetch(`http://127.0.0.1:${port}/`)).text();
-  } catch {
-    return undefined;
-  }
-}
-
-/** The first answer the server on `port` gives (it may still be starting). */
-async function answer(port: number, describe: () => string): Promise<string> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const text = await get(port);
-    if (text !== undefined) return text;
-    if (Date.now() > deadline) throw new Error(`nothing answered on port ${port}\n${describe()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-/** Every live process in the session led by `leader` (the app instance devreload started). */
-async function instanceProcesses(leader: number): Promise<number[]> {
-  return (await readProcessTable()).filter((p) => p.sid === leader && !p.zombie).map((p) => p.pid);
-}
-
-async function leaderOf(d: Devreload): Promise<number> {
-  const children = (await readProcessTable()).filter((p) => p.ppid === d.pid && p.pgid === p.pid && !p.zombie);
-  const leaders = [];
-  for (const child of children) if ((await instanceProcesses(child.pid)).length > 0 && !(await isWatchdog(child.pid))) leaders.push(child.pid);
-  expect(leaders).toHaveLength(1);
-  return leaders[0]!;
-}
-
-async function isWatchdog(pid: number): Promise<boolean> {
-  const { readFile } = await import('node:fs/promises');
-  return (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).includes('watchdog');
-}
 
 describe('other runtimes', () => {
   it('a Python stdlib server restarts on change, stops gracefully, and rebinds its port', async () => {
@@ -78,7 +41,7 @@ describe('other runtimes', () => {
     await d.waitFor(/Booting worker/, 2);
     for (let round = 1; round <= 3; round++) {
       const leader = await leaderOf(d);
-      const before = await instanceProcesses(leader);
+      const before = (await sessionOf(leader)).map((entry) => entry.pid);
       expect(before.length).toBeGreaterThanOrEqual(3);
       await p.write('src/app.py');
       await d.waitFor(/Booting worker/, 2 * (round + 1));
