@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -66,7 +67,7 @@ describe.each<[string, TableSource]>([
     // Started after the instance, so that the start-time bound does not hide them.
     const lookalikes = await Promise.all(
       [`DEVRELOAD_INSTANCE=${tag}0`, `DEVRELOAD_INSTANCE=${tag.slice(0, -1)}`, `DEVRELOAD_INSTANCE=${secret}`, `DEVRELOAD_INSTANCE=${secret}.`,
-        `X_DEVRELOAD_INSTANCE=${tag}`, `OTHER=DEVRELOAD_INSTANCE=${tag}`, 'DEVRELOAD_INSTANCE=0123456789abcdef0123456789abcdef.1'].map(stranger),
+        `X_DEVRELOAD_INSTANCE=${tag}`, `OTHER=DEVRELOAD_INSTANCE=${tag}`, `DEVRELOAD_INSTANCE=${randomBytes(16).toString('hex')}.1`].map(stranger),
     );
 
     const signalled = await instance.signal('SIGTERM');
