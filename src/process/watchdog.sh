@@ -222,7 +222,9 @@ ps_env_flag() {
 
 # Sets $tagged to the processes carrying a tag of this run: one grep over every environment
 # (/proc/<pid>/environ paths; -z reads NUL-separated entries, -x matches a whole one,
-# unreadable ones, another user's, are skipped), or one ps that shows environments (pids).
+# unreadable ones, another user's, are skipped; -z is not POSIX, but GNU, busybox and toybox
+# grep have it, and one without finds nothing: groups and the tree still work), or one ps
+# that shows environments (pids).
 find_tagged() {
   tagged=
   [ -n "$run" ] || return 0
