@@ -50,7 +50,9 @@ interface Started {
 async function launch(source: TableSource, args: string[] = []): Promise<Devreload> {
   project = await Project.create();
   await writeFile(project.path('daemons.mjs'), daemonsScript);
-  return new Devreload(['--watch', 'src', ...args, '--', 'node', 'daemons.mjs'], {
+  // A shell's background job ignores SIGINT (POSIX, without job control): after Ctrl-C the sh
+  // daemon waits for the SIGKILL at the kill timeout, shortened here.
+  return new Devreload(['--watch', 'src', '--kill-timeout', '1500', ...args, '--', 'node', 'daemons.mjs'], {
     cwd: project.dir,
     env: { APP_RECORD: project.record, DEVRELOAD_PROCESS_TABLE: source, DEVRELOAD_WATCHDOG_DEBUG: '1' },
   });
@@ -162,6 +164,7 @@ describe.each<TableSource>(['proc', 'ps'])('daemons (table: %s)', (source) => {
         // which it does only when every process it signalled is gone.
         await waitUntil(() => d.child.stderr?.closed === true, { describe: () => `the watchdog to exit\n${d.output}` });
         expect(d.stderr).toMatch(/watchdog \d+: stopping/);
+        expect(d.stderr).toContain(`table ${source}, tags on`);
         expectAlive(others, d);
       } finally {
         cleanupLookalikes();
