@@ -135,7 +135,7 @@ export class Prestarter {
   #wake(instance: Instance, spare: Spare, spec: InstanceSpec, plan: NodePlan): void {
     spare.hooks.onOutputLine = spec.onOutputLine;
     spare.hooks.onEscaped = spec.onEscaped;
-    instance.write(encodeWake(wakeFor(spec, plan)));
+    instance.write(encodeWake(wakeFor(spec, plan, instance.tag)));
   }
 
   async #discard(spare: Spare): Promise<void> {

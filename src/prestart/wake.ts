@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { InstanceSpec } from '../process/instance.js';
 import { localBinPath } from '../process/local-bin.js';
+import { instanceEnv } from '../process/spawn.js';
 import type { NodePlan } from './plan.js';
 
 /** The one message a parked spare reads from its stdin (src/prestart/park.cts reads it). */
@@ -14,11 +15,16 @@ export interface Wake {
 
 const lengthDigits = 10;
 
-/** What a fresh `node [flags] script args` would see, for the spec devreload was about to spawn. */
-export function wakeFor(spec: InstanceSpec, plan: NodePlan): Wake {
+/**
+ * What a fresh `node [flags] script args` would see, for the spec devreload was about to spawn.
+ * `tag` is the spare's own instance tag: the woken app is that instance, and every process it
+ * starts must carry the tag the spare's stop and the watchdog look for.
+ */
+export function wakeFor(spec: InstanceSpec, plan: NodePlan, tag: string | undefined): Wake {
   const env: Record<string, string> = {};
-  // Exactly what a fresh spawn would give it, node_modules/.bin on PATH included.
-  for (const [name, value] of Object.entries(localBinPath(spec.cwd, spec.env))) if (value !== undefined) env[name] = value;
+  // Exactly what a fresh spawn would give it, node_modules/.bin on PATH and the tag included.
+  const fresh = tag === undefined ? localBinPath(spec.cwd, spec.env) : instanceEnv(spec.cwd, spec.env, tag);
+  for (const [name, value] of Object.entries(fresh)) if (value !== undefined) env[name] = value;
   return {
     cwd: spec.cwd,
     env,

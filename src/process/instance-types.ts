@@ -39,13 +39,20 @@ export interface ExitInfo {
 export interface Instance {
   /** Leader = process group id = session id. */
   readonly pid: number;
+  /**
+   * `<run secret>.<n>`, in the environment of the instance and of every descendant that kept
+   * it as `DEVRELOAD_INSTANCE` (instance-tag.ts). Always set by startInstance (optional only
+   * so that test fakes need not make one up).
+   */
+  readonly tag?: string;
   /** The leader exited (from the child's 'exit' event, the fastest signal). */
   readonly exited: Promise<ExitInfo>;
   /** The leader exited AND no live process of the instance remains (zombies count as gone). */
   readonly gone: Promise<ExitInfo>;
   /**
    * Sends `signal` to the whole process group and to every escaped descendant (found by a
-   * fresh scan, or remembered from an earlier one and still the same process).
+   * fresh scan, or remembered from an earlier one and still the same process, or carrying the
+   * instance's tag).
    * ESRCH = already gone. Returns the pids signalled.
    */
   signal(signal: NodeJS.Signals): Promise<number[]>;

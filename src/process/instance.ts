@@ -1,7 +1,10 @@
+import { newInstanceTag, tagEntry } from './instance-tag.js';
+import { readProcStat } from './proc-stat.js';
 import { instanceScanner } from './scanner.js';
 import { tapLines } from './output-tap.js';
 import { signalMembers } from './signal.js';
 import { spawnApp } from './spawn.js';
+import { defaultTableSource } from './table.js';
 import type { ExitInfo, Instance, InstanceSpec } from './instance-types.js';
 import { waitUntilNoneLeft } from './wait-gone.js';
 
@@ -16,7 +19,8 @@ export type { ExitInfo, Instance, InstanceSpec } from './instance-types.js';
  */
 export async function startInstance(spec: InstanceSpec): Promise<Instance> {
   const onLine = spec.onOutputLine;
-  const app = await spawnApp({ ...spec, pipeOutput: onLine !== undefined });
+  const tag = newInstanceTag();
+  const app = await spawnApp({ ...spec, pipeOutput: onLine !== undefined, tag });
   const { pid, stdin } = app;
   if (onLine !== undefined) {
     const to = spec.copyTo ?? { stdout: process.stdout, stderr: process.stderr };
@@ -29,7 +33,11 @@ export async function startInstance(spec: InstanceSpec): Promise<Instance> {
   void app.exited.then(() => {
     leaderExited = true;
   });
-  const scan = instanceScanner(pid, { tableSource: spec.tableSource, onEscaped: spec.onEscaped });
+  const tableSource = spec.tableSource ?? defaultTableSource();
+  // Every descendant starts at or after its leader: only their environments are worth reading.
+  // A leader already gone leaves devreload's own start as the (looser) bound.
+  const since = tableSource === 'proc' ? (readProcStat(pid) ?? readProcStat('self'))?.startTime : undefined;
+  const scan = instanceScanner(pid, { tableSource, onEscaped: spec.onEscaped, tag: { entry: tagEntry(tag), since } });
   const gone = app.exited.then(async (info) => {
     await waitUntilNoneLeft(scan);
     return info;
@@ -37,6 +45,7 @@ export async function startInstance(spec: InstanceSpec): Promise<Instance> {
 
   return {
     pid,
+    tag,
     exited: app.exited,
     gone,
     async signal(signal) {

@@ -1,5 +1,5 @@
 import { groupAlive } from './signal.js';
-import { readProcessTable, type ProcessEntry, type TableSource } from './table.js';
+import { readProcessTable, type ProcessEntry, type TableSource, type TagQuery } from './table.js';
 import { collectInstance, outsideGroup } from './tree.js';
 
 export interface ScannerOptions {
@@ -7,17 +7,20 @@ export interface ScannerOptions {
   tableSource?: TableSource | undefined;
   /** Called once for each process a scan finds outside the leader's group (setsid). */
   onEscaped?: ((pid: number, startTime: string | undefined) => void) | undefined;
+  /** The instance's tag: processes carrying it belong to the instance wherever they are. */
+  tag?: TagQuery | undefined;
 }
 
 /**
  * Returns a scan of the instance led by `leader`: every live process in its group or session,
- * their descendants, and every process that left the group and was seen by an earlier scan —
- * once its parent dies it is reparented to init and a ppid walk can't find it any more.
+ * their descendants, every process that left the group and was seen by an earlier scan —
+ * once its parent dies it is reparented to init and a ppid walk can't find it any more — and
+ * every process carrying the instance's tag (a double fork leaves nothing else to find it by).
  */
 export function instanceScanner(leader: number, options: ScannerOptions = {}): () => Promise<ProcessEntry[]> {
   let known = new Map<number, string | undefined>();
   const fullScan = async (): Promise<ProcessEntry[]> => {
-    const table = await readProcessTable(options.tableSource);
+    const table = await readProcessTable(options.tableSource, options.tag);
     // devreload itself is never part of the app, whatever the table says.
     const members = collectInstance(table, leader, { known, exclude: [process.pid] });
     // Rebuilt, not merged: a remembered pid that vanished must not match a later reuse

@@ -2,13 +2,25 @@ import type { Readable, Writable } from 'node:stream';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { isExpected } from '../errors.js';
 import type { ExitInfo, InstanceSpec } from './instance-types.js';
+import { TAG_NAME } from './instance-tag.js';
 import { localBinPath } from './local-bin.js';
 import { spawnError } from './spawn-error.js';
 
 export type SpawnOptions = Pick<InstanceSpec, 'command' | 'args' | 'cwd' | 'env' | 'fds' | 'stdoutToStderr'> & {
   /** Pipe the app's stdout/stderr to devreload (to tap them) instead of inheriting them. */
   pipeOutput: boolean;
+  /** The instance's tag (instance-tag.ts), put in its environment. */
+  tag: string;
 };
+
+/**
+ * The environment an instance is spawned with: the caller's, node_modules/.bin on PATH, and
+ * the instance's tag (which always wins: a devreload run inside an app tags its own instances).
+ * A woken `--prestart` spare gets the same (src/prestart/wake.ts).
+ */
+export function instanceEnv(cwd: string, env: NodeJS.ProcessEnv, tag: string): NodeJS.ProcessEnv {
+  return { ...localBinPath(cwd, env), [TAG_NAME]: tag };
+}
 
 export interface SpawnedApp {
   /** Leader = process group id = session id. */
@@ -63,7 +75,7 @@ export async function spawnApp(options: SpawnOptions): Promise<SpawnedApp> {
 function spawnChild(options: SpawnOptions, stdout: 'pipe' | 'inherit' | 2, output: 'pipe' | 'inherit'): ChildProcess {
   return spawn(options.command, [...options.args], {
     cwd: options.cwd,
-    env: localBinPath(options.cwd, options.env),
+    env: instanceEnv(options.cwd, options.env, options.tag),
     // Node's detached = setsid(): a signal aimed at the app's group (even one the app sends
     // itself) never reaches devreload, and the terminal's Ctrl-C reaches devreload alone.
     detached: true,

@@ -11,8 +11,9 @@ export interface CollectOptions {
  * Every live (non-zombie) process of the instance led by `leader`: members of its process
  * group or its session, plus (transitively, by ppid) every descendant of any of those —
  * including descendants that moved to their own group/session (setsid/detached) — plus
- * every pid in `known` that is still present with the same startTime, and their
- * descendants. Never includes `exclude` pids (devreload itself).
+ * every pid in `known` that is still present with the same startTime, every process
+ * carrying the instance's tag (`tagged`: a daemon that double-forked away from all of the
+ * above), and their descendants. Never includes `exclude` pids (devreload itself).
  */
 export function collectInstance(
   table: readonly ProcessEntry[],
@@ -31,6 +32,7 @@ export function collectInstance(
     (entry) =>
       entry.pgid === leader ||
       entry.sid === leader ||
+      entry.tagged === true ||
       (options.known?.has(entry.pid) === true && options.known.get(entry.pid) === entry.startTime),
   );
 

@@ -6,6 +6,9 @@
 # still watched: the signal to each group and each process found in the process table,
 # SIGKILL after graceMs, then exits. Diagnostics go to stderr (/dev/null unless
 # DEVRELOAD_WATCHDOG_DEBUG=1).
+# DEVRELOAD_WATCHDOG_RUN (in its environment: argv is world-readable) is devreload's run
+# secret: a process whose environment holds DEVRELOAD_INSTANCE=<secret>.<n> descends from an
+# instance of this run (src/process/instance-tag.ts), however it left the tree, and is stopped too.
 
 # First thing, before anything can be slow: a Ctrl-C or a closed terminal must not kill it
 # (its own session already keeps the terminal's group signals away; this covers a
@@ -32,6 +35,9 @@ if [ -z "$table" ]; then
   if [ -r /proc/self/stat ]; then table=proc; else table=ps; fi
 fi
 case $table in proc | ps) ;; *) echo "watchdog.sh: unknown process table source '$table'" >&2; exit 2 ;; esac
+# Hex only: it goes into a regular expression as it is.
+run=${DEVRELOAD_WATCHDOG_RUN:-}
+case $run in *[!0-9a-f]*) echo "watchdog.sh: ignoring a run secret that is not hex" >&2; run= ;; esac
 
 # SIGKILL cannot be refused; this only bounds the wait for the kernel to tear them down.
 kill_confirm_ms=2000
@@ -153,6 +159,9 @@ BEGIN {
   n = split(watched, w, " "); for (i = 1; i <= n; i++) leader[w[i]] = 1
   n = split(seeds, s, " ")
   for (i = 1; i <= n; i++) { m = split(s[i], f, "/"); seed[f[m - 1]] = f[m] }
+  # /proc/<pid>/environ paths (grep) or pids (ps): processes carrying a tag of this run.
+  n = split(tagged, t, " ")
+  for (i = 1; i <= n; i++) { p = t[i]; gsub(/[^0-9]/, "", p); if (p != "") tag[p] = 1 }
   if (table == "proc") {
     for (a = 1; a < ARGC; a++) {
       # A process that exited since the glob is just not there (getline returns -1).
@@ -179,7 +188,7 @@ BEGIN {
   if (rows == 0) exit 2
   q = 0
   for (pid in parent)
-    if ((group[pid] in leader) || (session[pid] != "" && (session[pid] in leader)) || ((pid in seed) && seed[pid] == born[pid]))
+    if ((group[pid] in leader) || (session[pid] != "" && (session[pid] in leader)) || ((pid in seed) && seed[pid] == born[pid]) || (pid in tag))
       queue[++q] = pid
   out = ""
   for (i = 1; i <= q; i++) {
@@ -195,22 +204,61 @@ BEGIN {
   exit 0
 }'
 
+# The tag entries of this run, one whole environment entry each.
+tag_re="^DEVRELOAD_INSTANCE=$run[.][0-9][0-9]*\$"
+
+# ps's flag that appends the environment to args (procps `e`, macOS `-E`, the BSDs' `-e`),
+# looked up at the first ps scan; 'none' where there is none (busybox): tags go unseen there.
+ps_env=
+ps_env_flag() {
+  [ -n "$ps_env" ] && return
+  case $(uname -s 2>/dev/null) in
+    Linux) ps_env=e ;;
+    Darwin) ps_env=-E ;;
+    *BSD | DragonFly) ps_env=-e ;;
+    *) ps_env=none ;;
+  esac
+}
+
+# Sets $tagged to the processes carrying a tag of this run: one grep over every environment
+# (/proc/<pid>/environ paths; -z reads NUL-separated entries, -x matches a whole one,
+# unreadable ones, another user's, are skipped; -z is not POSIX, but GNU, busybox and toybox
+# grep have it, and one without finds nothing: groups and the tree still work), or one ps
+# that shows environments (pids).
+find_tagged() {
+  tagged=
+  [ -n "$run" ] || return 0
+  if [ "$table" = proc ]; then
+    set +f
+    tagged=$(grep -slzxE "$tag_re" /proc/[0-9]*/environ 2>/dev/null)
+    set -f
+    return 0
+  fi
+  ps_env_flag
+  [ "$ps_env" = none ] && return 0
+  # -ww: uncut, or the environment (and the tag) would end at a terminal's width.
+  tagged=$(LC_ALL=C ps -A -ww "$ps_env" -o pid=,args= 2>/dev/null |
+    awk -v re="$tag_re" '{ for (i = 2; i <= NF; i++) if ($i ~ re) { print $1; next } }' 2>/dev/null)
+  return 0
+}
+
 # Sets $alive (pid/startTime words) and $scanned (yes|no). A few processes per call:
-# a subshell and awk (plus ps on the ps path), whatever the number of processes.
+# a subshell, grep and awk (plus ps and awk on the ps path), whatever the number of processes.
 scan() {
   seeds="$remembered $known"
+  find_tagged
   if [ "$table" = proc ]; then
     set +f
     set -- /proc/[0-9]*/stat
     set -f
-    alive=$(awk -v table=proc -v watched="$watched" -v seeds="$seeds" -v self="$$" "$walk" "$@" 2>/dev/null)
+    alive=$(awk -v table=proc -v watched="$watched" -v seeds="$seeds" -v tagged="$tagged" -v self="$$" "$walk" "$@" 2>/dev/null)
   elif [ "$lstart" = yes ] && alive=$(LC_ALL=C ps -A -o pid=,ppid=,pgid=,stat=,lstart= 2>/dev/null |
-    awk -v table=ps -v watched="$watched" -v seeds="$seeds" -v self="$$" "$walk" 2>/dev/null); then
+    awk -v table=ps -v watched="$watched" -v seeds="$seeds" -v tagged="$tagged" -v self="$$" "$walk" 2>/dev/null); then
     :
   else
     [ "$lstart" = yes ] && without_lstart
     alive=$(LC_ALL=C ps -A -o pid=,ppid=,pgid=,stat= 2>/dev/null |
-      awk -v table=ps -v watched="$watched" -v seeds="$seeds" -v self="$$" "$walk" 2>/dev/null)
+      awk -v table=ps -v watched="$watched" -v seeds="$seeds" -v tagged="$tagged" -v self="$$" "$walk" 2>/dev/null)
   fi
   if [ $? -eq 0 ]; then
     scanned=yes
@@ -285,7 +333,9 @@ stop_all() {
   done
 }
 
-log "ready (signal $signal, grace $grace ms, table $table)"
+tags=off
+[ -n "$run" ] && tags=on
+log "ready (signal $signal, grace $grace ms, table $table, tags $tags)"
 # A last line without its newline still counts (read fails on it but fills $line).
 while read -r line || [ -n "$line" ]; do
   apply "$line"

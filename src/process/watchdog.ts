@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { Socket } from 'node:net';
 import { constants } from 'node:os';
 import { assetPath } from '../assets.js';
+import { RUN_SECRET_ENV, runSecret } from './instance-tag.js';
 import { defaultTableSource, type TableSource } from './table.js';
 
 export interface WatchdogOptions {
@@ -11,6 +12,8 @@ export interface WatchdogOptions {
   graceMs: number;
   /** Process table source for the watchdog; default: `defaultTableSource()`. */
   tableSource?: TableSource;
+  /** The run secret whose tagged processes it stops too; default: this devreload's (instance-tag.ts). */
+  runSecret?: string;
 }
 
 export interface Watchdog {
@@ -33,7 +36,8 @@ const DEBUG_ENV = 'DEVRELOAD_WATCHDOG_DEBUG';
  * Spawns the watchdog: a tiny POSIX sh program (watchdog.sh) in its own session that holds
  * the read end of a pipe from devreload. The kernel closes the write end however devreload
  * dies (even SIGKILL), so EOF on the watchdog's stdin is the one signal of death nothing
- * can skip. sh rather than a second Node: ~0.2 MiB private memory instead of ~8, and it is
+ * can skip. Besides the groups and the tree it stops every process tagged by this run
+ * (instance-tag.ts). sh rather than a second Node: ~0.2 MiB private memory instead of ~8, and it is
  * ready in a millisecond instead of ~100.
  */
 export function startWatchdog(options: WatchdogOptions): Watchdog {
@@ -56,7 +60,7 @@ export function startWatchdog(options: WatchdogOptions): Watchdog {
     // the app's group, never reach it.
     detached: true,
     stdio: ['pipe', 'ignore', debug ? 'inherit' : 'ignore'],
-    env: watchdogEnv(),
+    env: watchdogEnv(options.runSecret ?? runSecret()),
   });
   child.unref();
 
@@ -90,9 +94,10 @@ export function startWatchdog(options: WatchdogOptions): Watchdog {
 }
 
 // An editor's debugger puts its bootloader (and sometimes --inspect) in NODE_OPTIONS: nothing
-// the watchdog starts (today only sh, awk, ps, sleep) may turn into a debug target.
-function watchdogEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
+// the watchdog starts (today only sh, awk, grep, ps, sleep) may turn into a debug target. The
+// run secret goes in the environment, which only its user can read, never in argv.
+function watchdogEnv(secret: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, [RUN_SECRET_ENV]: secret };
   delete env['NODE_OPTIONS'];
   return env;
 }

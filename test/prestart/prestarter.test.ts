@@ -11,12 +11,14 @@ import { FakeClock, FakeLauncher, FakeWatchdog, settle } from '../supervisor/fak
 function setup() {
   const clock = new FakeClock();
   const launcher = new FakeLauncher();
+  // As startInstance does: every instance gets a tag of its own (the fakes make none up).
+  const launch = async (launched: InstanceSpec) => Object.assign(await launcher.launch(launched), { tag: `run.${launcher.specs.length}` });
   const watchdog = new FakeWatchdog();
   const stderr = new PassThrough();
   let log = '';
   stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
   const logger = createLogger({ level: 'verbose', cwd: '/p', command: 'node', stream: stderr });
-  const prestarter = new Prestarter({ launch: launcher.launch, watchdog: () => watchdog, clock, logger });
+  const prestarter = new Prestarter({ launch, watchdog: () => watchdog, clock, logger });
   return { clock, launcher, watchdog, prestarter, log: () => log };
 }
 
@@ -44,8 +46,9 @@ describe('Prestarter', () => {
     expect(s.launcher.specs).toHaveLength(2);
     expect(wakeOf(s.launcher.instances[1]!.written)).toEqual({
       cwd: '/p',
-      // PATH as a fresh spawn gets it: node_modules/.bin up the tree first.
-      env: { PATH: localBinPath('/p', { PATH: '/bin' }).PATH, DEVRELOAD_CHANGED: '["a.js"]' },
+      // PATH as a fresh spawn gets it: node_modules/.bin up the tree first; and the spare's own
+      // tag, which its stop and the watchdog look for in every process the app starts.
+      env: { PATH: localBinPath('/p', { PATH: '/bin' }).PATH, DEVRELOAD_CHANGED: '["a.js"]', DEVRELOAD_INSTANCE: 'run.2' },
       argv: ['/p/server.js'],
       execArgv: [],
       preloads: [],

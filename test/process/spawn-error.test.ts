@@ -17,7 +17,7 @@ afterEach(async () => {
 });
 
 const spawnFailure = (options: Partial<SpawnOptions>) =>
-  spawnApp({ command: process.execPath, args: [], cwd: dir, env: { ...process.env }, pipeOutput: false, ...options });
+  spawnApp({ command: process.execPath, args: [], cwd: dir, env: { ...process.env }, pipeOutput: false, tag: 'test.1', ...options });
 
 async function expectUserError(options: Partial<SpawnOptions>, message: string | RegExp, exitCode: number): Promise<void> {
   const failure = spawnFailure(options);

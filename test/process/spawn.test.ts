@@ -23,7 +23,7 @@ afterEach(async () => {
 });
 
 async function spawnHere(options: Partial<SpawnOptions> & Pick<SpawnOptions, 'command' | 'args'>): Promise<SpawnedApp> {
-  const app = await spawnApp({ cwd: dir, env: { ...process.env }, pipeOutput: false, ...options });
+  const app = await spawnApp({ cwd: dir, env: { ...process.env }, pipeOutput: false, tag: 'test.1', ...options });
   apps.push(app);
   return app;
 }

@@ -74,10 +74,23 @@ describe('collectInstance', () => {
     expect(pids(collectInstance(table, LEADER, { known: new Map([[200, 't200']]) }))).toEqual([100]);
   });
 
+  it('finds tagged processes (a double fork: reparented to init, own group and session) and their descendants', () => {
+    const table = [
+      ...BASE,
+      proc(200, 1, 200, 200, { tagged: true }),
+      proc(201, 200, 200, 200), // cleared its environment, but is still 200's child
+      proc(202, 1, 202, 202), // untagged orphan: nobody's
+    ];
+    expect(pids(collectInstance(table, LEADER))).toEqual([100, 200, 201]);
+    // Tagged zombies have exited: nothing to stop.
+    expect(pids(collectInstance([...BASE, proc(203, 1, 203, 203, { tagged: true, zombie: true })], LEADER))).toEqual([100]);
+  });
+
   it('never includes excluded pids nor walks through them', () => {
     // Bad data: devreload listed under the app. It and its watchdog must stay out.
     const table = BASE.map((entry) => (entry.pid === DEVRELOAD ? { ...entry, ppid: LEADER } : entry));
     expect(pids(collectInstance(table, LEADER, { exclude: [DEVRELOAD] }))).toEqual([100]);
+    expect(pids(collectInstance(BASE.map((entry) => (entry.pid === DEVRELOAD ? { ...entry, tagged: true } : entry)), LEADER, { exclude: [DEVRELOAD] }))).toEqual([100]);
   });
 
   it('terminates on ppid cycles and duplicate rows', () => {

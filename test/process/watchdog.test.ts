@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -297,12 +298,13 @@ describe('when the supervisor exits on its own', () => {
 });
 
 /** watchdog.sh run by the test itself (it plays devreload: writes the lines, closes the pipe). */
-function runScript(shell: string[], source: TableSource) {
+function runScript(shell: string[], source: TableSource, env: NodeJS.ProcessEnv = {}) {
   const [command = 'sh', ...args] = shell;
   const startedAt = performance.now();
   const child = spawn(command, [...args, script, String(constants.signals.SIGTERM), String(GRACE_MS), source], {
     detached: true,
     stdio: ['pipe', 'ignore', 'pipe'],
+    env: { ...process.env, ...env },
   });
   cleanups.push(() => killGroup(child.pid));
   let stderr = '';
@@ -364,6 +366,50 @@ describe.each(shells.map((shell) => [shell.join(' '), shell] as const))('watchdo
     const markers = await Promise.all(pids.map((pid) => marker(markerDir, pid)));
     expect(markers.every((time) => time !== undefined), run.captured()).toBe(true);
     expect(await living([stranger.pid]), run.captured()).toEqual([stranger.pid]);
+  });
+});
+
+/** A `sleep` outside every instance's tree (the test's own detached child) with `entry` in its environment. */
+async function tagged(entry: string): Promise<number> {
+  const [name = '', value = ''] = entry.split(/=(.*)/s);
+  const child = spawn('sleep', ['60'], { detached: true, stdio: 'ignore', env: { PATH: process.env.PATH, [name]: value } });
+  const pid = defined(child.pid, 'tagged pid');
+  cleanups.push(() => killGroup(pid));
+  await waitUntil(async () => (await living([pid])).length === 1, () => `${entry} did not start`);
+  return pid;
+}
+
+describe.each(shells.map((shell) => [shell.join(' '), shell] as const))('watchdog.sh tags under %s', (_name, shell) => {
+  it.each(sources)('on EOF also stops processes tagged by this run, wherever they are, and no lookalike (table: %s)', async (source) => {
+    const markerDir = await tempDir();
+    const app = await startApp('term', markerDir);
+    // Random, as devreload's own: a fixed one would let this watchdog stop another test's processes.
+    const secret = randomBytes(16).toString('hex');
+    const daemons = await Promise.all([`DEVRELOAD_INSTANCE=${secret}.1`, `DEVRELOAD_INSTANCE=${secret}.12`].map(tagged));
+    const lookalikes = await Promise.all(
+      [`DEVRELOAD_INSTANCE=${secret}.`, `DEVRELOAD_INSTANCE=${secret}`, `DEVRELOAD_INSTANCE=${secret}.1x`, `X_DEVRELOAD_INSTANCE=${secret}.1`,
+        `OTHER=DEVRELOAD_INSTANCE=${secret}.1`, `DEVRELOAD_INSTANCE=${secret.slice(0, -1)}.1`, `DEVRELOAD_INSTANCE=${randomBytes(16).toString('hex')}.1`].map(tagged),
+    );
+    const run = runScript(shell, source, { DEVRELOAD_WATCHDOG_RUN: secret, DEVRELOAD_WATCHDOG_DEBUG: '1' });
+    await run.ready();
+    expect(run.captured()).toContain('tags on');
+    run.send(`+${app.pid}\n`);
+    run.child.stdin.end();
+
+    expect(await exitOf(run.child, run.exited, run.captured), run.captured()).toEqual({ code: 0, signal: null });
+    await expectAllGone([app.pid, ...daemons], run.captured);
+    expect(await living(lookalikes), run.captured()).toEqual(lookalikes);
+    expect(run.captured()).not.toContain(secret);
+  });
+
+  it('with nothing watched, exits on EOF without touching tagged processes', async () => {
+    const secret = randomBytes(16).toString('hex');
+    const daemon = await tagged(`DEVRELOAD_INSTANCE=${secret}.1`);
+    const run = runScript(shell, 'proc', { DEVRELOAD_WATCHDOG_RUN: secret });
+    await run.ready();
+    run.child.stdin.end();
+    expect(await exitOf(run.child, run.exited, run.captured), run.captured()).toEqual({ code: 0, signal: null });
+    expect(await living([daemon])).toEqual([daemon]);
   });
 });
 
