@@ -1,8 +1,8 @@
 import { addChange } from './changes.js';
 import { log, same, to } from './effects.js';
-import { appExitCode, exitCodeFor } from './exit-codes.js';
-import { beginStop, quietTimer, shutdownSignal, SIGKILL, spawnFor } from './steps.js';
-import type { Changes, Effect, ExitInfo, Input, MachineConfig, Pending, Serving, Shutdown, Signal, State, Transition } from './types.js';
+import { appExitCode } from './exit-codes.js';
+import { beginStop, newShutdown, quietTimer, repeatedShutdown, shutdownSignal, SIGKILL, spawnFor } from './steps.js';
+import type { Changes, Effect, ExitInfo, Input, MachineConfig, Pending, Serving, Shutdown, Signal, State, TimerName, Transition } from './types.js';
 
 /**
  * The `building` state of the restart machine (`--build`). The build runs while the last good
@@ -91,7 +91,7 @@ function onChange(state: Building, path: string | null, at: number, config: Mach
   );
 }
 
-function onTimer(state: Building, timer: 'quiet' | 'kill' | 'backoff' | 'buildKill', at: number, config: MachineConfig): Transition {
+function onTimer(state: Building, timer: TimerName, at: number, config: MachineConfig): Transition {
   switch (timer) {
     case 'quiet': {
       if (state.pending === null) return same(state);
@@ -111,6 +111,7 @@ function onTimer(state: Building, timer: 'quiet' | 'kill' | 'backoff' | 'buildKi
       return to({ ...state, build: { ...build, escalated: true } }, ...stopBuild(SIGKILL, config));
     }
     case 'backoff':
+    case 'notice':
       return same(state);
   }
 }
@@ -162,14 +163,16 @@ function finish(state: Building, exit: ExitInfo, message: string | null, at: num
 
 function onShutdown(state: Building, trigger: Signal | 'api', at: number, config: MachineConfig): Transition {
   if (state.shutdown !== null) {
-    // One Ctrl-C delivered twice (npm) counts once; a later one forces both at once.
-    if (at - state.shutdown.since < config.duplicateSignalWindow) return same(state);
+    // One Ctrl-C delivered twice (npm) counts once; a second one forces both at once.
+    const repeat = repeatedShutdown(state.shutdown, trigger, at, config);
+    if (repeat === 'echo') return to({ ...state, shutdown: { ...state.shutdown, echoed: true } });
+    if (repeat === 'ignore') return same(state);
     const force: Effect[] = [];
     if (state.build?.pid != null) force.push({ type: 'signal', signal: SIGKILL, target: 'build' });
     if (state.app !== null) force.push({ type: 'signal', signal: SIGKILL });
     return to(state, log({ kind: 'forcing', pid: state.app?.pid ?? state.build?.pid ?? 0 }), ...force);
   }
-  const shutdown: Shutdown = { trigger, since: at, exitCode: exitCodeFor(trigger) };
+  const shutdown: Shutdown = newShutdown(trigger, at);
   const signal = shutdownSignal(shutdown, config);
   const effects: Effect[] = [log({ kind: 'shutdown', trigger }), { type: 'clearTimer', timer: 'quiet' }];
   let { build, app } = state;
