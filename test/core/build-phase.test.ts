@@ -133,12 +133,14 @@ describe('restart machine with --build', () => {
     expect(h.spawnRequests).toBe(1);
   });
 
-  it('a second Ctrl-C during a build forces both', () => {
+  it('a second Ctrl-C during a build forces both; the echo of the first (npm) does not', () => {
     const h = runningBuilt();
     h.change().advance(50);
     h.buildSpawned();
     h.send({ type: 'shutdown', trigger: 'SIGINT' });
-    h.advance(1000).send({ type: 'shutdown', trigger: 'SIGINT' });
+    h.advance(1).send({ type: 'shutdown', trigger: 'SIGINT' });
+    expect(h.buildSignals).toEqual(['SIGINT']);
+    h.advance(100).send({ type: 'shutdown', trigger: 'SIGINT' });
     expect(h.buildSignals).toEqual(['SIGINT', 'SIGKILL']);
     expect(h.signals.map((s) => s.signal)).toEqual(['SIGINT', 'SIGKILL']);
   });

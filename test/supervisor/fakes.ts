@@ -57,7 +57,7 @@ export class FakeInstance implements Instance {
   constructor(
     readonly pid: number,
     readonly spec: InstanceSpec,
-    /** Exit as soon as any signal arrives (a well-behaved app); false = only the test ends it. */
+    /** Exit as soon as a stop signal arrives (a well-behaved app); false = only the test ends it. */
     public obeys: boolean,
   ) {
     this.exited = new Promise((resolve) => (this.#exit = resolve));
@@ -66,7 +66,9 @@ export class FakeInstance implements Instance {
 
   async signal(signal: NodeJS.Signals): Promise<number[]> {
     this.signals.push(signal);
-    if (this.obeys && this.#info === undefined) queueMicrotask(() => this.die({ code: null, signal }));
+    // Job control (Ctrl-Z, fg) stops and continues it; any other signal ends it.
+    const ends = signal !== 'SIGSTOP' && signal !== 'SIGCONT';
+    if (this.obeys && ends && this.#info === undefined) queueMicrotask(() => this.die({ code: null, signal }));
     return [this.pid];
   }
 
