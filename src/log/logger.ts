@@ -150,7 +150,9 @@ const maxCommand = 60;
 
 /** `waiting for pid 1234 (node server.js) to exit — 4 s until SIGKILL; Ctrl-C again to force` */
 export function waitingLine(event: Extract<LogEvent, { kind: 'waiting' }>): string {
-  const named = event.remaining.slice(0, maxNamed).map(({ pid, command }) => {
+  const named = event.remaining.slice(0, maxNamed).map(({ pid, command: full }) => {
+    // One line: a `node -e` script or a quoted argument may hold line breaks.
+    const command = full.replace(/\s+/g, ' ').trim();
     const shown = command.length > maxCommand ? `${command.slice(0, maxCommand - 1)}…` : command;
     return `${pid} (${shown})`;
   });

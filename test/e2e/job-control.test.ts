@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { disposeAfterEach, hasCommand, isAlive, Project, serverFixture, starts, waitUntil, waitUntilGone } from './harness.js';
 import { closeTerminalsAfterEach, parentOf, processState, Terminal, waitForState } from './terminal.js';
@@ -64,8 +65,11 @@ describe.skipIf(!hasCommand('tmux'))('a terminal that behaves (needs tmux)', () 
     await terminal.waitFor(ready, 2);
   });
 
-  it('started with `&` and brought back with `fg`, `rs` + Enter restarts and lines reach the app', async () => {
-    const { terminal, devreload } = await session([], {}, true);
+  it.each([
+    ['/proc', {}],
+    ['ps (the macOS path)', { DEVRELOAD_PROCESS_TABLE: 'ps' }],
+  ])('started with `&` and brought back with `fg`, `rs` + Enter restarts and lines reach the app (%s)', async (_, env) => {
+    const { terminal, devreload } = await session([], env, true);
     expect(processState(devreload)).not.toBe('T');
     terminal.line('fg');
     terminal.line('rs');
@@ -73,6 +77,44 @@ describe.skipIf(!hasCommand('tmux'))('a terminal that behaves (needs tmux)', () 
     await terminal.waitFor(ready, 2);
     terminal.line('hello after fg');
     await terminal.waitFor(/stdin: hello after fg/);
+  });
+
+  it('Ctrl-Z while the app is stopping: the kill timeout stands still while suspended, and the app finishes its shutdown after fg', async () => {
+    const { project, terminal, app, devreload } = await session(['--kill-timeout', '3000'], { APP_STOP_MS: '2000' });
+    terminal.line('rs');
+    await terminal.waitFor(/got SIGTERM/);
+    terminal.press('C-z');
+    await waitForState([app, devreload], true, () => terminal.screen);
+    const suspendedAt = Date.now();
+    // Suspended for longer than the whole kill timeout: the scenario's own duration.
+    await waitUntil(() => Date.now() - suspendedAt > 4000, { timeout: 10_000, describe: () => 'time to pass' });
+    terminal.line('fg');
+    await terminal.waitFor(ready, 2);
+    expect(project.entries('stopped').map((e) => e.pid), terminal.screen).toEqual([app]);
+    expect(terminal.screen).not.toMatch(/did not stop within/);
+  });
+
+  it('`npm run dev` (npm and bash above devreload): Ctrl-Z stops npm, devreload and the app; fg resumes them; Ctrl-C ends cleanly', async () => {
+    const project = await Project.create();
+    const dev = Terminal.devreload(['--watch', 'src', '--', 'node', serverFixture]);
+    await writeFile(project.path('package.json'), JSON.stringify({ name: 'app', private: true, scripts: { dev } }));
+    const terminal = new Terminal(project.dir, { APP_RECORD: project.record });
+    // bash as the script shell execs devreload: npm itself is its parent, and forwards Ctrl-C.
+    terminal.line('npm --script-shell=bash run dev');
+    await terminal.waitFor(ready);
+    const app = project.entries('start')[0]?.pid ?? 0;
+    const devreload = parentOf(app) ?? 0;
+    const npm = parentOf(devreload) ?? 0;
+    terminal.press('C-z');
+    await waitForState([app, devreload, npm], true, () => terminal.screen);
+    terminal.line('fg');
+    await waitForState([app, devreload, npm], false, () => terminal.screen);
+    terminal.line('rs');
+    await terminal.waitFor(ready, 2);
+    terminal.press('C-c');
+    await waitUntilGone([npm, devreload, ...project.allPids()], () => terminal.screen);
+    expect(terminal.screen).not.toMatch(/npm (error|ERR!)|second interrupt/i);
+    expect(project.entries('stopped')).toHaveLength(2);
   });
 
   it('Ctrl-D ends one read, not the terminal: `rs` still restarts and later lines still reach the app', async () => {
