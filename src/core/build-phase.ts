@@ -110,8 +110,17 @@ function onTimer(state: Building, timer: TimerName, at: number, config: MachineC
       // After SIGKILL, keep re-sending it each period: it also reaches anything forked in between.
       return to({ ...state, build: { ...build, escalated: true } }, ...stopBuild(SIGKILL, config));
     }
+    case 'notice': {
+      // Shutting down, and a second later the app or the build is still there: say so, once.
+      if (state.shutdown === null) return same(state);
+      const app = state.app?.exiting === true ? state.app : null;
+      const build = state.build?.pid != null ? state.build : null;
+      const leaders = [app?.pid, build?.pid].filter((pid): pid is number => pid != null);
+      if (leaders.length === 0) return same(state);
+      const escalated = (app?.escalated ?? false) || (build?.escalated ?? false);
+      return to(state, { type: 'describeStop', leaders, killInMs: escalated ? null : Math.max(0, config.killTimeout - config.stopNotice), canForce: !escalated });
+    }
     case 'backoff':
-    case 'notice':
       return same(state);
   }
 }
@@ -170,11 +179,12 @@ function onShutdown(state: Building, trigger: Signal | 'api', at: number, config
     const force: Effect[] = [];
     if (state.build?.pid != null) force.push({ type: 'signal', signal: SIGKILL, target: 'build' });
     if (state.app !== null) force.push({ type: 'signal', signal: SIGKILL });
-    return to(state, log({ kind: 'forcing', pid: state.app?.pid ?? state.build?.pid ?? 0 }), ...force);
+    const forced = { ...state, app: state.app === null ? null : { ...state.app, escalated: true }, build: state.build === null ? null : { ...state.build, escalated: true } };
+    return to(forced, log({ kind: 'forcing', pid: state.app?.pid ?? state.build?.pid ?? 0 }), ...force);
   }
   const shutdown: Shutdown = newShutdown(trigger, at);
   const signal = shutdownSignal(shutdown, config);
-  const effects: Effect[] = [log({ kind: 'shutdown', trigger }), { type: 'clearTimer', timer: 'quiet' }];
+  const effects: Effect[] = [log({ kind: 'shutdown', trigger }), { type: 'clearTimer', timer: 'quiet' }, { type: 'setTimer', timer: 'notice', ms: config.stopNotice }];
   let { build, app } = state;
   if (build !== null && !build.cancelled) {
     effects.push(log({ kind: 'buildCancelled', pid: build.pid, reason: 'shutdown' }));
@@ -202,6 +212,7 @@ function settled(state: Building, effects: Effect[]): Transition {
     { type: 'clearTimer', timer: 'quiet' },
     { type: 'clearTimer', timer: 'kill' },
     { type: 'clearTimer', timer: 'buildKill' },
+    { type: 'clearTimer', timer: 'notice' },
     { type: 'exit', code, cause: state.shutdown.trigger },
   );
 }

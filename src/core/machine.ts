@@ -213,7 +213,7 @@ function onNotice(state: State, config: MachineConfig): Transition {
   if (state.tag !== 'stopping') return same(state);
   return to(state, {
     type: 'describeStop',
-    pid: state.pid,
+    leaders: [state.pid],
     killInMs: state.escalated ? null : Math.max(0, config.killTimeout - config.stopNotice),
     canForce: state.shutdown !== null && !state.escalated,
   });

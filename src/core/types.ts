@@ -184,8 +184,11 @@ export type Effect =
   /** `--build`: run the build steps, for these changes (null at launch). */
   | { readonly type: 'build'; readonly changes: Changes | null }
   | { readonly type: 'setTimer'; readonly timer: TimerName; readonly ms: number }
-  /** A stop takes long: find what is left of the app and announce it as a `waiting` event with these fields. */
-  | { readonly type: 'describeStop'; readonly pid: number; readonly killInMs: number | null; readonly canForce: boolean }
+  /**
+   * A stop takes long: find what is left of the instances led by `leaders` (the app's, a build's)
+   * and announce it as a `waiting` event (its `pid` is the first leader's) with these fields.
+   */
+  | { readonly type: 'describeStop'; readonly leaders: readonly number[]; readonly killInMs: number | null; readonly canForce: boolean }
   | { readonly type: 'clearTimer'; readonly timer: TimerName }
   | { readonly type: 'log'; readonly event: LogEvent }
   | { readonly type: 'exit'; readonly code: number; readonly cause: ExitCause };

@@ -273,13 +273,15 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
   }
 
   /** A stop that takes long: one line (and a `waiting` event) naming what is left and when SIGKILL comes. */
-  #describeStop({ pid, killInMs, canForce }: Extract<Effect, { type: 'describeStop' }>): void {
-    this.#ports.remaining(pid).then(
-      (remaining) => {
-        // Gone (or forced) while the table was read: nothing left to wait for, or a line already said so.
+  #describeStop({ leaders, killInMs, canForce }: Extract<Effect, { type: 'describeStop' }>): void {
+    const [pid] = leaders;
+    if (pid === undefined) return;
+    Promise.all(leaders.map((leader) => this.#ports.remaining(leader))).then(
+      (found) => {
+        // Gone while the table was read: nothing left to wait for.
         const state = this.#state;
-        if (state.tag !== 'stopping' || state.pid !== pid || (state.escalated && killInMs !== null)) return;
-        this.#announceNow({ kind: 'waiting', pid, remaining, killInMs, canForce });
+        if (state.tag !== 'stopping' && !(state.tag === 'building' && state.shutdown !== null)) return;
+        this.#announceNow({ kind: 'waiting', pid, remaining: found.flat(), killInMs, canForce });
       },
       (error: unknown) => this.#logger.verbose(`could not list what the stop waits for: ${String(error)}`),
     );

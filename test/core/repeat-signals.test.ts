@@ -69,7 +69,7 @@ describe('a stop that takes long', () => {
     h.send({ type: 'shutdown', trigger: 'SIGINT' }).advance(999);
     expect(described(h)).toEqual([]);
     h.advance(1);
-    expect(described(h)).toEqual([{ type: 'describeStop', pid: 100, killInMs: 4000, canForce: true }]);
+    expect(described(h)).toEqual([{ type: 'describeStop', leaders: [100], killInMs: 4000, canForce: true }]);
     h.advance(10_000);
     expect(described(h)).toHaveLength(1);
     h.gone();
@@ -79,7 +79,7 @@ describe('a stop that takes long', () => {
   it('for a restart: no Ctrl-C hint (a Ctrl-C would quit, not force)', () => {
     const h = new Harness().running();
     h.change().advance(1000);
-    expect(described(h)).toEqual([{ type: 'describeStop', pid: 100, killInMs: 4000, canForce: false }]);
+    expect(described(h)).toEqual([{ type: 'describeStop', leaders: [100], killInMs: 4000, canForce: false }]);
   });
 
   it('a stop that ends within the second says nothing, and leaves no timer behind', () => {
@@ -93,6 +93,6 @@ describe('a stop that takes long', () => {
   it('after SIGKILL was sent already (a kill timeout under a second): says so, with no countdown', () => {
     const h = new Harness({ ...config, killTimeout: 500 }).running();
     h.send({ type: 'shutdown', trigger: 'SIGTERM' }).advance(1000);
-    expect(described(h)).toEqual([{ type: 'describeStop', pid: 100, killInMs: null, canForce: false }]);
+    expect(described(h)).toEqual([{ type: 'describeStop', leaders: [100], killInMs: null, canForce: false }]);
   });
 });
