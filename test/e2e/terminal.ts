@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach } from 'vitest';
 import { parseProcStat } from '../../src/process/proc-stat.js';
 import { devreloadBin, waitUntil } from './harness.js';
@@ -20,7 +22,7 @@ export function closeTerminalsAfterEach(): void {
  * line discipline turns them into signals and end-of-input), and `fg`, `bg`, `&` are bash's own.
  */
 export class Terminal {
-  readonly #socket = `devreload-test-${randomBytes(6).toString('hex')}`;
+  readonly #socket = path.join(os.tmpdir(), `devreload-tmux-${randomBytes(6).toString('hex')}`);
   #closed = false;
 
   constructor(cwd: string, env: NodeJS.ProcessEnv = {}) {
@@ -74,11 +76,12 @@ export class Terminal {
     } catch {
       // already gone
     }
+    rmSync(this.#socket, { force: true });
     this.#closed = true;
   }
 
   #tmux(args: readonly string[], env?: NodeJS.ProcessEnv): string {
-    return execFileSync('tmux', ['-L', this.#socket, '-f', '/dev/null', ...args], { encoding: 'utf8', env: env ?? { ...process.env, TMUX: undefined } });
+    return execFileSync('tmux', ['-S', this.#socket, '-f', '/dev/null', ...args], { encoding: 'utf8', env: env ?? { ...process.env, TMUX: undefined } });
   }
 }
 
