@@ -122,7 +122,13 @@ class TerminalControls implements Controls {
   }
 
   #open(): void {
-    const stream = this.#first ?? this.terminal.reopen();
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = this.#first ?? this.terminal.reopen();
+    } catch {
+      // fd 0 is no terminal any more (closed, replaced): nothing to read; the next look tries again.
+      return;
+    }
     this.#first = null;
     const lines = lineReader(stream, this.handlers);
     const reading = { stream, lines };

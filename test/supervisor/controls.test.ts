@@ -96,6 +96,29 @@ describe('the controls on a terminal', () => {
     expect(h.seen).toEqual(['back\n']);
     controls.close();
   });
+
+  it('a terminal that cannot be opened again is looked at again later, and never throws', async () => {
+    const stdin = stream(true);
+    const t = fakeTerminal(true);
+    let fail = true;
+    const reopen = t.access.reopen;
+    t.access.reopen = () => {
+      if (fail) throw new Error('EBADF');
+      return reopen();
+    };
+    const h = handlers();
+    const controls = readControls(stdin as unknown as NodeJS.ReadStream, h, t.access);
+    stdin.end();
+    await settle();
+    expect(() => t.tick()).not.toThrow();
+    expect(t.state.ticks).toHaveLength(1);
+    fail = false;
+    t.tick();
+    t.opened[0]?.write('rs\n');
+    await settle();
+    expect(h.seen).toEqual(['restart']);
+    controls.close();
+  });
 });
 
 describe('the controls on a pipe', () => {
