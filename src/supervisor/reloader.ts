@@ -37,6 +37,8 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
   #draining = false;
   /** Ctrl-Z under way: inputs wait in the queue until the app runs again. */
   #suspension: Promise<void> | null = null;
+  /** Time spent suspended (Ctrl-Z until fg/bg): not part of any duration the machine measures. */
+  #suspendedMs = 0;
   #controls: Controls | null = null;
   readonly #apps: AppInstances;
   #sockets: SocketSet | null = null;
@@ -185,8 +187,9 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
     return this.#state.tag === 'done';
   }
 
+  /** The machine's time: the monotonic clock, less the time devreload was suspended. */
   #now(): number {
-    return this.#ports.clock.now();
+    return this.#ports.clock.now() - this.#suspendedMs;
   }
 
   restart(): void {
@@ -206,7 +209,7 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
   /**
    * Ctrl-Z: the app's processes (and a build's) are stopped, then devreload itself, so that the
    * shell sees the job stopped. Time stands still meanwhile (the kill timeout, the quiet
-   * window); changes made while suspended reach the machine once everything runs again, where
+   * window, the restart's duration, the crash streak's "quick exit"); changes made while suspended reach the machine once everything runs again, where
    * the quiet window folds them into one restart. A second Ctrl-Z while suspending is the same.
    */
   #suspend(): Promise<void> {
@@ -215,7 +218,9 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
       try {
         await Promise.all([this.#apps.suspend(), this.#builds.suspend()]);
       } finally {
+        const stoppedAt = this.#ports.clock.now();
         this.#ports.stopSelf();
+        this.#suspendedMs += this.#ports.clock.now() - stoppedAt;
         // Running again (`fg` or `bg`): the app first, then time, then the inputs that waited.
         await Promise.all([this.#apps.resume(), this.#builds.resume()]);
         this.#controls?.recheck();

@@ -14,7 +14,7 @@ async function running(options: Partial<DevreloadOptions> = {}) {
   const resolved = resolveOptions({ command: 'node', args: ['server.js'], cwd: repoRoot, watch: ['src'], delay: 15, ...options }, 'api');
   const supervisor = new Supervisor(resolved, { ports: fakes.ports, handleSignals: true, readStdin: true });
   const events: string[] = [];
-  supervisor.on('restart', ({ pid }) => events.push(`restart ${pid}`));
+  supervisor.on('restart', ({ pid, ms }) => events.push(`restart ${pid} in ${ms} ms`));
   supervisor.on('kill', ({ reason }) => events.push(`kill ${reason}`));
   supervisor.on('waiting', ({ processes, killInMs }) => events.push(`waiting ${processes.map((p) => `${p.pid} ${p.command}`).join(',')} ${killInMs}`));
   await supervisor.start();
@@ -48,7 +48,20 @@ describe('Ctrl-Z (SIGTSTP to devreload)', () => {
     expect(app.signals).toEqual(['SIGSTOP', 'SIGCONT', 'SIGTERM']);
     await s.clock.advance(100);
     expect(s.launcher.instances).toHaveLength(2);
-    expect(s.events).toEqual(['restart 101']);
+    expect(s.events).toEqual(['restart 101 in 15 ms']);
+  });
+
+  it('time spent suspended is not part of the restart’s duration', async () => {
+    const s = await running();
+    s.watcher.change(path.join(repoRoot, 'src/a.ts'));
+    // Suspended inside the quiet window, for a minute.
+    s.job.whileStopped = () => {
+      s.clock.current += 60_000;
+    };
+    s.kill('SIGTSTP');
+    await settle();
+    await s.clock.advance(100);
+    expect(s.events).toEqual(['restart 101 in 15 ms']);
   });
 
   it('the kill timeout does not run while suspended: an app stopping when Ctrl-Z came keeps the rest of its time', async () => {
