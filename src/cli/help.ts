@@ -23,6 +23,12 @@ Examples:
   devreload --socket 3000 -- node server.js          (zero-downtime: no refused connections)
   devreload --socket 8000 -- gunicorn --bind fd://3 app:app
 
+In the terminal:
+  rs + Enter   restart now; any other line goes to the app's stdin
+  Ctrl-C       stop the app gracefully and exit; Ctrl-C again forces it (SIGKILL)
+  Ctrl-Z       suspend the app and devreload; fg or bg resumes both
+  Ctrl-D       ends nothing: rs and lines for the app keep working
+
 Exit codes:
   0        stopped by the programmatic API
   2        bad usage (unknown option, bad value, missing command, missing path)

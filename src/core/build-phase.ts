@@ -1,8 +1,8 @@
 import { addChange } from './changes.js';
 import { log, same, to } from './effects.js';
-import { appExitCode, exitCodeFor } from './exit-codes.js';
-import { beginStop, quietTimer, shutdownSignal, SIGKILL, spawnFor } from './steps.js';
-import type { Changes, Effect, ExitInfo, Input, MachineConfig, Pending, Serving, Shutdown, Signal, State, Transition } from './types.js';
+import { appExitCode } from './exit-codes.js';
+import { beginStop, newShutdown, quietTimer, repeatedShutdown, shutdownSignal, SIGKILL, spawnFor } from './steps.js';
+import type { Changes, Effect, ExitInfo, Input, MachineConfig, Pending, Serving, Shutdown, Signal, State, TimerName, Transition } from './types.js';
 
 /**
  * The `building` state of the restart machine (`--build`). The build runs while the last good
@@ -91,7 +91,7 @@ function onChange(state: Building, path: string | null, at: number, config: Mach
   );
 }
 
-function onTimer(state: Building, timer: 'quiet' | 'kill' | 'backoff' | 'buildKill', at: number, config: MachineConfig): Transition {
+function onTimer(state: Building, timer: TimerName, at: number, config: MachineConfig): Transition {
   switch (timer) {
     case 'quiet': {
       if (state.pending === null) return same(state);
@@ -109,6 +109,16 @@ function onTimer(state: Building, timer: 'quiet' | 'kill' | 'backoff' | 'buildKi
       if (build === null || build.pid === null || !build.cancelled) return same(state);
       // After SIGKILL, keep re-sending it each period: it also reaches anything forked in between.
       return to({ ...state, build: { ...build, escalated: true } }, ...stopBuild(SIGKILL, config));
+    }
+    case 'notice': {
+      // Shutting down, and a second later the app or the build is still there: say so, once.
+      if (state.shutdown === null) return same(state);
+      const app = state.app?.exiting === true ? state.app : null;
+      const build = state.build?.pid != null ? state.build : null;
+      const leaders = [app?.pid, build?.pid].filter((pid): pid is number => pid != null);
+      if (leaders.length === 0) return same(state);
+      const escalated = (app?.escalated ?? false) || (build?.escalated ?? false);
+      return to(state, { type: 'describeStop', leaders, killInMs: escalated ? null : Math.max(0, config.killTimeout - config.stopNotice), canForce: !escalated });
     }
     case 'backoff':
       return same(state);
@@ -162,16 +172,19 @@ function finish(state: Building, exit: ExitInfo, message: string | null, at: num
 
 function onShutdown(state: Building, trigger: Signal | 'api', at: number, config: MachineConfig): Transition {
   if (state.shutdown !== null) {
-    // One Ctrl-C delivered twice (npm) counts once; a later one forces both at once.
-    if (at - state.shutdown.since < config.duplicateSignalWindow) return same(state);
+    // One Ctrl-C delivered twice (npm) counts once; a second one forces both at once.
+    const repeat = repeatedShutdown(state.shutdown, trigger, at, config);
+    if (repeat === 'echo') return to({ ...state, shutdown: { ...state.shutdown, echoed: true } });
+    if (repeat === 'ignore') return same(state);
     const force: Effect[] = [];
     if (state.build?.pid != null) force.push({ type: 'signal', signal: SIGKILL, target: 'build' });
     if (state.app !== null) force.push({ type: 'signal', signal: SIGKILL });
-    return to(state, log({ kind: 'forcing', pid: state.app?.pid ?? state.build?.pid ?? 0 }), ...force);
+    const forced = { ...state, app: state.app === null ? null : { ...state.app, escalated: true }, build: state.build === null ? null : { ...state.build, escalated: true } };
+    return to(forced, log({ kind: 'forcing', pid: state.app?.pid ?? state.build?.pid ?? 0 }), ...force);
   }
-  const shutdown: Shutdown = { trigger, since: at, exitCode: exitCodeFor(trigger) };
+  const shutdown: Shutdown = newShutdown(trigger, at);
   const signal = shutdownSignal(shutdown, config);
-  const effects: Effect[] = [log({ kind: 'shutdown', trigger }), { type: 'clearTimer', timer: 'quiet' }];
+  const effects: Effect[] = [log({ kind: 'shutdown', trigger }), { type: 'clearTimer', timer: 'quiet' }, { type: 'setTimer', timer: 'notice', ms: config.stopNotice }];
   let { build, app } = state;
   if (build !== null && !build.cancelled) {
     effects.push(log({ kind: 'buildCancelled', pid: build.pid, reason: 'shutdown' }));
@@ -199,6 +212,7 @@ function settled(state: Building, effects: Effect[]): Transition {
     { type: 'clearTimer', timer: 'quiet' },
     { type: 'clearTimer', timer: 'kill' },
     { type: 'clearTimer', timer: 'buildKill' },
+    { type: 'clearTimer', timer: 'notice' },
     { type: 'exit', code, cause: state.shutdown.trigger },
   );
 }

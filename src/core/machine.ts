@@ -1,8 +1,8 @@
 import { awaitQuiet, onBuilding, serving, startBuild } from './build-phase.js';
 import { addChange } from './changes.js';
 import { log, same, to } from './effects.js';
-import { appExitCode, backoffDelay, exitCodeFor } from './exit-codes.js';
-import { beginStop, quietTimer, shutdownSignal, SIGKILL, spawnFor } from './steps.js';
+import { appExitCode, backoffDelay } from './exit-codes.js';
+import { beginStop, newShutdown, quietTimer, repeatedShutdown, shutdownSignal, SIGKILL, spawnFor } from './steps.js';
 import type { Effect, Input, MachineConfig, OnExit, Pending, Shutdown, Signal, State, Transition } from './types.js';
 
 
@@ -70,6 +70,7 @@ export function transition(state: State, input: Input, config: MachineConfig): T
       if (input.timer === 'quiet') return onQuiet(state, input.at, config);
       if (input.timer === 'kill') return onKillTimeout(state, config);
       if (input.timer === 'buildKill') return same(state);
+      if (input.timer === 'notice') return onNotice(state, config);
       return onBackoff(state, input.at);
 
     case 'shutdown':
@@ -142,22 +143,23 @@ function onSpawned(state: State, pid: number, at: number, config: MachineConfig)
 function onGone(state: State, at: number, config: MachineConfig): Transition {
   if (state.tag !== 'stopping') return same(state);
   const clearKill: Effect = { type: 'clearTimer', timer: 'kill' };
+  const clearNotice: Effect = { type: 'clearTimer', timer: 'notice' };
   if (state.shutdown !== null) {
-    return to({ tag: 'done', exitCode: state.shutdown.exitCode }, clearKill, { type: 'clearTimer', timer: 'quiet' }, { type: 'exit', code: state.shutdown.exitCode, cause: state.shutdown.trigger });
+    return to({ tag: 'done', exitCode: state.shutdown.exitCode }, clearKill, clearNotice, { type: 'clearTimer', timer: 'quiet' }, { type: 'exit', code: state.shutdown.exitCode, cause: state.shutdown.trigger });
   }
   const crash = state.crashed;
   if (crash === null) {
-    return state.pending === null ? to({ tag: 'waiting' }, clearKill) : settle(state.pending, at, config, [clearKill]);
+    return state.pending === null ? to({ tag: 'waiting' }, clearKill, clearNotice) : settle(state.pending, at, config, [clearKill, clearNotice]);
   }
   const exited = (next: OnExit | 'change', retryInMs: number | null) =>
     log({ kind: 'exited', exit: crash.exit, next, streak: crash.streak, retryInMs });
   if (config.onExit === 'quit') {
     const code = appExitCode(crash.exit);
-    return to({ tag: 'done', exitCode: code }, clearKill, { type: 'clearTimer', timer: 'quiet' }, exited('quit', null), { type: 'exit', code, cause: 'appExit' });
+    return to({ tag: 'done', exitCode: code }, clearKill, clearNotice, { type: 'clearTimer', timer: 'quiet' }, exited('quit', null), { type: 'exit', code, cause: 'appExit' });
   }
-  if (state.pending !== null) return settle(state.pending, at, config, [clearKill, exited('change', null)]);
-  if (config.onExit === 'restart') return backoff(crash.streak, config, [clearKill, exited('restart', backoffDelay(crash.streak, config))]);
-  return to({ tag: 'waiting' }, clearKill, exited('wait', null));
+  if (state.pending !== null) return settle(state.pending, at, config, [clearKill, clearNotice, exited('change', null)]);
+  if (config.onExit === 'restart') return backoff(crash.streak, config, [clearKill, clearNotice, exited('restart', backoffDelay(crash.streak, config))]);
+  return to({ tag: 'waiting' }, clearKill, clearNotice, exited('wait', null));
 }
 
 /** --on-exit restart: wait before bringing the app back, longer for every quick exit in a row. */
@@ -206,8 +208,19 @@ function onKillTimeout(state: State, config: MachineConfig): Transition {
   return to({ ...state, escalated: true }, ...effects, { type: 'signal', signal: SIGKILL }, { type: 'setTimer', timer: 'kill', ms: config.killTimeout });
 }
 
+/** A stop still under way a while after it began: one line on what it waits for. */
+function onNotice(state: State, config: MachineConfig): Transition {
+  if (state.tag !== 'stopping') return same(state);
+  return to(state, {
+    type: 'describeStop',
+    leaders: [state.pid],
+    killInMs: state.escalated ? null : Math.max(0, config.killTimeout - config.stopNotice),
+    canForce: state.shutdown !== null && !state.escalated,
+  });
+}
+
 function onShutdown(state: State, trigger: Signal | 'api', at: number, config: MachineConfig): Transition {
-  const shutdown: Shutdown = { trigger, since: at, exitCode: exitCodeFor(trigger) };
+  const shutdown: Shutdown = newShutdown(trigger, at);
   switch (state.tag) {
     case 'done':
     // Handled by onBuilding before the switch.
@@ -239,9 +252,9 @@ function onShutdown(state: State, trigger: Signal | 'api', at: number, config: M
         // repeated signal as "quit now", and the stop under way already has its deadline.
         return to({ ...state, pending: null, shutdown }, log({ kind: 'shutdown', trigger }), { type: 'clearTimer', timer: 'quiet' });
       }
-      // `npm run` with a shell that execs (bash) forwards the terminal's SIGINT to us, so one
-      // Ctrl-C arrives twice within a few milliseconds; only a later one is a second Ctrl-C.
-      if (at - state.shutdown.since < config.duplicateSignalWindow || state.escalated) return same(state);
+      const repeat = repeatedShutdown(state.shutdown, trigger, at, config);
+      if (repeat === 'echo') return to({ ...state, shutdown: { ...state.shutdown, echoed: true } });
+      if (repeat === 'ignore' || state.escalated) return same(state);
       return to({ ...state, escalated: true }, log({ kind: 'forcing', pid: state.pid }), { type: 'signal', signal: SIGKILL }, { type: 'setTimer', timer: 'kill', ms: config.killTimeout });
     }
   }

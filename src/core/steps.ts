@@ -1,4 +1,5 @@
 import { log, to } from './effects.js';
+import { exitCodeFor } from './exit-codes.js';
 import type { Crash, Effect, MachineConfig, Pending, Shutdown, Signal, StopReason, Transition } from './types.js';
 
 /** Steps more than one state takes: beginning a stop, spawning for a restart, the quiet window. */
@@ -33,6 +34,7 @@ export function beginStop(pid: number, fields: StopFields, config: MachineConfig
     ...announce,
     how.leftovers === true ? { type: 'signal', signal, ifReached: { kind: 'stopping', pid, signal, reason: 'leftovers' } } : { type: 'signal', signal },
     { type: 'setTimer', timer: 'kill', ms: config.killTimeout },
+    { type: 'setTimer', timer: 'notice', ms: config.stopNotice },
     ...(how.after ?? []),
   );
 }
@@ -61,4 +63,25 @@ export function quietTimer(pending: Pending, config: MachineConfig): Effect {
 /** SIGINT and SIGTERM are forwarded as they came; a closed terminal stops the app with the stop signal. */
 export function shutdownSignal(shutdown: Shutdown, config: MachineConfig): Signal {
   return shutdown.trigger === 'SIGINT' || shutdown.trigger === 'SIGTERM' ? shutdown.trigger : config.stopSignal;
+}
+
+export function newShutdown(trigger: Signal | 'api', at: number): Shutdown {
+  return { trigger, since: at, exitCode: exitCodeFor(trigger), echoed: false };
+}
+
+/**
+ * What a shutdown request means when devreload is already shutting down:
+ * - `ignore`: stop() again (the API's stop is idempotent);
+ * - `echo`: the same request delivered twice. `npm run` / `pnpm run` whose script shell execs
+ *   the command (bash) forward the terminal's SIGINT to devreload, which also got it from the
+ *   terminal: measured 0.3–1.1 ms apart (or merged into one by the kernel). Only the first
+ *   repeat of the same signal within the window is taken as that echo;
+ * - `force`: anything else. A person cannot press Ctrl-C twice within the window, so their
+ *   second Ctrl-C always forces; so does a Ctrl-C after SIGTERM or SIGHUP (never an echo of them).
+ */
+export function repeatedShutdown(shutdown: Shutdown, trigger: Signal | 'api', at: number, config: MachineConfig): 'ignore' | 'echo' | 'force' {
+  if (trigger === 'api') return 'ignore';
+  if (trigger === 'SIGINT' && shutdown.trigger !== 'SIGINT') return 'force';
+  if (!shutdown.echoed && at - shutdown.since < config.duplicateSignalWindow) return 'echo';
+  return 'force';
 }

@@ -62,6 +62,8 @@ export interface Shutdown {
   readonly trigger: Signal | 'api';
   readonly since: number;
   readonly exitCode: number;
+  /** One repeat of the trigger was already taken as the same request delivered twice (npm forwarding it). */
+  readonly echoed: boolean;
 }
 
 export type State =
@@ -132,7 +134,15 @@ export type StopReason = 'restart' | 'shutdown' | 'leftovers';
  */
 export type ExitCause = Signal | 'api' | 'appExit' | 'spawnError' | 'buildFailed';
 
-export type TimerName = 'quiet' | 'kill' | 'backoff' | 'buildKill';
+/** `notice`: a stop still under way this long after it began is described (what is left, when SIGKILL comes). */
+export type TimerName = 'quiet' | 'kill' | 'backoff' | 'buildKill' | 'notice';
+
+/** A process a stop still waits for, as the waiting line names it. */
+export interface Remaining {
+  readonly pid: number;
+  /** Its command line (arguments joined by spaces), or its name when that is all the OS tells. */
+  readonly command: string;
+}
 
 export type LogEvent =
   | { readonly kind: 'starting' }
@@ -140,6 +150,11 @@ export type LogEvent =
   | { readonly kind: 'stopping'; readonly pid: number; readonly signal: Signal; readonly reason: StopReason }
   | { readonly kind: 'escalating'; readonly pid: number; readonly afterMs: number }
   | { readonly kind: 'forcing'; readonly pid: number }
+  /**
+   * A stop takes long: what it still waits for, how long until SIGKILL (null: SIGKILL was sent
+   * already), and whether a Ctrl-C now would force it (devreload is shutting down).
+   */
+  | { readonly kind: 'waiting'; readonly pid: number; readonly remaining: readonly Remaining[]; readonly killInMs: number | null; readonly canForce: boolean }
   /** `changes` is everything the restart folded in (null for the first start). */
   | { readonly kind: 'spawned'; readonly pid: number; readonly restartMs: number | null; readonly changes: Changes | null }
   | { readonly kind: 'spawnFailed'; readonly message: string; readonly fatal: boolean }
@@ -169,6 +184,11 @@ export type Effect =
   /** `--build`: run the build steps, for these changes (null at launch). */
   | { readonly type: 'build'; readonly changes: Changes | null }
   | { readonly type: 'setTimer'; readonly timer: TimerName; readonly ms: number }
+  /**
+   * A stop takes long: find what is left of the instances led by `leaders` (the app's, a build's)
+   * and announce it as a `waiting` event (its `pid` is the first leader's) with these fields.
+   */
+  | { readonly type: 'describeStop'; readonly leaders: readonly number[]; readonly killInMs: number | null; readonly canForce: boolean }
   | { readonly type: 'clearTimer'; readonly timer: TimerName }
   | { readonly type: 'log'; readonly event: LogEvent }
   | { readonly type: 'exit'; readonly code: number; readonly cause: ExitCause };
@@ -183,8 +203,10 @@ export interface MachineConfig {
   /** From this many changed files on, a restart is a burst and waits at least `burstDelay`. */
   readonly burstThreshold: number;
   readonly burstDelay: number;
-  /** A repeated shutdown signal within this window is the same request delivered twice (see machine.ts). */
+  /** A repeated shutdown signal within this window is the same request delivered twice (see steps.ts). */
   readonly duplicateSignalWindow: number;
+  /** A stop still under way this long after it began gets one line saying what it waits for. */
+  readonly stopNotice: number;
   /** How many changed paths a restart remembers verbatim. */
   readonly maxRecordedChanges: number;
   /** What to do when the app exits on its own. */

@@ -87,6 +87,9 @@ export function createLogger(options: LoggerOptions): Logger {
           return logger.warn(`app did not stop within ${event.afterMs} ms — sending SIGKILL`);
         case 'forcing':
           return logger.warn('second interrupt — killing the app now (SIGKILL)');
+        case 'waiting':
+          if (event.remaining.length === 0) return;
+          return logger.warn(waitingLine(event));
         case 'spawned':
           if (event.restartMs === null) return logger.info(`started ${c.bold(command)}${verbose ? c.dim(` (pid ${event.pid})`) : ''}`);
           {
@@ -141,7 +144,23 @@ function reportExit(logger: Logger, event: Extract<LogEvent, { kind: 'exited' }>
   else logger.warn(line);
 }
 
-// Quick exits in a row before a restart loop is called a crash loop.
+/** Named processes on the waiting line; a command line is cut to this many characters. */
+const maxNamed = 3;
+const maxCommand = 60;
+
+/** `waiting for pid 1234 (node server.js) to exit — 4 s until SIGKILL; Ctrl-C again to force` */
+export function waitingLine(event: Extract<LogEvent, { kind: 'waiting' }>): string {
+  const named = event.remaining.slice(0, maxNamed).map(({ pid, command: full }) => {
+    // One line: a `node -e` script or a quoted argument may hold line breaks.
+    const command = full.replace(/\s+/g, ' ').trim();
+    const shown = command.length > maxCommand ? `${command.slice(0, maxCommand - 1)}…` : command;
+    return `${pid} (${shown})`;
+  });
+  const more = event.remaining.length - named.length;
+  const who = `pid${event.remaining.length > 1 ? 's' : ''} ${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+  const when = event.killInMs === null ? 'SIGKILL sent' : `${formatDuration(event.killInMs)} until SIGKILL`;
+  return `waiting for ${who} to exit — ${when}${event.canForce ? '; Ctrl-C again to force' : ''}`;
+}
 
 function formatDuration(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${Number((ms / 1000).toFixed(1))} s`;

@@ -29,6 +29,8 @@ export interface AppInstancesDeps {
 export class AppInstances {
   #current: Instance | null = null;
   #probe: ReadyProbe | undefined;
+  /** Launches not yet resolved: an instance being spawned when Ctrl-Z comes is suspended too. */
+  readonly #launching = new Set<Promise<unknown>>();
 
   constructor(private readonly deps: AppInstancesDeps) {}
 
@@ -44,7 +46,13 @@ export class AppInstances {
         if (leader !== undefined) this.deps.watchdog()?.remember(leader, pid, startTime);
       },
     };
-    this.deps.launch(spec(hooks)).then(
+    const launched = this.deps.launch(spec(hooks));
+    const tracked: Promise<void> = launched.then(
+      () => void this.#launching.delete(tracked),
+      () => void this.#launching.delete(tracked),
+    );
+    this.#launching.add(tracked);
+    launched.then(
       (instance) => {
         leader = instance.pid;
         this.#adopt(instance, probe);
@@ -72,6 +80,28 @@ export class AppInstances {
       },
       (error: unknown) => this.deps.logger.error(`could not signal the app: ${String(error)}`),
     );
+  }
+
+  /**
+   * Ctrl-Z: stops (SIGSTOP) the current instance's processes, after any launch under way. Its
+   * readiness probe goes on: time spent suspended is the user's, not the app's.
+   */
+  async suspend(): Promise<void> {
+    await Promise.allSettled([...this.#launching]);
+    await this.#signalQuietly('SIGSTOP');
+  }
+
+  /** `fg`/`bg`: continues (SIGCONT) what suspend() stopped. */
+  resume(): Promise<void> {
+    return this.#signalQuietly('SIGCONT');
+  }
+
+  async #signalQuietly(signal: NodeJS.Signals): Promise<void> {
+    const pids = await this.#current?.signal(signal).catch((error: unknown) => {
+      this.deps.logger.error(`could not send ${signal} to the app: ${String(error)}`);
+      return [];
+    });
+    if (pids !== undefined) this.deps.logger.verbose(`sent ${signal} to ${pids.length === 0 ? 'nothing (already gone)' : `pid ${pids.join(', ')}`}`);
   }
 
   /** A line for the current instance's stdin. */

@@ -23,6 +23,8 @@ export class BuildRun {
   #current: Instance | null = null;
   /** The last stop signal sent: no further step starts, and a step still spawning gets it at once. */
   #stopped: NodeJS.Signals | null = null;
+  /** A step being launched: Ctrl-Z waits for it, so that it is suspended too. */
+  #launching: Promise<unknown> | null = null;
 
   constructor(
     private readonly steps: readonly string[],
@@ -39,6 +41,17 @@ export class BuildRun {
     void this.#current?.signal(signal).catch(() => []);
   }
 
+  /** Ctrl-Z: SIGSTOP to the step under way (and to one being launched), without ending the build. */
+  async suspend(): Promise<void> {
+    await this.#launching?.catch(() => undefined);
+    await this.#current?.signal('SIGSTOP').catch(() => []);
+  }
+
+  /** `fg`/`bg`: SIGCONT to the step under way. */
+  async resume(): Promise<void> {
+    await this.#current?.signal('SIGCONT').catch(() => []);
+  }
+
   async #run(): Promise<void> {
     let exit: ExitInfo = { code: 0, signal: null };
     for (const [index, line] of this.steps.entries()) {
@@ -48,14 +61,18 @@ export class BuildRun {
       }
       let step: Instance;
       try {
-        step = await this.deps.launch(this.deps.spec(line));
+        const launching = this.deps.launch(this.deps.spec(line));
+        this.#launching = launching;
+        step = await launching;
       } catch (error) {
+        this.#launching = null;
         const message = error instanceof Error ? error.message : String(error);
         if (index === 0) return this.deps.spawnFailed(message);
         // As a shell reports a command it cannot run.
         exit = { code: 127, signal: null };
         break;
       }
+      this.#launching = null;
       this.#current = step;
       // A build reads no input: EOF at once, so a tool that asks a question does not hang.
       step.closeStdin();
@@ -116,5 +133,13 @@ export class Builds {
 
   signal(signal: NodeJS.Signals): void {
     this.#current?.signal(signal);
+  }
+
+  suspend(): Promise<void> {
+    return this.#current?.suspend() ?? Promise.resolve();
+  }
+
+  resume(): Promise<void> {
+    return this.#current?.resume() ?? Promise.resolve();
   }
 }

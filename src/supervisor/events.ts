@@ -16,6 +16,11 @@ export interface ReloaderEvents {
    * and processes it started were still running; an exit that left nothing behind has no `stop`).
    */
   stop: [{ pid: number; signal: Signal; reason: 'restart' | 'shutdown' | 'leftovers' }];
+  /**
+   * A stop is taking long (about a second): the processes it still waits for (the leader first,
+   * with their command lines), and the ms until SIGKILL (null: SIGKILL was already sent).
+   */
+  waiting: [{ pid: number; processes: Array<{ pid: number; command: string }>; killInMs: number | null }];
   /** The app did not stop in time (or a second Ctrl-C came) and was sent SIGKILL. */
   kill: [{ pid: number; reason: 'timeout' | 'forced' }];
   /** The app exited on its own (not devreload: see `quit`); `next` says what devreload does about it. */
@@ -75,6 +80,9 @@ export function toPublicEvent(event: LogEvent, cwd: string): PublicEvent | undef
       return { name: 'kill', payload: { pid: event.pid, reason: 'timeout' } };
     case 'forcing':
       return { name: 'kill', payload: { pid: event.pid, reason: 'forced' } };
+    case 'waiting':
+      if (event.remaining.length === 0) return undefined;
+      return { name: 'waiting', payload: { pid: event.pid, processes: event.remaining.map(({ pid, command }) => ({ pid, command })), killInMs: event.killInMs } };
     case 'spawned':
       if (event.restartMs === null) return { name: 'start', payload: { pid: event.pid } };
       return {

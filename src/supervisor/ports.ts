@@ -7,7 +7,10 @@ import { startWatchdog, type Watchdog, type WatchdogOptions } from '../process/w
 import { listenSockets, type ListenSocketsOptions, type SocketSet } from '../socket/listen.js';
 import { probeReady, type ReadyProbe } from '../socket/ready.js';
 import type { ReadyCheck } from '../socket/ready-target.js';
-import { readControls, type ControlHandlers } from './controls.js';
+import type { Remaining } from '../core/types.js';
+import { readControls, type ControlHandlers, type Controls } from './controls.js';
+import { onSuspendRequest, stopSelf } from './job-control.js';
+import { remainingProcesses } from './remaining.js';
 import { onShutdownSignals, type ShutdownSignal } from './signals.js';
 
 export type { Clock } from '../clock.js';
@@ -45,10 +48,16 @@ export interface SupervisorPorts {
   /** Creates the watcher; rejects (a bad glob, an unreadable .gitignore) before anything is watched. */
   watch(request: WatchRequest): Promise<ChangeSource>;
   clock: Clock;
-  /** `rs` and lines for the app; returns the disposer. */
-  controls(handlers: ControlHandlers): () => void;
+  /** `rs` and lines for the app. */
+  controls(handlers: ControlHandlers): Controls;
   /** devreload's own SIGINT/SIGTERM/SIGHUP; returns the disposer. */
   signals(handler: (signal: ShutdownSignal) => void): () => void;
+  /** Ctrl-Z (SIGTSTP) sent to devreload; returns the disposer. */
+  suspendRequests(handler: () => void): () => void;
+  /** Stops devreload itself; returns once it was continued (`fg`, `bg`). */
+  stopSelf(): void;
+  /** The processes left of the instance led by `leader`, with their command lines. */
+  remaining(leader: number): Promise<Remaining[]>;
   /** devreload's stdout (its TTY-ness decides colours for piped app output). */
   stdout: NodeJS.WriteStream | (NodeJS.WritableStream & { isTTY?: boolean });
   /** Where devreload's own lines go. */
@@ -90,6 +99,9 @@ export function realPorts(): SupervisorPorts {
     clock: realClock,
     controls: (handlers) => readControls(process.stdin, handlers),
     signals: onShutdownSignals,
+    suspendRequests: onSuspendRequest,
+    stopSelf,
+    remaining: (leader) => remainingProcesses(leader),
     stdout: process.stdout,
     stderr: process.stderr,
   };

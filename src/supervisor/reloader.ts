@@ -19,6 +19,7 @@ import { Builds } from './build-run.js';
 import { EnvFiles } from './env-files.js';
 import { Timers } from './timers.js';
 import type { InternalOptions, Reloader } from './types.js';
+import type { Controls } from './controls.js';
 
 /**
  * The one place that wires the pure state machine to the adapters: inputs from the watcher,
@@ -34,6 +35,11 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
   readonly #timers: Timers;
   readonly #queue: Input[] = [];
   #draining = false;
+  /** Ctrl-Z under way: inputs wait in the queue until the app runs again. */
+  #suspension: Promise<void> | null = null;
+  /** Time spent suspended (Ctrl-Z until fg/bg): not part of any duration the machine measures. */
+  #suspendedMs = 0;
+  #controls: Controls | null = null;
   readonly #apps: AppInstances;
   #sockets: SocketSet | null = null;
   readonly #envFiles: EnvFiles;
@@ -64,6 +70,7 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
       burstThreshold: tuning.burstThreshold,
       burstDelay: tuning.burstDelayMs,
       duplicateSignalWindow: tuning.duplicateSignalWindowMs,
+      stopNotice: tuning.stopNoticeMs,
       maxRecordedChanges: tuning.maxRecordedChanges,
       onExit: options.onExit,
       backoffBase: tuning.backoffBaseMs,
@@ -126,6 +133,7 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
       }
       if (this.internal.handleSignals === true) {
         this.#disposers.push(this.#ports.signals((signal) => this.#dispatch({ type: 'shutdown', trigger: signal, at: this.#now() })));
+        this.#disposers.push(this.#ports.suspendRequests(() => void this.#suspend()));
       }
       const startedAt = this.#now();
       // Then the app: stdin and the watcher (its code and its initial scan) are not on its path
@@ -133,7 +141,9 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
       // (watch-changes.ts).
       this.#dispatch({ type: 'start', at: startedAt });
       if (this.internal.readStdin === true) {
-        this.#disposers.push(this.#ports.controls({ restart: () => this.restart(), forward: (line) => this.#apps.write(line) }));
+        const controls = this.#ports.controls({ restart: () => this.restart(), forward: (line) => this.#apps.write(line) });
+        this.#controls = controls;
+        this.#disposers.push(() => controls.close());
       }
       const watcher = await this.#watch();
       if (watcher === undefined) return;
@@ -177,8 +187,9 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
     return this.#state.tag === 'done';
   }
 
+  /** The machine's time: the monotonic clock, less the time devreload was suspended. */
   #now(): number {
-    return this.#ports.clock.now();
+    return this.#ports.clock.now() - this.#suspendedMs;
   }
 
   restart(): void {
@@ -192,7 +203,33 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
 
   #dispatch(input: Input): void {
     this.#queue.push(input);
-    if (!this.#draining) this.#drain();
+    if (!this.#draining && this.#suspension === null) this.#drain();
+  }
+
+  /**
+   * Ctrl-Z: the app's processes (and a build's) are stopped, then devreload itself, so that the
+   * shell sees the job stopped. Time stands still meanwhile (the kill timeout, the quiet
+   * window, the restart's duration, the crash streak's "quick exit"); changes made while suspended reach the machine once everything runs again, where
+   * the quiet window folds them into one restart. A second Ctrl-Z while suspending is the same.
+   */
+  #suspend(): Promise<void> {
+    this.#suspension ??= (async () => {
+      this.#timers.pause();
+      try {
+        await Promise.all([this.#apps.suspend(), this.#builds.suspend()]);
+      } finally {
+        const stoppedAt = this.#ports.clock.now();
+        this.#ports.stopSelf();
+        this.#suspendedMs += this.#ports.clock.now() - stoppedAt;
+        // Running again (`fg` or `bg`): the app first, then time, then the inputs that waited.
+        await Promise.all([this.#apps.resume(), this.#builds.resume()]);
+        this.#controls?.recheck();
+        this.#timers.resume();
+        this.#suspension = null;
+        if (!this.#draining && this.#queue.length > 0) this.#drain();
+      }
+    })();
+    return this.#suspension;
   }
 
   #drain(): void {
@@ -233,9 +270,26 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
         this.#logger.event(effect.event);
         announced.push(effect.event);
         return;
+      case 'describeStop':
+        return this.#describeStop(effect);
       case 'exit':
         return this.#finish(effect.code, effect.cause);
     }
+  }
+
+  /** A stop that takes long: one line (and a `waiting` event) naming what is left and when SIGKILL comes. */
+  #describeStop({ leaders, killInMs, canForce }: Extract<Effect, { type: 'describeStop' }>): void {
+    const [pid] = leaders;
+    if (pid === undefined) return;
+    Promise.all(leaders.map((leader) => this.#ports.remaining(leader))).then(
+      (found) => {
+        // Gone while the table was read: nothing left to wait for.
+        const state = this.#state;
+        if (state.tag !== 'stopping' && !(state.tag === 'building' && state.shutdown !== null)) return;
+        this.#announceNow({ kind: 'waiting', pid, remaining: found.flat(), killInMs, canForce });
+      },
+      (error: unknown) => this.#logger.verbose(`could not list what the stop waits for: ${String(error)}`),
+    );
   }
 
   /** An event the machine left to an adapter's finding (a stop that reached something): logged and announced now. */

@@ -133,14 +133,28 @@ describe('restart machine with --build', () => {
     expect(h.spawnRequests).toBe(1);
   });
 
-  it('a second Ctrl-C during a build forces both', () => {
+  it('a second Ctrl-C during a build forces both; the echo of the first (npm) does not', () => {
     const h = runningBuilt();
     h.change().advance(50);
     h.buildSpawned();
     h.send({ type: 'shutdown', trigger: 'SIGINT' });
-    h.advance(1000).send({ type: 'shutdown', trigger: 'SIGINT' });
+    h.advance(1).send({ type: 'shutdown', trigger: 'SIGINT' });
+    expect(h.buildSignals).toEqual(['SIGINT']);
+    h.advance(100).send({ type: 'shutdown', trigger: 'SIGINT' });
     expect(h.buildSignals).toEqual(['SIGINT', 'SIGKILL']);
     expect(h.signals.map((s) => s.signal)).toEqual(['SIGINT', 'SIGKILL']);
+  });
+
+  it('a shutdown during a build that takes long is described once, naming the app and the build; nothing after it is done', () => {
+    const h = runningBuilt();
+    h.change().advance(50);
+    const build = h.buildSpawned();
+    h.send({ type: 'shutdown', trigger: 'SIGINT' }).advance(1000);
+    const described = h.effects.filter((e) => e.type === 'describeStop');
+    expect(described).toEqual([{ type: 'describeStop', leaders: [100, build], killInMs: 4000, canForce: true }]);
+    h.buildDone(null, 'SIGINT').gone();
+    expect(h.exitCode).toBe(130);
+    expect(h.timers.size).toBe(0);
   });
 
   it('the app exiting on its own during a build: its leftovers are stopped, and a good build starts the next one', () => {

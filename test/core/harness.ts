@@ -11,7 +11,8 @@ export const config: MachineConfig = {
   delay: 50,
   burstThreshold: 1000,
   burstDelay: 300,
-  duplicateSignalWindow: 250,
+  duplicateSignalWindow: 50,
+  stopNotice: 1000,
   maxRecordedChanges: 3,
   onExit: 'wait',
   backoffBase: 200,
@@ -86,6 +87,7 @@ export class Harness {
         this.exitCode = effect.code;
         break;
       case 'log':
+      case 'describeStop':
         break;
     }
   }

@@ -73,6 +73,29 @@ describe('signals sent to devreload', () => {
     expect(project.entries('stopped')).toHaveLength(1);
   });
 
+  it.each([
+    ['/proc', {}],
+    ['ps (the macOS path)', { DEVRELOAD_PROCESS_TABLE: 'ps' }],
+  ])('a slow stop: one `waiting` event (--json) names what is left and when SIGKILL comes (%s)', async (_, env) => {
+    const d = await launch(['--watch', 'src', '--json'], { APP_STOP_MS: '60000', APP_WORKERS: '1', CHILD_STOP_MS: '60000', ...env });
+    const [app, worker] = project.allPids();
+    d.signal('SIGTERM');
+    await d.waitFor(/"event":"waiting"/);
+    const waiting = d.stdout.split('\n').filter((line) => line.includes('"event":"waiting"')).map((line) => JSON.parse(line) as { pid: number; processes: Array<{ pid: number; command: string }>; killInMs: number });
+    expect(waiting).toHaveLength(1);
+    expect(waiting[0]?.pid).toBe(app);
+    expect(waiting[0]?.killInMs).toBe(4000);
+    expect(waiting[0]?.processes.map((p) => p.pid)).toEqual([app, worker]);
+    expect(waiting[0]?.processes[0]?.command).toMatch(/node .*server\.js$/);
+    expect(waiting[0]?.processes[1]?.command).toMatch(/node -e/);
+    // The human-readable line is on stderr.
+    expect(d.stderr).toMatch(new RegExp(`waiting for pids ${app} \\(node .*server\\.js\\), ${worker} \\(\\S*node -e`));
+    expect(d.stderr.match(/waiting for/g)).toHaveLength(1);
+    d.interrupt();
+    expect(await d.waitForExit()).toEqual({ code: 143, signal: null });
+    expect([app, worker].filter((pid) => pid !== undefined && isAlive(pid))).toEqual([]);
+  });
+
   it('when devreload is SIGKILLed, the watchdog stops the app and its workers', async () => {
     const d = await launch(['--watch', 'src'], { APP_WORKERS: '1', APP_DETACHED: '1' });
     const pids = project.allPids();

@@ -59,3 +59,25 @@ describe('--clear', () => {
     }
   });
 });
+
+describe('the waiting line', () => {
+  it('names the process, its command line, the time until SIGKILL and how to force it', () => {
+    const { logger, screen } = capture();
+    logger.event({ kind: 'waiting', pid: 1234, remaining: [{ pid: 1234, command: 'node server.js' }], killInMs: 4000, canForce: true });
+    expect(screen()).toBe('[devreload] waiting for pid 1234 (node server.js) to exit — 4 s until SIGKILL; Ctrl-C again to force\n');
+  });
+
+  it('names three processes at most, cuts long command lines, keeps to one line, and says when SIGKILL was sent already', () => {
+    const { logger, screen } = capture();
+    const long = `node ${'x'.repeat(100)}.js`;
+    const remaining = [1, 2, 3, 4, 5].map((pid) => ({ pid, command: pid === 2 ? long : `worker\n  ${pid}` }));
+    logger.event({ kind: 'waiting', pid: 1, remaining, killInMs: null, canForce: false });
+    expect(screen()).toBe(`[devreload] waiting for pids 1 (worker 1), 2 (${long.slice(0, 59)}…), 3 (worker 3) and 2 more to exit — SIGKILL sent\n`);
+  });
+
+  it('says nothing when nothing is left (it was gone by the time the table was read)', () => {
+    const { logger, screen } = capture();
+    logger.event({ kind: 'waiting', pid: 1, remaining: [], killInMs: 4000, canForce: true });
+    expect(screen()).toBe('');
+  });
+});

@@ -57,7 +57,7 @@ export class FakeInstance implements Instance {
   constructor(
     readonly pid: number,
     readonly spec: InstanceSpec,
-    /** Exit as soon as any signal arrives (a well-behaved app); false = only the test ends it. */
+    /** Exit as soon as a stop signal arrives (a well-behaved app); false = only the test ends it. */
     public obeys: boolean,
   ) {
     this.exited = new Promise((resolve) => (this.#exit = resolve));
@@ -66,7 +66,9 @@ export class FakeInstance implements Instance {
 
   async signal(signal: NodeJS.Signals): Promise<number[]> {
     this.signals.push(signal);
-    if (this.obeys && this.#info === undefined) queueMicrotask(() => this.die({ code: null, signal }));
+    // Job control (Ctrl-Z, fg) stops and continues it; any other signal ends it.
+    const ends = signal !== 'SIGSTOP' && signal !== 'SIGCONT';
+    if (this.obeys && ends && this.#info === undefined) queueMicrotask(() => this.die({ code: null, signal }));
     return [this.pid];
   }
 
@@ -165,8 +167,11 @@ export function fakePorts() {
   const stderr = new PassThrough();
   const log: string[] = [];
   stderr.on('data', (chunk: Buffer) => log.push(...chunk.toString('utf8').split('\n').filter((line) => line !== '')));
-  const disposed = { signals: 0, controls: 0 };
+  const disposed = { signals: 0, controls: 0, suspend: 0 };
   let shutdownHandler: ((signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP') => void) | undefined;
+  let suspendHandler: (() => void) | undefined;
+  /** What happens while devreload is stopped (the test's `fg`): runs inside stopSelf(). */
+  const job = { stops: 0, rechecks: 0, whileStopped: (): void => undefined };
   const ports: SupervisorPorts = {
     launch: launcher.launch,
     watchdog: () => watchdog,
@@ -177,9 +182,25 @@ export function fakePorts() {
       return Promise.resolve(watcher);
     },
     clock,
-    controls: () => () => {
-      disposed.controls += 1;
+    controls: () => ({
+      recheck: () => {
+        job.rechecks += 1;
+      },
+      close: () => {
+        disposed.controls += 1;
+      },
+    }),
+    suspendRequests: (handler) => {
+      suspendHandler = handler;
+      return () => {
+        disposed.suspend += 1;
+      };
     },
+    stopSelf: () => {
+      job.stops += 1;
+      job.whileStopped();
+    },
+    remaining: (leader) => Promise.resolve([{ pid: leader, command: 'node server.js' }]),
     signals: (handler) => {
       shutdownHandler = handler;
       return () => {
@@ -197,7 +218,8 @@ export function fakePorts() {
     watcher,
     log,
     disposed,
+    job,
     /** devreload itself receives `signal`. */
-    kill: (signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP') => shutdownHandler?.(signal),
+    kill: (signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'SIGTSTP') => (signal === 'SIGTSTP' ? suspendHandler?.() : shutdownHandler?.(signal)),
   };
 }

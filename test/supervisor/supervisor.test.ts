@@ -44,7 +44,7 @@ function expectReleased(s: Setup): void {
   expect(s.clock.pending, 'timers left scheduled').toBe(0);
   expect(s.watcher.closed).toBe(true);
   expect(s.watchdog.closed).toBe(true);
-  expect(s.disposed).toEqual({ signals: 1, controls: 1 });
+  expect(s.disposed).toEqual({ signals: 1, controls: 1, suspend: 1 });
 }
 
 describe('Supervisor (effect runner over fakes)', () => {
@@ -117,9 +117,9 @@ describe('Supervisor (effect runner over fakes)', () => {
     s.supervisor.on('stop', ({ reason }) => order.push(`stop ${reason}`));
     s.watcher.change(path.join(repoRoot, 'src/a.ts'));
     await settle();
-    // The change's transition set the kill and quiet timers; the shutdown then cleared the quiet one.
-    expect(order).toEqual(['change', 'timers 2', 'stop restart']);
-    expect(s.clock.pending).toBe(1);
+    // The change's transition set the kill, notice and quiet timers; the shutdown then cleared the quiet one.
+    expect(order).toEqual(['change', 'timers 3', 'stop restart']);
+    expect(s.clock.pending).toBe(2);
     s.launcher.last.die({ code: null, signal: 'SIGTERM' });
     await expect(s.supervisor.exited).resolves.toBe(0);
     expect(s.launcher.instances).toHaveLength(1);

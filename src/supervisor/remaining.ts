@@ -1,0 +1,59 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import type { Remaining } from '../core/types.js';
+import { isExpected } from '../errors.js';
+import { defaultTableSource, readProcessTable, type TableSource } from '../process/table.js';
+import { collectInstance } from '../process/tree.js';
+
+/**
+ * What is left of the instance led by `leader` (its group, its session and their descendants),
+ * with each process's command line: what a stop that takes long is waiting for. Best effort: a
+ * table that cannot be read gives an empty list, and the caller says nothing.
+ */
+export async function remainingProcesses(leader: number, source: TableSource = defaultTableSource()): Promise<Remaining[]> {
+  let table;
+  try {
+    table = await readProcessTable(source);
+  } catch {
+    return [];
+  }
+  // The leader first (the app as the user started it), then the rest in pid order.
+  const members = collectInstance(table, leader, { exclude: [process.pid] }).sort((a, b) => (a.pid === leader ? -1 : b.pid === leader ? 1 : a.pid - b.pid));
+  const pids = members.map((member) => member.pid);
+  const commands = source === 'proc' ? procCommands(pids) : await psCommands(pids);
+  return pids.flatMap((pid) => {
+    const command = commands.get(pid);
+    // Gone between the table and the command line: no longer waited for.
+    return command === undefined ? [] : [{ pid, command }];
+  });
+}
+
+function procCommands(pids: readonly number[]): Map<number, string> {
+  const commands = new Map<number, string>();
+  for (const pid of pids) {
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((arg) => arg !== '');
+      // A kernel thread or a zombie in the making has no arguments: its name is all there is.
+      commands.set(pid, argv.length > 0 ? argv.join(' ') : `[${readFileSync(`/proc/${pid}/comm`, 'utf8').trim()}]`);
+    } catch (error) {
+      if (!isExpected(error, 'procEntryGone')) throw error;
+    }
+  }
+  return commands;
+}
+
+function psCommands(pids: readonly number[]): Promise<Map<number, string>> {
+  if (pids.length === 0) return Promise.resolve(new Map());
+  return new Promise((resolve) => {
+    // `args` and `-p` with a comma list: POSIX, procps, macOS and the BSDs.
+    execFile('ps', ['-o', 'pid=,args=', '-p', pids.join(',')], { env: { ...process.env, LC_ALL: 'C' } }, (_error, stdout) => {
+      // ps exits 1 when some pid is gone; what it printed is still right.
+      const commands = new Map<number, string>();
+      for (const line of String(stdout ?? '').split('\n')) {
+        const match = /^\s*(\d+)\s+(.*)$/.exec(line);
+        if (match?.[1] !== undefined && match[2] !== undefined) commands.set(Number(match[1]), match[2].trim());
+      }
+      resolve(commands);
+    });
+  });
+}
