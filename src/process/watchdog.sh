@@ -312,6 +312,9 @@ stop_all() {
   scan
   log "stopping${watched% }:${alive:+ }${alive}"
   signal_all "$signal"
+  # devreload may have died while suspended (Ctrl-Z) with the app SIGSTOPped: a stopped
+  # process keeps the stop signal pending, so continue it to let its handler run.
+  signal_all CONT
   tick
   grace_end=$((now + grace))
   while remaining && [ "$now" -lt "$grace_end" ]; do

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -171,6 +172,19 @@ describe.each(sources)('when the supervisor is SIGKILLed (table: %s)', (source) 
     console.info(`watchdog (${source}): supervisor SIGKILL -> last SIGTERM handler ${latency} ms, all gone ${goneAfter} ms`);
     // Loose on purpose (noisy machine): they stop on SIGTERM, so the grace is never used up.
     expect(goneAfter, run.captured()).toBeLessThan(GRACE_MS + 4000);
+  });
+
+  it('continues a suspended app (Ctrl-Z left it SIGSTOPped) so its SIGTERM handler runs', async () => {
+    const run = await launch(['grandchild'], source);
+    const pids = allPids(run.info);
+    for (const pid of pids) process.kill(pid, 'SIGSTOP');
+    await waitUntil(async () => pids.every((pid) => procState(pid) === 'T'), () => `not all stopped: ${pids.map(procState).join(' ')}`);
+
+    process.kill(run.info.supervisor, 'SIGKILL');
+    await expectAllGone([...pids, run.info.watchdog], run.captured);
+    // A stopped process keeps SIGTERM pending and dies by SIGKILL after the grace without the CONT.
+    const markers = await Promise.all(pids.map((pid) => marker(run.markerDir, pid)));
+    expect(markers.every((time) => time !== undefined), run.captured()).toBe(true);
   });
 
   it('stops an escaped descendant whose parent is gone, because it was remembered', async () => {
@@ -439,3 +453,12 @@ describe('footprint', () => {
     await expectAllGone([pid], () => 'the watchdog did not exit on close()');
   });
 });
+
+/** The state letter of /proc/<pid>/stat ('T' when stopped), or undefined once gone. */
+function procState(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]?.[0];
+  } catch {
+    return undefined;
+  }
+}
