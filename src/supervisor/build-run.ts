@@ -12,6 +12,13 @@ export interface BuildRunDeps {
   spawnFailed(message: string): void;
   /** Every process of the last step that ran is gone; `exit` is that step's (0: all succeeded). */
   done(exit: ExitInfo): void;
+  /** A step exited and left processes running (a daemon, a `&` job): they are being stopped. */
+  leftovers(line: string, pids: readonly number[]): void;
+  /** Stop signal and kill timeout for what a step left running. */
+  readonly stopSignal: NodeJS.Signals;
+  readonly killTimeout: number;
+  /** Runs `fire` after `ms`; returns the canceller. */
+  after(ms: number, fire: () => void): () => void;
 }
 
 /**
@@ -52,6 +59,14 @@ export class BuildRun {
     await this.#current?.signal('SIGCONT').catch(() => []);
   }
 
+  async #stopLeftovers(step: Instance, line: string): Promise<void> {
+    const reached = await step.signal(this.deps.stopSignal).catch((): number[] => []);
+    if (reached.length === 0) return;
+    this.deps.leftovers(line, reached);
+    const cancel = this.deps.after(this.deps.killTimeout, () => void step.signal('SIGKILL').catch(() => []));
+    void step.gone.finally(cancel);
+  }
+
   async #run(): Promise<void> {
     let exit: ExitInfo = { code: 0, signal: null };
     for (const [index, line] of this.steps.entries()) {
@@ -79,7 +94,12 @@ export class BuildRun {
       this.deps.watchdog()?.watch(step.pid);
       if (index === 0) this.deps.spawned(step.pid);
       if (this.#stopped !== null) void step.signal(this.#stopped).catch(() => []);
-      exit = await step.gone.catch((): ExitInfo => ({ code: null, signal: null }));
+      // The step's own exit decides the outcome. What it left running (a tool's daemon, a `&`
+      // job) is not waited for, it is stopped: a build that never ends would hold the app back,
+      // and one left running would be an orphan of devreload's.
+      exit = await step.exited.catch((): ExitInfo => ({ code: null, signal: null }));
+      if (this.#stopped === null) await this.#stopLeftovers(step, line);
+      await step.gone.catch(() => undefined);
       this.deps.watchdog()?.unwatch(step.pid);
       this.#current = null;
       if (exit.code !== 0) break;
@@ -88,7 +108,7 @@ export class BuildRun {
   }
 }
 
-export interface BuildsDeps {
+export interface BuildsDeps extends Pick<BuildRunDeps, 'leftovers' | 'stopSignal' | 'killTimeout' | 'after'> {
   readonly steps: readonly string[];
   readonly cwd: string;
   /** `--json`: devreload's stdout carries events, so the build's goes to stderr. */
@@ -114,6 +134,10 @@ export class Builds {
     const run: BuildRun = new BuildRun(deps.steps, {
       launch: deps.launch,
       watchdog: deps.watchdog,
+      leftovers: deps.leftovers,
+      stopSignal: deps.stopSignal,
+      killTimeout: deps.killTimeout,
+      after: deps.after,
       // The user's own command line: through the shell, as npm scripts run. Changed paths are
       // only ever in the environment, never in the command line.
       spec: (line) => ({ command: 'sh', args: ['-c', line], cwd: deps.cwd, env, stdoutToStderr: deps.json, copyTo: deps.copyTo }),

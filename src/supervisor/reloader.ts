@@ -100,6 +100,10 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
       copyTo: { stdout: this.#ports.stdout, stderr: this.#ports.stderr },
       launch: this.#ports.launch,
       watchdog: () => this.#watchdog,
+      stopSignal: options.signal,
+      killTimeout: options.killTimeout,
+      after: (ms, fire) => this.#ports.clock.after(ms, fire),
+      leftovers: (line, pids) => this.#logger.info(`build step \`${line}\` exited and left ${pids.length === 1 ? `pid ${pids[0]}` : `pids ${pids.join(', ')}`} running — stopping ${pids.length === 1 ? 'it' : 'them'}`),
       spawned: (pid) => this.#dispatch({ type: 'buildSpawned', pid, at: this.#now() }),
       spawnFailed: (message) => this.#dispatch({ type: 'buildSpawnFailed', message, at: this.#now() }),
       done: (exit) => {

@@ -31,7 +31,8 @@ record({ event: 'worker', pid: Number(sh.stdout.trim()), kind: 'sh', role });
 const launcher = "const c = require('node:child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)'], { detached: true, stdio: 'ignore' }); c.unref(); process.stdout.write(String(c.pid));";
 const node = spawnSync(process.execPath, ['-e', launcher], { encoding: 'utf8' });
 record({ event: 'worker', pid: Number(node.stdout), kind: 'node', role });
-if (role === 'start') {
+// A build step exits once its daemons are out, unless told to hold (a step still running).
+if (role === 'start' || process.argv[3] === 'hold') {
   for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => process.exit(0));
   setInterval(() => {}, 1 << 30);
   process.stdout.write('[app ' + process.pid + '] ready\\n');
@@ -194,11 +195,26 @@ describe.each<TableSource>(['proc', 'ps'])('daemons (table: %s)', (source) => {
   });
 
   describeOnLinux('--build', () => {
-    it('a build step’s double-forked daemons are stopped by Ctrl-C, and by the watchdog after a SIGKILL', async () => {
+    it('a build step that exits leaves no daemon: what it left running is stopped before the app starts', async () => {
+      const d = await launch(source, ['--build', 'node daemons.mjs build']);
+      await d.waitFor(/\] ready\b/, 1, 20_000);
+      const daemons = daemonsOf((s) => s.role === 'build');
+      expect(daemons).toHaveLength(2);
+      const tag = project.entries().find((entry) => entry.event === ('build' as string)) as unknown as { tag: string };
+      expect(tag.tag).toMatch(/^[0-9a-f]{32}\.\d+$/);
+      // Stopped with the stop signal as the step's leftovers, and said so.
+      await waitUntilGone(daemons, () => d.output);
+      expect(d.stderr).toMatch(/build step `node daemons\.mjs build` exited and left pids? [\d, ]+ running/);
+      // The app's own daemons are not the build's: they keep running.
+      expect(daemonsOf((s) => s.role === 'start').filter((pid) => !isAlive(pid))).toEqual([]);
+      d.interrupt();
+      await d.waitForExit();
+    });
+
+    it('a running build step’s double-forked daemons are stopped by Ctrl-C, and by the watchdog after a SIGKILL', async () => {
       for (const stop of ['interrupt', 'kill'] as const) {
-        const d = await launch(source, ['--build', 'node daemons.mjs build']);
-        // The step's daemons still run, so the build is not over (every process of a step must
-        // be gone before the next starts): the app never starts here.
+        const d = await launch(source, ['--build', 'node daemons.mjs build hold']);
+        // The step holds, so the build is not over: the app never starts here.
         await waitUntil(() => daemonsOf((s) => s.role === 'build').length === 2, { describe: () => d.output });
         const daemons = daemonsOf((s) => s.role === 'build');
         const tag = project.entries().find((entry) => entry.event === ('build' as string)) as unknown as { tag: string };
