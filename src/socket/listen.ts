@@ -1,14 +1,12 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
-import { fstatSync, rmSync } from 'node:fs';
+import { fstatSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { getSystemErrorName } from 'node:util';
 import { DevreloadError, isErrnoException } from '../errors.js';
 import { defaultSocketHost, formatSocketSpec, type SocketSpec } from '../options/socket.js';
 import { describeHolders, findPortHolders } from './holder.js';
+import { noticeDirPath, removeNoticeDir, sweepStaleNoticeDirs } from './notice-dir.js';
 import { socketBacklog } from '../tuning.js';
 
 /** A socket devreload bound and put in the listening state; it lives as long as devreload. */
@@ -61,12 +59,13 @@ type CreateServerHandle = (address: string | undefined, port: number, addressTyp
  */
 export async function listenSockets(specs: readonly SocketSpec[], options: ListenSocketsOptions = {}): Promise<SocketSet> {
   const option = options.option ?? '--socket';
-  // Unguessable, so no other user can pre-create it to silence (or redirect) the notices.
-  const noticeDir = path.join(tmpdir(), `devreload-${process.pid}-${randomBytes(8).toString('hex')}`);
+  const noticeDir = noticeDirPath();
+  // Not awaited: nothing here waits for it, and it never fails.
+  void sweepStaleNoticeDirs();
   const handles: TcpHandle[] = [];
   const close = (): void => {
     for (const handle of handles.splice(0)) handle.close();
-    rmSync(noticeDir, { recursive: true, force: true });
+    removeNoticeDir(noticeDir);
   };
   try {
     const sockets: ListeningSocket[] = [];
