@@ -17,11 +17,9 @@
 // uses, and `node:net` is one object for CJS and ESM, so patching its prototype reaches both.
 import childProcess = require('node:child_process');
 import cluster = require('node:cluster');
-import dns = require('node:dns');
 import fs = require('node:fs');
 import net = require('node:net');
 import path = require('node:path');
-import tty = require('node:tty');
 import type HostMismatch = require('./host-mismatch.cjs');
 
 // Must match socketsEnvVar in env.ts, which owns the format.
@@ -151,6 +149,7 @@ function checkHost(host: string, socket: HandedOff): void {
   if (typeof option !== 'string' || typeof spec !== 'string' || typeof notices !== 'string') return;
   // Loaded only here: this file runs in every Node process of the instance, most never get here.
   const { canonicalHost, mismatchNotice } = require('./host-mismatch.cjs') as typeof HostMismatch;
+  const dns = require('node:dns') as typeof import('node:dns');
   const bound: Parameters<typeof mismatchNotice>[1] = { address: socket.address, port: socket.port, option, spec };
   const report = (resolved?: string[]): void => {
     const notice = mismatchNotice(host, bound, resolved);
@@ -185,7 +184,7 @@ function useColor(): boolean {
   const { FORCE_COLOR, NO_COLOR, TERM } = process.env;
   if (FORCE_COLOR !== undefined && FORCE_COLOR !== '0') return true;
   if (NO_COLOR !== undefined && NO_COLOR !== '') return false;
-  return tty.isatty(2) && TERM !== 'dumb';
+  return (require('node:tty') as typeof import('node:tty')).isatty(2) && TERM !== 'dumb';
 }
 
 /** Mirrors net.Server#listen's argument forms; undefined for anything that is not a TCP port. */

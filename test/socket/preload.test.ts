@@ -147,6 +147,15 @@ require('net').createServer().listen(Number(port), host === '-' ? undefined : ho
     expect(notices(await run(await handOff(resources, builtPreload), '0.0.0.0'))).toHaveLength(1);
   });
 
+  it('colours the line as devreload colours its warnings: on a terminal or with FORCE_COLOR, never with NO_COLOR', async () => {
+    const handed = await handOff(resources, builtPreload);
+    const colored = notices(await run({ ...handed, env: { ...handed.env, FORCE_COLOR: '1', NO_COLOR: undefined } }, '0.0.0.0'));
+    expect(colored).toEqual([expect.stringMatching(/^\x1b\[32m\[devreload\]\x1b\[39m \x1b\[33mapp listens on 0\.0\.0\.0:\d+ but .* to expose it\x1b\[39m$/)]);
+    const other = await handOff(resources, builtPreload);
+    const plain = notices(await run({ ...other, env: { ...other.env, FORCE_COLOR: undefined, NO_COLOR: '1' } }, '0.0.0.0'));
+    expect(plain).toEqual([expect.stringMatching(/^\[devreload\] app listens on 0\.0\.0\.0:\d+ but .* to expose it$/)]);
+  });
+
   it('compares a host name by what it resolves to', async () => {
     const set = await resources.listen({ host: '0.0.0.0', port: 0 });
     const handed = { env: socketEnv(set.sockets, { ...process.env }, { preload: builtPreload }), fds: instanceFds(set.sockets), port: set.sockets[0]?.port ?? 0 };
