@@ -1,4 +1,5 @@
 import { assetPath } from '../assets.js';
+import { formatSocketSpec } from '../options/socket.js';
 import { quoteNodeOption } from '../process/node-options.js';
 import type { ListeningSocket } from './listen.js';
 
@@ -14,6 +15,11 @@ interface PreloadSocket {
   inode: number;
   /** The bound address, to prefer an exact host match when two sockets share a port. */
   address: string;
+  /** How messages name the option (`--socket`, `socket`) and its value (`3000`): for the host-mismatch notice. */
+  option: string;
+  spec: string;
+  /** The run's directory where a reported mismatch is marked, so it is reported once per run. */
+  notices: string;
 }
 
 /** systemd's SD_LISTEN_FDS_START: the first passed socket is fd 3. */
@@ -42,7 +48,16 @@ export function socketEnv(sockets: readonly ListeningSocket[], base: NodeJS.Proc
   delete env.LISTEN_PID;
   env.LISTEN_FDS = String(sockets.length);
   env.LISTEN_FDNAMES = sockets.map((socket) => String(socket.port)).join(':');
-  const entries: PreloadSocket[] = sockets.map((socket, index) => ({ fd: firstFd + index, port: socket.port, inode: socket.inode, address: socket.address }));
+  const entries: PreloadSocket[] = sockets.map((socket, index) => ({
+    fd: firstFd + index,
+    port: socket.port,
+    inode: socket.inode,
+    address: socket.address,
+    option: socket.option,
+    // The port actually bound: the API may ask for port 0.
+    spec: formatSocketSpec({ host: socket.spec.host, port: socket.port }),
+    notices: socket.noticeDir,
+  }));
   env[socketsEnvVar] = JSON.stringify(entries);
   const preload = options.preload ?? assetPath('socket/preload.cjs');
   if (preload !== false) env.NODE_OPTIONS = appendNodeOption(base.NODE_OPTIONS, '--require', preload);

@@ -4,15 +4,16 @@ import { fstatSync } from 'node:fs';
 import net from 'node:net';
 import { getSystemErrorName } from 'node:util';
 import { DevreloadError, isErrnoException } from '../errors.js';
-import { formatSocketSpec, type SocketSpec } from '../options/socket.js';
+import { defaultSocketHost, formatSocketSpec, type SocketSpec } from '../options/socket.js';
 import { describeHolders, findPortHolders } from './holder.js';
+import { noticeDirPath, removeNoticeDir, sweepStaleNoticeDirs } from './notice-dir.js';
 import { socketBacklog } from '../tuning.js';
 
 /** A socket devreload bound and put in the listening state; it lives as long as devreload. */
 export interface ListeningSocket {
   /** What was asked for (`--socket`). */
   readonly spec: SocketSpec;
-  /** The bound address: `::` (every interface, dual-stack) or `0.0.0.0` when no host was given. */
+  /** The bound address: 127.0.0.1 when no host was given (defaultSocketHost), `0.0.0.0`, `::`, … */
   readonly address: string;
   /** The bound port (the asked one, unless 0 asked for a free one). */
   readonly port: number;
@@ -20,11 +21,19 @@ export interface ListeningSocket {
   readonly fd: number;
   /** The socket's inode, by which the preload recognises it; 0 where the OS reports none. */
   readonly inode: number;
+  /** How messages name the option: `--socket` (CLI) or `socket` (API). */
+  readonly option: string;
+  /**
+   * This run's directory (shared by the set, created by the first preload that needs it,
+   * removed by close()) where the preload marks each host mismatch it reported: a mismatch is
+   * said once per devreload run, not once per restart (see preload.cts).
+   */
+  readonly noticeDir: string;
 }
 
 export interface SocketSet {
   readonly sockets: readonly ListeningSocket[];
-  /** Closes devreload's descriptors (connections still queued are reset). Idempotent. */
+  /** Closes devreload's descriptors (connections still queued are reset) and removes noticeDir. Idempotent. */
   close(): void;
 }
 
@@ -50,14 +59,18 @@ type CreateServerHandle = (address: string | undefined, port: number, addressTyp
  */
 export async function listenSockets(specs: readonly SocketSpec[], options: ListenSocketsOptions = {}): Promise<SocketSet> {
   const option = options.option ?? '--socket';
+  const noticeDir = noticeDirPath();
+  // Not awaited: nothing here waits for it, and it never fails.
+  void sweepStaleNoticeDirs();
   const handles: TcpHandle[] = [];
   const close = (): void => {
     for (const handle of handles.splice(0)) handle.close();
+    removeNoticeDir(noticeDir);
   };
   try {
     const sockets: ListeningSocket[] = [];
     for (const spec of specs) {
-      const { handle, socket } = await bind(spec, option);
+      const { handle, socket } = await bind(spec, option, noticeDir);
       handles.push(handle);
       sockets.push(socket);
     }
@@ -69,7 +82,7 @@ export async function listenSockets(specs: readonly SocketSpec[], options: Liste
   }
 }
 
-async function bind(spec: SocketSpec, option: string): Promise<{ handle: TcpHandle; socket: ListeningSocket }> {
+async function bind(spec: SocketSpec, option: string, noticeDir: string): Promise<{ handle: TcpHandle; socket: ListeningSocket }> {
   const createServerHandle = (net as unknown as { _createServerHandle?: CreateServerHandle })._createServerHandle;
   if (typeof createServerHandle !== 'function') {
     throw new Error(`${option} needs net._createServerHandle, which Node.js ${process.version} does not have`);
@@ -77,7 +90,7 @@ async function bind(spec: SocketSpec, option: string): Promise<{ handle: TcpHand
   const where = `${option} ${formatSocketSpec(spec)}`;
   const target = await resolveHost(spec, where);
   // Not net.Server#listen: its libuv watcher would accept connections in devreload itself.
-  const created = createServerHandle(target?.address, spec.port, target?.family ?? 4);
+  const created = createServerHandle(target.address, spec.port, target.family);
   if (typeof created === 'number') throw await bindError(getSystemErrorName(created), spec, where);
   const bound: { address?: string; family?: string; port?: number } = {};
   const status = created.getsockname(bound);
@@ -91,12 +104,16 @@ async function bind(spec: SocketSpec, option: string): Promise<{ handle: TcpHand
     port: bound.port,
     fd: created.fd,
     inode: fstatSync(created.fd).ino,
+    option,
+    noticeDir,
   };
   return { handle: created, socket };
 }
 
-async function resolveHost(spec: SocketSpec, where: string): Promise<{ address: string; family: 4 | 6 } | undefined> {
-  if (spec.host === undefined) return undefined;
+async function resolveHost(spec: SocketSpec, where: string): Promise<{ address: string; family: 4 | 6 }> {
+  // Not the resolver's pick for `localhost` (::1 first on many systems): the default, which every
+  // system's localhost includes.
+  if (spec.host === undefined || spec.host.toLowerCase() === 'localhost') return { address: defaultSocketHost, family: 4 };
   const literal = net.isIP(spec.host);
   if (literal !== 0) return { address: spec.host, family: literal === 6 ? 6 : 4 };
   try {
@@ -118,7 +135,7 @@ async function bindError(code: string, spec: SocketSpec, where: string): Promise
     case 'EACCES':
       return new DevreloadError(`${where}: permission denied for port ${spec.port} (ports below 1024 need privileges); choose a port above 1023`);
     case 'EADDRNOTAVAIL':
-      return new DevreloadError(`${where}: ${spec.host ?? 'the address'} is not an address of this machine; use localhost, 127.0.0.1 or leave the host out`);
+      return new DevreloadError(`${where}: ${spec.host ?? 'the address'} is not an address of this machine; leave the host out for loopback only, or give 0.0.0.0 for every interface`);
     default:
       return new DevreloadError(`${where}: cannot bind the socket (${code})`);
   }

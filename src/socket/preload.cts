@@ -5,6 +5,8 @@
 // 1. `server.listen()` on a handed-off port listens on the inherited socket (`listen({ fd })`)
 //    instead of binding the port, so an unmodified http/Express/Fastify server accepts the
 //    connections that queued up while it restarted. Any other listen() is left alone.
+//    When that listen() names a host the socket was not bound to (the app asks 0.0.0.0, the
+//    socket is loopback only), it says so on stderr, once per devreload run (see reportOnce).
 // 2. Node marks every inherited fd above 2 close-on-exec at startup (libuv's
 //    uv_disable_stdio_inheritance), so a Node process in between (npm, tsx's parent) would
 //    drop the sockets before they reach the server. Children whose environment still
@@ -17,6 +19,8 @@ import childProcess = require('node:child_process');
 import cluster = require('node:cluster');
 import fs = require('node:fs');
 import net = require('node:net');
+import path = require('node:path');
+import type HostMismatch = require('./host-mismatch.cjs');
 
 // Must match socketsEnvVar in env.ts, which owns the format.
 const envVar = 'DEVRELOAD_SOCKETS';
@@ -27,6 +31,10 @@ interface HandedOff {
   port: number;
   inode: number;
   address: string;
+  /** For the host-mismatch notice; absent from another version's announcement (then: no notice). */
+  option?: unknown;
+  spec?: unknown;
+  notices?: unknown;
 }
 
 interface ListenRequest {
@@ -123,12 +131,60 @@ function handOff(args: unknown[], sockets: readonly HandedOff[], taken: Set<Hand
     const fd = locate(socket);
     if (fd === undefined) continue;
     taken.add(socket);
+    if (request.host !== undefined) attempt(() => checkHost(request.host as string, socket));
     const options: Record<string, unknown> = { fd };
     if (request.backlog !== undefined) options.backlog = request.backlog;
     if (request.signal !== undefined) options.signal = request.signal;
     return typeof request.callback === 'function' ? [options, request.callback] : [options];
   }
   return undefined;
+}
+
+/**
+ * Tells the user when the app asked for a host the socket does not match. A listen() without a
+ * host says nothing: it takes whatever devreload was told to bind.
+ */
+function checkHost(host: string, socket: HandedOff): void {
+  const { option, spec, notices } = socket;
+  if (typeof option !== 'string' || typeof spec !== 'string' || typeof notices !== 'string') return;
+  // Loaded only here: this file runs in every Node process of the instance, most never get here.
+  const { canonicalHost, mismatchNotice } = require('./host-mismatch.cjs') as typeof HostMismatch;
+  const dns = require('node:dns') as typeof import('node:dns');
+  const bound: Parameters<typeof mismatchNotice>[1] = { address: socket.address, port: socket.port, option, spec };
+  const report = (resolved?: string[]): void => {
+    const notice = mismatchNotice(host, bound, resolved);
+    if (notice !== undefined) reportOnce(notice, path.join(notices, `${socket.port}-${encodeURIComponent(canonicalHost(host))}`));
+  };
+  if (net.isIP(host) !== 0 || canonicalHost(host) === 'localhost') return report();
+  // A host name: it matches when any of its addresses does. Unresolvable: nothing to compare.
+  dns.lookup(host, { all: true }, (error, addresses) => {
+    if (error === null) attempt(() => report(addresses.map((a) => a.address)));
+  });
+}
+
+/**
+ * Writes `notice` to stderr unless this run already did. The preload runs again in every new
+ * instance, so the memory must outlive the process: an exclusive create of `marker` in the run's
+ * directory succeeds once per run (atomic even for two processes at once), and devreload removes
+ * the directory when it exits. When the marker cannot be made, saying it again beats never.
+ */
+function reportOnce(notice: string, marker: string): void {
+  try {
+    fs.mkdirSync(path.dirname(marker), { recursive: true, mode: 0o700 });
+    fs.closeSync(fs.openSync(marker, 'wx'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return;
+  }
+  // As devreload's own logger writes a warning (src/log/logger.ts), coloured under the same rules.
+  const line = useColor() ? `\x1b[32m[devreload]\x1b[39m \x1b[33m${notice}\x1b[39m\n` : `[devreload] ${notice}\n`;
+  fs.writeSync(2, line);
+}
+
+function useColor(): boolean {
+  const { FORCE_COLOR, NO_COLOR, TERM } = process.env;
+  if (FORCE_COLOR !== undefined && FORCE_COLOR !== '0') return true;
+  if (NO_COLOR !== undefined && NO_COLOR !== '') return false;
+  return (require('node:tty') as typeof import('node:tty')).isatty(2) && TERM !== 'dumb';
 }
 
 /** Mirrors net.Server#listen's argument forms; undefined for anything that is not a TCP port. */

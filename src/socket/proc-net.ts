@@ -1,8 +1,11 @@
 import { readFile } from 'node:fs/promises';
+import { endianness } from 'node:os';
 import { isErrnoException } from '../errors.js';
 
 /** One row of Linux's /proc/net/tcp or /proc/net/tcp6 (the fields devreload needs). */
 export interface TcpEntry {
+  /** `127.0.0.1`, `0.0.0.0`, `::`, `::1`, … (IPv6 in the URL parser's canonical form). */
+  readonly localAddress: string;
   readonly localPort: number;
   readonly remotePort: number;
   /** Kernel TCP state: 0x0A = LISTEN, 0x01 = ESTABLISHED, … */
@@ -30,12 +33,13 @@ export function parseTcpTable(text: string): TcpEntry[] {
   // The first line is the header; a malformed line is skipped rather than trusted.
   for (const line of text.split('\n').slice(1)) {
     const fields = line.trim().split(/\s+/);
-    const local = fields[1]?.split(':')[1];
+    const [localHex, local] = fields[1]?.split(':') ?? [];
     const remote = fields[2]?.split(':')[1];
     const state = fields[3];
     const inode = fields[9];
-    if (local === undefined || remote === undefined || state === undefined || inode === undefined) continue;
+    if (localHex === undefined || local === undefined || remote === undefined || state === undefined || inode === undefined) continue;
     entries.push({
+      localAddress: parseAddress(localHex),
       localPort: parseInt(local, 16),
       remotePort: parseInt(remote, 16),
       state: parseInt(state, 16),
@@ -43,6 +47,21 @@ export function parseTcpTable(text: string): TcpEntry[] {
     });
   }
   return entries;
+}
+
+/**
+ * The kernel prints the address as 32-bit words in the host's byte order: `0100007F` is
+ * 127.0.0.1 on a little-endian machine. IPv6 is four such words.
+ */
+function parseAddress(hex: string): string {
+  const bytes: number[] = [];
+  for (let word = 0; word < hex.length; word += 8) {
+    const wordBytes = (hex.slice(word, word + 8).match(/../g) ?? []).map((pair) => parseInt(pair, 16));
+    bytes.push(...(endianness() === 'LE' ? wordBytes.reverse() : wordBytes));
+  }
+  if (bytes.length === 4) return bytes.join('.');
+  const groups = Array.from({ length: 8 }, (_, i) => (((bytes[2 * i] ?? 0) << 8) | (bytes[2 * i + 1] ?? 0)).toString(16));
+  return new URL(`http://[${groups.join(':')}]`).hostname.slice(1, -1);
 }
 
 async function readOptional(file: string): Promise<string | undefined> {

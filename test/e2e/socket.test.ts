@@ -1,7 +1,9 @@
 import http from 'node:http';
 import net from 'node:net';
+import { networkInterfaces } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { readTcpTable, TCP_LISTEN } from '../../src/socket/proc-net.js';
 import { disposeAfterEach, Devreload, freePort, Project, repoRoot, serverFixture } from './harness.js';
 
 const fd3Server = path.join(repoRoot, 'fixtures/socket/fd3-server.js');
@@ -185,3 +187,103 @@ describe('--socket and --ready input', () => {
     expect(d.stderr).not.toMatch(/ready in/);
   });
 });
+
+describe('--socket never widens exposure', () => {
+  // An unmodified server listening on $PORT and $HOST (none when unset); outside src/, which is watched.
+  const hostServer = `const host = process.env.HOST;
+require('http').createServer((req, res) => res.end(String(process.pid))).listen(Number(process.env.PORT), host === undefined || host === '' ? undefined : host);
+process.on('SIGTERM', () => process.exit(0));
+`;
+  const ready = /\[devreload\] ready in \d+ ms/;
+  const notice = /app listens on /;
+
+  async function start(socket: string, port: number, host?: string): Promise<Devreload> {
+    project = await Project.create();
+    await project.write('server.cjs', hostServer);
+    devreload = new Devreload(['--socket', socket, '--watch', 'src', '--', 'node', 'server.cjs'], { cwd: project.dir, env: { PORT: String(port), HOST: host ?? '' } });
+    await devreload.waitFor(ready);
+    return devreload;
+  }
+
+  /** The kernel's word on where devreload's socket listens. */
+  async function boundAddresses(port: number): Promise<string[]> {
+    const table = (await readTcpTable()) ?? [];
+    return table.filter((e) => e.state === TCP_LISTEN && e.localPort === port).map((e) => e.localAddress);
+  }
+
+  it('--socket PORT binds loopback only: reachable on 127.0.0.1, refused on this machine\'s other addresses', async () => {
+    const port = await freePort();
+    await start(String(port), port);
+    expect(await boundAddresses(port)).toEqual(['127.0.0.1']);
+    expect(await connectResult(port, '127.0.0.1')).toBe('connected');
+    const external = Object.values(networkInterfaces()).flat().find((a) => a !== undefined && !a.internal && a.family === 'IPv4')?.address;
+    if (external !== undefined) expect(await connectResult(port, external)).toBe('ECONNREFUSED');
+    // listen(port) names no host: nothing to warn about.
+    expect(devreload?.count(notice)).toBe(0);
+  });
+
+  it('--socket 0.0.0.0:PORT binds every interface', async () => {
+    const port = await freePort();
+    await start(`0.0.0.0:${port}`, port);
+    expect(await boundAddresses(port)).toEqual(['0.0.0.0']);
+    expect(devreload?.count(notice)).toBe(0);
+  });
+
+  it('an app listening on 0.0.0.0 under a loopback socket is told once across restarts, with the flag that exposes it', async () => {
+    const port = await freePort();
+    const d = await start(String(port), port, '0.0.0.0');
+    await project?.write('src/app.js');
+    await d.waitFor(ready, 2);
+    await project?.write('src/app.js');
+    await d.waitFor(ready, 3);
+    // Three instances, each listen()ed before it was ready: one line.
+    expect(d.count(/\[devreload\] (started|restarted in)/), d.output).toBe(3);
+    expect(d.stderr.match(/^.*app listens on .*$/gm), d.output).toEqual([
+      `[devreload] app listens on 0.0.0.0:${port} but --socket ${port} is bound to 127.0.0.1 (loopback only); use --socket 0.0.0.0:${port} to expose it`,
+    ]);
+    // And it stays loopback: the notice tells, never widens.
+    expect(await boundAddresses(port)).toEqual(['127.0.0.1']);
+  });
+
+  it('an app listening on 127.0.0.1 under a loopback socket hears nothing', async () => {
+    const port = await freePort();
+    const d = await start(String(port), port, '127.0.0.1');
+    await project?.write('src/app.js');
+    await d.waitFor(ready, 2);
+    expect(d.count(notice), d.output).toBe(0);
+  });
+
+  it.each([
+    [':3000', /the host is empty; give 3000 for loopback only or 0\.0\.0\.0:3000 for every interface/],
+    ['*:3000', /"\*" is not a host; give 0\.0\.0\.0 \(or \[::\]\) for every interface/],
+    ['999.1.1.1:3000', /"999\.1\.1\.1" is not an IPv4 address/],
+    ['bad host:3000', /"bad host" is not a host name or IP address/],
+    ['[0.0.0.0]:3000', /"0\.0\.0\.0" is not an IPv6 address/],
+  ])('a bad host (%s) is one line naming the option, the value and what was expected', async (value, why) => {
+    project = await Project.create();
+    devreload = new Devreload(['--socket', value, '--', 'node', serverFixture], { cwd: project.dir, env: { APP_RECORD: project.record } });
+    expect(await devreload.waitForExit()).toEqual({ code: 2, signal: null });
+    const lines = devreload.stderr.trim().split('\n');
+    expect(lines, devreload.output).toHaveLength(1);
+    expect(lines[0]).toMatch(/^\[devreload\] error: --socket: /);
+    expect(lines[0]).toMatch(why);
+    expect(lines[0]).toContain(`got ${JSON.stringify(value)} (expected [host:]port, e.g. 3000 (loopback only), 0.0.0.0:3000 (every interface)`);
+    expect(project.entries('start')).toEqual([]);
+  });
+});
+
+/** How a connection attempt to `host`:`port` ends: 'connected' or the error code. */
+function connectResult(port: number, host: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host, timeout: 10_000 });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve('connected');
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve('timeout');
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+  });
+}

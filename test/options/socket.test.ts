@@ -1,16 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { DevreloadError } from '../../src/errors.js';
-import { formatSocketSpec, parseSocketSpec, parseSocketSpecs } from '../../src/options/socket.js';
+import { boundHost, formatSocketSpec, parseSocketSpec, parseSocketSpecs } from '../../src/options/socket.js';
 
 describe('parseSocketSpec', () => {
   it.each([
     ['3000', { port: 3000 }],
     [3000, { port: 3000 }],
     [' 8080 ', { port: 8080 }],
-    [':3000', { port: 3000 }],
     ['localhost:3000', { host: 'localhost', port: 3000 }],
     ['127.0.0.1:3000', { host: '127.0.0.1', port: 3000 }],
     ['0.0.0.0:1', { host: '0.0.0.0', port: 1 }],
+    ['0.0.0.0:3000', { host: '0.0.0.0', port: 3000 }],
+    ['192.0.2.2:3000', { host: '192.0.2.2', port: 3000 }],
     ['[::1]:3000', { host: '::1', port: 3000 }],
     ['[::]:65535', { host: '::', port: 65535 }],
     ['[fe80::1]:443', { host: 'fe80::1', port: 443 }],
@@ -35,12 +36,19 @@ describe('parseSocketSpec', () => {
     ['[nope]:3000', /"nope" is not an IPv6 address/],
     ['bad host:3000', /"bad host" is not a host name or IP address/],
     ['http://localhost:3000', /a URL is not a socket address/],
+    // Go's `:3000` is every interface, devreload's `3000` loopback: neither is guessed.
+    [':3000', /the host is empty; give 3000 for loopback only or 0\.0\.0\.0:3000 for every interface/],
+    ['*:3000', /"\*" is not a host; give 0\.0\.0\.0 \(or \[::\]\) for every interface/],
+    ['999.1.1.1:3000', /"999\.1\.1\.1" is not an IPv4 address/],
+    ['127.0.1:3000', /"127\.0\.1" is not an IPv4 address/],
+    ['[0.0.0.0]:3000', /"0\.0\.0\.0" is not an IPv6 address/],
   ])('rejects %j', (value, why) => {
     const parse = () => parseSocketSpec(value);
     expect(parse).toThrow(DevreloadError);
     expect(parse).toThrow(why);
     // One line naming the option and the value as typed.
-    expect(parse).toThrow(new RegExp(`^--socket: .*got ${JSON.stringify(value).replace(/[[\]().*+?^$\\]/g, '\\$&')} \\(expected \\[host:\\]port`));
+    expect(parse).toThrow(new RegExp(`^--socket: .*got ${JSON.stringify(value).replace(/[[\]().*+?^$\\]/g, '\\$&')} \\(expected \\[host:\\]port, e\\.g\\. 3000 \\(loopback only\\), 0\\.0\\.0\\.0:3000 \\(every interface\\)`));
+    expect(() => parse()).not.toThrow(/\n/);
   });
 
   it('names the option as the caller spells it', () => {
@@ -62,11 +70,37 @@ describe('parseSocketSpecs', () => {
   });
 
   it.each([
-    [['3000', '3000'], /port 3000 is given twice \(3000 and 3000\)/],
+    [['3000', '3000'], /^--socket: port 3000 is given twice \(3000 and 3000\); give each address once$/],
     [['3000', 'localhost:3000'], /port 3000 is given twice \(3000 and localhost:3000\)/],
-    [['[::1]:3000', '[::1]:3000'], /port 3000 is given twice \(\[::1\]:3000 and \[::1\]:3000\)/],
-  ])('rejects %j: the same port twice', (values, why) => {
+    [['3000', '127.0.0.1:3000'], /port 3000 is given twice \(3000 and 127\.0\.0\.1:3000\)/],
+    [['[::1]:3000', '[0:0::1]:3000'], /port 3000 is given twice \(\[::1\]:3000 and \[0:0::1\]:3000\)/],
+    // A wildcard takes the port on the addresses it covers.
+    [['3000', '0.0.0.0:3000'], /port 3000 is given twice \(3000 and 0\.0\.0\.0:3000\)/],
+    [['[::]:3000', '127.0.0.1:3000'], /port 3000 is given twice/],
+    [['[::1]:3000', '[::]:3000'], /port 3000 is given twice/],
+    [['0.0.0.0:3000', 'my-box.local:3000'], /port 3000 is given twice/],
+  ])('rejects %j: one port twice on one address', (values, why) => {
     expect(() => parseSocketSpecs(values)).toThrow(why);
+  });
+
+  it.each([
+    [['3000', '[::1]:3000']],
+    [['0.0.0.0:3000', '[::1]:3000']],
+    [['127.0.0.1:3000', '192.0.2.2:3000']],
+  ])('accepts %j: one port on addresses that do not overlap', (values) => {
+    expect(parseSocketSpecs(values)).toHaveLength(2);
+  });
+});
+
+describe('boundHost', () => {
+  it.each([
+    [{ port: 3000 }, '127.0.0.1'],
+    [{ host: 'LocalHost', port: 3000 }, '127.0.0.1'],
+    [{ host: '0.0.0.0', port: 3000 }, '0.0.0.0'],
+    [{ host: '0:0::0', port: 3000 }, '::'],
+    [{ host: 'My-Box', port: 3000 }, 'my-box'],
+  ])('%j binds %s: loopback unless a host is given', (spec, host) => {
+    expect(boundHost(spec)).toBe(host);
   });
 });
 

@@ -19,6 +19,8 @@ const socket = (fd: number, port: number, inode: number, address = '127.0.0.1'):
   port,
   fd,
   inode,
+  option: '--socket',
+  noticeDir: '/tmp/devreload-notices',
 });
 
 describe('socketEnv', () => {
@@ -35,8 +37,8 @@ describe('socketEnv', () => {
     const env = socketEnv(sockets, {}, { preload: '/x/preload.cjs' });
     // The name and the format preload.cts reads.
     expect(JSON.parse(env.DEVRELOAD_SOCKETS ?? '')).toEqual([
-      { fd: 3, port: 3000, inode: 111, address: '127.0.0.1' },
-      { fd: 4, port: 3001, inode: 222, address: '::' },
+      { fd: 3, port: 3000, inode: 111, address: '127.0.0.1', option: '--socket', spec: '127.0.0.1:3000', notices: '/tmp/devreload-notices' },
+      { fd: 4, port: 3001, inode: 222, address: '::', option: '--socket', spec: '[::]:3001', notices: '/tmp/devreload-notices' },
     ]);
     expect(instanceFds(sockets)).toEqual([21, 24]);
   });

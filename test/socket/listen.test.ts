@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DevreloadError } from '../../src/errors.js';
 import { listenSockets } from '../../src/socket/listen.js';
-import { readTcpTable } from '../../src/socket/proc-net.js';
+import { readTcpTable, TCP_LISTEN } from '../../src/socket/proc-net.js';
 import { firstReply, isPending, Resources, socketFixture, waitFor, within } from './helpers.js';
 
 const resources = new Resources();
@@ -18,6 +20,28 @@ async function holder(host: string): Promise<{ pid: number; port: number }> {
   });
   const port = await within(new Promise<number>((done) => child.stdout?.once('data', (chunk: Buffer) => done(Number(String(chunk).trim())))), 'the holder to listen');
   return { pid: child.pid ?? 0, port };
+}
+
+/** How a connection attempt to `host`:`port` ends: 'connected' or the error code. */
+function connectResult(port: number, host: string): Promise<string> {
+  const attempt = new Promise<string>((done) => {
+    const socket = net.connect(port, host);
+    socket.once('error', (e: NodeJS.ErrnoException) => done(e.code ?? e.message)).once('connect', () => {
+      socket.destroy();
+      done('connected');
+    });
+  });
+  return within(attempt, `a connection attempt to ${host}:${port}`);
+}
+
+/**
+ * An IPv4 address of this machine outside the loopback interface; undefined on a machine
+ * without one (then the kernel's table, checked beside it, is the evidence).
+ */
+function nonLoopbackAddress(): string | undefined {
+  return Object.values(networkInterfaces())
+    .flat()
+    .find((a) => a !== undefined && !a.internal && a.family === 'IPv4')?.address;
 }
 
 /** A client connection to `port`, destroyed at clean-up. */
@@ -45,10 +69,36 @@ describe('listenSockets', () => {
     expect(sockets.map((s) => table.some((e) => e.inode === s.inode && e.localPort === s.port && e.state === 0x0a))).toEqual([true, true]);
   });
 
-  it('binds every interface (dual-stack ::) when no host is given, like server.listen(port)', async () => {
+  it('binds the loopback interface only when no host is given (--socket 3000 never exposes the port)', async () => {
     const { sockets } = await resources.listen({ port: 0 });
-    expect(sockets[0]).toMatchObject({ address: '::' });
-    await connect(sockets[0]?.port ?? 0);
+    const socket = sockets[0];
+    if (socket === undefined) throw new Error('no socket');
+    expect(socket).toMatchObject({ address: '127.0.0.1' });
+    await connect(socket.port);
+    // What the kernel bound, whatever devreload reports.
+    const entry = (await readTcpTable())?.find((e) => e.inode === socket.inode && e.state === TCP_LISTEN);
+    expect(entry).toMatchObject({ localAddress: '127.0.0.1', localPort: socket.port });
+    // And from outside the loopback interface: refused, where a wildcard socket would answer.
+    const external = nonLoopbackAddress();
+    if (external !== undefined) expect(await connectResult(socket.port, external)).toBe('ECONNREFUSED');
+  });
+
+  it('binds localhost as 127.0.0.1, whatever the resolver would pick first', async () => {
+    const { sockets } = await resources.listen({ host: 'localhost', port: 0 });
+    expect(sockets[0]).toMatchObject({ address: '127.0.0.1' });
+  });
+
+  it('binds every interface only when asked (0.0.0.0 or [::])', async () => {
+    const external = nonLoopbackAddress();
+    for (const host of ['0.0.0.0', '::']) {
+      const { sockets } = await resources.listen({ host, port: 0 });
+      const socket = sockets[0];
+      if (socket === undefined) throw new Error('no socket');
+      const entry = (await readTcpTable())?.find((e) => e.inode === socket.inode && e.state === TCP_LISTEN);
+      expect(entry).toMatchObject({ localAddress: host, localPort: socket.port });
+      await connect(socket.port);
+      if (external !== undefined) expect(await connectResult(socket.port, external)).toBe('connected');
+    }
   });
 
   it('queues connections without ever accepting them itself, until an instance does', async () => {
@@ -67,13 +117,16 @@ describe('listenSockets', () => {
     expect(await firstReply(instance, socket.port)).toEqual({ pid: instance.pid, port: socket.port });
   });
 
-  it('close() frees the port and is idempotent', async () => {
+  it('close() frees the port, removes the run\'s notice directory and is idempotent', async () => {
     const set = await listenSockets([{ host: '127.0.0.1', port: 0 }]);
     const port = set.sockets[0]?.port ?? 0;
+    const noticeDir = set.sockets[0]?.noticeDir ?? '';
+    // Made by the first preload that reports a host mismatch.
+    mkdirSync(noticeDir);
     set.close();
     set.close();
-    const refused = new Promise<string>((done) => net.connect(port, '127.0.0.1').once('error', (e: NodeJS.ErrnoException) => done(e.code ?? '')).once('connect', () => done('connected')));
-    expect(await within(refused, 'the connection attempt')).toBe('ECONNREFUSED');
+    expect(await connectResult(port, '127.0.0.1')).toBe('ECONNREFUSED');
+    expect(existsSync(noticeDir)).toBe(false);
     const again = await listenSockets([{ host: '127.0.0.1', port }]);
     again.close();
   });
@@ -82,7 +135,7 @@ describe('listenSockets', () => {
 describe('listenSockets: a port already taken', () => {
   it.each([
     ['the same address', '127.0.0.1', { host: '127.0.0.1' }],
-    ['every interface', '127.0.0.1', {}],
+    ['no host: loopback', '127.0.0.1', {}],
   ])('names the port and the pid holding it (%s)', async (_, holderHost, spec) => {
     const { pid, port } = await holder(holderHost);
     const failure = listenSockets([{ ...spec, port }]);

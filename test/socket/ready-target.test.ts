@@ -9,6 +9,8 @@ describe('readyCheckFor', () => {
     port,
     fd: 20,
     inode: 1,
+    option: '--socket',
+    noticeDir: '/tmp/devreload-notices',
   });
   const sockets = [socket('::', 3000), socket('127.0.0.1', 3001, 'localhost')];
 
