@@ -37,7 +37,7 @@ export const cliOptions: readonly CliOption[] = [
   { flags: '--postpone', description: 'Start nothing until the first change', group: 'Restarting' },
   { flags: '--prestart', description: 'Keep the next Node runtime booted and parked (no user code) so a restart skips Node’s boot (node and tsx commands)', group: 'Restarting' },
   { flags: '-C, --cwd <dir>', description: 'Run the app in this directory; relative paths resolve from it', group: 'Restarting', value: 'required', expects: 'a directory, e.g. --cwd packages/api' },
-  { flags: '--socket <[host:]port>', description: 'Bind this port once and hand it to every instance as fd 3, 4, … (repeatable)', group: 'Zero downtime', value: 'required', expects: 'a [host:]port, e.g. --socket 3000 or --socket 127.0.0.1:3000', repeatable: true },
+  { flags: '--socket <[host:]port>', description: 'Bind this port once (on 127.0.0.1 unless a host is given: 0.0.0.0:3000 exposes it) and hand it to every instance as fd 3, 4, … (repeatable)', group: 'Zero downtime', value: 'required', expects: 'a [host:]port, e.g. --socket 3000 (loopback only) or --socket 0.0.0.0:3000 (every interface)', repeatable: true },
   { flags: '--ready <port|url|/regex/>', description: 'Print "ready in N ms" once the app accepts on a port, answers a URL, or prints a matching line (default with --socket: the first socket)', group: 'Zero downtime', value: 'required', expects: 'a port, a URL or a /regex/, e.g. --ready 3000' },
   { flags: '--clear', description: 'Clear the screen before each restart (only on a terminal)', group: 'Output' },
   { flags: '--json', description: 'Write events as NDJSON on stdout; the app’s stdout goes to stderr', group: 'Output' },
