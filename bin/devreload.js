@@ -2,11 +2,10 @@
 // CommonJS (bin/package.json): Node 20 would run an ES module entry through its ESM loader,
 // which costs the start-up of every app ~5 ms of CPU (see scripts/build.mjs).
 'use strict';
-// Node 22.1+: V8 keeps the compiled code of the bundle between runs (in the OS temp folder by
-// default); measured ~2 ms less CPU before the app's spawn on Node 22. Only this process: the
-// setting is not passed on to the app. Node 20 has no such API.
-require('node:module').enableCompileCache?.();
-const { main } = require('../dist/devreload.cjs');
+// The bundle, with V8's code cache from the previous run (load-cli.js).
+const { loadCli } = require('./load-cli.js');
+const loaded = loadCli();
+const { main } = loaded.cli;
 
 // A debugger that puts --inspect in NODE_OPTIONS means it for the app: devreload (a Node
 // process too) would otherwise take the inspector port first and every app instance would
@@ -19,6 +18,7 @@ if (inspectFlag.test(process.env.NODE_OPTIONS ?? '') && !process.execArgv.some((
 }
 
 const exited = main(process.argv.slice(2));
+loaded.save();
 
 // After the initial scan, devreload's heap is mostly V8 slack, not data (5k files: ~20 MiB live
 // in a ~76 MiB heap): the scan's burst of short-lived allocations grows the young generation to
