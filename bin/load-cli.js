@@ -37,16 +37,11 @@ function loadCli() {
     save() {
       if (cache === undefined || !fresh) return;
       // Now, before devreload sets its V8 flags (V8 rejects a cache made under other flags),
-      // with the functions the start compiled; written once the app has had its first moments,
-      // or at exit if that comes first.
+      // with the functions the start compiled. Written only if devreload is still running a
+      // moment later: `--help`, `--version` and bad input exit at once, and their functions
+      // would make a cache that later starts accept but barely use.
       const data = script.createCachedData();
-      const write = () => {
-        clearTimeout(timer);
-        process.off('exit', write);
-        writeCache(cache, data);
-      };
-      const timer = setTimeout(write, 200).unref();
-      process.on('exit', write);
+      setTimeout(() => writeCache(cache, data), 50).unref();
     },
   };
 }

@@ -32,8 +32,12 @@ async function runOnce(): Promise<Devreload> {
 const ownDir = () => path.join(tmp, `devreload-compile-cache-${uid}`);
 
 describe('the code cache of the CLI bundle', () => {
-  it('is written after a start, to a folder only this user may write, and a damaged one is replaced', async () => {
+  it('is written after a start (not after --help), to a folder only this user may write, and a damaged one is replaced', async () => {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'devreload-cache-'));
+    // `--help` exits at once: its few functions would make a cache that starts barely use.
+    const help = new Devreload(['--help'], { cwd: tmp, env: { TMPDIR: tmp } });
+    expect(await help.waitForExit(), help.output).toEqual({ code: 0, signal: null });
+    expect(await readdir(tmp)).not.toContain(`devreload-compile-cache-${uid}`);
     await runOnce();
     if (nodeHasCompileCache) {
       // Node's own cache, in the same temp dir; devreload keeps none of its own.
