@@ -1,16 +1,24 @@
 #!/usr/bin/env node
-import inspector from 'node:inspector';
-import v8 from 'node:v8';
-import { main } from '../dist/devreload.js';
+// CommonJS (bin/package.json): Node 20 would run an ES module entry through its ESM loader,
+// which costs the start-up of every app ~5 ms of CPU (see scripts/build.mjs).
+'use strict';
+// The bundle, with V8's code cache from the previous run (load-cli.js).
+const { loadCli } = require('./load-cli.js');
+const loaded = loadCli();
+const { main } = loaded.cli;
 
 // A debugger that puts --inspect in NODE_OPTIONS means it for the app: devreload (a Node
 // process too) would otherwise take the inspector port first and every app instance would
 // fail with "address already in use". Debugging devreload itself (`node --inspect bin/…`)
-// puts the flag in execArgv instead, and keeps it.
+// puts the flag in execArgv instead, and keeps it. node:inspector is loaded only then (~1.5 ms).
 const inspectFlag = /(^|\s)--inspect(-brk|-wait)?(=|\s|$)/;
-if (inspector.url() !== undefined && inspectFlag.test(process.env.NODE_OPTIONS ?? '') && !process.execArgv.some((arg) => arg.startsWith('--inspect'))) {
-  inspector.close();
+if (inspectFlag.test(process.env.NODE_OPTIONS ?? '') && !process.execArgv.some((arg) => arg.startsWith('--inspect'))) {
+  const inspector = require('node:inspector');
+  if (inspector.url() !== undefined) inspector.close();
 }
+
+const exited = main(process.argv.slice(2));
+loaded.save();
 
 // After the initial scan, devreload's heap is mostly V8 slack, not data (5k files: ~20 MiB live
 // in a ~76 MiB heap): the scan's burst of short-lived allocations grows the young generation to
@@ -18,11 +26,15 @@ if (inspector.url() !== undefined && inspectFlag.test(process.env.NODE_OPTIONS ?
 // again until V8's memory reducer runs 10–25 s later. Keep the young generation small and grow
 // the old space by 1.5×: measured over 5k / 10k source files, 141 → 93 / 168 → 125 MiB RSS, for
 // ~60 / ~160 ms more scan time. Set here, at run time, so only devreload's own process gets them
-// (never the app), and they are known to V8 on Node 20, 22 and 24.
+// (never the app), and they are known to V8 on Node 20, 22 and 24. Set once main() returned:
+// the app was spawned synchronously inside it (after an await only with --socket), and the
+// watcher, loaded a microtask later, has not scanned anything yet; node:v8 takes ~1.3 ms to
+// load, which the app's start no longer waits for.
+const v8 = require('node:v8');
 v8.setFlagsFromString('--semi-space-growth-factor=1');
 v8.setFlagsFromString('--heap-growing-percent=50');
 
-main(process.argv.slice(2)).then(
+exited.then(
   (code) => {
     process.exitCode = code;
   },

@@ -1,10 +1,16 @@
 // `npm run build`: the typed package (tsc → dist/, the API and its .d.ts files), the assets
-// other processes load (preload, park, watchdog), and the CLI as one bundled file.
+// other processes load (preload, park, watchdog), and the CLI as two bundled CommonJS files.
 //
 // Why a bundle for the CLI: Node resolves and loads every file of an ESM graph one by one;
 // devreload's own modules plus execa's and chokidar's made the CLI take ~230 ms to import,
 // the single bundled file about a third of that (measured in BENCHMARKS.md). The package's
 // dependencies stay declared: the API (dist/index.js) imports them as usual.
+//
+// Why CommonJS for the CLI (bin/ is "type": "commonjs", see bin/package.json): Node 20 runs an
+// ES module entry through its ESM loader, whose code is not in Node's start-up snapshot and is
+// loaded and run for the entry alone; CommonJS is loaded by the loader Node booted with. On
+// Node 20, launch → the app's spawn took ~5 ms less CPU with the two CommonJS files than with
+// the ESM bundle and its chunks (BENCHMARKS.md, start-up).
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -22,23 +28,111 @@ execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'ts
 mkdirSync(path.join(root, 'dist/process'), { recursive: true });
 copyFileSync(path.join(root, 'src/process/watchdog.sh'), path.join(root, 'dist/process/watchdog.sh'));
 
-await build({
+/** The CLI's two files, next to each other at the root of dist/ (assets.ts relies on that). */
+const cliFile = 'devreload.cjs';
+const watchFile = 'devreload-watch.cjs';
+
+// Built-in modules the first spawn does not need, loaded on first use instead of at start:
+// http and https (with tls) for --ready probes, dns for --socket host names, readline for
+// stdin, fs/promises for the socket checks. Their loading cost ~4.5 ms of CPU before the app's
+// spawn on Node 20. A named import gets a function that loads the module on its first call
+// (an import of a non-function export fails the build: "No matching export"); the default
+// import is a proxy that loads it on its first property read.
+const lazyBuiltins = ['node:http', 'node:https', 'node:dns/promises', 'node:readline', 'node:fs/promises'];
+const lazyBuiltinsPlugin = {
+  name: 'lazy-builtins',
+  setup(build) {
+    build.onResolve({ filter: /^node:/ }, (args) => (lazyBuiltins.includes(args.path) && args.namespace !== 'lazy-builtin' ? { path: args.path, namespace: 'lazy-builtin' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => {
+      const name = JSON.stringify(args.path);
+      const functions = Object.entries(require(args.path)).filter(([key, value]) => typeof value === 'function' && /^[A-Za-z_$][\w$]*$/.test(key) && key !== 'default');
+      const contents = [
+        `let loaded;`,
+        `const load = () => (loaded ??= require(${name}));`,
+        `export default new Proxy({}, { get: (_, key) => load()[key], has: (_, key) => key in load() });`,
+        ...functions.map(([key]) => `export function ${key}(...args) { return new.target === undefined ? Reflect.apply(load().${key}, load(), args) : Reflect.construct(load().${key}, args, new.target); }`),
+      ].join('\n');
+      return { contents, loader: 'js', resolveDir: root };
+    });
+  },
+};
+
+// What the first spawn does not need, the watcher (chokidar, picomatch, the ignore rules: half
+// of the CLI's code), is its own file, required after the app was spawned: ports.ts's
+// `import('./watch-changes.js')` becomes a require of devreload-watch.cjs on first use.
+const lazyWatcherPlugin = {
+  name: 'lazy-watcher',
+  setup(build) {
+    build.onResolve({ filter: /\/watch-changes\.js$/ }, () => ({ path: 'watch-changes', namespace: 'lazy-watcher' }));
+    build.onResolve({ filter: /^\.\/devreload-watch\.cjs$/ }, (args) => ({ path: args.path, external: true }));
+    build.onLoad({ filter: /.*/, namespace: 'lazy-watcher' }, () => ({
+      contents: `export function watchChanges(...args) { return require(${JSON.stringify(`./${watchFile}`)}).watchChanges(...args); }`,
+      loader: 'js',
+      resolveDir: root,
+    }));
+  },
+};
+
+// The watcher's file takes errors.ts from the CLI's file, not a copy of its own: the CLI tells
+// a DevreloadError (one line, no stack) from a bug by `instanceof`.
+const sharedFromCli = new Set(['src/errors.ts']);
+// Modules both files may carry a copy of: constants only, no state and no identity.
+const copiedInBoth = new Set(['src/tuning.ts']);
+const fromCliPlugin = {
+  name: 'from-cli',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.?\// }, (args) => {
+      if (args.namespace !== 'file') return undefined;
+      const resolved = path.relative(root, path.resolve(args.resolveDir, args.path)).replace(/\.js$/, '.ts');
+      return sharedFromCli.has(resolved) ? { path: `./${cliFile}`, external: true } : undefined;
+    });
+  },
+};
+
+const cjs = {
   absWorkingDir: root,
-  entryPoints: { devreload: 'src/cli/main.ts' },
   outdir: 'dist',
-  // What the first start does not need (the watcher: chokidar, the ignore rules) is a chunk
-  // of its own, loaded after the app was spawned. Chunks sit at the root of dist/, as the
-  // entry does, so `import.meta.url` means the same folder in all of them (see assets.ts).
-  splitting: true,
-  chunkNames: 'chunk-[hash]',
+  outExtension: { '.js': '.cjs' },
   bundle: true,
   platform: 'node',
-  format: 'esm',
+  format: 'cjs',
   target: 'node20',
   // Prefer each dependency's ESM build (jsonc-parser's UMD one requires files at run time).
   mainFields: ['module', 'main'],
-  // CommonJS dependencies (picocolors, ignore) call require() for Node's built-ins.
-  banner: { js: "import { createRequire as __devreloadRequire } from 'node:module'; const require = __devreloadRequire(import.meta.url);" },
+  // assets.ts finds the files it hands to other processes next to `import.meta.url`.
+  define: { 'import.meta.url': '__devreloadUrl' },
+  banner: { js: "const __devreloadUrl = require('node:url').pathToFileURL(__filename).href;" },
   sourcemap: 'linked',
   logLevel: 'warning',
+  metafile: true,
+};
+
+const cli = await build({
+  ...cjs,
+  // The entry exports what bin/devreload.js calls and what the watcher's file takes from it.
+  stdin: {
+    contents: `export { main, parseCli, withConfig } from './src/cli/main.ts';\n${[...sharedFromCli].map((file) => `export * from './${file}';`).join('\n')}\n`,
+    resolveDir: root,
+    sourcefile: 'cli-entry.ts',
+    loader: 'ts',
+  },
+  outfile: `dist/${cliFile}`,
+  outdir: undefined,
+  plugins: [lazyBuiltinsPlugin, lazyWatcherPlugin],
 });
+const watcher = await build({
+  ...cjs,
+  entryPoints: { [watchFile.replace(/\.cjs$/, '')]: 'src/supervisor/watch-changes.ts' },
+  plugins: [fromCliPlugin],
+});
+
+// A module in both files is two modules at run time (two classes, two states): only the
+// listed constant-only ones may be.
+const sourcesOf = (result) => new Set(Object.values(result.metafile.outputs).flatMap((output) => Object.keys(output.inputs)).filter((input) => input.startsWith('src/')));
+const inCli = sourcesOf(cli);
+const twice = [...sourcesOf(watcher)].filter((input) => inCli.has(input) && !copiedInBoth.has(input));
+if (twice.length > 0) {
+  throw new Error(
+    `build: ${twice.join(', ')} would be copied into both ${cliFile} and ${watchFile}; add each to sharedFromCli (the watcher takes the CLI's) or, if it holds only constants, to copiedInBoth in scripts/build.mjs`,
+  );
+}

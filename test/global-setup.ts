@@ -13,8 +13,8 @@ const src = path.join(root, 'src');
 const dist = path.join(root, 'dist');
 /** Files whose edit changes what tsc emits, besides the sources themselves. */
 const configs = ['tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs'].map((file) => path.join(root, file));
-/** The CLI bundle esbuild writes from all of src/ (bin/devreload.js runs it). */
-const bundle = path.join(dist, 'devreload.js');
+/** The CLI bundles esbuild writes from src/ (bin/devreload.js runs them; build.mjs writes the watcher's last). */
+const bundles = ['devreload.cjs', 'devreload-watch.cjs'].map((file) => path.join(dist, file));
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -34,9 +34,10 @@ const mtime = (file: string) => statSync(file).mtimeMs;
 /** Why dist/ cannot be trusted, or undefined when every output is at least as new as what it is built from. */
 export function staleReason(): string | undefined {
   let oldestBuilt = Infinity;
-  if (!existsSync(bundle)) return 'dist/devreload.js is missing';
+  for (const bundle of bundles) if (!existsSync(bundle)) return `${path.relative(root, bundle)} is missing`;
+  const bundled = Math.min(...bundles.map(mtime));
   for (const source of sources(src)) {
-    if (mtime(source) > mtime(bundle)) return `${path.relative(root, source)} is newer than dist/devreload.js`;
+    if (mtime(source) > bundled) return `${path.relative(root, source)} is newer than the CLI bundles`;
     const output = outputOf(source);
     if (output === undefined) continue;
     if (!existsSync(output)) return `${path.relative(root, output)} is missing`;

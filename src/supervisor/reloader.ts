@@ -128,9 +128,6 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
         if (this.#stopped()) return await this.#release();
       }
       this.#readyCheck = readyCheckFor(this.options.ready, this.#sockets?.sockets ?? []);
-      // Before the app: if the watchdog cannot be started, nothing has run yet. A POSIX sh
-      // spawns in about a millisecond, so the app's first line hardly notices.
-      this.#watchdog = this.#ports.watchdog({ signal: this.options.signal, graceMs: Math.min(tuning.watchdogGraceMs, this.options.killTimeout) });
       if (this.options.prestart) {
         const deps = { launch: this.#ports.launch, watchdog: () => this.#watchdog, clock: this.#ports.clock, logger: this.#logger };
         this.#prestarter = new Prestarter(deps);
@@ -144,6 +141,11 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
       // to its first line. A change made before the watcher's scan saw the file is caught up
       // (watch-changes.ts).
       this.#dispatch({ type: 'start', at: startedAt });
+      // Right after the app's spawn, in the same turn: every instance is handed to the watchdog
+      // (watch(pid)) only once its spawn settled, a turn later, so it is guarded exactly as
+      // early as before, and its fork (~2 ms of CPU) is off the app's path to its first line.
+      // If it cannot start, the catch below stops the app: nothing is left running.
+      this.#watchdog = this.#ports.watchdog({ signal: this.options.signal, graceMs: Math.min(tuning.watchdogGraceMs, this.options.killTimeout) });
       if (this.internal.readStdin === true) {
         const controls = this.#ports.controls({ restart: () => this.restart(), forward: (line) => this.#apps.write(line) });
         this.#controls = controls;

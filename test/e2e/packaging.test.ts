@@ -48,12 +48,35 @@ afterAll(async () => {
 });
 
 describe('the packed package', () => {
-  it('holds the bin, the bundle with its chunks, the API with its types, LICENSE and README; no source maps', () => {
+  it('holds the bin (CommonJS), the CLI bundles, the API with its types, LICENSE and README; no source maps', () => {
     const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean);
-    expect(files).toEqual(expect.arrayContaining(['package/LICENSE', 'package/README.md', 'package/bin/devreload.js', 'package/dist/devreload.js', 'package/dist/index.js', 'package/dist/index.d.ts', 'package/dist/process/watchdog.sh']));
-    expect(files.some((file) => /^package\/dist\/chunk-[\w-]+\.js$/.test(file))).toBe(true);
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'package/LICENSE',
+        'package/README.md',
+        'package/bin/devreload.js',
+        'package/bin/package.json',
+        'package/bin/load-cli.js',
+        'package/dist/devreload.cjs',
+        'package/dist/devreload-watch.cjs',
+        'package/dist/index.js',
+        'package/dist/index.d.ts',
+        'package/dist/process/watchdog.sh',
+      ]),
+    );
     expect(files.filter((file) => file.endsWith('.map'))).toEqual([]);
     expect(files.filter((file) => !/^package\/(dist|bin)\/|^package\/(LICENSE|README\.md|package\.json)$/.test(file))).toEqual([]);
+  });
+
+  // The CLI is two files (the watcher's is loaded after the app's spawn). A DevreloadError the
+  // watcher throws must be the CLI's own class, or the CLI would take bad input for a bug.
+  it('the CLI bundles hold one DevreloadError class, in the file the watcher takes it from', () => {
+    const dist = path.join(project, 'node_modules/devreload/dist');
+    const cli = readFileSync(path.join(dist, 'devreload.cjs'), 'utf8');
+    const watcher = readFileSync(path.join(dist, 'devreload-watch.cjs'), 'utf8');
+    expect(cli.match(/\bDevreloadError = class\b/g)).toHaveLength(1);
+    expect(watcher).not.toMatch(/\bDevreloadError = class\b/);
+    expect(watcher).toMatch(/require\("\.\/devreload\.cjs"\)/);
   });
 
   it('LICENSE is the license package.json declares', () => {

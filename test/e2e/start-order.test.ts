@@ -1,9 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { disposeAfterEach, Devreload, Project, serverFixture } from './harness.js';
+import { disposeAfterEach, Devreload, Project, serverFixture, waitUntilGone } from './harness.js';
 
 // The app starts before the watcher exists (its code and scan are not on the app's path to its
-// first line). These tests hold what that order must not cost.
+// first line), and before the watchdog (spawned in the same turn, before any instance is handed
+// to it). These tests hold what that order must not cost.
 disposeAfterEach();
 
 describe('starting the app before the watcher', () => {
@@ -36,5 +37,17 @@ describe('starting the app before the watcher', () => {
     await project.write('src/app.js');
     await d.waitFor(/ready/, 3);
     expect(project.entries('start')).toHaveLength(3);
+  });
+
+  it('devreload SIGKILLed as soon as the app printed its first line: the watchdog still stops the app', async () => {
+    const project = await Project.create();
+    // The app's first statement prints its pid; nothing else slows the kill down.
+    const app = "process.stdout.write('pid ' + process.pid + '\\n'); setInterval(() => {}, 1000);";
+    const d = new Devreload(['--watch', 'src', '--', 'node', '-e', app], { cwd: project.dir });
+    await d.waitFor(/^pid \d+$/m);
+    const pid = Number(/^pid (\d+)$/m.exec(d.stdout)?.[1]);
+    d.signal('SIGKILL');
+    await d.waitForExit();
+    await waitUntilGone([pid], () => d.output, 10_000);
   });
 });

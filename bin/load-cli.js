@@ -1,0 +1,90 @@
+'use strict';
+// Loads the CLI bundle (dist/devreload.cjs) with V8's code cache, so that what runs before the
+// app's spawn is not parsed and compiled again on every start. Node 22.1+ does this itself
+// (module.enableCompileCache, in the OS temp folder); on Node 20 the bundle is compiled here
+// with the cached data of the previous run. Measured on Node 20 before the app's spawn: ~3.5 ms
+// less CPU (valgrind: 590 → 563 M instructions; a script that only spawns takes 519 M).
+//
+// The cache is only an optimisation: any problem with it (no temp folder, not ours, stale,
+// rejected by V8) means the bundle is compiled from source, as Node would.
+const fs = require('node:fs');
+const path = require('node:path');
+const Module = require('node:module');
+
+const file = path.join(__dirname, '../dist/devreload.cjs');
+
+/** Returns the bundle's exports, and `save()`, to call once what the start needs has run. */
+function loadCli() {
+  if (typeof Module.enableCompileCache === 'function') {
+    // Only this process: Node does not pass the setting on to the app.
+    Module.enableCompileCache();
+    return { cli: require(file), save() {} };
+  }
+  const cache = cacheFile();
+  const cachedData = cache === undefined ? undefined : readCache(cache);
+  const vm = require('node:vm');
+  const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData });
+  // Registered as Node's loader would: devreload-watch.cjs requires this very module (for
+  // DevreloadError), which must not load a second copy.
+  const cliModule = new Module(file, module);
+  cliModule.filename = file;
+  require.cache[file] = cliModule;
+  script.runInThisContext().call(cliModule.exports, cliModule.exports, Module.createRequire(file), cliModule, file, path.dirname(file));
+  cliModule.loaded = true;
+  const fresh = cachedData === undefined || script.cachedDataRejected === true;
+  return {
+    cli: cliModule.exports,
+    save() {
+      if (cache === undefined || !fresh) return;
+      // Now, before devreload sets its V8 flags (V8 rejects a cache made under other flags),
+      // with the functions the start compiled. Written only if devreload is still running a
+      // moment later: `--help`, `--version` and bad input exit at once, and their functions
+      // would make a cache that later starts accept but barely use.
+      const data = script.createCachedData();
+      setTimeout(() => writeCache(cache, data), 50).unref();
+    },
+  };
+}
+
+/**
+ * A file per Node version and bundle build, in a folder of the temp dir only this user may
+ * write: V8 checks the cache's version and flags, not that it was made from the same source.
+ */
+function cacheFile() {
+  if (typeof process.getuid !== 'function') return undefined;
+  try {
+    const dir = path.join(require('node:os').tmpdir(), `devreload-compile-cache-${process.getuid()}`);
+    const bundle = fs.statSync(file);
+    return { dir, path: path.join(dir, `${process.version}-${process.arch}-${bundle.size}-${Math.trunc(bundle.mtimeMs)}-${bundle.ino}.bin`) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Someone else's folder, or one others may write to, is not trusted with code. */
+function trusted(dir) {
+  const stat = fs.statSync(dir);
+  return stat.isDirectory() && stat.uid === process.getuid() && (stat.mode & 0o022) === 0;
+}
+
+function readCache(cache) {
+  try {
+    return trusted(cache.dir) ? fs.readFileSync(cache.path) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeCache(cache, data) {
+  try {
+    fs.mkdirSync(cache.dir, { recursive: true, mode: 0o700 });
+    if (!trusted(cache.dir)) return;
+    const temporary = `${cache.path}.${process.pid}`;
+    fs.writeFileSync(temporary, data, { mode: 0o600 });
+    fs.renameSync(temporary, cache.path);
+  } catch {
+    // Best effort: the next start compiles from source again.
+  }
+}
+
+module.exports = { loadCli };

@@ -1,0 +1,72 @@
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import module from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { disposeAfterEach, Devreload, Project } from './harness.js';
+
+// bin/load-cli.js: the CLI bundle is loaded with V8's code cache of the previous run (Node 22+:
+// Node's own compile cache; Node 20: devreload's, in a folder of the temp dir only this user may
+// write). The cache is an optimisation: whatever is in the folder, devreload runs as without it.
+
+disposeAfterEach();
+
+const nodeHasCompileCache = typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+const uid = process.getuid?.() ?? 0;
+let tmp: string;
+
+afterEach(async () => {
+  if (tmp !== undefined) await rm(tmp, { recursive: true, force: true });
+});
+
+/** devreload over an app that exits at once, quitting with it; TMPDIR is `tmp`. */
+async function runOnce(): Promise<Devreload> {
+  const project = await Project.create();
+  const d = new Devreload(['--on-exit', 'quit', '--', 'node', '-e', "console.log('app ran')"], { cwd: project.dir, env: { TMPDIR: tmp } });
+  const exit = await d.waitForExit();
+  expect(exit, d.output).toEqual({ code: 0, signal: null });
+  expect(d.stdout, d.output).toContain('app ran');
+  return d;
+}
+
+const ownDir = () => path.join(tmp, `devreload-compile-cache-${uid}`);
+
+describe('the code cache of the CLI bundle', () => {
+  it('is written after a start (not after --help), to a folder only this user may write, and a damaged one is replaced', async () => {
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'devreload-cache-'));
+    // `--help` exits at once: its few functions would make a cache that starts barely use.
+    const help = new Devreload(['--help'], { cwd: tmp, env: { TMPDIR: tmp } });
+    expect(await help.waitForExit(), help.output).toEqual({ code: 0, signal: null });
+    expect(await readdir(tmp)).not.toContain(`devreload-compile-cache-${uid}`);
+    await runOnce();
+    if (nodeHasCompileCache) {
+      // Node's own cache, in the same temp dir; devreload keeps none of its own.
+      expect((await readdir(path.join(tmp, 'node-compile-cache'))).length).toBeGreaterThan(0);
+      expect(await readdir(tmp)).not.toContain(`devreload-compile-cache-${uid}`);
+      return;
+    }
+    expect((await stat(ownDir())).mode & 0o777).toBe(0o700);
+    const [file, ...rest] = await readdir(ownDir());
+    expect(rest).toEqual([]);
+    expect(file).toMatch(new RegExp(`^${process.version.replace(/\./g, '\\.')}-${process.arch}-\\d+-\\d+-\\d+\\.bin$`));
+    const cache = path.join(ownDir(), file!);
+    expect((await stat(cache)).mode & 0o777).toBe(0o600);
+    const written = await readFile(cache);
+    expect(written.length).toBeGreaterThan(10_000);
+
+    // V8 rejects a damaged cache; the bundle is compiled from source and the cache rewritten.
+    await writeFile(cache, 'not a code cache');
+    await runOnce();
+    expect((await readFile(cache)).length).toBeGreaterThan(10_000);
+  });
+
+  it('in a folder others may write to, is neither read nor written', async () => {
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'devreload-cache-'));
+    await mkdir(ownDir());
+    await chmod(ownDir(), 0o777);
+    await runOnce();
+    await runOnce();
+    // Node 22+ uses its own cache and never this folder; on Node 20 devreload refused it.
+    expect(await readdir(ownDir())).toEqual([]);
+  });
+});
