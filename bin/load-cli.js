@@ -82,8 +82,23 @@ function writeCache(cache, data) {
     const temporary = `${cache.path}.${process.pid}`;
     fs.writeFileSync(temporary, data, { mode: 0o600 });
     fs.renameSync(temporary, cache.path);
+    prune(cache);
   } catch {
     // Best effort: the next start compiles from source again.
+  }
+}
+
+/** Every build or Node upgrade names a new file: the ones not rewritten for a week go. */
+function prune(cache) {
+  const before = Date.now() - 7 * 24 * 60 * 60 * 1000;
+  for (const name of fs.readdirSync(cache.dir)) {
+    const other = path.join(cache.dir, name);
+    if (other === cache.path || !name.endsWith('.bin')) continue;
+    try {
+      if (fs.statSync(other).mtimeMs < before) fs.unlinkSync(other);
+    } catch {
+      // Removed meanwhile by another devreload: fine.
+    }
   }
 }
 

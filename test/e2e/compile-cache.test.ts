@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import module from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -58,6 +58,27 @@ describe('the code cache of the CLI bundle', () => {
     await writeFile(cache, 'not a code cache');
     await runOnce();
     expect((await readFile(cache)).length).toBeGreaterThan(10_000);
+  });
+
+  it('removes cache files of other builds not rewritten for a week, and keeps recent ones', async () => {
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'devreload-cache-'));
+    await mkdir(ownDir(), { mode: 0o700 });
+    const old = path.join(ownDir(), 'v20.0.0-x64-1-1-1.bin');
+    const recent = path.join(ownDir(), 'v20.0.0-x64-2-2-2.bin');
+    await writeFile(old, 'an older build');
+    await writeFile(recent, 'another install, used yesterday');
+    const eightDaysAgo = new Date(Date.now() - 8 * 24 * 60 * 60 * 1000);
+    await utimes(old, eightDaysAgo, eightDaysAgo);
+    await runOnce();
+    const left = await readdir(ownDir());
+    if (nodeHasCompileCache) {
+      // Node 22+: devreload uses Node's cache and never touches this folder.
+      expect(left.sort()).toEqual([path.basename(old), path.basename(recent)].sort());
+      return;
+    }
+    expect(left).not.toContain(path.basename(old));
+    expect(left).toContain(path.basename(recent));
+    expect(left).toHaveLength(2);
   });
 
   it('in a folder others may write to, is neither read nor written', async () => {
