@@ -98,3 +98,7 @@ export const rescanDelayMs = 50;
 
 /** A deleted watched path is checked this often for its return (when not polling anyway). */
 export const returnCheckMs = 50;
+
+/** --verbose names the rule that ignored a path once per this interval: an editor's save raises
+ * several raw events for one file, and one line per save is the answer the user wants. */
+export const verboseIgnoredRepeatMs = 1000;

@@ -11,6 +11,11 @@ export interface RootWatchHandlers {
   onError(error: unknown): void;
   /** The root was deleted (it may come back: it is then reported as added again). */
   onGone(kind: 'unlink' | 'unlinkDir', root: string): void;
+  /**
+   * Something happened to this entry of a watched folder (fs.watch's raw event): the only
+   * sign of activity on a path chokidar ignores, which it reports nothing for.
+   */
+  onRawEntry?(entry: string): void;
 }
 
 interface Identity {
@@ -108,6 +113,10 @@ export class RootWatch {
       // fs.watch() reports the watched path in details; fs.watchFile() (polling) as rawPath.
       const watched = hasWatchedPath(details) ? details.watchedPath : rawPath;
       if (path.resolve(watched) === this.root) this.#queueVerify(false);
+      // A folder's watcher names the entry; a file's own watcher names the file itself.
+      if (hasWatchedPath(details) && typeof rawPath === 'string' && rawPath !== '' && rawPath !== path.basename(watched)) {
+        this.#handlers.onRawEntry?.(path.resolve(watched, rawPath));
+      }
     });
     fsw.add(this.root);
     return ready;
