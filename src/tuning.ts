@@ -102,3 +102,8 @@ export const returnCheckMs = 50;
 /** --verbose names the rule that ignored a path once per this interval: an editor's save raises
  * several raw events for one file, and one line per save is the answer the user wants. */
 export const verboseIgnoredRepeatMs = 1000;
+
+/** After a .gitignore edit, what it un-ignored is watched within a few ms (chokidar reads it);
+ * look every 10 ms, and after a second announce the new rules anyway (a folder that cannot be
+ * read must not hold them back). */
+export const rulesSettle = { pollMs: 10, attempts: 100 };

@@ -1,9 +1,14 @@
-import { statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
+import type { Dirent } from 'node:fs';
 import path from 'node:path';
 import { FSWatcher } from 'chokidar';
 import type { ChokidarOptions } from 'chokidar';
 import type { EventName } from 'chokidar/handler.js';
 import { isErrnoException } from '../errors.js';
+import type { StatsLike } from './ignore-rules.js';
+
+// Past this many entries an un-ignored folder counts as watched: the walk must stay cheap.
+const SETTLE_WALK_LIMIT = 10_000;
 
 export interface RootWatchHandlers {
   /** A chokidar event (a re-created instance reports what it finds as added). */
@@ -83,6 +88,40 @@ export class RootWatch {
     this.#fsw.unwatch(target);
     // add() also lifts the ignore that unwatch() leaves behind.
     this.#fsw.add(target);
+  }
+
+  /**
+   * Whether chokidar watches `target` and, for a folder, everything in it that `isIgnored` lets
+   * through: its add() is asynchronous and reports no end. Walks the folder: for rare checks.
+   */
+  isWatching(target: string, isIgnored: (candidate: string, stats: StatsLike) => boolean): boolean {
+    const watched = this.#fsw?.getWatched();
+    if (watched === undefined || !listedIn(watched, target)) return false;
+    const folders = [target];
+    let budget = SETTLE_WALK_LIMIT;
+    for (let folder = folders.pop(); folder !== undefined; folder = folders.pop()) {
+      let entries: Dirent[];
+      try {
+        entries = readdirSync(folder, { withFileTypes: true });
+      } catch {
+        continue;
+      }
+      const listed = watched[folder];
+      for (const entry of entries) {
+        if (--budget < 0) return true;
+        const child = path.join(folder, entry.name);
+        if (!(entry.isFile() || entry.isDirectory()) || isIgnored(child, entry)) continue;
+        if (listed?.includes(entry.name) !== true) return false;
+        if (entry.isDirectory()) folders.push(child);
+      }
+    }
+    return true;
+  }
+
+  /** Whether chokidar lists `target` in its folder (it may still be reading what is inside). */
+  isListed(target: string): boolean {
+    const watched = this.#fsw?.getWatched();
+    return watched !== undefined && listedIn(watched, target);
   }
 
   getWatched(): Record<string, string[]> {
@@ -209,4 +248,8 @@ function hasWatchedPath(details: unknown): details is { watchedPath: string } {
     details !== null &&
     typeof (details as { watchedPath?: unknown }).watchedPath === 'string'
   );
+}
+
+function listedIn(watched: Record<string, string[]>, target: string): boolean {
+  return watched[path.dirname(target)]?.includes(path.basename(target)) === true;
 }

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { lstatSync } from 'node:fs';
+import { existsSync, lstatSync } from 'node:fs';
 import path from 'node:path';
 import type { ChokidarOptions } from 'chokidar';
 import type { EventName } from 'chokidar/handler.js';
@@ -13,7 +13,7 @@ import { isErrnoException } from '../errors.js';
 import { FALLBACK_POLL_MS, PollingFallback } from './polling-fallback.js';
 import { TrailingChanges } from './trailing-change.js';
 import { toUnreadableError, toWatchLimitError } from './watch-errors.js';
-import { returnCheckMs, verboseIgnoredRepeatMs } from '../tuning.js';
+import { returnCheckMs, rulesSettle, verboseIgnoredRepeatMs } from '../tuning.js';
 
 export type ChangeKind = 'add' | 'change' | 'unlink' | 'addDir' | 'unlinkDir';
 
@@ -55,6 +55,8 @@ export interface WatcherOptions {
 export interface WatcherEvents {
   change: [change: FileChange];
   error: [error: Error];
+  /** A .gitignore changed and its rules were re-read: from now on events meet the new ones. */
+  rules: [file: string];
 }
 
 export interface Watcher {
@@ -62,8 +64,10 @@ export interface Watcher {
   readonly ready: Promise<void>;
   on(event: 'change', listener: (change: FileChange) => void): this;
   on(event: 'error', listener: (error: Error) => void): this;
+  on(event: 'rules', listener: (file: string) => void): this;
   off(event: 'change', listener: (change: FileChange) => void): this;
   off(event: 'error', listener: (error: Error) => void): this;
+  off(event: 'rules', listener: (file: string) => void): this;
   /** Absolute folder → names of the entries watched in it: how tests see that ignored folders cost no watches. */
   getWatched(): Record<string, string[]>;
   /** Idempotent: every call returns the same promise. */
@@ -75,6 +79,8 @@ const CHANGE_KINDS: ReadonlySet<EventName> = new Set(['add', 'change', 'unlink',
 const FILE: StatsLike = Object.freeze({ isFile: () => true, isDirectory: () => false });
 const FOLDER: StatsLike = Object.freeze({ isFile: () => false, isDirectory: () => true });
 const RETURN_CHECK_MS = returnCheckMs;
+const RULES_SETTLE_POLL_MS = rulesSettle.pollMs;
+const RULES_SETTLE_ATTEMPTS = rulesSettle.attempts;
 
 export function createWatcher(options: WatcherOptions): Watcher {
   return new ChokidarWatcher(options);
@@ -234,7 +240,36 @@ class ChokidarWatcher extends EventEmitter<WatcherEvents> implements Watcher {
   #reloadRules(file: string): void {
     if (this.#closing !== undefined) return;
     const unignored = this.#rules.reloadGitignore(file);
-    for (const target of unignored) this.#rootOf(target)?.add(target);
+    // Only the tops: chokidar walks a folder it adds, and re-adding a child while its folder is
+    // being re-added closes the child's fresh handle. rewatch, not add: a path watched before a
+    // rule hid it still holds chokidar's dead handle.
+    const tops = unignored.filter((target) => !unignored.some((other) => other !== target && target.startsWith(other + path.sep)));
+    for (const target of tops) this.#rootOf(target)?.rewatch(target);
+    this.#announceRules(file, tops, 0);
+  }
+
+  /**
+   * 'rules' once chokidar watches what was un-ignored (its add() is asynchronous and reports no
+   * end), so the next write there is seen. A re-read of the parent folder that chokidar began
+   * under the old rules drops a re-added folder again when it ends (seen under load): re-add
+   * it, and announce only after two looks in a row found everything watched.
+   */
+  #announceRules(file: string, tops: readonly string[], attempt: number, settledLooks = 0): void {
+    if (this.#closing !== undefined || !this.#isReady) return;
+    const isIgnored = (child: string, stats: StatsLike) => this.#isIgnored(child, stats) !== undefined;
+    let settled = true;
+    for (const target of tops) {
+      const root = this.#rootOf(target);
+      if (root === undefined || root.isWatching(target, isIgnored)) continue;
+      settled = false;
+      if (attempt > 0 && !root.isListed(target) && existsSync(target)) root.rewatch(target);
+    }
+    const looks = settled ? settledLooks + 1 : 0;
+    if (looks >= 2 || attempt >= RULES_SETTLE_ATTEMPTS) {
+      this.emit('rules', file);
+      return;
+    }
+    setTimeout(() => this.#announceRules(file, tops, attempt + 1, looks), RULES_SETTLE_POLL_MS);
   }
 
   #emitChange(kind: ChangeKind, absolute: string, mtimeMs?: number): void {
