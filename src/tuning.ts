@@ -4,7 +4,10 @@
  */
 
 /** `--delay` default: the quiet window after the last change. An editor's save (write, rename,
- * chmod) lands within a few ms; 15 ms folds it into one restart and costs little latency. */
+ * chmod) lands within a few ms; 15 ms folds it into one restart and costs little latency. A
+ * longer first window would fold more script-written bursts, but every save pays all of it
+ * (bench, scripts phase: 50 ms made a save 34 ms slower, 79 → 113 ms, and broke issue 7's
+ * "latency ≤ nodemon's"); a burst's second file widens the window instead (burstThreshold). */
 export const defaultDelayMs = 15;
 
 /** `--kill-timeout` default: what most servers need to drain (nodemon and systemd-ish tools
@@ -15,11 +18,14 @@ export const defaultKillTimeoutMs = 5000;
  * a few thousand files. */
 export const defaultPollMs = 100;
 
-/** From this many changed files on, a restart is a burst (branch switch, a build's output). */
-export const burstThreshold = 20;
+/** From this many distinct changed files on, a restart is a burst (branch switch, a build's
+ * output, a script writing files): a second file within the quiet window is already a sign that
+ * more are coming, and a script's later writes may be paused for longer than a save's window. */
+export const burstThreshold = 2;
 
 /** A burst's quiet window: a busy 2-core machine pauses the writing process for longer than a
- * save's 15 ms; 150 ms kept a 500-file burst to one restart in every bench round. */
+ * save's window; 150 ms kept a 500-file burst, and a 25-file `touch` loop, to one restart in
+ * every bench round. */
 export const burstDelayMs = 150;
 
 /** `npm run` with a shell that execs forwards the terminal's SIGINT, so one Ctrl-C arrives
