@@ -26,11 +26,25 @@ export interface RuleFileWatch {
 }
 
 /** Watches `files` (which may not exist yet) and calls `onChange` when one is written, created or deleted. */
-export function watchRuleFiles(files: readonly string[], onChange: (file: string) => void, onError: (error: unknown) => void): RuleFileWatch | undefined {
+export function watchRuleFiles(
+  files: readonly string[],
+  /** Polling interval in ms (`--poll`: no inotify at all); undefined = native events. */
+  poll: number | undefined,
+  onChange: (file: string) => void,
+  onError: (error: unknown) => void,
+): RuleFileWatch | undefined {
   if (files.length === 0) return undefined;
   const wanted = new Set(files);
   // chokidar watches a missing file's folder for the file to appear, filtered to that name.
-  const fsw = new FSWatcher({ ignoreInitial: true, awaitWriteFinish: false, atomic: false, followSymlinks: false });
+  const fsw = new FSWatcher({
+    ignoreInitial: true,
+    awaitWriteFinish: false,
+    atomic: false,
+    followSymlinks: false,
+    usePolling: poll !== undefined,
+    // chokidar merges options with a spread: an explicit undefined would erase its default.
+    ...(poll !== undefined ? { interval: poll, binaryInterval: poll } : {}),
+  });
   const ready = new Promise<void>((resolve) => fsw.once('ready', () => resolve()));
   fsw.on('all', (event, changed) => {
     const file = path.resolve(changed);

@@ -152,6 +152,7 @@ class ChokidarWatcher extends EventEmitter<WatcherEvents> implements Watcher {
     );
     this.#ruleFiles = watchRuleFiles(
       outsideRuleFiles(path.resolve(options.cwd), this.#paths, (file) => matcher.isRuleFile(file)),
+      options.poll,
       (file) => this.#reloadRules(file),
       (error) => this.#onError(error),
     );

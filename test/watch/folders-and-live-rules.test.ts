@@ -77,10 +77,10 @@ describe('watcher: live .gitignore rules', () => {
     expect(session.changes.filter((c) => path.basename(c.path) === '.gitignore')).toEqual([]);
   });
 
-  it('a .gitignore above the watched folder (outside every watched path) is live too', async () => {
+  it.each([['native events', undefined], ['polling', 50]])('a .gitignore above the watched folder (outside every watched path) is live too, %s', async (_, poll) => {
     const dir = await fixture.tempDir();
     await tree(dir, ['src/app.js', 'src/out/a.js', 'src/out/b.js']);
-    const session = fixture.start({ paths: [path.join(dir, 'src')], cwd: dir });
+    const session = fixture.start({ paths: [path.join(dir, 'src')], cwd: dir, poll });
     await session.watcher.ready;
     await writeFile(path.join(dir, '.gitignore'), 'out/\n');
     await session.waitForRules(1);
