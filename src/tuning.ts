@@ -4,11 +4,12 @@
  */
 
 /** `--delay` default: the quiet window after the last change. An editor's save (write, rename,
- * chmod) lands within a few ms; 15 ms folds it into one restart and costs little latency. A
- * longer first window would fold more script-written bursts, but every save pays all of it
- * (bench, scripts phase: 50 ms made a save 34 ms slower, 79 → 113 ms, and broke issue 7's
- * "latency ≤ nodemon's"); a burst's second file widens the window instead (burstThreshold). */
-export const defaultDelayMs = 15;
+ * chmod) lands within a few ms; a burst's writer (a script forking one process per file, or a
+ * `git checkout` the machine pauses) can leave more than 15 ms between its first two files, and
+ * the first file then restarted alone (seen in the e2e tests under a loaded 2-core machine, about
+ * 1 run in 5; none in 16 runs at 30 ms). From the second file on, burstThreshold widens the
+ * window. Every save pays it in full (bench, scripts phase: 50 ms cost 34 ms per save). */
+export const defaultDelayMs = 30;
 
 /** `--kill-timeout` default: what most servers need to drain (nodemon and systemd-ish tools
  * use a few seconds); longer feels hung, shorter cuts real shutdown handlers short. */

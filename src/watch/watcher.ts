@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import { existsSync, lstatSync } from 'node:fs';
 import path from 'node:path';
 import type { ChokidarOptions } from 'chokidar';
 import type { EventName } from 'chokidar/handler.js';
@@ -13,7 +12,9 @@ import { isErrnoException } from '../errors.js';
 import { FALLBACK_POLL_MS, PollingFallback } from './polling-fallback.js';
 import { TrailingChanges } from './trailing-change.js';
 import { toUnreadableError, toWatchLimitError } from './watch-errors.js';
-import { returnCheckMs, rulesSettle, verboseIgnoredRepeatMs } from '../tuning.js';
+import { returnCheckMs } from '../tuning.js';
+import { LiveRules } from './live-rules.js';
+import { explainingIgnored } from './verbose-ignored.js';
 
 export type ChangeKind = 'add' | 'change' | 'unlink' | 'addDir' | 'unlinkDir';
 
@@ -79,8 +80,6 @@ const CHANGE_KINDS: ReadonlySet<EventName> = new Set(['add', 'change', 'unlink',
 const FILE: StatsLike = Object.freeze({ isFile: () => true, isDirectory: () => false });
 const FOLDER: StatsLike = Object.freeze({ isFile: () => false, isDirectory: () => true });
 const RETURN_CHECK_MS = returnCheckMs;
-const RULES_SETTLE_POLL_MS = rulesSettle.pollMs;
-const RULES_SETTLE_ATTEMPTS = rulesSettle.attempts;
 
 export function createWatcher(options: WatcherOptions): Watcher {
   return new ChokidarWatcher(options);
@@ -96,6 +95,7 @@ class ChokidarWatcher extends EventEmitter<WatcherEvents> implements Watcher {
   /** With --ext a folder is no change of its own (its matching files are). */
   readonly #foldersSilent: boolean;
   readonly #ruleFiles: RuleFileWatch | undefined;
+  readonly #liveRules: LiveRules;
   readonly #rescan: NewFolderRescan;
   readonly #trailing = new TrailingChanges((changed, mtimeMs) => this.#emitChange('change', changed, mtimeMs));
   #markReady: () => void = () => {};
@@ -115,6 +115,13 @@ class ChokidarWatcher extends EventEmitter<WatcherEvents> implements Watcher {
     this.#foldersSilent = options.ext !== undefined;
     this.#isIgnored = matcher;
     this.#explainIgnored = explainingIgnored(matcher, options.onIgnored);
+    this.#liveRules = new LiveRules({
+      rules: matcher,
+      rootOf: (target) => this.#rootOf(target),
+      isIgnored: (child, stats) => this.#isIgnored(child, stats) !== undefined,
+      isLive: () => this.#isReady && this.#closing === undefined,
+      announce: (file) => this.emit('rules', file),
+    });
     this.#rescan = new NewFolderRescan({
       // When polling, chokidar notices a new entry only at its next poll: look after it.
       delayMs: Math.max(RESCAN_DELAY_MS, 2 * (options.poll ?? 0)),
@@ -232,45 +239,8 @@ class ChokidarWatcher extends EventEmitter<WatcherEvents> implements Watcher {
     this.#emitChange(kind, absolute);
   }
 
-  /**
-   * A .gitignore was written, created or deleted: the next event meets the new rules. What
-   * they now ignore is dropped by the check every event goes through; what they no longer
-   * ignore was never read by chokidar (pruned), so it is watched now, silently: it is where
-   * the next change may come from, not a change itself.
-   */
   #reloadRules(file: string): void {
-    if (this.#closing !== undefined) return;
-    const unignored = this.#rules.reloadGitignore(file);
-    // Only the tops: chokidar walks a folder it adds, and re-adding a child while its folder is
-    // being re-added closes the child's fresh handle. rewatch, not add: a path watched before a
-    // rule hid it still holds chokidar's dead handle.
-    const tops = unignored.filter((target) => !unignored.some((other) => other !== target && target.startsWith(other + path.sep)));
-    for (const target of tops) this.#rootOf(target)?.rewatch(target);
-    this.#announceRules(file, tops, 0);
-  }
-
-  /**
-   * 'rules' once chokidar watches what was un-ignored (its add() is asynchronous and reports no
-   * end), so the next write there is seen. A re-read of the parent folder that chokidar began
-   * under the old rules drops a re-added folder again when it ends (seen under load): re-add
-   * it, and announce only after two looks in a row found everything watched.
-   */
-  #announceRules(file: string, tops: readonly string[], attempt: number, settledLooks = 0): void {
-    if (this.#closing !== undefined || !this.#isReady) return;
-    const isIgnored = (child: string, stats: StatsLike) => this.#isIgnored(child, stats) !== undefined;
-    let settled = true;
-    for (const target of tops) {
-      const root = this.#rootOf(target);
-      if (root === undefined || root.isWatching(target, isIgnored)) continue;
-      settled = false;
-      if (attempt > 0 && !root.isListed(target) && existsSync(target)) root.rewatch(target);
-    }
-    const looks = settled ? settledLooks + 1 : 0;
-    if (looks >= 2 || attempt >= RULES_SETTLE_ATTEMPTS) {
-      this.emit('rules', file);
-      return;
-    }
-    setTimeout(() => this.#announceRules(file, tops, attempt + 1, looks), RULES_SETTLE_POLL_MS);
+    if (this.#closing === undefined) this.#liveRules.reload(file);
   }
 
   #emitChange(kind: ChangeKind, absolute: string, mtimeMs?: number): void {
@@ -329,37 +299,5 @@ function chokidarOptions(
     // in a huge tree. Links are watched as links: watch a target explicitly to follow it.
     followSymlinks: false,
     ignored,
-  };
-}
-
-/**
- * --verbose: which rule dropped a path that appeared, changed or went away after the initial
- * scan (what the scan skipped is not listed: a line per file beside node_modules is noise).
- * chokidar reports nothing for an ignored path, so the sign is fs.watch's raw event on its
- * folder; an editor's save raises several, so a path is told at most once per
- * `verboseIgnoredRepeatMs`.
- */
-function explainingIgnored(
-  match: IgnoreMatcher,
-  onIgnored: ((path: string, rule: string) => void) | undefined,
-): ((candidate: string) => void) | undefined {
-  if (onIgnored === undefined) return undefined;
-  const told = new Map<string, number>();
-  return (candidate) => {
-    const now = Date.now();
-    const last = told.get(candidate);
-    if (last !== undefined && now - last < verboseIgnoredRepeatMs) return;
-    let stats: StatsLike = FILE;
-    try {
-      stats = lstatSync(candidate, { throwIfNoEntry: false }) ?? FILE;
-    } catch {
-      // Unreadable: judged as a file.
-    }
-    const rule = match(candidate, stats);
-    if (rule === undefined) return;
-    // Bounded: a long --verbose session must not grow without limit.
-    if (told.size >= 10_000) told.clear();
-    told.set(candidate, now);
-    onIgnored(candidate, rule);
   };
 }

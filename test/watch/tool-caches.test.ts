@@ -100,9 +100,13 @@ describe('watcher: tool caches', () => {
     const session = fixture.start({ paths: [dir], cwd: dir });
     await session.watcher.ready;
     // `python -m venv .venv`: the folders first, then pyvenv.cfg, then pip's thousands of files.
+    await mkdir(path.join(dir, '.venv'));
+    await session.waitForPath(path.join(dir, '.venv'), 'addDir');
+    await waitUntilListed(session.watcher, path.join(dir, '.venv'));
     await mkdir(path.join(dir, '.venv/lib/python3.11/site-packages'), { recursive: true });
     await writeFile(path.join(dir, '.venv/pyvenv.cfg'), 'home = /usr/bin\n');
-    await session.waitFor((c) => c.path.startsWith(path.join(dir, '.venv')), 'the new folder');
+    // Told (for --verbose) once the marker was seen: from then on the folder is a virtualenv.
+    await waitUntilTold(session, path.join(dir, '.venv/pyvenv.cfg'));
     await put(path.join(dir, '.venv/lib/python3.11/site-packages/pip/__init__.py'));
     await put(path.join(dir, '.venv/bin/activate'));
     await expectOnlySentinel(session, path.join(dir, 'app.py'), (c) => c.kind === 'addDir' && c.path.startsWith(path.join(dir, '.venv')));
@@ -121,3 +125,20 @@ describe('watcher: tool caches', () => {
     expect(session.ignored).toContainEqual({ path: path.join(dir, 'src/legacy.pyc'), rule: 'tool cache: Python bytecode (*.pyc, *.pyo)' });
   });
 });
+
+/** chokidar lists a folder once it reads it (its watch starts right after). */
+async function waitUntilListed(watcher: { getWatched(): Record<string, string[]> }, folder: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(folder in watcher.getWatched())) {
+    if (Date.now() > deadline) throw new Error(`${folder} never listed`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function waitUntilTold(session: { ignored: { path: string; rule: string }[]; describe(): string }, file: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!session.ignored.some((entry) => entry.path === file)) {
+    if (Date.now() > deadline) throw new Error(`${file} never told as ignored: ${JSON.stringify(session.ignored)}\n${session.describe()}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
