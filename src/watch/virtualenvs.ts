@@ -38,7 +38,7 @@ export class Virtualenvs {
     if (!isDirectory) return undefined;
     let isVenv = this.#checked.get(target);
     if (isVenv === undefined) {
-      isVenv = lstatSync(path.join(target, MARKER), { throwIfNoEntry: false })?.isFile() === true;
+      isVenv = hasMarker(target);
       this.#checked.set(target, isVenv);
       if (isVenv) this.#known.push(target);
     }
@@ -54,4 +54,14 @@ export class Virtualenvs {
 
 function isStrictlyInside(target: string, folder: string): boolean {
   return target.length > folder.length && target.startsWith(folder) && (folder.endsWith(path.sep) || target[folder.length] === path.sep);
+}
+
+function hasMarker(folder: string): boolean {
+  try {
+    return lstatSync(path.join(folder, MARKER), { throwIfNoEntry: false })?.isFile() === true;
+  } catch {
+    // An unreadable folder (EACCES) is no virtualenv to us: chokidar reports it as unreadable.
+    // This runs inside chokidar's `ignored` callback, which must never throw.
+    return false;
+  }
 }
