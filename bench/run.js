@@ -5,10 +5,11 @@
 //
 //   BENCH_ROUNDS=30            latency rounds; start-up and downtime run half as many
 //   BENCH_BURST_ROUNDS=5       500-file bursts per peer
+//   BENCH_SCRIPT_ROUNDS=10     single saves and 25-file script bursts (one process per write), devreload only
 //   BENCH_FOOTPRINT_ROUNDS=3   launches per peer and tree for RSS / idle CPU / ready time
 //   BENCH_IDLE_MS=5000         idle interval over which CPU time is measured
 //   BENCH_SETTLE_MS=300        pause after each restart before the next measurement
-//   BENCH_PHASES=startup,latency,downtime,burst,footprint   run a subset
+//   BENCH_PHASES=startup,latency,downtime,burst,scripts,footprint   run a subset
 //   BENCH_TREES=5k-src,10k-src,10k,100k                      footprint trees to build and measure
 //   BENCH_JSON=file            also write every raw sample there
 //   BENCH_DEVRELOAD=bin.js     devreload entry point to measure (default: this repo's bin/)
@@ -23,12 +24,13 @@ import { checkPrerequisites, devreloadFeatures, node24Path } from './lib/peers.j
 import { Registry } from './lib/registry.js';
 import { renderReport } from './lib/report/index.js';
 import { burstPhase } from './phases/burst.js';
+import { scriptBurstPhase } from './phases/script-burst.js';
 import { downtimePhase } from './phases/downtime.js';
 import { footprintPhase, TREES } from './phases/footprint.js';
 import { latencyPhase } from './phases/latency.js';
 import { startupPhase } from './phases/startup.js';
 
-const PHASES = { startup: startupPhase, latency: latencyPhase, downtime: downtimePhase, burst: burstPhase, footprint: footprintPhase };
+const PHASES = { startup: startupPhase, latency: latencyPhase, downtime: downtimePhase, burst: burstPhase, scripts: scriptBurstPhase, footprint: footprintPhase };
 
 function positive(name, fallback) {
   const raw = process.env[name];
@@ -55,6 +57,7 @@ function settings() {
       startup: Math.max(1, Math.ceil(rounds / 2)),
       downtime: Math.max(1, Math.ceil(rounds / 2)),
       burst: positive('BENCH_BURST_ROUNDS', 5),
+      scripts: positive('BENCH_SCRIPT_ROUNDS', 10),
       footprint: positive('BENCH_FOOTPRINT_ROUNDS', 3),
     },
     idleMs: positive('BENCH_IDLE_MS', 5000),

@@ -100,6 +100,8 @@ const verboseReady = { ready: /\[devreload\] watching .* \(ready in (\d+) ms\)/ 
 export const PEERS = {
   devreload: devreload('devreload', 'devreload', [], COMMANDS.node),
   devreloadDelay0: devreload('devreloadDelay0', 'devreload --delay 0', ['--delay', '0'], COMMANDS.node),
+  // The quiet window devreload had before issue 15 (15 ms), for the scripts phase's single-save pair.
+  devreloadDelay15: devreload('devreloadDelay15', 'devreload --delay 15', ['--delay', '15'], COMMANDS.node),
   devreloadVerbose: devreload('devreload', 'devreload --verbose', ['--verbose'], COMMANDS.node, verboseReady),
   // Bound to loopback like everything else the bench starts.
   devreloadSocket: devreload('devreloadSocket', 'devreload --socket', (port) => ['--socket', `127.0.0.1:${port}`], COMMANDS.node, { needs: 'socket' }),

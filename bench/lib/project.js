@@ -38,6 +38,8 @@ export function makeProject(root, name, { burstFiles = 0, typescript = false } =
   let version = 0;
   return {
     dir,
+    /** The burst's files (absolute), for writers other than burst() below. */
+    burstFiles: burst,
     /** Rewrites the watched module; returns the hrtime taken just before the write. */
     touch() {
       version += 1;

@@ -53,7 +53,7 @@ async function burstOnce({ peer, project, session }) {
 }
 
 /** Polls until the restarts stop; returns burst start → the last instance listening (ms), or null. */
-async function quiet(session, at) {
+export async function quiet(session, at) {
   const deadline = Date.now() + MAX_MS;
   while (Date.now() < deadline) {
     await sleep(50);

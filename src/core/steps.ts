@@ -50,9 +50,10 @@ export function spawnFor(pending: Pending, effects: readonly Effect[]): Transiti
 }
 
 /**
- * The quiet window for this restart. A burst (many files: a branch switch, a build writing its
- * output) is written by a process that a busy machine can pause for longer than the window an
- * editor's save needs; past `burstThreshold` files the window grows to `burstDelay`, so one
+ * The quiet window for this restart. A burst (files written by a branch switch, a build, or a
+ * script with one process per write) is written by processes that a busy machine can pause for
+ * longer than the window an editor's save needs; from `burstThreshold` distinct files on (2 by
+ * default: a second file inside the window is the sign) the window grows to `burstDelay`, so one
  * burst stays one restart while a single save keeps its short window.
  */
 export function quietTimer(pending: Pending, config: MachineConfig): Effect {

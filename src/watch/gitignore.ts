@@ -10,13 +10,15 @@ import { DevreloadError, isErrnoException } from '../errors.js';
  * "a path inside an ignored folder is ignored" (git never re-includes it).
  *
  * Each folder's rules are read once, the first time a path in it is checked, which
- * for existing folders is the initial scan. Edits to a .gitignore after that are not
- * picked up: chokidar has already pruned (or descended into) folders by the old rules,
- * so reloading them would leave the watcher half old, half new. Restart to re-read.
+ * for existing folders is the initial scan. An edited .gitignore is re-read by reload():
+ * the watcher calls it on the file's change event, and watches what the old rules had
+ * pruned and the new ones no longer ignore (see IgnoreRules.reloadGitignore).
  */
 export interface GitignoreRules {
   /** The rule that ignores `relPath` (POSIX separators, relative to cwd, inside it). */
   match(relPath: string, isDirectory: boolean): string | undefined;
+  /** Forgets the rules of `relDir` (its .gitignore changed) and of every folder below it, which inherit them. */
+  reload(relDir: string): void;
 }
 
 export type ReadGitignore = (file: string) => string | undefined;
@@ -63,6 +65,11 @@ export function createGitignoreRules(
   };
 
   return {
+    reload(relDir) {
+      for (const known of [...chains.keys()]) {
+        if (relDir === '' || known === relDir || known.startsWith(`${relDir}/`)) chains.delete(known);
+      }
+    },
     match(relPath, isDirectory) {
       const chain = chainFor(parentOf(relPath));
       if (chain === undefined) return undefined;

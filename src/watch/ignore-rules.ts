@@ -1,3 +1,4 @@
+import { lstatSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { DevreloadError } from '../errors.js';
@@ -5,6 +6,7 @@ import { matchAlwaysIgnored } from './always-ignored.js';
 import { createGitignoreRules } from './gitignore.js';
 import type { GitignoreRules } from './gitignore.js';
 import { compileUserGlobs } from './user-globs.js';
+import { Virtualenvs } from './virtualenvs.js';
 
 export interface IgnoreMatcherOptions {
   readonly paths: readonly string[];
@@ -20,6 +22,23 @@ export type StatsLike = Pick<Stats, 'isFile' | 'isDirectory'>;
 /** The rule that drops `absPath`, or undefined when the path is relevant. */
 export type IgnoreMatcher = (absPath: string, stats?: StatsLike) => string | undefined;
 
+/** The matcher, plus what a watcher needs to keep its .gitignore rules live. */
+export interface IgnoreRules extends IgnoreMatcher {
+  /**
+   * `absPath` is a .gitignore that devreload honours (inside cwd, .gitignore support on): its
+   * edits re-read the rules instead of restarting anything.
+   */
+  isRuleFile(absPath: string): boolean;
+  /**
+   * Re-reads the rules after `file` (a .gitignore) changed, so the next event meets the new ones.
+   * Returns the paths the old rules ignored that the new ones do not, and that exist: the
+   * watcher never descended into them and must watch them now.
+   */
+  reloadGitignore(file: string): string[];
+}
+
+const RULE_FILE = '.gitignore';
+
 /**
  * Decides which paths the watcher drops; the same function prunes chokidar's scan
  * (so ignored folders are never read nor watched) and filters emitted events.
@@ -31,13 +50,17 @@ export type IgnoreMatcher = (absPath: string, stats?: StatsLike) => string | und
 export function createIgnoreMatcher(
   options: IgnoreMatcherOptions,
   onError?: (error: unknown) => void,
-): IgnoreMatcher {
+): IgnoreRules {
   const cwd = path.resolve(options.cwd);
   const roots = options.paths.map((root) => path.resolve(root));
   const extensions = normalizeExtensions(options.ext);
   const globs = compileUserGlobs(options.ignore ?? [], cwd);
   const gitignore = options.gitignore === false ? undefined : checkedGitignore(cwd, onError);
   const rootsIgnoredByGit = new Map<string, boolean>();
+  const virtualenvs = new Virtualenvs();
+  // Paths a .gitignore rule dropped (the tops of pruned folders, single files): after a rule
+  // is removed these are the ones to look at again. Nothing inside a pruned folder is ever here.
+  const gitignored = new Set<string>();
 
   const matchGitignore = (rules: GitignoreRules, root: string, target: string, isDir: boolean) => {
     if (!isInside(target, cwd) || target === cwd) return undefined;
@@ -50,8 +73,13 @@ export function createIgnoreMatcher(
       // The user asked for a gitignored folder (build output, generated code): watch it.
       if (rootIgnored) return undefined;
     }
-    return rules.match(toPosix(below(cwd, target)), isDir);
+    const rule = rules.match(toPosix(below(cwd, target)), isDir);
+    if (rule !== undefined) gitignored.add(target);
+    return rule;
   };
+
+  const isRuleFile = (target: string): boolean =>
+    gitignore !== undefined && path.basename(target) === RULE_FILE && isInside(target, cwd) && target !== cwd;
 
   // chokidar asks about every path of the initial scan about four times (reading the folder,
   // before and after its stat, before reporting). The copies path.resolve() and path.relative()
@@ -59,20 +87,50 @@ export function createIgnoreMatcher(
   // no-op matcher; 362 now), and scan garbage that outlives a scavenge stays in the supervisor's
   // RSS for many seconds. So: no copy of a path that is already absolute and normal, slices
   // instead of relative().
-  return (absPath, stats) => {
+  const matcher = (absPath: string, stats?: StatsLike): string | undefined => {
     const target = normalAbsolute(absPath);
     const root = findWatchRoot(roots, target);
     // Outside every root: chokidar watches a single file's parent folder to notice the
     // file coming back after a delete; leave those internal checks alone.
     if (root === undefined || root === target) return undefined;
     const segments = below(root, target).split(path.sep);
+    const always = matchAlwaysIgnored(segments) ?? virtualenvs.match(root, target, stats?.isDirectory() ?? false);
+    if (always !== undefined) return always;
+    if (stats?.isDirectory() !== true && isRuleFile(target)) {
+      // A .gitignore is read for its rules whatever --ext says, and even when it ignores
+      // itself; only a folder around it being ignored hides it (git would not read it either).
+      const folder = path.dirname(target);
+      if (folder === root) return undefined;
+      return matchAncestorsOrSelf(root, segments.slice(0, -1), globs) ?? (gitignore && matchGitignore(gitignore, root, folder, true));
+    }
     return (
-      matchAlwaysIgnored(segments) ??
       matchExtension(target, stats, extensions) ??
       matchAncestorsOrSelf(root, segments, globs) ??
       (gitignore && matchGitignore(gitignore, root, target, stats?.isDirectory() ?? false))
     );
   };
+
+  const reloadGitignore = (file: string): string[] => {
+    if (gitignore === undefined) return [];
+    gitignore.reload(toPosix(below(cwd, path.dirname(normalAbsolute(file)))));
+    rootsIgnoredByGit.clear();
+    const unignored: string[] = [];
+    for (const candidate of [...gitignored]) {
+      gitignored.delete(candidate);
+      let stats: Stats | undefined;
+      try {
+        stats = lstatSync(candidate, { throwIfNoEntry: false });
+      } catch {
+        // Unreadable now: chokidar reports that when it gets there; nothing to watch yet.
+        continue;
+      }
+      // Still ignored (by this or another rule) puts it back in the set.
+      if (stats !== undefined && matcher(candidate, stats) === undefined) unignored.push(candidate);
+    }
+    return unignored;
+  };
+
+  return Object.assign(matcher, { isRuleFile: (file: string) => isRuleFile(normalAbsolute(file)), reloadGitignore });
 }
 
 /**

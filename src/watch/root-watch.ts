@@ -1,9 +1,14 @@
-import { statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
+import type { Dirent } from 'node:fs';
 import path from 'node:path';
 import { FSWatcher } from 'chokidar';
 import type { ChokidarOptions } from 'chokidar';
 import type { EventName } from 'chokidar/handler.js';
 import { isErrnoException } from '../errors.js';
+import type { StatsLike } from './ignore-rules.js';
+
+// Past this many entries an un-ignored folder counts as watched: the walk must stay cheap.
+const SETTLE_WALK_LIMIT = 10_000;
 
 export interface RootWatchHandlers {
   /** A chokidar event (a re-created instance reports what it finds as added). */
@@ -11,6 +16,11 @@ export interface RootWatchHandlers {
   onError(error: unknown): void;
   /** The root was deleted (it may come back: it is then reported as added again). */
   onGone(kind: 'unlink' | 'unlinkDir', root: string): void;
+  /**
+   * Something happened to this entry of a watched folder (fs.watch's raw event): the only
+   * sign of activity on a path chokidar ignores, which it reports nothing for.
+   */
+  onRawEntry?(entry: string): void;
 }
 
 interface Identity {
@@ -80,6 +90,40 @@ export class RootWatch {
     this.#fsw.add(target);
   }
 
+  /**
+   * Whether chokidar watches `target` and, for a folder, everything in it that `isIgnored` lets
+   * through: its add() is asynchronous and reports no end. Walks the folder: for rare checks.
+   */
+  isWatching(target: string, isIgnored: (candidate: string, stats: StatsLike) => boolean): boolean {
+    const watched = this.#fsw?.getWatched();
+    if (watched === undefined || !listedIn(watched, target)) return false;
+    const folders = [target];
+    let budget = SETTLE_WALK_LIMIT;
+    for (let folder = folders.pop(); folder !== undefined; folder = folders.pop()) {
+      let entries: Dirent[];
+      try {
+        entries = readdirSync(folder, { withFileTypes: true });
+      } catch {
+        continue;
+      }
+      const listed = watched[folder];
+      for (const entry of entries) {
+        if (--budget < 0) return true;
+        const child = path.join(folder, entry.name);
+        if (!(entry.isFile() || entry.isDirectory()) || isIgnored(child, entry)) continue;
+        if (listed?.includes(entry.name) !== true) return false;
+        if (entry.isDirectory()) folders.push(child);
+      }
+    }
+    return true;
+  }
+
+  /** Whether chokidar lists `target` in its folder (it may still be reading what is inside). */
+  isListed(target: string): boolean {
+    const watched = this.#fsw?.getWatched();
+    return watched !== undefined && listedIn(watched, target);
+  }
+
   getWatched(): Record<string, string[]> {
     return this.#fsw?.getWatched() ?? {};
   }
@@ -108,6 +152,10 @@ export class RootWatch {
       // fs.watch() reports the watched path in details; fs.watchFile() (polling) as rawPath.
       const watched = hasWatchedPath(details) ? details.watchedPath : rawPath;
       if (path.resolve(watched) === this.root) this.#queueVerify(false);
+      // A folder's watcher names the entry; a file's own watcher names the file itself.
+      if (hasWatchedPath(details) && typeof rawPath === 'string' && rawPath !== '' && rawPath !== path.basename(watched)) {
+        this.#handlers.onRawEntry?.(path.resolve(watched, rawPath));
+      }
     });
     fsw.add(this.root);
     return ready;
@@ -200,4 +248,8 @@ function hasWatchedPath(details: unknown): details is { watchedPath: string } {
     details !== null &&
     typeof (details as { watchedPath?: unknown }).watchedPath === 'string'
   );
+}
+
+function listedIn(watched: Record<string, string[]>, target: string): boolean {
+  return watched[path.dirname(target)]?.includes(path.basename(target)) === true;
 }

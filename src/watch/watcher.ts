@@ -3,14 +3,18 @@ import path from 'node:path';
 import type { ChokidarOptions } from 'chokidar';
 import type { EventName } from 'chokidar/handler.js';
 import { createIgnoreMatcher, findWatchRoot } from './ignore-rules.js';
-import type { IgnoreMatcher, StatsLike } from './ignore-rules.js';
+import type { IgnoreMatcher, IgnoreRules, StatsLike } from './ignore-rules.js';
 import { NewFolderRescan, RESCAN_DELAY_MS } from './new-folder-rescan.js';
 import { RootWatch } from './root-watch.js';
+import { outsideRuleFiles, watchRuleFiles } from './rule-files.js';
+import type { RuleFileWatch } from './rule-files.js';
 import { isErrnoException } from '../errors.js';
 import { FALLBACK_POLL_MS, PollingFallback } from './polling-fallback.js';
 import { TrailingChanges } from './trailing-change.js';
 import { toUnreadableError, toWatchLimitError } from './watch-errors.js';
 import { returnCheckMs } from '../tuning.js';
+import { LiveRules } from './live-rules.js';
+import { explainingIgnored } from './verbose-ignored.js';
 
 export type ChangeKind = 'add' | 'change' | 'unlink' | 'addDir' | 'unlinkDir';
 
@@ -27,21 +31,33 @@ export interface WatcherOptions {
   paths: readonly string[];
   /** Absolute project root: where .gitignore files are honoured and relative globs start. */
   cwd: string;
-  /** Extensions without dots (['ts', 'js']); undefined = every file. Never filters folders. */
+  /**
+   * Extensions without dots (['ts', 'js']); undefined = every file. Never filters folders out
+   * of the scan, but with an extension list a folder's own creation or removal is no change:
+   * only the matching files in it are.
+   */
   ext?: readonly string[];
   /** picomatch globs relative to cwd; a glob matching a folder ignores everything in it. */
   ignore?: readonly string[];
-  /** Honour .gitignore files (root and nested) under cwd. Default true. */
+  /**
+   * Honour .gitignore files (root and nested) under cwd. Default true. An edited .gitignore
+   * re-reads the rules (no change is reported for it); the next event meets the new ones.
+   */
   gitignore?: boolean;
   /** Polling interval in ms; undefined = native OS events. */
   poll?: number | undefined;
-  /** Called once per ignored path with the rule that dropped it (for --verbose). */
+  /**
+   * Called with the rule that dropped a path, once per path, for paths that appear or change
+   * after the initial scan (for --verbose); what the scan itself skipped is not listed.
+   */
   onIgnored?: (path: string, rule: string) => void;
 }
 
 export interface WatcherEvents {
   change: [change: FileChange];
   error: [error: Error];
+  /** A .gitignore changed and its rules were re-read: from now on events meet the new ones. */
+  rules: [file: string];
 }
 
 export interface Watcher {
@@ -49,8 +65,10 @@ export interface Watcher {
   readonly ready: Promise<void>;
   on(event: 'change', listener: (change: FileChange) => void): this;
   on(event: 'error', listener: (error: Error) => void): this;
+  on(event: 'rules', listener: (file: string) => void): this;
   off(event: 'change', listener: (change: FileChange) => void): this;
   off(event: 'error', listener: (error: Error) => void): this;
+  off(event: 'rules', listener: (file: string) => void): this;
   /** Absolute folder → names of the entries watched in it: how tests see that ignored folders cost no watches. */
   getWatched(): Record<string, string[]>;
   /** Idempotent: every call returns the same promise. */
@@ -72,6 +90,12 @@ class ChokidarWatcher extends EventEmitter<WatcherEvents> implements Watcher {
   readonly #paths: readonly string[];
   readonly #roots: ReadonlyMap<string, RootWatch>;
   readonly #isIgnored: IgnoreMatcher;
+  readonly #rules: IgnoreRules;
+  readonly #explainIgnored: ((candidate: string) => void) | undefined;
+  /** With --ext a folder is no change of its own (its matching files are). */
+  readonly #foldersSilent: boolean;
+  readonly #ruleFiles: RuleFileWatch | undefined;
+  readonly #liveRules: LiveRules;
   readonly #rescan: NewFolderRescan;
   readonly #trailing = new TrailingChanges((changed, mtimeMs) => this.#emitChange('change', changed, mtimeMs));
   #markReady: () => void = () => {};
@@ -87,7 +111,17 @@ class ChokidarWatcher extends EventEmitter<WatcherEvents> implements Watcher {
     this.#paths = [...new Set(options.paths.map((root) => path.resolve(root)))];
     this.#cwd = options.cwd;
     const matcher = createIgnoreMatcher(options, (error) => this.#onError(error));
-    this.#isIgnored = reportingIgnored(matcher, options.onIgnored);
+    this.#rules = matcher;
+    this.#foldersSilent = options.ext !== undefined;
+    this.#isIgnored = matcher;
+    this.#explainIgnored = explainingIgnored(matcher, options.onIgnored);
+    this.#liveRules = new LiveRules({
+      rules: matcher,
+      rootOf: (target) => this.#rootOf(target),
+      isIgnored: (child, stats) => this.#isIgnored(child, stats) !== undefined,
+      isLive: () => this.#isReady && this.#closing === undefined,
+      announce: (file) => this.emit('rules', file),
+    });
     this.#rescan = new NewFolderRescan({
       // When polling, chokidar notices a new entry only at its next poll: look after it.
       delayMs: Math.max(RESCAN_DELAY_MS, 2 * (options.poll ?? 0)),
@@ -115,16 +149,25 @@ class ChokidarWatcher extends EventEmitter<WatcherEvents> implements Watcher {
             onEvent: (event, changed) => this.#onChange(event, changed),
             onError: (error) => this.#onError(error),
             onGone: (kind, gone) => this.#emitChange(kind, gone),
+            onRawEntry: (entry) => {
+              if (this.#isReady && this.#closing === undefined) this.#explainIgnored?.(entry);
+            },
           },
           options.poll ?? RETURN_CHECK_MS,
         ),
       ]),
     );
+    this.#ruleFiles = watchRuleFiles(
+      outsideRuleFiles(path.resolve(options.cwd), this.#paths, (file) => matcher.isRuleFile(file)),
+      options.poll,
+      (file) => this.#reloadRules(file),
+      (error) => this.#onError(error),
+    );
     const roots = [...this.#roots.values()];
     this.ready = new Promise((resolve) => {
       this.#markReady = resolve;
     });
-    void Promise.all(roots.map((root) => root.ready)).then(() => {
+    void Promise.all([...roots.map((root) => root.ready), this.#ruleFiles?.ready]).then(() => {
       if (this.#closing !== undefined) return;
       this.#isReady = true;
       for (const root of roots) root.activate();
@@ -151,7 +194,11 @@ class ChokidarWatcher extends EventEmitter<WatcherEvents> implements Watcher {
       this.#markReady();
       this.#rescan.close();
       this.#trailing.close();
-      this.#closing = Promise.all([...[...this.#roots.values()].map((root) => root.close()), this.#fallback.close()]).then(() => undefined);
+      this.#closing = Promise.all([
+        ...[...this.#roots.values()].map((root) => root.close()),
+        this.#fallback.close(),
+        this.#ruleFiles?.close(),
+      ]).then(() => undefined);
     }
     return this.#closing;
   }
@@ -182,12 +229,22 @@ class ChokidarWatcher extends EventEmitter<WatcherEvents> implements Watcher {
     // the kind (file or folder, which chokidar's unlink path never passes as stats) keeps
     // the "only relevant paths" contract independent of chokidar's internals.
     if (this.#isIgnored(absolute, isFolder ? FOLDER : FILE) !== undefined) return;
+    if (!isFolder && this.#rules.isRuleFile(absolute)) {
+      // The rules changed, not the app's input: nothing restarts.
+      this.#reloadRules(absolute);
+      return;
+    }
     this.#rescan.observe(kind, absolute);
     if (kind === 'add' || kind === 'change') this.#trailing.observe(absolute);
     this.#emitChange(kind, absolute);
   }
 
+  #reloadRules(file: string): void {
+    if (this.#closing === undefined) this.#liveRules.reload(file);
+  }
+
   #emitChange(kind: ChangeKind, absolute: string, mtimeMs?: number): void {
+    if (this.#foldersSilent && (kind === 'addDir' || kind === 'unlinkDir')) return;
     if (this.#isReady && this.#closing === undefined) this.emit('change', mtimeMs === undefined ? { kind, path: absolute } : { kind, path: absolute, mtimeMs });
   }
 
@@ -242,24 +299,5 @@ function chokidarOptions(
     // in a huge tree. Links are watched as links: watch a target explicitly to follow it.
     followSymlinks: false,
     ignored,
-  };
-}
-
-function reportingIgnored(
-  match: IgnoreMatcher,
-  onIgnored: ((path: string, rule: string) => void) | undefined,
-): IgnoreMatcher {
-  if (onIgnored === undefined) return match;
-  // chokidar asks about the same path several times (before and after stat, on unlink).
-  const reported = new Set<string>();
-  return (candidate, stats) => {
-    const rule = match(candidate, stats);
-    if (rule !== undefined && !reported.has(candidate)) {
-      // Bounded: a long --verbose session must not grow without limit.
-      if (reported.size >= 10_000) reported.clear();
-      reported.add(candidate);
-      onIgnored(candidate, rule);
-    }
-    return rule;
   };
 }

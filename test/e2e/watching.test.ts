@@ -1,8 +1,10 @@
+import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { canRun, disposeAfterEach, Devreload, devreloadBin, Project, serverFixture, starts } from './harness.js';
+import { canRun, disposeAfterEach, Devreload, devreloadBin, Project, serverFixture, starts, waitUntil } from './harness.js';
 
 let project: Project;
 let devreload: Devreload | undefined;
@@ -128,5 +130,75 @@ describe('watching what the user means', () => {
     await writeFile(failed, 'changed while only polling could see it\n');
     await d.waitFor(ready, 2);
     expect(changedAt(2)).toEqual([path.relative(p.dir, failed)]);
+  });
+
+  it('with --ext, creating or removing an empty folder restarts nothing; a matching file in a new folder restarts once', async () => {
+    const d = await launch(['--ext', 'js', '--watch', 'src'], {}, async (p) => mkdir(p.path('src/old-empty')));
+    await mkdir(project.path('src/empty'));
+    await mkdir(project.path('src/a/b/c'), { recursive: true });
+    await rm(project.path('src/old-empty'), { recursive: true });
+    await rm(project.path('src/a'), { recursive: true });
+    await project.write('src/sentinel.js');
+    await d.waitFor(ready, 2);
+    expect(changedAt(2)).toEqual(['src/sentinel.js']);
+
+    await mkdir(project.path('src/d'));
+    await writeFile(project.path('src/d/x.js'), '\n');
+    await d.waitFor(ready, 3);
+    expect(changedAt(3)).toEqual(['src/d/x.js']);
+    await project.write('src/sentinel.js');
+    await d.waitFor(ready, 4);
+    expect(starts(project)).toBe(4);
+  });
+
+  it('an edited .gitignore (root, then nested) is not a restart, and the next event meets its new rules, un-ignored folders included', async () => {
+    const d = await launch([], {}, async (p) => {
+      await writeFile(p.path('.gitignore'), 'gen/\n');
+      await p.write('gen/routes.js');
+      await p.write('src/lib/cache.js');
+    });
+    // Un-ignores gen/ (never read so far) and ignores *.tmp.
+    await writeFile(project.path('.gitignore'), '*.tmp\n');
+    await project.write('src/app.js');
+    await d.waitFor(ready, 2);
+    expect(changedAt(2)).toEqual(['src/app.js']);
+    await project.write('src/scratch.tmp');
+    await project.write('gen/routes.js');
+    await d.waitFor(ready, 3);
+    expect(changedAt(3)).toEqual(['gen/routes.js']);
+
+    await writeFile(project.path('src/lib/.gitignore'), 'cache.js\n');
+    await project.write('src/app.js');
+    await d.waitFor(ready, 4);
+    expect(changedAt(4)).toEqual(['src/app.js']);
+    await project.write('src/lib/cache.js');
+    await project.write('src/lib/other.js');
+    await d.waitFor(ready, 5);
+    expect(changedAt(5)).toEqual(['src/lib/other.js']);
+    await unlink(project.path('src/lib/.gitignore'));
+    await project.write('src/app.js');
+    await d.waitFor(ready, 6);
+    expect(changedAt(6)).toEqual(['src/app.js']);
+    expect(starts(project)).toBe(6);
+  });
+
+  it('25 files written by a shell loop, one process per write, give one restart', async () => {
+    project = await Project.create();
+    const files = Array.from({ length: 25 }, (_, i) => project.path(`src/gen/f${i}.js`));
+    for (const file of files) await project.write(path.relative(project.dir, file), '0\n');
+    devreload = new Devreload(['--json', '--watch', 'src', '--', 'node', serverFixture], { cwd: project.dir, env: { APP_RECORD: project.record } });
+    const d = devreload;
+    await d.waitFor(/"event":"watching"/);
+    const restarts = () => d.stdout.split('\n').filter((line) => line.includes('"event":"restart"')).map((line) => JSON.parse(line) as { paths: string[]; count: number });
+    // A first restart, so the loop meets a watcher that has settled after its initial scan.
+    await project.write('src/app.js');
+    await waitUntil(() => restarts().length === 1, { describe: () => d.output });
+    await promisify(execFile)('sh', ['-c', 'for f in "$@"; do touch "$f"; done', 'sh', ...files]);
+    await waitUntil(() => restarts().length >= 2, { describe: () => d.output });
+    // A sentinel after the loop: the next restart is its own, so the loop left none queued.
+    await project.write('src/app.js');
+    await waitUntil(() => restarts().length >= 3, { describe: () => d.output });
+    expect(restarts().map((r) => r.count)).toEqual([1, 25, 1]);
+    expect(restarts()[2]?.paths).toEqual(['src/app.js']);
   });
 });

@@ -11,6 +11,10 @@ export interface WatchSession {
   readonly changes: FileChange[];
   readonly errors: Error[];
   readonly ignored: { path: string; rule: string }[];
+  /** The .gitignore files whose rules were re-read, in order. */
+  readonly rules: string[];
+  /** Resolves once the rules have been re-read `times` times in all. */
+  waitForRules(times: number): Promise<void>;
   /** Resolves with the first change (already seen or future) that satisfies `predicate`. */
   waitFor(predicate: (change: FileChange) => boolean, what: string): Promise<FileChange>;
   waitForPath(file: string, kind?: FileChange['kind']): Promise<FileChange>;
@@ -35,10 +39,12 @@ export class WatchFixture {
     const changes: FileChange[] = [];
     const errors: Error[] = [];
     const ignored: { path: string; rule: string }[] = [];
+    const rules: string[] = [];
     const watcher = createWatcher({ ...options, onIgnored: (p, rule) => ignored.push({ path: p, rule }) });
     this.#watchers.push(watcher);
     watcher.on('change', (change) => changes.push(change));
     watcher.on('error', (error) => errors.push(error));
+    watcher.on('rules', (file) => rules.push(file));
     const describe = () =>
       `changes: ${JSON.stringify(changes, null, 1)}\nerrors: ${errors.map((e) => e.message).join('\n')}`;
     const waitFor = (predicate: (change: FileChange) => boolean, what: string) =>
@@ -62,6 +68,22 @@ export class WatchFixture {
       changes,
       errors,
       ignored,
+      rules,
+      waitForRules: (times) =>
+        new Promise<void>((resolve, reject) => {
+          if (rules.length >= times) return resolve();
+          const timer = setTimeout(() => {
+            watcher.off('rules', listener);
+            reject(new Error(`rules re-read ${rules.length} times, not ${times}, within ${WAIT_MS} ms\n${describe()}`));
+          }, WAIT_MS);
+          const listener = () => {
+            if (rules.length < times) return;
+            clearTimeout(timer);
+            watcher.off('rules', listener);
+            resolve();
+          };
+          watcher.on('rules', listener);
+        }),
       waitFor,
       waitForPath: (file, kind) =>
         waitFor((c) => c.path === file && (kind === undefined || c.kind === kind), `${kind ?? 'any'} ${file}`),

@@ -11,7 +11,7 @@ const NOTES = {
     'the preload before the app loads, then told to go over stdin; timed from “go”, so it shows what a restart ' +
     'that reuses a pre-started runtime would pay instead of a cold start.',
   defaults: 'Defaults as measured: **devreload** stops the app on the first event and starts the new one once the old ' +
-    'one is gone *and* no event came for its quiet window (`--delay`, default 15 ms, at least 150 ms once a restart folds 20 or more files; the `--delay 0` row turns the short window off); ' +
+    'one is gone *and* no event came for its quiet window (`--delay`, default 30 ms, at least 150 ms once a restart folds 2 or more files; the `--delay 0` row turns the short window off); ' +
     'with **`--prestart`** the new instance is a runtime booted ahead of time and parked before any user code, woken once the old one is gone. ' +
     '**nodemon** restarts on every matching event with no debounce by default (`--delay` unset = 0, so ' +
     '`nodemon --delay 0` is the same as the nodemon row), stops with SIGUSR2 and forks `node server.js`. ' +
