@@ -1,8 +1,10 @@
 import type { Changes, MachineConfig, Pending } from './types.js';
 
-export function addChange(pending: Pending | null, path: string | null, at: number, config: MachineConfig): Pending {
+/** `burst`: this change came right after a restart's spawn (see Pending.burst); it sticks. */
+export function addChange(pending: Pending | null, path: string | null, at: number, config: MachineConfig, burst = false): Pending {
   const changes = pending?.changes ?? { paths: [], count: 0 };
-  return { changes: recordChange(changes, path, config.maxRecordedChanges), since: pending?.since ?? at, quiet: false };
+  const next = { changes: recordChange(changes, path, config.maxRecordedChanges), since: pending?.since ?? at, quiet: false };
+  return burst || pending?.burst === true ? { ...next, burst: true } : next;
 }
 
 /** Distinct paths are counted exactly up to `max`; past it, repeats of unrecorded paths may count twice. */

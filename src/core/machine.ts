@@ -87,12 +87,13 @@ function onChange(state: State, path: string | null, at: number, config: Machine
       return same(state);
     case 'starting': {
       if (state.shutdown !== null) return same(state);
-      // The instance being spawned is already stale: queue exactly one restart behind it.
-      const pending = addChange(state.pending, path, at, config);
+      // The instance being spawned is already stale: queue exactly one restart behind it. If a
+      // change started it, the writer is still at work: take the burst window.
+      const pending = addChange(state.pending, path, at, config, state.restart !== null && state.restart.changes.count > 0);
       return to({ ...state, pending }, quietTimer(pending, config));
     }
     case 'running': {
-      const pending = addChange(null, path, at, config);
+      const pending = addChange(null, path, at, config, state.restarted && at - state.since < config.burstDelay);
       // --build: the instance keeps serving until a build of this change succeeds.
       if (config.build) return awaitQuiet(serving(state.pid, state.since, state.streak), pending, [], config);
       // Stop at once: stopping takes time anyway, and it overlaps the quiet window.
@@ -137,7 +138,7 @@ function onSpawned(state: State, pid: number, at: number, config: MachineConfig)
       before: [spawned, log({ kind: 'change', changes: state.pending.changes })],
     });
   }
-  return to({ tag: 'running', pid, since: at, streak: state.streak }, spawned);
+  return to({ tag: 'running', pid, since: at, streak: state.streak, restarted: restart !== null && restart.changes.count > 0 }, spawned);
 }
 
 function onGone(state: State, at: number, config: MachineConfig): Transition {

@@ -57,7 +57,8 @@ export function spawnFor(pending: Pending, effects: readonly Effect[]): Transiti
  * burst stays one restart while a single save keeps its short window.
  */
 export function quietTimer(pending: Pending, config: MachineConfig): Effect {
-  const ms = pending.changes.count >= config.burstThreshold ? Math.max(config.delay, config.burstDelay) : config.delay;
+  const burst = pending.burst === true || pending.changes.count >= config.burstThreshold;
+  const ms = burst ? Math.max(config.delay, config.burstDelay) : config.delay;
   return { type: 'setTimer', timer: 'quiet', ms };
 }
 

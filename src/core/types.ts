@@ -23,6 +23,12 @@ export interface Pending {
   readonly quiet: boolean;
   /** These changes were already built (`--build` succeeded): start the app, do not build again. */
   readonly built?: boolean;
+  /**
+   * The first change came within the burst window of a restart's spawn: a writer slower than the
+   * quiet window (a generator running one process per file) is still writing, so this restart
+   * waits the burst window and folds the rest of it.
+   */
+  readonly burst?: boolean;
 }
 
 /** The instance that keeps serving while a build runs. */
@@ -77,7 +83,14 @@ export type State =
       /** Consecutive quick exits before this instance (for --on-exit restart's backoff). */
       readonly streak: number;
     }
-  | { readonly tag: 'running'; readonly pid: number; readonly since: number; readonly streak: number }
+  | {
+      readonly tag: 'running';
+      readonly pid: number;
+      readonly since: number;
+      readonly streak: number;
+      /** Started for changed files (not the first start, a crash restart or `rs`). */
+      readonly restarted?: boolean;
+    }
   | {
       readonly tag: 'stopping';
       readonly pid: number;

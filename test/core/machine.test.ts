@@ -61,10 +61,53 @@ describe('restart state machine', () => {
     expect(h.spawnRequests).toBe(1);
     h.advance(1);
     expect(h.spawnRequests).toBe(2);
-    // The next single save has the short window again.
+    // A single save once the burst window has passed since that start has the short window again.
     h.spawned();
+    h.advance(300);
     h.change('src/app.ts').gone().advance(50);
     expect(h.spawnRequests).toBe(3);
+  });
+
+  it('a change within the burst window of a restart for changed files waits the burst window: a slow writer (one process per file) folds into the next restart', () => {
+    const h = new Harness({ ...config, burstDelay: 300 }).running();
+    h.change('src/gen/a.ts').advance(50).gone();
+    expect(h.spawnRequests).toBe(2);
+    h.spawned();
+    // The generator's next file, 70 ms later (a process start per file): the writer is still at work.
+    h.advance(70).change('src/gen/b.ts');
+    expect(h.timers.get('quiet')).toBe(h.now + 300);
+    for (const name of ['c', 'd', 'e']) h.advance(70).change(`src/gen/${name}.ts`);
+    h.gone().advance(299);
+    expect(h.spawnRequests).toBe(2);
+    h.advance(1);
+    expect(h.spawnRequests).toBe(3);
+    expect(h.effects.filter((e) => e.type === 'spawn').at(-1)).toEqual({ type: 'spawn', changes: { paths: ['src/gen/b.ts', 'src/gen/c.ts', 'src/gen/d.ts'], count: 4 } });
+    // Past the burst window, a save has the short window again.
+    h.spawned();
+    h.advance(300).change('src/app.ts').gone().advance(50);
+    expect(h.spawnRequests).toBe(4);
+  });
+
+  it('the first start, a crash restart or `rs` do not make the next change a burst', () => {
+    // Right after the first start.
+    const first = new Harness({ ...config, burstDelay: 300 }).running();
+    first.change('src/app.ts');
+    expect(first.timers.get('quiet')).toBe(first.now + 50);
+    // Right after `rs`.
+    const rs = new Harness({ ...config, burstDelay: 300 }).running();
+    rs.send({ type: 'restart' });
+    rs.advance(50).gone().advance(50);
+    expect(rs.spawnRequests).toBe(2);
+    rs.spawned();
+    rs.change('src/app.ts');
+    expect(rs.timers.get('quiet')).toBe(rs.now + 50);
+    // Right after a crash restart (--on-exit restart).
+    const crash = new Harness({ ...config, burstDelay: 300, onExit: 'restart' }).running();
+    crash.exited(1).gone().advance(1000);
+    expect(crash.spawnRequests).toBe(2);
+    crash.spawned();
+    crash.change('src/app.ts');
+    expect(crash.timers.get('quiet')).toBe(crash.now + 50);
   });
 
   it('counts a path changed twice once', () => {
@@ -82,7 +125,8 @@ describe('restart state machine', () => {
     const pid = h.spawned();
     expect(h.state.tag).toBe('stopping');
     expect(h.signals.at(-1)).toEqual({ pid, signal: 'SIGTERM' });
-    h.advance(60).gone();
+    // Right after a restart for changed files: the burst window.
+    h.advance(300).gone();
     expect(h.spawnRequests).toBe(3);
     h.spawned();
     expect(h.state.tag).toBe('running');
