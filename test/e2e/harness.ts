@@ -252,3 +252,20 @@ export async function freePort(): Promise<number> {
 export function starts(project: Project): number {
   return project.entries('start').length;
 }
+
+export interface JsonEvent {
+  event: string;
+  pid?: number;
+  [field: string]: unknown;
+}
+
+/** The NDJSON events of a `--json` run (its stdout: the app's own stdout goes to stderr), whole lines only; `name` keeps one kind. */
+export function jsonEvents(d: Devreload, name?: string): JsonEvent[] {
+  // A chunk may end mid-event: only what precedes the last line break is complete.
+  return d.stdout
+    .slice(0, d.stdout.lastIndexOf('\n') + 1)
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as JsonEvent)
+    .filter((e) => name === undefined || e.event === name);
+}

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { cliOptions } from '../../src/cli/options.js';
-import { disposeAfterEach, Devreload, devreloadBin, freePort, hasCommand, Project, repoRoot, serverFixture, starts, waitUntil } from './harness.js';
+import { disposeAfterEach, Devreload, devreloadBin, freePort, hasCommand, jsonEvents, Project, repoRoot, serverFixture, starts, waitUntil } from './harness.js';
 
 // Every option listed in --help has a test here (or, for --kill-timeout, in restart.test.ts)
 // that fails if the option is parsed but ignored.
@@ -30,19 +30,6 @@ async function launch(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string)
   return d;
 }
 
-interface JsonEvent {
-  event: string;
-  time: string;
-  [field: string]: unknown;
-}
-
-/** The NDJSON events devreload printed on stdout. */
-function jsonEvents(d: Devreload): JsonEvent[] {
-  return d.stdout
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as JsonEvent);
-}
 
 /** Whether a TCP connection to `host:port` is accepted (by the kernel: an instance need not have accepted it yet). */
 async function connects(host: string, port: number): Promise<boolean> {
@@ -265,7 +252,7 @@ describe('every option does what it says', () => {
     expect(await d.waitForExit()).toEqual({ code: 143, signal: null });
     const events = jsonEvents(d);
     expect(events.map((e) => e.event)).toEqual(['start', 'watching', 'change', 'stop', 'restart', 'stop', 'quit']);
-    expect(events.every((e) => !Number.isNaN(Date.parse(e.time)))).toBe(true);
+    expect(events.every((e) => !Number.isNaN(Date.parse(String(e.time))))).toBe(true);
     expect(events[0]?.pid).toBe(p().entries('start')[0]?.pid);
     expect(events[2]?.paths).toEqual(['src/app.js']);
     expect(events.filter((e) => e.event === 'stop').map((e) => e.reason)).toEqual(['restart', 'shutdown']);

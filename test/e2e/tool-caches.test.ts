@@ -1,21 +1,10 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { disposeAfterEach, Devreload, hasCommand, Project, waitUntil } from './harness.js';
+import { disposeAfterEach, Devreload, hasCommand, jsonEvents, Project, waitUntil, type JsonEvent } from './harness.js';
 
 disposeAfterEach();
 
-interface JsonEvent {
-  event: string;
-  [field: string]: unknown;
-}
-
-function jsonEvents(d: Devreload): JsonEvent[] {
-  return d.stdout
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as JsonEvent);
-}
 
 const restarts = (d: Devreload) => jsonEvents(d).filter((e) => e.event === 'restart');
 

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Devreload, disposeAfterEach, freePort, isAlive, waitUntil } from '../e2e/harness.js';
+import { Devreload, disposeAfterEach, freePort, isAlive, jsonEvents, waitUntil } from '../e2e/harness.js';
 import { defaultBytecode, pythonWith } from './interpreter.js';
-import { answer, currentLeader, eventually, get, jsonEvents, sessionOf, sessionsOf } from './probes.js';
+import { answer, currentLeader, eventually, get, sessionOf, sessionsOf } from './probes.js';
 import { pythonProject, versionModule } from './python-project.js';
 
 disposeAfterEach();

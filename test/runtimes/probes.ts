@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import { readProcessTable, type ProcessEntry } from '../../src/process/table.js';
-import type { Devreload } from '../e2e/harness.js';
+import { jsonEvents, type Devreload } from '../e2e/harness.js';
 
 /**
  * One GET to 127.0.0.1:`port` on a fresh connection that the server closes after answering: no
@@ -64,23 +64,6 @@ export async function leaderOf(d: Devreload): Promise<number> {
 
 async function isWatchdog(pid: number): Promise<boolean> {
   return (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).includes('watchdog');
-}
-
-export interface JsonEvent {
-  event: string;
-  pid?: number;
-  [field: string]: unknown;
-}
-
-/** The NDJSON events of a `--json` run (its stdout: the app's own stdout goes to stderr). */
-export function jsonEvents(d: Devreload, name?: string): JsonEvent[] {
-  // Only whole lines: a chunk may end mid-event.
-  return d.stdout
-    .slice(0, d.stdout.lastIndexOf('\n') + 1)
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as JsonEvent)
-    .filter((e) => name === undefined || e.event === name);
 }
 
 /** The pid of the instance devreload started last (`start`, then one `restart` per new instance). */

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { Devreload, disposeAfterEach, freePort, isAlive, waitUntil } from '../e2e/harness.js';
+import { Devreload, disposeAfterEach, freePort, isAlive, jsonEvents, waitUntil } from '../e2e/harness.js';
 import { defaultBytecode, pythonWith } from './interpreter.js';
-import { answer, currentLeader, jsonEvents, sessionOf, sessionsOf } from './probes.js';
+import { answer, currentLeader, sessionOf, sessionsOf } from './probes.js';
 import { pythonProject, versionModule } from './python-project.js';
 
 disposeAfterEach();
