@@ -5,7 +5,8 @@ import type { Ignore, TestResult } from 'ignore';
 import { DevreloadError, isErrnoException } from '../errors.js';
 
 /**
- * .gitignore semantics for paths inside `cwd`: the root file and nested ones, each
+ * .gitignore semantics for paths inside `cwd` (a repository's top, see gitignore-lookup.ts):
+ * the top's file and nested ones, each
  * pattern relative to its own folder, negations, "last matching pattern wins", and
  * "a path inside an ignored folder is ignored" (git never re-includes it).
  *
@@ -133,7 +134,7 @@ function escapeGlob(relDir: string): string {
   return escaped.startsWith('#') || escaped.startsWith('!') ? `\\${escaped}` : escaped;
 }
 
-function readOptionalFile(file: string): string | undefined {
+export function readOptionalFile(file: string): string | undefined {
   try {
     // Most folders have no .gitignore: asking first spares the scan an ENOENT exception (and
     // its stack trace) per folder. lstat, not existsSync: one that exists but cannot be read

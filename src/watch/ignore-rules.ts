@@ -3,8 +3,9 @@ import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { DevreloadError } from '../errors.js';
 import { matchAlwaysIgnored } from './always-ignored.js';
-import { createGitignoreRules } from './gitignore.js';
-import type { GitignoreRules } from './gitignore.js';
+import { below, createGitignoreLookup, isInside } from './gitignore-lookup.js';
+import type { GitignoreLookup } from './gitignore-lookup.js';
+import { readOptionalFile } from './gitignore.js';
 import { compileUserGlobs } from './user-globs.js';
 import { Virtualenvs } from './virtualenvs.js';
 
@@ -25,10 +26,16 @@ export type IgnoreMatcher = (absPath: string, stats?: StatsLike) => string | und
 /** The matcher, plus what a watcher needs to keep its .gitignore rules live. */
 export interface IgnoreRules extends IgnoreMatcher {
   /**
-   * `absPath` is a .gitignore that devreload honours (inside cwd, .gitignore support on): its
-   * edits re-read the rules instead of restarting anything.
+   * `absPath` is a .gitignore that devreload honours (inside a watched path, or in a folder
+   * between a watched path and its repository's top; .gitignore support on): its edits re-read
+   * the rules instead of restarting anything.
    */
   isRuleFile(absPath: string): boolean;
+  /**
+   * The .gitignore files that govern watched paths from outside every one of them (from a
+   * watched folder's parent up to its repository's top): no root's watcher sees them.
+   */
+  outsideRuleFiles(): string[];
   /**
    * Re-reads the rules after `file` (a .gitignore) changed, so the next event meets the new ones.
    * Returns the paths the old rules ignored that the new ones do not, and that exist: the
@@ -55,31 +62,48 @@ export function createIgnoreMatcher(
   const roots = options.paths.map((root) => path.resolve(root));
   const extensions = normalizeExtensions(options.ext);
   const globs = compileUserGlobs(options.ignore ?? [], cwd);
-  const gitignore = options.gitignore === false ? undefined : checkedGitignore(cwd, onError);
+  const gitignore = options.gitignore === false ? undefined : checkedGitignore(cwd, roots, onError);
   const rootsIgnoredByGit = new Map<string, boolean>();
   const virtualenvs = new Virtualenvs();
   // Paths a .gitignore rule dropped (the tops of pruned folders, single files): after a rule
   // is removed these are the ones to look at again. Nothing inside a pruned folder is ever here.
   const gitignored = new Set<string>();
 
-  const matchGitignore = (rules: GitignoreRules, root: string, target: string, isDir: boolean) => {
-    if (!isInside(target, cwd) || target === cwd) return undefined;
-    if (isInside(root, cwd) && root !== cwd) {
-      let rootIgnored = rootsIgnoredByGit.get(root);
-      if (rootIgnored === undefined) {
-        rootIgnored = rules.match(toPosix(below(cwd, root)), true) !== undefined;
-        rootsIgnoredByGit.set(root, rootIgnored);
-      }
-      // The user asked for a gitignored folder (build output, generated code): watch it.
-      if (rootIgnored) return undefined;
+  const matchGitignore = (rules: GitignoreLookup, root: string, target: string, isDir: boolean) => {
+    let rootIgnored = rootsIgnoredByGit.get(root);
+    if (rootIgnored === undefined) {
+      rootIgnored = rules.topOf(root) !== root && rules.match(root, true) !== undefined;
+      rootsIgnoredByGit.set(root, rootIgnored);
     }
-    const rule = rules.match(toPosix(below(cwd, target)), isDir);
+    // The user asked for a gitignored folder (build output, generated code): watch it.
+    if (rootIgnored) return undefined;
+    const rule = rules.match(target, isDir);
     if (rule !== undefined) gitignored.add(target);
     return rule;
   };
 
+  // A .gitignore in a watched folder, or in a folder from a watched path's parent up to its top.
+  const governs = (rules: GitignoreLookup, folder: string): boolean =>
+    roots.some((root) => isInside(folder, root) || (isInside(root, folder) && isInside(folder, rules.topOf(root))));
+
   const isRuleFile = (target: string): boolean =>
-    gitignore !== undefined && path.basename(target) === RULE_FILE && isInside(target, cwd) && target !== cwd;
+    gitignore !== undefined && path.basename(target) === RULE_FILE && governs(gitignore, path.dirname(target));
+
+  const outsideRuleFiles = (): string[] => {
+    if (gitignore === undefined) return [];
+    const files = new Set<string>();
+    for (const root of roots) {
+      const top = gitignore.topOf(root);
+      if (top === root) continue;
+      // From the root's parent up to its top (a root's own .gitignore is inside it).
+      for (let folder = path.dirname(root); isInside(folder, top); folder = path.dirname(folder)) {
+        const file = path.join(folder, RULE_FILE);
+        if (!roots.some((other) => isInside(file, other))) files.add(file);
+        if (folder === top) break;
+      }
+    }
+    return [...files].sort();
+  };
 
   // chokidar asks about every path of the initial scan about four times (reading the folder,
   // before and after its stat, before reporting). The copies path.resolve() and path.relative()
@@ -112,7 +136,7 @@ export function createIgnoreMatcher(
 
   const reloadGitignore = (file: string): string[] => {
     if (gitignore === undefined) return [];
-    gitignore.reload(toPosix(below(cwd, path.dirname(normalAbsolute(file)))));
+    gitignore.reload(path.dirname(normalAbsolute(file)));
     rootsIgnoredByGit.clear();
     const unignored: string[] = [];
     for (const candidate of [...gitignored]) {
@@ -130,21 +154,20 @@ export function createIgnoreMatcher(
     return unignored;
   };
 
-  return Object.assign(matcher, { isRuleFile: (file: string) => isRuleFile(normalAbsolute(file)), reloadGitignore });
+  return Object.assign(matcher, { isRuleFile: (file: string) => isRuleFile(normalAbsolute(file)), outsideRuleFiles, reloadGitignore });
 }
 
 /**
- * The root .gitignore is read now, so that an unreadable one is a clear error from
- * createWatcher(); nested ones are read during the scan, where errors go to `onError`.
+ * cwd's .gitignore is read now, so that an unreadable one is a clear error from createWatcher()
+ * (as the options check reports it before the app starts). The others, nested or above cwd, are
+ * read during the scan, where errors go to `onError` as warnings: git itself only warns.
  */
-function checkedGitignore(cwd: string, onError: ((error: unknown) => void) | undefined): GitignoreRules {
-  let report = (error: unknown): void => {
-    throw error;
-  };
-  const rules = createGitignoreRules(cwd, undefined, (error) => report(error));
-  rules.match('.gitignore', false);
-  if (onError !== undefined) report = onError;
-  return rules;
+function checkedGitignore(cwd: string, roots: readonly string[], onError: ((error: unknown) => void) | undefined): GitignoreLookup {
+  readOptionalFile(path.join(cwd, RULE_FILE));
+  return createGitignoreLookup(cwd, roots, undefined, (error) => {
+    if (onError === undefined) throw error;
+    onError(error);
+  });
 }
 
 /** The deepest watched path that is `target` or one of its ancestors. */
@@ -154,20 +177,6 @@ export function findWatchRoot(roots: readonly string[], target: string): string 
     if (isInside(target, root) && (best === undefined || root.length > best.length)) best = root;
   }
   return best;
-}
-
-// Called several times per path and event: compares in place instead of building
-// `folder + sep` (a new string, flattened again on every call).
-function isInside(target: string, folder: string): boolean {
-  if (target === folder) return true;
-  if (target.length <= folder.length || !target.startsWith(folder)) return false;
-  return folder.endsWith(path.sep) || target.startsWith(path.sep, folder.length);
-}
-
-/** `target` relative to `folder`, which contains it (both absolute and normal): path.relative() without resolving both again. */
-function below(folder: string, target: string): string {
-  if (target === folder) return '';
-  return target.slice(folder.endsWith(path.sep) ? folder.length : folder.length + 1);
 }
 
 /** path.resolve(), minus its copy when the path is already absolute and normal (chokidar's always are). */
@@ -223,8 +232,4 @@ function matchAncestorsOrSelf(
     if (rule !== undefined) return rule;
   }
   return undefined;
-}
-
-function toPosix(value: string): string {
-  return path.sep === '/' ? value : value.split(path.sep).join('/');
 }

@@ -6,7 +6,7 @@ import { createIgnoreMatcher, findWatchRoot } from './ignore-rules.js';
 import type { IgnoreMatcher, IgnoreRules, StatsLike } from './ignore-rules.js';
 import { NewFolderRescan, RESCAN_DELAY_MS } from './new-folder-rescan.js';
 import { RootWatch } from './root-watch.js';
-import { outsideRuleFiles, watchRuleFiles } from './rule-files.js';
+import { watchRuleFiles } from './rule-files.js';
 import type { RuleFileWatch } from './rule-files.js';
 import { isErrnoException } from '../errors.js';
 import { FALLBACK_POLL_MS, PollingFallback } from './polling-fallback.js';
@@ -158,7 +158,7 @@ class ChokidarWatcher extends EventEmitter<WatcherEvents> implements Watcher {
       ]),
     );
     this.#ruleFiles = watchRuleFiles(
-      outsideRuleFiles(path.resolve(options.cwd), this.#paths, (file) => matcher.isRuleFile(file)),
+      matcher.outsideRuleFiles(),
       options.poll,
       (file) => this.#reloadRules(file),
       (error) => this.#onError(error),
