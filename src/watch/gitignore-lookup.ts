@@ -12,6 +12,8 @@ import type { GitignoreRules, ReadGitignore } from './gitignore.js';
  * Without a `.git` above, the top is cwd for paths at or below it (devreload's behaviour before
  * it looked for repositories), and otherwise the outermost watched path holding the path: no
  * .gitignore of an unrelated folder above (a home folder) is read on a guess.
+ *
+ * A rule is reported with its file's path relative to cwd (`../../.gitignore`), for --verbose.
  */
 export interface GitignoreLookup {
   /** The rule that ignores `absPath` (absolute, normal, strictly below its top), or undefined. */
@@ -68,7 +70,9 @@ export function createGitignoreLookup(
   const rulesOf = (top: string): GitignoreRules => {
     let rules = rulesByTop.get(top);
     if (rules === undefined) {
-      rules = createGitignoreRules(top, readGitignore, onUnreadable);
+      // --verbose names a file above cwd as the user sees it from there (../../.gitignore).
+      const nameOf = top === cwd ? undefined : (relDir: string) => toPosix(path.relative(cwd, path.join(top, relDir, '.gitignore')));
+      rules = createGitignoreRules(top, readGitignore, onUnreadable, nameOf);
       rulesByTop.set(top, rules);
     }
     return rules;

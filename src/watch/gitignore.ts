@@ -38,6 +38,8 @@ export function createGitignoreRules(
   onUnreadable: (error: unknown) => void = (error) => {
     throw error;
   },
+  /** How --verbose names the .gitignore of `relDir` (default: relative to `cwd`). */
+  nameOf?: (relDir: string) => string,
 ): GitignoreRules {
   // Rules that apply to the entries of a folder: the folder's own .gitignore appended to
   // its parent's chain, rewritten relative to cwd so one `ignore` instance can apply
@@ -56,7 +58,7 @@ export function createGitignoreRules(
       onUnreadable(error);
       return parent;
     }
-    const patterns = content === undefined ? [] : toCwdPatterns(content, relDir);
+    const patterns = content === undefined ? [] : toCwdPatterns(content, relDir, nameOf?.(relDir));
     const chain =
       patterns.length === 0
         ? parent
@@ -94,8 +96,8 @@ function parentOf(relPath: string): string {
 export function toCwdPatterns(
   content: string,
   relDir: string,
+  source = relDir === '' ? '.gitignore' : `${relDir}/.gitignore`,
 ): { pattern: string; mark: string }[] {
-  const source = relDir === '' ? '.gitignore' : `${relDir}/.gitignore`;
   const lines = content.replace(/^\uFEFF/, '').split(/\r?\n/);
   const patterns: { pattern: string; mark: string }[] = [];
   for (const line of lines) {

@@ -30,6 +30,7 @@ async function layout(dir: string, files: Record<string, string | null>): Promis
   }
 }
 
+// A rule names its .gitignore relative to cwd, as --verbose shows it.
 describe('createGitignoreLookup: the top of a path’s repository', () => {
   it('is the nearest folder with a .git folder, above cwd too', async () => {
     const repo = await fixture.tempDir();
@@ -37,8 +38,8 @@ describe('createGitignoreLookup: the top of a path’s repository', () => {
     const cwd = path.join(repo, 'apps/api');
     const lookup = createGitignoreLookup(cwd, [path.join(cwd, 'src')], undefined, noError);
     expect(lookup.topOf(path.join(cwd, 'src'))).toBe(repo);
-    expect(lookup.match(path.join(cwd, 'src/generated'), true)).toBe('.gitignore: generated/ (.gitignore)');
-    expect(lookup.match(path.join(cwd, 'src/a.tmp'), false)).toBe('.gitignore: *.tmp (apps/api/.gitignore)');
+    expect(lookup.match(path.join(cwd, 'src/generated'), true)).toBe('.gitignore: generated/ (../../.gitignore)');
+    expect(lookup.match(path.join(cwd, 'src/a.tmp'), false)).toBe('.gitignore: *.tmp (.gitignore)');
     expect(lookup.match(path.join(cwd, 'src/a.js'), false)).toBeUndefined();
   });
 
@@ -53,7 +54,7 @@ describe('createGitignoreLookup: the top of a path’s repository', () => {
     const lookup = createGitignoreLookup(outer, [outer], undefined, noError);
     const lib = path.join(outer, 'vendor/lib');
     expect(lookup.topOf(path.join(lib, 'src'))).toBe(lib);
-    expect(lookup.match(path.join(lib, 'dist'), true)).toBe('.gitignore: dist/ (.gitignore)');
+    expect(lookup.match(path.join(lib, 'dist'), true)).toBe('.gitignore: dist/ (vendor/lib/.gitignore)');
     // The outer repository's rules stop at the nested one, as in git.
     expect(lookup.match(path.join(lib, 'src/debug.log'), false)).toBeUndefined();
     expect(lookup.match(path.join(outer, 'debug.log'), false)).toBe('.gitignore: *.log (.gitignore)');
@@ -71,7 +72,7 @@ describe('createGitignoreLookup: the top of a path’s repository', () => {
     const lib = path.join(base, 'lib', 'src');
     const lookup = createGitignoreLookup(app, [app, lib], undefined, noError);
     expect(lookup.topOf(lib)).toBe(path.join(base, 'lib'));
-    expect(lookup.match(path.join(lib, 'build'), true)).toBe('.gitignore: build/ (.gitignore)');
+    expect(lookup.match(path.join(lib, 'build'), true)).toBe('.gitignore: build/ (../lib/.gitignore)');
     expect(lookup.match(path.join(lib, 'coverage'), true)).toBeUndefined();
     expect(lookup.match(path.join(app, 'coverage'), true)).toBe('.gitignore: coverage/ (.gitignore)');
   });
@@ -91,7 +92,7 @@ describe('createGitignoreLookup: the top of a path’s repository', () => {
     expect(lookup.topOf(path.join(shared, 'lib'))).toBe(shared);
     expect(lookup.match(path.join(cwd, 'src/out'), true)).toBe('.gitignore: out/ (.gitignore)');
     expect(lookup.match(path.join(cwd, 'src/a.js'), false)).toBeUndefined();
-    expect(lookup.match(path.join(shared, 'lib/cache'), true)).toBe('.gitignore: cache/ (.gitignore)');
+    expect(lookup.match(path.join(shared, 'lib/cache'), true)).toBe('.gitignore: cache/ (../../packages/shared/.gitignore)');
     expect(lookup.match(path.join(shared, 'index.js'), false)).toBeUndefined();
   });
 
@@ -111,7 +112,7 @@ describe('createGitignoreLookup: the top of a path’s repository', () => {
         return dir === '/repo';
       },
     );
-    expect(lookup.match('/repo/app/src/a/x.log', false)).toBe('.gitignore: *.log (.gitignore)');
+    expect(lookup.match('/repo/app/src/a/x.log', false)).toBe('.gitignore: *.log (../.gitignore)');
     expect(lookup.match('/repo/app/src/a/y.ts', false)).toBeUndefined();
     expect(asked).toEqual(['/repo/app', '/repo', '/repo/app/src', '/repo/app/src/a']);
     expect(reads).toEqual(['/repo/.gitignore', '/repo/app/.gitignore', '/repo/app/src/.gitignore', '/repo/app/src/a/.gitignore']);
@@ -126,9 +127,9 @@ describe('createGitignoreLookup: the top of a path’s repository', () => {
       noError,
       (dir) => dir === '/repo',
     );
-    expect(lookup.match('/repo/app/src/x.log', false)).toBe('.gitignore: *.log (.gitignore)');
+    expect(lookup.match('/repo/app/src/x.log', false)).toBe('.gitignore: *.log (../.gitignore)');
     root = '# none\n';
-    expect(lookup.match('/repo/app/src/x.log', false)).toBe('.gitignore: *.log (.gitignore)');
+    expect(lookup.match('/repo/app/src/x.log', false)).toBe('.gitignore: *.log (../.gitignore)');
     lookup.reload('/repo');
     expect(lookup.match('/repo/app/src/x.log', false)).toBeUndefined();
   });
@@ -140,12 +141,12 @@ describe('createIgnoreMatcher: .gitignore files above cwd', () => {
     await layout(repo, { '.git': null, '.gitignore': '*.gen.js\nlogs/\n', 'apps/api/src/.gitignore': '!keep.gen.js\n' });
     const cwd = path.join(repo, 'apps/api');
     const match = createIgnoreMatcher({ paths: [path.join(cwd, 'src')], cwd });
-    expect(match(path.join(cwd, 'src/a.gen.js'), FILE)).toBe('.gitignore: *.gen.js (.gitignore)');
+    expect(match(path.join(cwd, 'src/a.gen.js'), FILE)).toBe('.gitignore: *.gen.js (../../.gitignore)');
     expect(match(path.join(cwd, 'src/keep.gen.js'), FILE)).toBeUndefined();
     expect(match(path.join(cwd, 'src/deep/keep.gen.js'), FILE)).toBeUndefined();
-    expect(match(path.join(cwd, 'src/logs'), FOLDER)).toBe('.gitignore: logs/ (.gitignore)');
+    expect(match(path.join(cwd, 'src/logs'), FOLDER)).toBe('.gitignore: logs/ (../../.gitignore)');
     // git never re-includes a file inside an ignored folder.
-    expect(match(path.join(cwd, 'src/logs/keep.gen.js'), FILE)).toBe('.gitignore: logs/ (.gitignore)');
+    expect(match(path.join(cwd, 'src/logs/keep.gen.js'), FILE)).toBe('.gitignore: logs/ (../../.gitignore)');
   });
 
   it('lists the .gitignore files from each watched path up to its top as rule files, and none with --no-gitignore', async () => {
@@ -175,7 +176,7 @@ describe('createIgnoreMatcher: .gitignore files above cwd', () => {
     const match = createIgnoreMatcher({ paths: [cwd, generated], cwd });
     expect(match(generated, FOLDER)).toBeUndefined();
     expect(match(path.join(generated, 'api.js.map'), FILE)).toBeUndefined();
-    expect(match(path.join(cwd, 'app.js.map'), FILE)).toBe('.gitignore: *.map (.gitignore)');
+    expect(match(path.join(cwd, 'app.js.map'), FILE)).toBe('.gitignore: *.map (../.gitignore)');
   });
 
   it.skipIf(!hasCommand('git'))('agrees with git on a package outside cwd (needs git)', async () => {
