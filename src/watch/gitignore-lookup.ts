@@ -22,6 +22,15 @@ export interface GitignoreLookup {
   topOf(absDir: string): string;
   /** Forgets the rules of `absDir` (its .gitignore changed) and of the folders below it. */
   reload(absDir: string): void;
+  /**
+   * Makes `absDir` a top of its own: the outermost folder that its repository ignores on the way
+   * to a watched folder (build output, a project inside a home folder's repository that ignores
+   * `*`). The watched folder then keeps the .gitignore files from there down, where git would
+   * read none.
+   */
+  addOwnTop(absDir: string): void;
+  /** Forgets every addOwnTop() (the rules changed: which folders are ignored is asked again). */
+  clearOwnTops(): void;
 }
 
 export function createGitignoreLookup(
@@ -56,14 +65,19 @@ export function createGitignoreLookup(
     if (!bare.some((other) => other !== root && isInside(root, other))) fallbacks.add(root);
   }
 
+  const ownTops = new Set<string>();
   const tops = new Map<string, string>();
   const topOf = (dir: string): string => {
     const known = tops.get(dir);
     if (known !== undefined) return known;
     const parent = path.dirname(dir);
-    const top = isRepositoryTop(dir) || fallbacks.has(dir) || parent === dir ? dir : topOf(parent);
+    const top = isRepositoryTop(dir) || fallbacks.has(dir) || ownTops.has(dir) || parent === dir ? dir : topOf(parent);
     tops.set(dir, top);
     return top;
+  };
+
+  const forgetTopsBelow = (absDir: string): void => {
+    for (const known of [...tops.keys()]) if (isInside(known, absDir)) tops.delete(known);
   };
 
   const rulesByTop = new Map<string, GitignoreRules>();
@@ -84,6 +98,15 @@ export function createGitignoreLookup(
       const top = topOf(path.dirname(absPath));
       if (!isInside(absPath, top) || absPath === top) return undefined;
       return rulesOf(top).match(toPosix(below(top, absPath)), isDirectory);
+    },
+    addOwnTop(absDir) {
+      if (ownTops.has(absDir)) return;
+      ownTops.add(absDir);
+      forgetTopsBelow(absDir);
+    },
+    clearOwnTops() {
+      for (const dir of ownTops) forgetTopsBelow(dir);
+      ownTops.clear();
     },
     reload(absDir) {
       const top = topOf(absDir);

@@ -51,7 +51,8 @@ const RULE_FILE = '.gitignore';
  * (so ignored folders are never read nor watched) and filters emitted events.
  *
  * A watched path itself is never ignored, and rules only look below it: `--watch .env`
- * works although .env is gitignored, `--watch dist` works although dist/ is, and
+ * works although .env is gitignored, `--watch dist` works although dist/ is (only the
+ * .gitignore files inside dist apply there: it is a top of its own), and
  * `--watch node_modules/my-lib` works (its own nested node_modules stay ignored).
  */
 export function createIgnoreMatcher(
@@ -63,37 +64,41 @@ export function createIgnoreMatcher(
   const extensions = normalizeExtensions(options.ext);
   const globs = compileUserGlobs(options.ignore ?? [], cwd);
   const gitignore = options.gitignore === false ? undefined : checkedGitignore(cwd, roots, onError);
-  const rootsIgnoredByGit = new Map<string, boolean>();
+  // Roots whose own top (if their repository ignores them) is known, see matchGitignore.
+  const rootsChecked = new Set<string>();
   const virtualenvs = new Virtualenvs();
   // Paths a .gitignore rule dropped (the tops of pruned folders, single files): after a rule
   // is removed these are the ones to look at again. Nothing inside a pruned folder is ever here.
   const gitignored = new Set<string>();
 
+  // Each root's top as its repository decides (setOwnTop below leaves these alone).
+  const rootTops = new Map(gitignore === undefined ? [] : roots.map((root) => [root, gitignore.topOf(root)]));
+
   const matchGitignore = (rules: GitignoreLookup, root: string, target: string, isDir: boolean) => {
-    let rootIgnored = rootsIgnoredByGit.get(root);
-    if (rootIgnored === undefined) {
-      rootIgnored = rules.topOf(root) !== root && rules.match(root, true) !== undefined;
-      rootsIgnoredByGit.set(root, rootIgnored);
+    if (!rootsChecked.has(root)) {
+      // The user asked for a gitignored folder (build output, generated code): watch it, with
+      // the .gitignore files from its outermost ignored folder down (git reads none there).
+      const ownTop = outermostIgnored(rules, rootTops.get(root) ?? root, root);
+      if (ownTop !== undefined) rules.addOwnTop(ownTop);
+      rootsChecked.add(root);
     }
-    // The user asked for a gitignored folder (build output, generated code): watch it.
-    if (rootIgnored) return undefined;
     const rule = rules.match(target, isDir);
     if (rule !== undefined) gitignored.add(target);
     return rule;
   };
 
   // A .gitignore in a watched folder, or in a folder from a watched path's parent up to its top.
-  const governs = (rules: GitignoreLookup, folder: string): boolean =>
-    roots.some((root) => isInside(folder, root) || (isInside(root, folder) && isInside(folder, rules.topOf(root))));
+  const governs = (folder: string): boolean =>
+    roots.some((root) => isInside(folder, root) || (isInside(root, folder) && isInside(folder, rootTops.get(root) ?? root)));
 
   const isRuleFile = (target: string): boolean =>
-    gitignore !== undefined && path.basename(target) === RULE_FILE && governs(gitignore, path.dirname(target));
+    gitignore !== undefined && path.basename(target) === RULE_FILE && governs(path.dirname(target));
 
   const outsideRuleFiles = (): string[] => {
     if (gitignore === undefined) return [];
     const files = new Set<string>();
     for (const root of roots) {
-      const top = gitignore.topOf(root);
+      const top = rootTops.get(root) ?? root;
       if (top === root) continue;
       // From the root's parent up to its top (a root's own .gitignore is inside it).
       for (let folder = path.dirname(root); isInside(folder, top); folder = path.dirname(folder)) {
@@ -137,7 +142,8 @@ export function createIgnoreMatcher(
   const reloadGitignore = (file: string): string[] => {
     if (gitignore === undefined) return [];
     gitignore.reload(path.dirname(normalAbsolute(file)));
-    rootsIgnoredByGit.clear();
+    rootsChecked.clear();
+    gitignore.clearOwnTops();
     const unignored: string[] = [];
     for (const candidate of [...gitignored]) {
       gitignored.delete(candidate);
@@ -168,6 +174,17 @@ function checkedGitignore(cwd: string, roots: readonly string[], onError: ((erro
     if (onError === undefined) throw error;
     onError(error);
   });
+}
+
+/** The outermost folder below `top`, on the way down to `root` (included), that git ignores. */
+function outermostIgnored(rules: GitignoreLookup, top: string, root: string): string | undefined {
+  if (root === top) return undefined;
+  const way: string[] = [];
+  for (let folder = root; folder !== top && path.dirname(folder) !== folder; folder = path.dirname(folder)) way.push(folder);
+  // `ignore` says a path inside an ignored folder is ignored: only an ignored root asks further.
+  if (rules.match(root, true) === undefined) return undefined;
+  for (const folder of way.reverse()) if (rules.match(folder, true) !== undefined) return folder;
+  return root;
 }
 
 /** The deepest watched path that is `target` or one of its ancestors. */

@@ -179,6 +179,17 @@ describe('createIgnoreMatcher: .gitignore files above cwd', () => {
     expect(match(path.join(cwd, 'app.js.map'), FILE)).toBe('.gitignore: *.map (../.gitignore)');
   });
 
+  it('keeps cwd’s own rules when its repository ignores cwd (a home folder’s repository that ignores `*`)', async () => {
+    const home = await fixture.tempDir();
+    await layout(home, { '.git': null, '.gitignore': '*\n!.bashrc\n', 'project/.gitignore': 'dist/\n' });
+    const cwd = path.join(home, 'project');
+    const match = createIgnoreMatcher({ paths: [path.join(cwd, 'src'), cwd], cwd });
+    expect(match(path.join(cwd, 'src/app.js'), FILE)).toBeUndefined();
+    expect(match(path.join(cwd, 'server.js'), FILE)).toBeUndefined();
+    expect(match(path.join(cwd, 'dist'), FOLDER)).toBe('.gitignore: dist/ (.gitignore)');
+    expect(match(path.join(cwd, 'src/dist'), FOLDER)).toBe('.gitignore: dist/ (.gitignore)');
+  });
+
   it.skipIf(!hasCommand('git'))('agrees with git on a package outside cwd (needs git)', async () => {
     const repo = await fixture.tempDir();
     await tree(repo, ['apps/api/src/app.js', 'packages/shared/index.js', 'packages/shared/coverage/lcov.js', 'packages/shared/src/x.gen.js', 'packages/shared/src/keep.gen.js', 'packages/shared/dist/a.js']);
