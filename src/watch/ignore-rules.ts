@@ -71,7 +71,7 @@ export function createIgnoreMatcher(
   // is removed these are the ones to look at again. Nothing inside a pruned folder is ever here.
   const gitignored = new Set<string>();
 
-  // Each root's top as its repository decides (setOwnTop below leaves these alone).
+  // Each root's top as its repository decides (addOwnTop() in matchGitignore leaves these alone).
   const rootTops = new Map(gitignore === undefined ? [] : roots.map((root) => [root, gitignore.topOf(root)]));
 
   const matchGitignore = (rules: GitignoreLookup, root: string, target: string, isDir: boolean) => {

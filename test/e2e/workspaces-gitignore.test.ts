@@ -87,4 +87,22 @@ describe('.gitignore files outside the working directory (watcher contract for w
     await d.waitFor(/\] ready\b/, restarted + 1);
     expect(project.entries('start').at(-1)?.changed, d.output).toBe(JSON.stringify(['../../packages/shared/coverage/lcov.js']));
   });
+
+  it('--no-gitignore turns off the .gitignore files above cwd and outside it', async () => {
+    const project = await monorepo();
+    await project.write('.gitignore', 'coverage/\n');
+    await project.write('packages/shared/.gitignore', '*.gen.js\n');
+    await project.write('packages/shared/coverage/lcov.js');
+    await project.write('packages/shared/x.gen.js');
+    const d = new Devreload(['--no-gitignore', '--watch', 'src', '--', 'node', serverFixture], { cwd: project.path('apps/api'), env: { APP_RECORD: project.record } });
+    await d.waitFor(/\] ready\b/);
+    await d.waitFor(/\[devreload\] watching src, \.\.\/\.\.\/packages\/shared\n/);
+    const before = starts(project);
+    await project.write('packages/shared/coverage/lcov.js');
+    await d.waitFor(/\] ready\b/, before + 1);
+    expect(project.entries('start').at(-1)?.changed, d.output).toBe(JSON.stringify(['../../packages/shared/coverage/lcov.js']));
+    await project.write('packages/shared/x.gen.js');
+    await d.waitFor(/\] ready\b/, before + 2);
+    expect(project.entries('start').at(-1)?.changed, d.output).toBe(JSON.stringify(['../../packages/shared/x.gen.js']));
+  });
 });
