@@ -190,6 +190,24 @@ describe('createIgnoreMatcher: .gitignore files above cwd', () => {
     expect(match(path.join(cwd, 'src/dist'), FOLDER)).toBe('.gitignore: dist/ (.gitignore)');
   });
 
+  it('re-decides after an edit whether a watched folder is ignored by its repository', async () => {
+    const home = await fixture.tempDir();
+    await layout(home, { '.git': null, '.gitignore': '*\n', 'project/.gitignore': 'dist/\n' });
+    const cwd = path.join(home, 'project');
+    const match = createIgnoreMatcher({ paths: [cwd], cwd });
+    expect(match(path.join(cwd, 'debug.log'), FILE)).toBeUndefined();
+    expect(match(path.join(cwd, 'dist'), FOLDER)).toBe('.gitignore: dist/ (.gitignore)');
+
+    await writeFile(path.join(home, '.gitignore'), '*.log\n');
+    match.reloadGitignore(path.join(home, '.gitignore'));
+    expect(match(path.join(cwd, 'debug.log'), FILE)).toBe('.gitignore: *.log (../.gitignore)');
+    expect(match(path.join(cwd, 'dist'), FOLDER)).toBe('.gitignore: dist/ (.gitignore)');
+
+    await writeFile(path.join(home, '.gitignore'), '*\n');
+    match.reloadGitignore(path.join(home, '.gitignore'));
+    expect(match(path.join(cwd, 'debug.log'), FILE)).toBeUndefined();
+  });
+
   it.skipIf(!hasCommand('git'))('agrees with git on a package outside cwd (needs git)', async () => {
     const repo = await fixture.tempDir();
     await tree(repo, ['apps/api/src/app.js', 'packages/shared/index.js', 'packages/shared/coverage/lcov.js', 'packages/shared/src/x.gen.js', 'packages/shared/src/keep.gen.js', 'packages/shared/dist/a.js']);
