@@ -109,8 +109,9 @@ export function createGitignoreLookup(
       ownTops.clear();
     },
     reload(absDir) {
-      const top = topOf(absDir);
-      rulesByTop.get(top)?.reload(toPosix(below(top, absDir)));
+      // Every top above it, not only the current one: a folder that is a top of its own now may
+      // not be after the next edit, and its repository's rules must not keep the old file.
+      for (const [top, rules] of rulesByTop) if (isInside(absDir, top)) rules.reload(toPosix(below(top, absDir)));
     },
   };
 }
