@@ -5,7 +5,8 @@ import type { Ignore, TestResult } from 'ignore';
 import { DevreloadError, isErrnoException } from '../errors.js';
 
 /**
- * .gitignore semantics for paths inside `cwd`: the root file and nested ones, each
+ * .gitignore semantics for paths inside `cwd` (a repository's top, see gitignore-lookup.ts):
+ * the top's file and nested ones, each
  * pattern relative to its own folder, negations, "last matching pattern wins", and
  * "a path inside an ignored folder is ignored" (git never re-includes it).
  *
@@ -37,6 +38,8 @@ export function createGitignoreRules(
   onUnreadable: (error: unknown) => void = (error) => {
     throw error;
   },
+  /** How --verbose names the .gitignore of `relDir` (default: relative to `cwd`). */
+  nameOf?: (relDir: string) => string,
 ): GitignoreRules {
   // Rules that apply to the entries of a folder: the folder's own .gitignore appended to
   // its parent's chain, rewritten relative to cwd so one `ignore` instance can apply
@@ -55,7 +58,7 @@ export function createGitignoreRules(
       onUnreadable(error);
       return parent;
     }
-    const patterns = content === undefined ? [] : toCwdPatterns(content, relDir);
+    const patterns = content === undefined ? [] : toCwdPatterns(content, relDir, nameOf?.(relDir));
     const chain =
       patterns.length === 0
         ? parent
@@ -93,8 +96,8 @@ function parentOf(relPath: string): string {
 export function toCwdPatterns(
   content: string,
   relDir: string,
+  source = relDir === '' ? '.gitignore' : `${relDir}/.gitignore`,
 ): { pattern: string; mark: string }[] {
-  const source = relDir === '' ? '.gitignore' : `${relDir}/.gitignore`;
   const lines = content.replace(/^\uFEFF/, '').split(/\r?\n/);
   const patterns: { pattern: string; mark: string }[] = [];
   for (const line of lines) {
@@ -133,7 +136,7 @@ function escapeGlob(relDir: string): string {
   return escaped.startsWith('#') || escaped.startsWith('!') ? `\\${escaped}` : escaped;
 }
 
-function readOptionalFile(file: string): string | undefined {
+export function readOptionalFile(file: string): string | undefined {
   try {
     // Most folders have no .gitignore: asking first spares the scan an ENOENT exception (and
     // its stack trace) per folder. lstat, not existsSync: one that exists but cannot be read

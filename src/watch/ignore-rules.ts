@@ -3,8 +3,9 @@ import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { DevreloadError } from '../errors.js';
 import { matchAlwaysIgnored } from './always-ignored.js';
-import { createGitignoreRules } from './gitignore.js';
-import type { GitignoreRules } from './gitignore.js';
+import { below, createGitignoreLookup, isInside } from './gitignore-lookup.js';
+import type { GitignoreLookup } from './gitignore-lookup.js';
+import { readOptionalFile } from './gitignore.js';
 import { compileUserGlobs } from './user-globs.js';
 import { Virtualenvs } from './virtualenvs.js';
 
@@ -25,10 +26,16 @@ export type IgnoreMatcher = (absPath: string, stats?: StatsLike) => string | und
 /** The matcher, plus what a watcher needs to keep its .gitignore rules live. */
 export interface IgnoreRules extends IgnoreMatcher {
   /**
-   * `absPath` is a .gitignore that devreload honours (inside cwd, .gitignore support on): its
-   * edits re-read the rules instead of restarting anything.
+   * `absPath` is a .gitignore that devreload honours (inside a watched path, or in a folder
+   * between a watched path and its repository's top; .gitignore support on): its edits re-read
+   * the rules instead of restarting anything.
    */
   isRuleFile(absPath: string): boolean;
+  /**
+   * The .gitignore files that govern watched paths from outside every one of them (from a
+   * watched folder's parent up to its repository's top): no root's watcher sees them.
+   */
+  outsideRuleFiles(): string[];
   /**
    * Re-reads the rules after `file` (a .gitignore) changed, so the next event meets the new ones.
    * Returns the paths the old rules ignored that the new ones do not, and that exist: the
@@ -44,7 +51,8 @@ const RULE_FILE = '.gitignore';
  * (so ignored folders are never read nor watched) and filters emitted events.
  *
  * A watched path itself is never ignored, and rules only look below it: `--watch .env`
- * works although .env is gitignored, `--watch dist` works although dist/ is, and
+ * works although .env is gitignored, `--watch dist` works although dist/ is (only the
+ * .gitignore files inside dist apply there: it is a top of its own), and
  * `--watch node_modules/my-lib` works (its own nested node_modules stay ignored).
  */
 export function createIgnoreMatcher(
@@ -55,31 +63,52 @@ export function createIgnoreMatcher(
   const roots = options.paths.map((root) => path.resolve(root));
   const extensions = normalizeExtensions(options.ext);
   const globs = compileUserGlobs(options.ignore ?? [], cwd);
-  const gitignore = options.gitignore === false ? undefined : checkedGitignore(cwd, onError);
-  const rootsIgnoredByGit = new Map<string, boolean>();
+  const gitignore = options.gitignore === false ? undefined : checkedGitignore(cwd, roots, onError);
+  // Roots whose own top (if their repository ignores them) is known, see matchGitignore.
+  const rootsChecked = new Set<string>();
   const virtualenvs = new Virtualenvs();
   // Paths a .gitignore rule dropped (the tops of pruned folders, single files): after a rule
   // is removed these are the ones to look at again. Nothing inside a pruned folder is ever here.
   const gitignored = new Set<string>();
 
-  const matchGitignore = (rules: GitignoreRules, root: string, target: string, isDir: boolean) => {
-    if (!isInside(target, cwd) || target === cwd) return undefined;
-    if (isInside(root, cwd) && root !== cwd) {
-      let rootIgnored = rootsIgnoredByGit.get(root);
-      if (rootIgnored === undefined) {
-        rootIgnored = rules.match(toPosix(below(cwd, root)), true) !== undefined;
-        rootsIgnoredByGit.set(root, rootIgnored);
-      }
-      // The user asked for a gitignored folder (build output, generated code): watch it.
-      if (rootIgnored) return undefined;
+  // Each root's top as its repository decides (addOwnTop() in matchGitignore leaves these alone).
+  const rootTops = new Map(gitignore === undefined ? [] : roots.map((root) => [root, gitignore.topOf(root)]));
+
+  const matchGitignore = (rules: GitignoreLookup, root: string, target: string, isDir: boolean) => {
+    if (!rootsChecked.has(root)) {
+      // The user asked for a gitignored folder (build output, generated code): watch it, with
+      // the .gitignore files from its outermost ignored folder down (git reads none there).
+      const ownTop = outermostIgnored(rules, rootTops.get(root) ?? root, root);
+      if (ownTop !== undefined) rules.addOwnTop(ownTop);
+      rootsChecked.add(root);
     }
-    const rule = rules.match(toPosix(below(cwd, target)), isDir);
+    const rule = rules.match(target, isDir);
     if (rule !== undefined) gitignored.add(target);
     return rule;
   };
 
+  // A .gitignore in a watched folder, or in a folder from a watched path's parent up to its top.
+  const governs = (folder: string): boolean =>
+    roots.some((root) => isInside(folder, root) || (isInside(root, folder) && isInside(folder, rootTops.get(root) ?? root)));
+
   const isRuleFile = (target: string): boolean =>
-    gitignore !== undefined && path.basename(target) === RULE_FILE && isInside(target, cwd) && target !== cwd;
+    gitignore !== undefined && path.basename(target) === RULE_FILE && governs(path.dirname(target));
+
+  const outsideRuleFiles = (): string[] => {
+    if (gitignore === undefined) return [];
+    const files = new Set<string>();
+    for (const root of roots) {
+      const top = rootTops.get(root) ?? root;
+      if (top === root) continue;
+      // From the root's parent up to its top (a root's own .gitignore is inside it).
+      for (let folder = path.dirname(root); isInside(folder, top); folder = path.dirname(folder)) {
+        const file = path.join(folder, RULE_FILE);
+        if (!roots.some((other) => isInside(file, other))) files.add(file);
+        if (folder === top) break;
+      }
+    }
+    return [...files].sort();
+  };
 
   // chokidar asks about every path of the initial scan about four times (reading the folder,
   // before and after its stat, before reporting). The copies path.resolve() and path.relative()
@@ -112,8 +141,9 @@ export function createIgnoreMatcher(
 
   const reloadGitignore = (file: string): string[] => {
     if (gitignore === undefined) return [];
-    gitignore.reload(toPosix(below(cwd, path.dirname(normalAbsolute(file)))));
-    rootsIgnoredByGit.clear();
+    gitignore.reload(path.dirname(normalAbsolute(file)));
+    rootsChecked.clear();
+    gitignore.clearOwnTops();
     const unignored: string[] = [];
     for (const candidate of [...gitignored]) {
       gitignored.delete(candidate);
@@ -130,21 +160,31 @@ export function createIgnoreMatcher(
     return unignored;
   };
 
-  return Object.assign(matcher, { isRuleFile: (file: string) => isRuleFile(normalAbsolute(file)), reloadGitignore });
+  return Object.assign(matcher, { isRuleFile: (file: string) => isRuleFile(normalAbsolute(file)), outsideRuleFiles, reloadGitignore });
 }
 
 /**
- * The root .gitignore is read now, so that an unreadable one is a clear error from
- * createWatcher(); nested ones are read during the scan, where errors go to `onError`.
+ * cwd's .gitignore is read now, so that an unreadable one is a clear error from createWatcher()
+ * (as the options check reports it before the app starts). The others, nested or above cwd, are
+ * read during the scan, where errors go to `onError` as warnings: git itself only warns.
  */
-function checkedGitignore(cwd: string, onError: ((error: unknown) => void) | undefined): GitignoreRules {
-  let report = (error: unknown): void => {
-    throw error;
-  };
-  const rules = createGitignoreRules(cwd, undefined, (error) => report(error));
-  rules.match('.gitignore', false);
-  if (onError !== undefined) report = onError;
-  return rules;
+function checkedGitignore(cwd: string, roots: readonly string[], onError: ((error: unknown) => void) | undefined): GitignoreLookup {
+  readOptionalFile(path.join(cwd, RULE_FILE));
+  return createGitignoreLookup(cwd, roots, undefined, (error) => {
+    if (onError === undefined) throw error;
+    onError(error);
+  });
+}
+
+/** The outermost folder below `top`, on the way down to `root` (included), that git ignores. */
+function outermostIgnored(rules: GitignoreLookup, top: string, root: string): string | undefined {
+  if (root === top) return undefined;
+  const way: string[] = [];
+  for (let folder = root; folder !== top && path.dirname(folder) !== folder; folder = path.dirname(folder)) way.push(folder);
+  // `ignore` says a path inside an ignored folder is ignored: only an ignored root asks further.
+  if (rules.match(root, true) === undefined) return undefined;
+  for (const folder of way.reverse()) if (rules.match(folder, true) !== undefined) return folder;
+  return root;
 }
 
 /** The deepest watched path that is `target` or one of its ancestors. */
@@ -154,20 +194,6 @@ export function findWatchRoot(roots: readonly string[], target: string): string 
     if (isInside(target, root) && (best === undefined || root.length > best.length)) best = root;
   }
   return best;
-}
-
-// Called several times per path and event: compares in place instead of building
-// `folder + sep` (a new string, flattened again on every call).
-function isInside(target: string, folder: string): boolean {
-  if (target === folder) return true;
-  if (target.length <= folder.length || !target.startsWith(folder)) return false;
-  return folder.endsWith(path.sep) || target.startsWith(path.sep, folder.length);
-}
-
-/** `target` relative to `folder`, which contains it (both absolute and normal): path.relative() without resolving both again. */
-function below(folder: string, target: string): string {
-  if (target === folder) return '';
-  return target.slice(folder.endsWith(path.sep) ? folder.length : folder.length + 1);
 }
 
 /** path.resolve(), minus its copy when the path is already absolute and normal (chokidar's always are). */
@@ -223,8 +249,4 @@ function matchAncestorsOrSelf(
     if (rule !== undefined) return rule;
   }
   return undefined;
-}
-
-function toPosix(value: string): string {
-  return path.sep === '/' ? value : value.split(path.sep).join('/');
 }

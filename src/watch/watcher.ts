@@ -6,7 +6,7 @@ import { createIgnoreMatcher, findWatchRoot } from './ignore-rules.js';
 import type { IgnoreMatcher, IgnoreRules, StatsLike } from './ignore-rules.js';
 import { NewFolderRescan, RESCAN_DELAY_MS } from './new-folder-rescan.js';
 import { RootWatch } from './root-watch.js';
-import { outsideRuleFiles, watchRuleFiles } from './rule-files.js';
+import { watchRuleFiles } from './rule-files.js';
 import type { RuleFileWatch } from './rule-files.js';
 import { isErrnoException } from '../errors.js';
 import { FALLBACK_POLL_MS, PollingFallback } from './polling-fallback.js';
@@ -29,7 +29,10 @@ export interface FileChange {
 export interface WatcherOptions {
   /** Absolute folders or single files, validated to exist by the caller. */
   paths: readonly string[];
-  /** Absolute project root: where .gitignore files are honoured and relative globs start. */
+  /**
+   * Absolute project root: where relative globs start, and where .gitignore rules start when
+   * no `.git` is found above it (otherwise they start at the repository's top).
+   */
   cwd: string;
   /**
    * Extensions without dots (['ts', 'js']); undefined = every file. Never filters folders out
@@ -40,7 +43,8 @@ export interface WatcherOptions {
   /** picomatch globs relative to cwd; a glob matching a folder ignores everything in it. */
   ignore?: readonly string[];
   /**
-   * Honour .gitignore files (root and nested) under cwd. Default true. An edited .gitignore
+   * Honour .gitignore files as git does: for each watched path, every one from the top of its
+   * repository (the nearest folder with a `.git`) down. Default true. An edited .gitignore
    * re-reads the rules (no change is reported for it); the next event meets the new ones.
    */
   gitignore?: boolean;
@@ -158,7 +162,7 @@ class ChokidarWatcher extends EventEmitter<WatcherEvents> implements Watcher {
       ]),
     );
     this.#ruleFiles = watchRuleFiles(
-      outsideRuleFiles(path.resolve(options.cwd), this.#paths, (file) => matcher.isRuleFile(file)),
+      matcher.outsideRuleFiles(),
       options.poll,
       (file) => this.#reloadRules(file),
       (error) => this.#onError(error),

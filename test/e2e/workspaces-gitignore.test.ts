@@ -1,4 +1,4 @@
-import { mkdir, symlink } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { disposeAfterEach, Devreload, Project, serverFixture, starts } from './harness.js';
@@ -64,5 +64,45 @@ describe('.gitignore files outside the working directory (watcher contract for w
     await project.write('.gitignore', 'generated/\n');
     const d = await launch(project);
     await expectOnlySentinel(project, d, 'apps/api/src/generated/schema.js', 'apps/api/src/app.js');
+  });
+
+  it('an edit to the repository root’s .gitignore applies to a watched package outside cwd without a restart of devreload', async () => {
+    const project = await monorepo();
+    await project.write('packages/shared/coverage/lcov.js');
+    const d = await launch(project);
+    const before = starts(project);
+    await writeFile(project.path('.gitignore'), 'coverage/\n');
+    // The edit is no change of the app's input: the next restart is the sentinel's alone.
+    await project.write('packages/shared/index.js');
+    await d.waitFor(/\] ready\b/, before + 1);
+    expect(project.entries('start').at(-1)?.changed, d.output).toBe(JSON.stringify(['../../packages/shared/index.js']));
+    await expectOnlySentinel(project, d, 'packages/shared/coverage/lcov.js', 'packages/shared/index.js');
+
+    // Removing the rule watches the folder it had pruned.
+    await writeFile(project.path('.gitignore'), '# nothing\n');
+    await project.write('apps/api/src/app.js');
+    await d.waitFor(/\] ready\b/, before + 3);
+    const restarted = starts(project);
+    await project.write('packages/shared/coverage/lcov.js');
+    await d.waitFor(/\] ready\b/, restarted + 1);
+    expect(project.entries('start').at(-1)?.changed, d.output).toBe(JSON.stringify(['../../packages/shared/coverage/lcov.js']));
+  });
+
+  it('--no-gitignore turns off the .gitignore files above cwd and outside it', async () => {
+    const project = await monorepo();
+    await project.write('.gitignore', 'coverage/\n');
+    await project.write('packages/shared/.gitignore', '*.gen.js\n');
+    await project.write('packages/shared/coverage/lcov.js');
+    await project.write('packages/shared/x.gen.js');
+    const d = new Devreload(['--no-gitignore', '--watch', 'src', '--', 'node', serverFixture], { cwd: project.path('apps/api'), env: { APP_RECORD: project.record } });
+    await d.waitFor(/\] ready\b/);
+    await d.waitFor(/\[devreload\] watching src, \.\.\/\.\.\/packages\/shared\n/);
+    const before = starts(project);
+    await project.write('packages/shared/coverage/lcov.js');
+    await d.waitFor(/\] ready\b/, before + 1);
+    expect(project.entries('start').at(-1)?.changed, d.output).toBe(JSON.stringify(['../../packages/shared/coverage/lcov.js']));
+    await project.write('packages/shared/x.gen.js');
+    await d.waitFor(/\] ready\b/, before + 2);
+    expect(project.entries('start').at(-1)?.changed, d.output).toBe(JSON.stringify(['../../packages/shared/x.gen.js']));
   });
 });

@@ -93,6 +93,51 @@ describe('watcher: live .gitignore rules', () => {
   });
 });
 
+describe('watcher: live .gitignore rules above cwd and outside it (workspace packages)', () => {
+  it.each([['native events', undefined], ['polling', 50]])('an edit to the repository root’s .gitignore applies at once in cwd’s folder and in a package outside cwd, %s', async (_, poll) => {
+    const repo = await fixture.tempDir();
+    await mkdir(path.join(repo, '.git'));
+    await tree(repo, ['apps/api/src/app.js', 'apps/api/src/out/a.js', 'packages/shared/index.js', 'packages/shared/out/a.js', 'packages/shared/out/b.js']);
+    const cwd = path.join(repo, 'apps/api');
+    const shared = path.join(repo, 'packages/shared');
+    const session = fixture.start({ paths: [path.join(cwd, 'src'), shared], cwd, poll });
+    await session.watcher.ready;
+
+    await writeFile(path.join(repo, '.gitignore'), 'out/\n');
+    await session.waitForRules(1);
+    await put(path.join(shared, 'out/a.js'));
+    await put(path.join(cwd, 'src/out/a.js'));
+    await expectOnlySentinel(session, path.join(shared, 'index.js'));
+
+    // Un-ignored: the folder the old rule pruned is watched now.
+    await writeFile(path.join(repo, '.gitignore'), '# nothing\n');
+    await session.waitForRules(2);
+    await put(path.join(shared, 'out/b.js'));
+    await session.waitForPath(path.join(shared, 'out/b.js'));
+    expect(session.changes.filter((c) => path.basename(c.path) === '.gitignore')).toEqual([]);
+  });
+
+  it('a .gitignore between a package outside cwd and the repository root is live (created, then deleted)', async () => {
+    const repo = await fixture.tempDir();
+    await mkdir(path.join(repo, '.git'));
+    await tree(repo, ['app/src/app.js', 'packages/shared/index.js', 'packages/shared/x.gen.js', 'packages/shared/y.gen.js']);
+    const cwd = path.join(repo, 'app');
+    const shared = path.join(repo, 'packages/shared');
+    const session = fixture.start({ paths: [path.join(cwd, 'src'), shared], cwd });
+    await session.watcher.ready;
+
+    await writeFile(path.join(repo, 'packages/.gitignore'), '*.gen.js\n');
+    await session.waitForRules(1);
+    await put(path.join(shared, 'x.gen.js'));
+    await expectOnlySentinel(session, path.join(shared, 'index.js'));
+
+    await unlink(path.join(repo, 'packages/.gitignore'));
+    await session.waitForRules(2);
+    await put(path.join(shared, 'y.gen.js'));
+    await session.waitForPath(path.join(shared, 'y.gen.js'));
+  });
+});
+
 /** Resolves once chokidar watches `folder` (its entries are listed); chokidar's add() is asynchronous. */
 async function waitForWatched(watcher: { getWatched(): Record<string, string[]> }, folder: string): Promise<void> {
   const deadline = Date.now() + 10_000;

@@ -122,6 +122,22 @@ describe('watcher: .gitignore', () => {
     await session.waitForPath(app, 'change');
   });
 
+  it('warns once about an unreadable .gitignore above cwd (git only warns) and keeps watching', async () => {
+    const repo = await fixture.tempDir();
+    await mkdir(path.join(repo, '.git'));
+    await tree(repo, ['app/src/app.ts']);
+    await symlink('.gitignore', path.join(repo, '.gitignore'));
+    const cwd = path.join(repo, 'app');
+    const session = fixture.start({ paths: [path.join(cwd, 'src')], cwd });
+    await session.watcher.ready;
+    const ours = session.errors.filter((e) => e instanceof DevreloadError);
+    expect(ours.map((e) => e.message)).toEqual([expect.stringMatching(/\.gitignore \(ELOOP\)/)]);
+    expect(ours[0]?.message).toContain(path.join(repo, '.gitignore'));
+    const app = path.join(cwd, 'src/app.ts');
+    await put(app);
+    await session.waitForPath(app, 'change');
+  });
+
   it('watches a gitignored folder or file when it is itself the watched path', async () => {
     const dir = await fixture.tempDir();
     await tree(dir, ['build/out.js', '.env']);
