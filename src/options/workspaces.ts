@@ -143,11 +143,12 @@ function builtEntryFolders(dir: string, manifest: Manifest | undefined, readGiti
 }
 
 /**
- * Whether the .gitignore files from `base` down to `folder`'s parent ignore `folder`, for the
- * rules that name it literally (`dist`, `dist/`, `/dist`, `packages/x/dist`, `dist/**`, with a leading
- * double-star folder or not, and their `!` negations; the last match wins), which is how build folders are ignored.
- * Not the watcher's full matcher: that one (and the `ignore` package) is loaded after the
- * app is spawned, and this runs before.
+ * Whether the .gitignore files from `base` down to `folder`'s parent may ignore `folder`, as the
+ * way build folders are ignored: `dist`, `dist/`, `/dist`, `packages/x/dist`, `dist/**`, and
+ * globs (`packages/<glob>/dist`, `dist*`); a literal `!` negation after them un-ignores it, the last
+ * match winning. Errs towards yes: adding a folder that was watched anyway changes nothing,
+ * missing an ignored build folder runs a stale build. Not the watcher's full matcher: that one
+ * (and the `ignore` package) is loaded after the app is spawned, and this runs before.
  */
 export function gitignoresFolder(base: string, folder: string, readGitignore: (dir: string) => readonly string[]): boolean {
   let ignored = false;
@@ -159,12 +160,42 @@ export function gitignoresFolder(base: string, folder: string, readGitignore: (d
       const negated = line.startsWith('!');
       const body = (negated ? line.slice(1) : line).replace(/(?<!\\) +$/, '').replace(/\/\*\*$/, '').replace(/\/$/, '');
       const loose = body.replace(/^\*\*\//, '');
-      if (body === '' || body.startsWith('#') || /[*?[\]\\]/.test(loose)) continue;
-      const named = loose.includes('/') ? loose.replace(/^\//, '') === relative : loose === path.basename(folder);
+      if (body === '' || body.startsWith('#')) continue;
+      const glob = /[*?[\]\\]/.test(loose);
+      // A negation only counts when it names the folder for sure.
+      if (glob && negated) continue;
+      const target = loose.includes('/') ? relative : path.basename(folder);
+      const pattern = loose.replace(/^\//, '');
+      const named = glob ? globSegments(pattern).test(target) : pattern === target;
       if (named) ignored = !negated;
     }
   }
   return ignored;
+}
+
+/** A gitignore glob as a whole-path regex: `*` and `?` stay within one segment, `**` spans them. */
+function globSegments(glob: string): RegExp {
+  let source = '';
+  for (let index = 0; index < glob.length; index++) {
+    const char = glob[index] ?? '';
+    if (char === '*' && glob[index + 1] === '*') {
+      source += '.*';
+      index += glob[index + 2] === '/' ? 2 : 1;
+    } else if (char === '*') source += '[^/]*';
+    else if (char === '?') source += '[^/]';
+    else if (char === '[') {
+      const close = glob.indexOf(']', index + 1);
+      if (close === -1) source += '\\[';
+      else {
+        source += `[${glob.slice(index + 1, close).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+        index = close;
+      }
+    } else if (char === '\\' && index + 1 < glob.length) {
+      index += 1;
+      source += (glob[index] ?? '').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    } else source += char.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  }
+  return new RegExp(`^${source}$`);
 }
 
 function readLines(file: string): readonly string[] {

@@ -188,6 +188,15 @@ describe('a build folder named by a .gitignore (pure: the files are given)', () 
     expect(ignored({ '/r': '!dist\ndist' })).toBe(true);
     expect(ignored({})).toBe(false);
   });
+
+  it('globs that can match the folder count (packages/*/dist, */dist/, dist*, **/d?st, [d]ist); ones that cannot do not', () => {
+    for (const rule of ['packages/*/dist', '/packages/*/dist/', 'packages/**/dist', '**/d?st', 'dist*', '[d]ist', 'packages/shared/*'])
+      expect(ignored({ '/r': rule }), rule).toBe(true);
+    expect(ignored({ '/r/packages': '*/dist/' })).toBe(true);
+    for (const rule of ['apps/*/dist', 'build*', '*.js', 'packages/*/dist/*.map', '[!d]ist']) expect(ignored({ '/r': rule }), rule).toBe(false);
+    // A negation by glob may or may not mean this folder: the folder stays watched.
+    expect(ignored({ '/r': 'dist\n!packages/*/dist' })).toBe(true);
+  });
 });
 
 describe('the workspaces option', () => {
