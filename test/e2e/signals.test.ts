@@ -48,6 +48,20 @@ describe('signals sent to devreload', () => {
     expect(pids.filter(isAlive)).toEqual([]);
   });
 
+  it('SIGTSTP in an orphaned process group (no shell to continue it) stops nothing: devreload and the app go on', async () => {
+    // The harness starts devreload in a session of its own: its group is orphaned, and the
+    // kernel discards a SIGTSTP with the default action there, as for any program.
+    const d = await launch(['--watch', 'src']);
+    d.signal('SIGTSTP');
+    await project.write('src/app.js');
+    // Only a devreload that still runs restarts; the old app ran its SIGTERM handler, so it was
+    // continued after devreload's SIGSTOP (a stopped app would have been SIGKILLed instead).
+    await d.waitFor(/\] ready\b/, 2, 20_000);
+    expect(project.entries('stopped').map((e) => e.signal), d.output).toEqual(['SIGTERM']);
+    d.interrupt();
+    expect(await d.waitForExit(), d.output).toEqual({ code: 130, signal: null });
+  });
+
   it('a second Ctrl-C while stopping kills the app at once', async () => {
     const d = await launch(['--watch', 'src'], { APP_STOP_MS: '60000' });
     const pids = project.allPids();
