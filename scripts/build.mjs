@@ -12,7 +12,7 @@
 // Node 20, launch → the app's spawn took ~5 ms less CPU with the two CommonJS files than with
 // the ESM bundle and its chunks (BENCHMARKS.md, start-up).
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,7 +50,9 @@ const lazyBuiltinsPlugin = {
         `let loaded;`,
         `const load = () => (loaded ??= require(${name}));`,
         `export default new Proxy({}, { get: (_, key) => load()[key], has: (_, key) => key in load() });`,
-        ...functions.map(([key]) => `export function ${key}(...args) { return new.target === undefined ? Reflect.apply(load().${key}, load(), args) : Reflect.construct(load().${key}, args, new.target); }`),
+        // \`new X()\` of a wrapped class builds the real class's object (its prototype, its
+        // fields), not one of the wrapper's.
+        ...functions.map(([key]) => `export function ${key}(...args) { return new.target === undefined ? Reflect.apply(load().${key}, load(), args) : Reflect.construct(load().${key}, args); }`),
       ].join('\n');
       return { contents, loader: 'js', resolveDir: root };
     });
@@ -125,6 +127,13 @@ const watcher = await build({
   entryPoints: { [watchFile.replace(/\.cjs$/, '')]: 'src/supervisor/watch-changes.ts' },
   plugins: [fromCliPlugin],
 });
+
+// On Node 20, bin/load-cli.js runs the CLI bundle through vm.Script, where a dynamic import()
+// has no loader and throws: the bundles must not contain one.
+for (const file of [cliFile, watchFile]) {
+  const code = readFileSync(path.join(root, 'dist', file), 'utf8');
+  if (/\bimport\(/.test(code)) throw new Error(`build: dist/${file} contains a dynamic import(), which fails on Node 20 under bin/load-cli.js; use require()`);
+}
 
 // A module in both files is two modules at run time (two classes, two states): only the
 // listed constant-only ones may be.
