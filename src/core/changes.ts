@@ -12,3 +12,20 @@ function recordChange(changes: Changes, path: string | null, max: number): Chang
   if (path === null || changes.paths.includes(path)) return changes;
   return { paths: changes.paths.length < max ? [...changes.paths, path] : changes.paths, count: changes.count + 1 };
 }
+
+/**
+ * How many sources the changes come from, for the burst rule: a compiler writes several files
+ * for one source in one go (`a.js`, `a.js.map`, `a.d.ts`), which is one save, not a burst. A
+ * source is the folder plus the name up to its first dot (a leading dot kept). Paths past the
+ * recorded ones each count as one.
+ */
+export function sourceCount(changes: Changes): number {
+  const sources = new Set<string>();
+  for (const path of changes.paths) {
+    const slash = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+    const name = path.slice(slash + 1);
+    const dot = name.indexOf('.', 1);
+    sources.add(dot === -1 ? path : path.slice(0, slash + 1 + dot));
+  }
+  return sources.size + (changes.count - changes.paths.length);
+}

@@ -1,3 +1,4 @@
+import { sourceCount } from './changes.js';
 import { log, to } from './effects.js';
 import { exitCodeFor } from './exit-codes.js';
 import type { Crash, Effect, MachineConfig, Pending, Shutdown, Signal, StopReason, Transition } from './types.js';
@@ -52,12 +53,13 @@ export function spawnFor(pending: Pending, effects: readonly Effect[]): Transiti
 /**
  * The quiet window for this restart. A burst (files written by a branch switch, a build, or a
  * script with one process per write) is written by processes that a busy machine can pause for
- * longer than the window an editor's save needs; from `burstThreshold` distinct files on (2 by
- * default: a second file inside the window is the sign) the window grows to `burstDelay`, so one
- * burst stays one restart while a single save keeps its short window.
+ * longer than the window an editor's save needs; from `burstThreshold` distinct sources on (2 by
+ * default: a second file inside the window is the sign; a compiler's `a.js` + `a.js.map` are one
+ * source) the window grows to `burstDelay`, so one burst stays one restart while a single save
+ * keeps its short window.
  */
 export function quietTimer(pending: Pending, config: MachineConfig): Effect {
-  const burst = pending.burst === true || pending.changes.count >= config.burstThreshold;
+  const burst = pending.burst === true || sourceCount(pending.changes) >= config.burstThreshold;
   const ms = burst ? Math.max(config.delay, config.burstDelay) : config.delay;
   return { type: 'setTimer', timer: 'quiet', ms };
 }

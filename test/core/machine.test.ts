@@ -68,6 +68,21 @@ describe('restart state machine', () => {
     expect(h.spawnRequests).toBe(3);
   });
 
+  it('one source’s outputs (a.js, a.js.map, a.d.ts) are one save, not a burst; two sources are', () => {
+    const h = new Harness({ ...config, burstThreshold: 2, burstDelay: 300 }).running();
+    h.change('dist/a.js').change('dist/a.js.map').change('dist/a.d.ts');
+    expect(h.timers.get('quiet')).toBe(h.now + 50);
+    h.change('dist/b.js');
+    expect(h.timers.get('quiet')).toBe(h.now + 300);
+    // The same name in two folders is two sources; dotfiles keep their own name.
+    const other = new Harness({ ...config, burstThreshold: 2, burstDelay: 300 }).running();
+    other.change('src/a.ts').change('test/a.ts');
+    expect(other.timers.get('quiet')).toBe(other.now + 300);
+    const dotfiles = new Harness({ ...config, burstThreshold: 2, burstDelay: 300 }).running();
+    dotfiles.change('.env').change('.npmrc');
+    expect(dotfiles.timers.get('quiet')).toBe(dotfiles.now + 300);
+  });
+
   it('a change within the burst window of a restart for changed files waits the burst window: a slow writer (one process per file) folds into the next restart', () => {
     const h = new Harness({ ...config, burstDelay: 300 }).running();
     h.change('src/gen/a.ts').advance(50).gone();
