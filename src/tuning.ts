@@ -8,7 +8,10 @@
  * `git checkout` the machine pauses) can leave more than 15 ms between its first two files, and
  * the first file then restarted alone (seen in the e2e tests under a loaded 2-core machine, about
  * 1 run in 5; none in 16 runs at 30 ms). From the second file on, burstThreshold widens the
- * window. Every save pays it in full (bench, scripts phase: 50 ms cost 34 ms per save). */
+ * window. Also a writer paused mid-write past the window (truncate, then the write 20 ms later)
+ * gave a second restart for the same save at 15 ms (e2e under load ~7: 2 failing runs in 6), the
+ * new instance having started on a half-written file. Every save pays it in full: bench, single
+ * save 95.8 ms vs 79.6 at 15 ms (50 ms cost 34 ms per save). */
 export const defaultDelayMs = 30;
 
 /** `--kill-timeout` default: what most servers need to drain (nodemon and systemd-ish tools
