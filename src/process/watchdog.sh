@@ -344,6 +344,13 @@ while read -r line || [ -n "$line" ]; do
   apply "$line"
   line=
 done
-[ "$watched" = ' ' ] && exit 0
+# Nothing watched: with tags on, this run's tagged processes are still looked for. devreload
+# announces an instance once its spawn has settled, so a SIGKILL in between would otherwise leave
+# an app nobody told us about; at a normal exit they are all gone already and this finds none.
+if [ "$watched" = ' ' ]; then
+  [ -n "$run" ] || exit 0
+  find_tagged
+  [ -n "$tagged" ] || exit 0
+fi
 stop_all
 exit 0

@@ -416,14 +416,16 @@ describe.each(shells.map((shell) => [shell.join(' '), shell] as const))('watchdo
     expect(run.captured()).not.toContain(secret);
   });
 
-  it('with nothing watched, exits on EOF without touching tagged processes', async () => {
+  it('with nothing watched, still stops this run’s tagged processes on EOF (an instance devreload had not announced yet), and nothing else', async () => {
     const secret = randomBytes(16).toString('hex');
     const daemon = await tagged(`DEVRELOAD_INSTANCE=${secret}.1`);
+    const stranger = await tagged(`DEVRELOAD_INSTANCE=${randomBytes(16).toString('hex')}.1`);
     const run = runScript(shell, 'proc', { DEVRELOAD_WATCHDOG_RUN: secret });
     await run.ready();
     run.child.stdin.end();
     expect(await exitOf(run.child, run.exited, run.captured), run.captured()).toEqual({ code: 0, signal: null });
-    expect(await living([daemon])).toEqual([daemon]);
+    await expectAllGone([daemon], run.captured);
+    expect(await living([stranger])).toEqual([stranger]);
   });
 });
 
