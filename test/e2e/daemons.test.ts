@@ -143,7 +143,9 @@ describe.each<TableSource>(['proc', 'ps'])('daemons (table: %s)', (source) => {
       const d = await launch(source);
       try {
         const [first] = await readyInstances(d, 1);
-        const others = await lookalikesOf(first!.tag);
+        // Once devreload exited, its watchdog stops whatever still carries the run's secret
+        // (`<secret>.<n>0` could only be another instance of this run): the others stay.
+        const others = await lookalikesOf(first!.tag, { forWatchdog: true });
         d.interrupt();
         await d.waitForExit();
         await waitUntilGone(daemonsOf(() => true), () => d.output);
