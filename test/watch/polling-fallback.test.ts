@@ -1,8 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PollingFallback } from '../../src/watch/polling-fallback.js';
+import { waitUntil } from '../e2e/harness.js';
 
 // Paths the OS refused to watch (ENOSPC) are polled. The poller's first reading is its baseline,
 // so a write between the failure and that reading must still be reported.
@@ -16,14 +17,6 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function until(check: () => boolean, describe: () => string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${describe()}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 describe('the polling fallback', () => {
   it('reports a file written right after it failed, before the poller read it, exactly once', async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'devreload-fallback-'));
@@ -36,7 +29,7 @@ describe('the polling fallback', () => {
     fallback.add(file);
     // At once: the poller starts reading only after its 20 ms batch.
     await writeFile(file, 'written before the first poll\n');
-    await until(() => events.length > 0, () => JSON.stringify(events));
+    await waitUntil(() => events.length > 0, { describe: () => JSON.stringify(events) });
     // Past the look and two more polls: nothing reported twice.
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(events).toEqual(['change f.js']);
@@ -47,7 +40,6 @@ describe('the polling fallback', () => {
     const file = path.join(dir, 'f.js');
     await writeFile(file, 'before\n');
     const old = new Date(Date.now() - 60_000);
-    const { utimes } = await import('node:fs/promises');
     await utimes(file, old, old);
     const events: string[] = [];
     fallback = new PollingFallback(() => false, (event, changed) => events.push(`${event} ${changed}`), (error) => {
@@ -58,7 +50,7 @@ describe('the polling fallback', () => {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(events).toEqual([]);
     await writeFile(file, 'later\n');
-    await until(() => events.length > 0, () => JSON.stringify(events));
+    await waitUntil(() => events.length > 0, { describe: () => JSON.stringify(events) });
     expect(events).toEqual([`change ${file}`]);
   });
 });
