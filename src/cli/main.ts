@@ -9,7 +9,7 @@ import type { DevreloadOptions } from '../options/resolve.js';
 import { createReloader } from '../supervisor/api.js';
 import { ownArgs, splitArgv } from './argv.js';
 import { helpText } from './help.js';
-import { cliOptions } from './options.js';
+import { cliOptions, switchFlags } from './options.js';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -38,27 +38,11 @@ export function parseCli(argv: readonly string[]): ParsedCli {
   const { own, command } = splitArgv(argv);
   // Values are taken out first, as typed; the option parser sees flags and stray arguments only.
   const { values, flags } = ownArgs(own);
-  const cli = cac('devreload');
-  let result: Record<string, unknown> = {};
   let stray: unknown[] = [];
-  const main = cli.command('[...stray]', '').action((args: unknown[], options: Record<string, unknown>) => {
-    stray = args;
-    result = options;
-  });
-  for (const option of cliOptions) {
-    main.option(option.flags, option.description, option.repeatable === true ? { type: [String] } : undefined);
-  }
-  try {
-    cli.parse(['node', 'devreload', ...flags], { run: true });
-  } catch (error) {
-    // cac's own messages (an unknown option) are already one clear line; missing values never reach it.
-    if (error instanceof Error && error.name === 'CACError') {
-      // cac reports `--kill-timout` as `--killTimout`: show it as it was typed.
-      const message = error.message.replace(/`--([^`]+)`/, (_, name: string) => `--${kebab(name)}`).replace(/`/g, '');
-      throw new DevreloadError(`${message}${suggestFlag(error.message)} (see devreload --help)`);
-    }
-    throw error;
-  }
+  // Known switches alone (the usual command line) need no option parser: building cac's
+  // options and parsing cost ~1 ms on the way to the first spawn. Anything else (an unknown
+  // option, a stray argument, `--poll` without a number) is cac's, with its messages.
+  const result = knownSwitches(flags) ?? parseFlags(flags, (args) => (stray = args));
   if (result.help === true) return { kind: 'help' };
   if (result.version === true) return { kind: 'version' };
   if (stray.length > 0) throw new DevreloadError(`unexpected argument ${JSON.stringify(String(stray[0]))} before the command (see devreload --help)`);
@@ -98,6 +82,45 @@ export function parseCli(argv: readonly string[]): ParsedCli {
     json: result.json === true,
   };
 }
+
+/** The flags that are not known switches, parsed by cac (unknown options become one clear line). */
+export function parseFlags(flags: readonly string[], onStray: (args: unknown[]) => void): Record<string, unknown> {
+  const cli = cac('devreload');
+  let result: Record<string, unknown> = {};
+  const main = cli.command('[...stray]', '').action((args: unknown[], options: Record<string, unknown>) => {
+    onStray(args);
+    result = options;
+  });
+  for (const option of cliOptions) {
+    main.option(option.flags, option.description, option.repeatable === true ? { type: [String] } : undefined);
+  }
+  try {
+    cli.parse(['node', 'devreload', ...flags], { run: true });
+  } catch (error) {
+    // cac's own messages (an unknown option) are already one clear line; missing values never reach it.
+    if (error instanceof Error && error.name === 'CACError') {
+      // cac reports `--kill-timout` as `--killTimout`: show it as it was typed.
+      const message = error.message.replace(/`--([^`]+)`/, (_, name: string) => `--${kebab(name)}`).replace(/`/g, '');
+      throw new DevreloadError(`${message}${suggestFlag(error.message)} (see devreload --help)`);
+    }
+    throw error;
+  }
+  return result;
+}
+
+/** `{ verbose: true, … }` when every flag is a switch devreload knows (or a `--no-` one), else undefined. */
+export function knownSwitches(flags: readonly string[]): Record<string, unknown> | undefined {
+  const switches = switchFlags();
+  const result: Record<string, unknown> = {};
+  for (const flag of flags) {
+    const name = switches.get(flag);
+    if (name !== undefined) result[name] = true;
+    else if (!noSwitches.has(flag)) return undefined;
+  }
+  return result;
+}
+
+const noSwitches = new Set(['--no-gitignore', '--no-workspaces']);
 
 /** Command line over config file over defaults. */
 export function withConfig(cli: Partial<DevreloadOptions>, configPath: string | undefined): DevreloadOptions {

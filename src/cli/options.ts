@@ -28,7 +28,7 @@ export const cliOptions: readonly CliOption[] = [
   { flags: '--no-gitignore', description: 'Do not honour .gitignore files (node_modules and VCS folders stay ignored)', group: 'Watching' },
   { flags: '--no-workspaces', description: 'Do not also watch the workspace packages (and file:/link: ones) the project depends on, found through node_modules links', group: 'Watching' },
   { flags: '--poll [ms]', description: 'Poll for changes every ms (default 100) instead of native events', group: 'Watching', value: 'optional', expects: 'a polling interval in milliseconds, e.g. --poll 500' },
-  { flags: '-d, --delay <ms>', description: 'Quiet window: start the new instance once no change came for this long (default: 15)', group: 'Restarting', value: 'required', expects: 'a duration in milliseconds, e.g. --delay 500 or --delay 2s' },
+  { flags: '-d, --delay <ms>', description: 'Quiet window: start the new instance once no change came for this long (default: 30; at least 150 for a burst)', group: 'Restarting', value: 'required', expects: 'a duration in milliseconds, e.g. --delay 500 or --delay 2s' },
   { flags: '-s, --signal <name>', description: 'Signal that stops the app before a restart (default: SIGTERM)', group: 'Restarting', value: 'required', expects: 'a signal name, e.g. --signal SIGINT' },
   { flags: '-k, --kill-timeout <ms>', description: 'Send SIGKILL if the app has not stopped after this long (default: 5000)', group: 'Restarting', value: 'required', expects: 'a duration in milliseconds, e.g. --kill-timeout 2000 or --kill-timeout 2s' },
   { flags: '--on-exit <policy>', description: 'When the app exits on its own: wait (for a change; default), restart (with backoff) or quit (with its code)', group: 'Restarting', value: 'required', expects: 'one of wait, restart, quit' },
@@ -68,4 +68,21 @@ export function valueTakingFlags(): Map<string, ValueFlag> {
     for (const spelling of spellings) flags.set(spelling, { value: option.value, name, long, expects: option.expects });
   }
   return flags;
+}
+
+/**
+ * Every spelling (`-q`, `--quiet`) of each option that is a plain switch, by its camelCase name.
+ * `--no-x` switches are left out: cac reads them as `x: false`, and parseCli reads them as typed.
+ */
+export function switchFlags(): Map<string, string> {
+  const switches = new Map<string, string>();
+  for (const option of cliOptions) {
+    if (option.value !== undefined) continue;
+    const spellings = option.flags.split(/[\s,]+/).filter((part) => part.startsWith('-'));
+    const long = spellings.find((f) => f.startsWith('--')) ?? '';
+    if (long.startsWith('--no-')) continue;
+    const name = long.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    for (const spelling of spellings) switches.set(spelling, name);
+  }
+  return switches;
 }

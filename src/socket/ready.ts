@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stripVTControlCharacters } from 'node:util';
 import { acceptAttempt, connectAttempt, urlAttempt, type AcceptVia, type Attempt, type AttemptResult } from './ready-attempts.js';

@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log/logger.js';
 import type { ResolvedOptions } from '../options/resolve.js';
