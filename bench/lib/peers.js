@@ -63,6 +63,11 @@ export const COMMANDS = {
   node: { id: 'node', text: 'node server.js', argv: ['node', 'server.js'] },
   tsx: { id: 'tsx', text: 'tsx src/server.ts', argv: ['tsx', 'src/server.ts'] },
 };
+// The same command run by Node 24 (start-up phase only): the runtime most users now have, where
+// Node boots faster and compiles with its own cache, for a same-runtime comparison of devreload
+// and node --watch. devreload puts its own Node's folder first on the app's PATH, so under
+// Node 24 its `node server.js` is Node 24 too.
+export const COMMAND_NODE24 = { id: 'node24', text: 'node server.js (Node 24)', argv: ['node', 'server.js'] };
 // The project's own node_modules/.bin/tsx (a link to tsx's cli.mjs, `#!/usr/bin/env node`), as
 // an npm script or `npx tsx` runs it. A relative path: spawn resolves it in the project's cwd.
 const TSX_BIN = './node_modules/.bin/tsx';
@@ -194,6 +199,26 @@ export const PEERS = {
     ready: null,
     restarting: null,
     spawned: null,
+  },
+  // Start-up on Node 24: a cold start, devreload run by Node 24, and node --watch compared with them.
+  cold24: {
+    id: 'cold24',
+    label: 'cold start (Node 24)',
+    app: 'node24',
+    get command() {
+      return node24Path() ?? 'node';
+    },
+    args: () => ['server.js'],
+    ready: null,
+    restarting: null,
+    spawned: null,
+    needs: 'node24',
+  },
+  devreload24: {
+    ...devreload('devreload24', 'devreload (Node 24)', [], COMMAND_NODE24, { needs: 'node24' }),
+    get command() {
+      return node24Path() ?? 'node';
+    },
   },
   // tsx's own cold start: its CLI (one Node) spawns the app's Node with its loader.
   coldTsx: {
