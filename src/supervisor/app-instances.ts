@@ -104,6 +104,11 @@ export class AppInstances {
     if (pids !== undefined) this.deps.logger.verbose(`sent ${signal} to ${pids.length === 0 ? 'nothing (already gone)' : `pid ${pids.join(', ')}`}`);
   }
 
+  /** The instance tag of the current instance, if `pid` leads it. */
+  tagOf(pid: number): string | undefined {
+    return this.#current?.pid === pid ? this.#current.tag : undefined;
+  }
+
   /** A line for the current instance's stdin. */
   write(line: string): void {
     this.#current?.write(line);

@@ -48,6 +48,11 @@ export class BuildRun {
     void this.#current?.signal(signal).catch(() => []);
   }
 
+  /** The instance tag of the step under way, if `pid` leads it. */
+  tagOf(pid: number): string | undefined {
+    return this.#current?.pid === pid ? this.#current.tag : undefined;
+  }
+
   /** Ctrl-Z: SIGSTOP to the step under way (and to one being launched), without ending the build. */
   async suspend(): Promise<void> {
     await this.#launching?.catch(() => undefined);
@@ -157,6 +162,10 @@ export class Builds {
 
   signal(signal: NodeJS.Signals): void {
     this.#current?.signal(signal);
+  }
+
+  tagOf(pid: number): string | undefined {
+    return this.#current?.tagOf(pid);
   }
 
   suspend(): Promise<void> {

@@ -55,8 +55,8 @@ export interface SupervisorPorts {
   suspendRequests(handler: () => void): () => void;
   /** Stops devreload itself; returns once it was continued (`fg`, `bg`). */
   stopSelf(): void;
-  /** The processes left of the instance led by `leader`, with their command lines. */
-  remaining(leader: number): Promise<Remaining[]>;
+  /** The processes left of the instance led by `leader` (and carrying its `tag`), with their command lines. */
+  remaining(leader: number, tag: string | undefined): Promise<Remaining[]>;
   /** devreload's stdout (its TTY-ness decides colours for piped app output). */
   stdout: NodeJS.WriteStream | (NodeJS.WritableStream & { isTTY?: boolean });
   /** Where devreload's own lines go. */
@@ -100,7 +100,7 @@ export function realPorts(): SupervisorPorts {
     signals: onShutdownSignals,
     suspendRequests: onSuspendRequest,
     stopSelf,
-    remaining: (leader) => remainingProcesses(leader),
+    remaining: (leader, tag) => remainingProcesses(leader, tag),
     stdout: process.stdout,
     stderr: process.stderr,
   };

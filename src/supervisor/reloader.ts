@@ -287,7 +287,7 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
   #describeStop({ leaders, killInMs, canForce }: Extract<Effect, { type: 'describeStop' }>): void {
     const [pid] = leaders;
     if (pid === undefined) return;
-    Promise.all(leaders.map((leader) => this.#ports.remaining(leader))).then(
+    Promise.all(leaders.map((leader) => this.#ports.remaining(leader, this.#apps.tagOf(leader) ?? this.#builds.tagOf(leader)))).then(
       (found) => {
         // Gone while the table was read: nothing left to wait for.
         const state = this.#state;

@@ -2,18 +2,24 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Remaining } from '../core/types.js';
 import { isExpected } from '../errors.js';
+import { tagEntry } from '../process/instance-tag.js';
+import { readProcStat } from '../process/proc-stat.js';
 import { defaultTableSource, readProcessTable, type TableSource } from '../process/table.js';
 import { collectInstance } from '../process/tree.js';
 
 /**
- * What is left of the instance led by `leader` (its group, its session and their descendants),
- * with each process's command line: what a stop that takes long is waiting for. Best effort: a
- * table that cannot be read gives an empty list, and the caller says nothing.
+ * What is left of the instance led by `leader` (its group, its session, their descendants and,
+ * with its `tag`, every process carrying it: a daemon that double-forked away), with each
+ * process's command line: what a stop that takes long is waiting for. Best effort: a table that
+ * cannot be read gives an empty list, and the caller says nothing.
  */
-export async function remainingProcesses(leader: number, source: TableSource = defaultTableSource()): Promise<Remaining[]> {
+export async function remainingProcesses(leader: number, tag: string | undefined, source: TableSource = defaultTableSource()): Promise<Remaining[]> {
   let table;
   try {
-    table = await readProcessTable(source);
+    // As the instance's own scan reads it: on /proc only processes started after the leader (or,
+    // once it is gone, after devreload) can carry the tag.
+    const since = source === 'proc' ? (readProcStat(leader) ?? readProcStat('self'))?.startTime : undefined;
+    table = await readProcessTable(source, tag === undefined ? undefined : { entry: tagEntry(tag), since });
   } catch {
     return [];
   }

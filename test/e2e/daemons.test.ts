@@ -146,10 +146,15 @@ describe.each<TableSource>(['proc', 'ps'])('daemons (table: %s)', (source) => {
         // Once devreload exited, its watchdog stops whatever still carries the run's secret
         // (`<secret>.<n>0` could only be another instance of this run): the others stay.
         const others = await lookalikesOf(first!.tag, { forWatchdog: true });
+        const [shDaemon] = daemonsOf((s) => s.parent === first!.pid);
         d.interrupt();
         await d.waitForExit();
         await waitUntilGone(daemonsOf(() => true), () => d.output);
         expectAlive(others, d);
+        // The sh daemon's sleep ignores SIGINT (a background job of a shell without job
+        // control) and is only gone at the SIGKILL: meanwhile the waiting line names it, though
+        // it is in no group, session or tree of the app's.
+        expect(d.stderr).toMatch(new RegExp(`waiting for pids? (\\d+ \\([^)]*\\), )*${shDaemon} \\(sleep 1000\\)`));
       } finally {
         cleanupLookalikes();
       }
