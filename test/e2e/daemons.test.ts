@@ -187,12 +187,12 @@ describe.each<TableSource>(['proc', 'ps'])('daemons (table: %s)', (source) => {
       await waitUntil(() => spares(d).length === 1, { describe: () => `one spare\n${d.output}` });
       const spare = spares(d)[0]!;
       const spareTag = environTag(spare);
-      expect(spareTag).toMatch(/^[0-9a-f]{32}\.\d+$/);
+      expect(spareTag, d.output).toMatch(/^[0-9a-f]{32}\.\d+$/);
       expect(spareTag).not.toBe(first!.tag);
       await project.write('src/app.js');
       const [, woken] = await readyInstances(d, 2);
-      expect(woken!.pid, 'the second instance is the woken spare').toBe(spare);
-      expect(woken!.tag).toBe(spareTag);
+      expect(woken!.pid, `the second instance is the woken spare\n${d.output}`).toBe(spare);
+      expect(woken!.tag, d.output).toBe(spareTag);
       const daemons = daemonsOf((s) => s.parent === woken!.pid);
       for (const pid of daemons) expect(environTag(pid)).toBe(spareTag);
       d.interrupt();
