@@ -18,7 +18,7 @@ if (inspectFlag.test(process.env.NODE_OPTIONS ?? '') && !process.execArgv.some((
 }
 
 const exited = main(process.argv.slice(2));
-loaded.save();
+loaded.save(exited);
 
 // After the initial scan, devreload's heap is mostly V8 slack, not data (5k files: ~20 MiB live
 // in a ~76 MiB heap): the scan's burst of short-lived allocations grows the young generation to
