@@ -33,6 +33,10 @@ function loadCli() {
     cli: cliModule.exports,
     /** `exited`: main()'s promise. Call right after main() returned, before anything changes V8's flags. */
     save(exited) {
+      // What is required later (the watcher's bundle, after the spawn) gets Node's compile cache
+      // where there is one (Node 22+), for this process only: Node 22 and 24 put nothing in the
+      // environment the app inherits.
+      Module.enableCompileCache?.();
       if (cache === undefined || !fresh) return;
       // Now, before devreload sets its V8 flags (V8 rejects a cache made under other flags),
       // with the functions the start compiled.
@@ -42,10 +46,12 @@ function loadCli() {
         () => (settled = true),
         () => (settled = true),
       );
-      // Written only for a run: `--help`, `--version` and bad input are over within this turn,
-      // and their few functions would make a cache that later starts accept but barely use.
-      // Out of the app's way (50 ms later), or at exit if the run is shorter than that.
-      setImmediate(() => {
+      // Written only for a run: `--help`, `--version` and bad input return from main() without
+      // awaiting anything, so their promise is settled already and the reaction above runs
+      // before this microtask; their few functions would make a cache that later starts accept
+      // but barely use. (Not a later turn of the event loop: on a loaded machine a run whose app
+      // quits at once can be over by then.)
+      queueMicrotask(() => {
         if (settled) return;
         let written = false;
         const write = () => {
@@ -53,6 +59,7 @@ function loadCli() {
           written = true;
           writeCache(cache, data);
         };
+        // Out of the app's way, or at exit if the run is shorter than that.
         setTimeout(write, 50).unref();
         process.once('exit', write);
       });
@@ -75,9 +82,9 @@ function cacheFile() {
   }
 }
 
-/** Someone else's folder, or one others may write to, is not trusted with code. */
+/** Someone else's folder, one others may write to, or a link (to anywhere) is not trusted with code. */
 function trusted(dir) {
-  const stat = fs.statSync(dir);
+  const stat = fs.lstatSync(dir);
   return stat.isDirectory() && stat.uid === process.getuid() && (stat.mode & 0o022) === 0;
 }
 

@@ -43,8 +43,8 @@ export function parseCli(argv: readonly string[]): ParsedCli {
   // options and parsing cost ~1 ms on the way to the first spawn. Anything else (an unknown
   // option, a stray argument, `--poll` without a number) is cac's, with its messages.
   const result = knownSwitches(flags) ?? parseFlags(flags, (args) => (stray = args));
-  if (result.help === true) return { kind: 'help' };
-  if (result.version === true) return { kind: 'version' };
+  if (on(result.help)) return { kind: 'help' };
+  if (on(result.version)) return { kind: 'version' };
   if (stray.length > 0) throw new DevreloadError(`unexpected argument ${JSON.stringify(String(stray[0]))} before the command (see devreload --help)`);
 
   const [program, ...args] = command;
@@ -67,19 +67,19 @@ export function parseCli(argv: readonly string[]): ParsedCli {
     onExit: scalar(result.onExit) as DevreloadOptions['onExit'],
     socket: result.socket === undefined ? undefined : list(result.socket),
     ready: scalar(result.ready) as string | undefined,
-    prestart: result.prestart === true ? true : undefined,
+    prestart: on(result.prestart) ? true : undefined,
     build: result.build === undefined ? undefined : list(result.build),
     envFile: result.envFile === undefined ? undefined : list(result.envFile),
-    postpone: result.postpone === true ? true : undefined,
-    logLevel: result.verbose === true ? 'verbose' : result.quiet === true ? 'quiet' : undefined,
+    postpone: on(result.postpone) ? true : undefined,
+    logLevel: on(result.verbose) ? 'verbose' : on(result.quiet) ? 'quiet' : undefined,
   };
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<DevreloadOptions>;
   return {
     kind: 'run',
     options: defined,
     config: result.config === undefined ? undefined : String(scalar(result.config)),
-    clear: result.clear === true,
-    json: result.json === true,
+    clear: on(result.clear),
+    json: on(result.json),
   };
 }
 
@@ -106,6 +106,11 @@ export function parseFlags(flags: readonly string[], onStray: (args: unknown[]) 
     throw error;
   }
   return result;
+}
+
+/** A switch given once is `true`; given again, cac makes it `[true, true]`: still on. */
+function on(value: unknown): boolean {
+  return value === true || (Array.isArray(value) && value.includes(true));
 }
 
 /** `{ verbose: true, … }` when every flag is a switch devreload knows (or a `--no-` one), else undefined. */

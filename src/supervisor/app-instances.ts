@@ -104,9 +104,10 @@ export class AppInstances {
     if (pids !== undefined) this.deps.logger.verbose(`sent ${signal} to ${pids.length === 0 ? 'nothing (already gone)' : `pid ${pids.join(', ')}`}`);
   }
 
-  /** The instance tag of the current instance, if `pid` leads it. */
-  tagOf(pid: number): string | undefined {
-    return this.#current?.pid === pid ? this.#current.tag : undefined;
+  /** The current instance's leader and tag, if `pid` leads it. */
+  instanceFor(pid: number): { leader: number; tag: string | undefined } | undefined {
+    const current = this.#current;
+    return current?.pid === pid ? { leader: current.pid, tag: current.tag } : undefined;
   }
 
   /** A line for the current instance's stdin. */

@@ -28,6 +28,8 @@ export interface BuildRunDeps {
  */
 export class BuildRun {
   #current: Instance | null = null;
+  /** The first step's pid: the build's, as the state machine knows it. */
+  #first: number | null = null;
   /** The last stop signal sent: no further step starts, and a step still spawning gets it at once. */
   #stopped: NodeJS.Signals | null = null;
   /** A step being launched: Ctrl-Z waits for it, so that it is suspended too. */
@@ -48,9 +50,13 @@ export class BuildRun {
     void this.#current?.signal(signal).catch(() => []);
   }
 
-  /** The instance tag of the step under way, if `pid` leads it. */
-  tagOf(pid: number): string | undefined {
-    return this.#current?.pid === pid ? this.#current.tag : undefined;
+  /**
+   * The step under way (its leader and tag), if `pid` is this build's: the state machine knows a
+   * build by its first step's pid, and a later step is an instance of its own.
+   */
+  stepFor(pid: number): { leader: number; tag: string | undefined } | undefined {
+    const current = this.#current;
+    return current !== null && (pid === this.#first || pid === current.pid) ? { leader: current.pid, tag: current.tag } : undefined;
   }
 
   /** Ctrl-Z: SIGSTOP to the step under way (and to one being launched), without ending the build. */
@@ -97,7 +103,10 @@ export class BuildRun {
       // A build reads no input: EOF at once, so a tool that asks a question does not hang.
       step.closeStdin();
       this.deps.watchdog()?.watch(step.pid);
-      if (index === 0) this.deps.spawned(step.pid);
+      if (index === 0) {
+        this.#first = step.pid;
+        this.deps.spawned(step.pid);
+      }
       if (this.#stopped !== null) void step.signal(this.#stopped).catch(() => []);
       // The step's own exit decides the outcome. What it left running (a tool's daemon, a `&`
       // job) is not waited for, it is stopped: a build that never ends would hold the app back,
@@ -164,8 +173,8 @@ export class Builds {
     this.#current?.signal(signal);
   }
 
-  tagOf(pid: number): string | undefined {
-    return this.#current?.tagOf(pid);
+  stepFor(pid: number): { leader: number; tag: string | undefined } | undefined {
+    return this.#current?.stepFor(pid);
   }
 
   suspend(): Promise<void> {

@@ -287,7 +287,9 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
   #describeStop({ leaders, killInMs, canForce }: Extract<Effect, { type: 'describeStop' }>): void {
     const [pid] = leaders;
     if (pid === undefined) return;
-    Promise.all(leaders.map((leader) => this.#ports.remaining(leader, this.#apps.tagOf(leader) ?? this.#builds.tagOf(leader)))).then(
+    // A build is known by its first step's pid: what is left is the step under way's.
+    const instances = leaders.map((leader) => this.#apps.instanceFor(leader) ?? this.#builds.stepFor(leader) ?? { leader, tag: undefined });
+    Promise.all(instances.map(({ leader, tag }) => this.#ports.remaining(leader, tag))).then(
       (found) => {
         // Gone while the table was read: nothing left to wait for.
         const state = this.#state;

@@ -16,9 +16,9 @@ import { collectInstance } from '../process/tree.js';
 export async function remainingProcesses(leader: number, tag: string | undefined, source: TableSource = defaultTableSource()): Promise<Remaining[]> {
   let table;
   try {
-    // As the instance's own scan reads it: on /proc only processes started after the leader (or,
-    // once it is gone, after devreload) can carry the tag.
-    const since = source === 'proc' ? (readProcStat(leader) ?? readProcStat('self'))?.startTime : undefined;
+    // On /proc only processes started after devreload can carry the tag (not after the leader:
+    // by now its pid may be gone, or another process's).
+    const since = source === 'proc' ? readProcStat('self')?.startTime : undefined;
     table = await readProcessTable(source, tag === undefined ? undefined : { entry: tagEntry(tag), since });
   } catch {
     return [];

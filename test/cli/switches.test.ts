@@ -23,6 +23,14 @@ describe('switches without the option parser', () => {
     }
   });
 
+  it('a switch given twice is on, with or without cac', () => {
+    expect(parseCli(['-V', '-V', '--', 'node', 'a.js'])).toMatchObject({ options: { logLevel: 'verbose' } });
+    // `--poll` alone sends the flags through cac, which makes the repeated switch [true, true].
+    expect(parseCli(['-V', '-V', '--poll', '--', 'node', 'a.js'])).toMatchObject({ options: { logLevel: 'verbose', poll: true } });
+    expect(parseCli(['--json', '--json', '--poll', '--', 'node', 'a.js'])).toMatchObject({ json: true });
+    expect(parseCli(['--prestart', '--prestart', '--poll', '--', 'node', 'a.js'])).toMatchObject({ options: { prestart: true } });
+  });
+
   it('leaves anything else to cac: combined short flags, unknown options, stray arguments', () => {
     expect(knownSwitches(['-qV'])).toBeUndefined();
     expect(knownSwitches(['--verbos'])).toBeUndefined();

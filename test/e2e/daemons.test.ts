@@ -218,6 +218,18 @@ describe.each<TableSource>(['proc', 'ps'])('daemons (table: %s)', (source) => {
       await d.waitForExit();
     });
 
+    it('Ctrl-C during a later build step: the waiting line names that step’s daemon', async () => {
+      // The machine knows a build by its first step's pid; what is left is the second step's.
+      const d = await launch(source, ['--build', 'true', '--build', 'node daemons.mjs build hold']);
+      await waitUntil(() => daemonsOf((s) => s.role === 'build').length === 2, { describe: () => d.output });
+      const [shDaemon] = daemonsOf((s) => s.role === 'build');
+      d.interrupt();
+      await d.waitForExit();
+      await waitUntilGone(daemonsOf(() => true), () => d.output);
+      // Its sleep ignores SIGINT (see 'are gone after Ctrl-C'): it is left until the SIGKILL.
+      expect(d.stderr).toMatch(new RegExp(`waiting for pids? (\\d+ \\([^)]*\\), )*${shDaemon} \\(sleep 1000\\)`));
+    });
+
     it('a running build step’s double-forked daemons are stopped by Ctrl-C, and by the watchdog after a SIGKILL', async () => {
       for (const stop of ['interrupt', 'kill'] as const) {
         const d = await launch(source, ['--build', 'node daemons.mjs build hold']);

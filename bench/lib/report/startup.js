@@ -21,7 +21,7 @@ export function startupSection({ peers, samples, withoutCerts = null, nodeBoot }
   }
   if (nodeBoot !== undefined) {
     const without = nodeBoot.withoutCerts === null ? '' :
-      `; ${medianSpread(nodeBoot.withoutCerts)} without \`NODE_EXTRA_CA_CERTS\`, which this machine sets (with it, every Node start loads and parses the CA store before any JavaScript runs: the same cost in every row above, the cold starts included)`;
+      `; ${medianSpread(nodeBoot.withoutCerts)} ms without \`NODE_EXTRA_CA_CERTS\`, which this machine sets (with it, every Node start loads and parses the CA store before any JavaScript runs: the same cost in every row above, the cold starts included)`;
     lines.push(`Node’s own boot (spawn → exit of \`node -e 0\`, ${nodeBoot.asIs.length} times): ${medianSpread(nodeBoot.asIs)} ms${without}. ` +
       'A supervisor written for Node starts its app no sooner than this after launch.', '');
   }
