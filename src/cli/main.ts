@@ -9,7 +9,7 @@ import type { DevreloadOptions } from '../options/resolve.js';
 import { createReloader } from '../supervisor/api.js';
 import { ownArgs, splitArgv } from './argv.js';
 import { helpText } from './help.js';
-import { cliOptions, switchFlags } from './options.js';
+import { cliOptions, negatedFlags, switchFlags } from './options.js';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -116,16 +116,15 @@ function on(value: unknown): boolean {
 /** `{ verbose: true, … }` when every flag is a switch devreload knows (or a `--no-` one), else undefined. */
 export function knownSwitches(flags: readonly string[]): Record<string, unknown> | undefined {
   const switches = switchFlags();
+  const negated = negatedFlags();
   const result: Record<string, unknown> = {};
   for (const flag of flags) {
     const name = switches.get(flag);
     if (name !== undefined) result[name] = true;
-    else if (!noSwitches.has(flag)) return undefined;
+    else if (!negated.has(flag)) return undefined;
   }
   return result;
 }
-
-const noSwitches = new Set(['--no-gitignore', '--no-workspaces']);
 
 /** Command line over config file over defaults. */
 export function withConfig(cli: Partial<DevreloadOptions>, configPath: string | undefined): DevreloadOptions {

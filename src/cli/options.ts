@@ -70,10 +70,12 @@ export function valueTakingFlags(): Map<string, ValueFlag> {
   return flags;
 }
 
-/**
- * Every spelling (`-q`, `--quiet`) of each option that is a plain switch, by its camelCase name.
- * `--no-x` switches are left out: cac reads them as `x: false`, and parseCli reads them as typed.
- */
+/** The `--no-x` switches: cac reads them as `x: false`; parseCli reads them as typed. */
+export function negatedFlags(): Set<string> {
+  return new Set(cliOptions.map((option) => option.flags).filter((flags) => flags.startsWith('--no-')));
+}
+
+/** Every spelling (`-q`, `--quiet`) of each option that is a plain switch (not `--no-x`), by its camelCase name. */
 export function switchFlags(): Map<string, string> {
   const switches = new Map<string, string>();
   for (const option of cliOptions) {

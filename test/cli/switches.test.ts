@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { knownSwitches, parseCli, parseFlags } from '../../src/cli/main.js';
-import { switchFlags } from '../../src/cli/options.js';
+import { negatedFlags, switchFlags } from '../../src/cli/options.js';
 
 // Known switches alone skip cac (about 1 ms on the way to the first spawn): what they mean must
 // be exactly what cac makes of them.
@@ -11,6 +11,7 @@ describe('switches without the option parser', () => {
   it('knows every switch, in both spellings, and nothing that takes a value', () => {
     expect(spellings).toEqual(expect.arrayContaining(['--verbose', '-V', '--quiet', '-q', '--json', '--clear', '--prestart', '--postpone', '--help', '-h', '--version', '-v']));
     expect(spellings.some((s) => ['--watch', '-w', '--poll', '--delay', '--no-gitignore'].includes(s))).toBe(false);
+    expect([...negatedFlags()].sort()).toEqual(['--no-gitignore', '--no-workspaces']);
   });
 
   it('reads each switch, alone and with others and the --no- ones, as cac does', () => {
