@@ -45,7 +45,7 @@ const lazyModules = ['node:http', 'node:https', 'node:dns/promises', 'node:readl
 const lazyModulesPlugin = {
   name: 'lazy-modules',
   setup(build) {
-    build.onResolve({ filter: /^(node:|picocolors$|jsonc-parser$)/ }, (args) => (lazyModules.includes(args.path) && args.namespace !== 'lazy-module' ? { path: args.path, namespace: 'lazy-module' } : undefined));
+    build.onResolve({ filter: /^[^./]/ }, (args) => (lazyModules.includes(args.path) && args.namespace !== 'lazy-module' ? { path: args.path, namespace: 'lazy-module' } : undefined));
     build.onLoad({ filter: /.*/, namespace: 'lazy-module' }, (args) => {
       const name = JSON.stringify(args.path);
       const functions = Object.entries(require(args.path)).filter(([key, value]) => typeof value === 'function' && /^[A-Za-z_$][\w$]*$/.test(key) && key !== 'default');
