@@ -1,8 +1,8 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { IgnoreRules, StatsLike } from './ignore-rules.js';
 import type { RootWatch } from './root-watch.js';
-import { recheckMs, rulesSettle } from '../tuning.js';
+import { mtimeSlackMs, recheckMs, rulesSettle } from '../tuning.js';
 
 export interface LiveRulesOptions {
   readonly rules: IgnoreRules;
@@ -21,7 +21,29 @@ export interface LiveRulesOptions {
  * is watched now, silently: it is where the next change may come from, not a change itself.
  */
 export class LiveRules {
+  /** Each folder or file the rules stopped ignoring → when (wall clock). */
+  readonly #unignored = new Map<string, number>();
+
   constructor(private readonly options: LiveRulesOptions) {}
+
+  /**
+   * Whether an `add`/`addDir` event is chokidar finding what a rule change un-ignored, not a
+   * change: the path is under an un-ignored one and its inode has not changed (ctime: content,
+   * metadata, a rename, a copy) since the rules changed. chokidar watches such a folder
+   * silently when it is re-added, but a re-read of its parent that began meanwhile reports
+   * its entries as new (seen in CI under load). A file created, copied or moved there later
+   * (even with an old mtime, as `cp -p` or tar leave it) has a new ctime and is a change.
+   */
+  isDiscovery(absolute: string): boolean {
+    let since: number | undefined;
+    for (const [top, at] of this.#unignored) if (absolute === top || absolute.startsWith(top + path.sep)) since = Math.max(since ?? 0, at);
+    if (since === undefined) return false;
+    try {
+      return lstatSync(absolute).ctimeMs + mtimeSlackMs < since;
+    } catch {
+      return false;
+    }
+  }
 
   reload(file: string): void {
     // A .gitignore is often written in two steps (truncate, then write): the event may come for
@@ -44,7 +66,11 @@ export class LiveRules {
     // being re-added closes the child's fresh handle. rewatch, not add: a path watched before a
     // rule hid it still holds chokidar's dead handle.
     const tops = unignored.filter((target) => !unignored.some((other) => other !== target && target.startsWith(other + path.sep)));
-    for (const target of tops) this.options.rootOf(target)?.rewatch(target);
+    const now = Date.now();
+    for (const target of tops) {
+      this.#unignored.set(target, now);
+      this.options.rootOf(target)?.rewatch(target);
+    }
     return tops;
   }
 

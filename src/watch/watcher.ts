@@ -238,6 +238,8 @@ class ChokidarWatcher extends EventEmitter<WatcherEvents> implements Watcher {
       this.#reloadRules(absolute);
       return;
     }
+    // What a rule change un-ignored, found by chokidar: there all along, not a change.
+    if ((kind === 'add' || kind === 'addDir') && this.#liveRules.isDiscovery(absolute)) return;
     this.#rescan.observe(kind, absolute);
     if (kind === 'add' || kind === 'change') this.#trailing.observe(absolute);
     this.#emitChange(kind, absolute);
