@@ -9,7 +9,7 @@ import type { DevreloadOptions } from '../options/resolve.js';
 import { createReloader } from '../supervisor/api.js';
 import { ownArgs, splitArgv } from './argv.js';
 import { helpText } from './help.js';
-import { cliOptions, negatedFlags, switchFlags } from './options.js';
+import { cliOptions, namesOf, negatedFlags, switchFlags } from './options.js';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -139,7 +139,7 @@ function kebab(name: string): string {
 function suggestFlag(message: string): string {
   const unknown = /Unknown option `(-{1,2})([^`]+)`/.exec(message);
   if (unknown === null) return '';
-  const names = cliOptions.flatMap((o) => o.flags.split(/[\s,]+/).filter((f) => f.startsWith('--')).map((f) => f.slice(2)));
+  const names = cliOptions.map((option) => namesOf(option).long.slice(2));
   const match = closest(kebab(unknown[2] ?? ''), names);
   return match === undefined ? '' : ` — did you mean --${match}?`;
 }

@@ -57,14 +57,19 @@ export interface ValueFlag {
   readonly expects: string;
 }
 
+/** An option's spellings (`-k`, `--kill-timeout`), its long one, and its camelCase name (`killTimeout`). */
+export function namesOf(option: CliOption): { spellings: string[]; long: string; name: string } {
+  const spellings = option.flags.split(/[\s,]+/).filter((part) => part.startsWith('-'));
+  const long = spellings.find((f) => f.startsWith('--')) ?? '';
+  return { spellings, long, name: long.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) };
+}
+
 /** Every spelling (`-w`, `--watch`) of each option that takes a value. */
 export function valueTakingFlags(): Map<string, ValueFlag> {
   const flags = new Map<string, ValueFlag>();
   for (const option of cliOptions) {
     if (option.value === undefined) continue;
-    const spellings = option.flags.split(/[\s,]+/).filter((part) => part.startsWith('-'));
-    const long = spellings.find((f) => f.startsWith('--')) ?? '';
-    const name = long.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    const { spellings, long, name } = namesOf(option);
     for (const spelling of spellings) flags.set(spelling, { value: option.value, name, long, expects: option.expects });
   }
   return flags;
@@ -72,18 +77,15 @@ export function valueTakingFlags(): Map<string, ValueFlag> {
 
 /** The `--no-x` switches: cac reads them as `x: false`; parseCli reads them as typed. */
 export function negatedFlags(): Set<string> {
-  return new Set(cliOptions.map((option) => option.flags).filter((flags) => flags.startsWith('--no-')));
+  return new Set(cliOptions.map((option) => namesOf(option).long).filter((long) => long.startsWith('--no-')));
 }
 
 /** Every spelling (`-q`, `--quiet`) of each option that is a plain switch (not `--no-x`), by its camelCase name. */
 export function switchFlags(): Map<string, string> {
   const switches = new Map<string, string>();
   for (const option of cliOptions) {
-    if (option.value !== undefined) continue;
-    const spellings = option.flags.split(/[\s,]+/).filter((part) => part.startsWith('-'));
-    const long = spellings.find((f) => f.startsWith('--')) ?? '';
-    if (long.startsWith('--no-')) continue;
-    const name = long.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    const { spellings, long, name } = namesOf(option);
+    if (option.value !== undefined || long.startsWith('--no-')) continue;
     for (const spelling of spellings) switches.set(spelling, name);
   }
   return switches;
