@@ -104,7 +104,7 @@ function startSession(registry, peer, project, port, env) {
     command: peer.command,
     args: peer.args(port),
     cwd: project.dir,
-    env: launchEnv(port, env),
+    env: launchEnv(port, env, peer.nodeFirstOnPath),
   }).start();
 }
 

@@ -84,8 +84,10 @@ function devreload(id, label, flags, command, extra = {}) {
     id,
     label,
     app: command.id,
-    command: node,
-    args: (port) => [DEVRELOAD_BIN, ...(typeof flags === 'function' ? flags(port) : flags), '--', ...command.argv],
+    // Run as a program, the way `devreload`, `npx devreload` and npm scripts run it: the bin is
+    // a shell launcher that hands itself to the `node` on PATH (bin/devreload.js).
+    command: DEVRELOAD_BIN,
+    args: (port) => [...(typeof flags === 'function' ? flags(port) : flags), '--', ...command.argv],
     ...devreloadLines,
     ...extra,
   };
@@ -214,10 +216,11 @@ export const PEERS = {
     spawned: null,
     needs: 'node24',
   },
+  // Node 24 first on PATH, as for a user whose `node` is Node 24.
   devreload24: {
     ...devreload('devreload24', 'devreload (Node 24)', [], COMMAND_NODE24, { needs: 'node24' }),
-    get command() {
-      return node24Path() ?? 'node';
+    get nodeFirstOnPath() {
+      return node24Path() ?? undefined;
     },
   },
   // tsx's own cold start: its CLI (one Node) spawns the app's Node with its loader.
@@ -236,12 +239,15 @@ export const PEERS = {
 /** Whether the devreload under test has what `peer` needs. */
 export const available = (peer, features) => peer.needs === undefined || features[peer.needs] === true;
 
-/** Environment for every launch: `node` on PATH is the node running the bench; no colours. */
-export function launchEnv(port, extra = {}) {
+/**
+ * Environment for every launch: `node` on PATH is the node running the bench (or `nodeFirstOnPath`,
+ * a peer's own Node binary); no colours.
+ */
+export function launchEnv(port, extra = {}, nodeFirstOnPath = process.execPath) {
   const env = { ...process.env, PORT: String(port), NO_COLOR: '1', ...extra };
   delete env.FORCE_COLOR;
   delete env.NODE_OPTIONS;
   delete env.DEVRELOAD_DEBUG;
-  env.PATH = `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}`;
+  env.PATH = `${path.dirname(nodeFirstOnPath)}${path.delimiter}${process.env.PATH ?? ''}`;
   return env;
 }

@@ -1,0 +1,113 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Devreload, devreloadBin, disposeAfterEach, Project, waitUntil } from './harness.js';
+
+// bin/devreload.js run as a program (what `devreload`, `npx devreload` and npm scripts do) is a
+// shell launcher: it hands itself to the `node` on PATH without NODE_EXTRA_CA_CERTS, which Node
+// 20 would load and parse before any JavaScript, and devreload puts the variable back for
+// everything it starts. These tests run the bin itself, not `node bin/devreload.js`.
+
+disposeAfterEach();
+
+/** The Node running the tests first on PATH, as for `#!/usr/bin/env node`. */
+const PATH = `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}`;
+
+interface Seen {
+  pid: number;
+  certs: string | null;
+  stash: string | null;
+  changed: string | null;
+  argv: string[];
+}
+
+async function appShowingEnv(project: Project): Promise<void> {
+  await project.write(
+    'show.cjs',
+    "console.log('seen ' + JSON.stringify({ pid: process.pid, certs: process.env.NODE_EXTRA_CA_CERTS ?? null, stash: process.env.DEVRELOAD_EXTRA_CA_CERTS ?? null, changed: process.env.DEVRELOAD_CHANGED ?? null, argv: process.argv.slice(2) })); setInterval(() => {}, 1 << 30);\n",
+  );
+}
+
+function seen(d: Devreload): Seen[] {
+  return [...d.stdout.matchAll(/^seen (.*)$/gm)].map((m) => JSON.parse(m[1]!) as Seen);
+}
+
+/** The environment devreload's own process was started with (Linux: /proc). */
+function startEnvironment(pid: number): Map<string, string> {
+  const entries = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').filter(Boolean);
+  return new Map(entries.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
+}
+
+/** devreload's parked runtimes (`--prestart`): its children running prestart/park.cjs. */
+function spares(parent: number): number[] {
+  return readdirSync('/proc').filter((name) => {
+    if (!/^\d+$/.test(name)) return false;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      return ppid === parent && readFileSync(`/proc/${name}/cmdline`, 'latin1').includes('prestart/park.cjs');
+    } catch {
+      return false; // exited while we looked
+    }
+  }).map(Number);
+}
+
+describe.runIf(process.platform === 'linux')('the bin as a program', () => {
+  it('devreload itself starts without NODE_EXTRA_CA_CERTS; the app gets it as it was, with its arguments intact', async () => {
+    const project = await Project.create();
+    await appShowingEnv(project);
+    const certs = project.sidecar('extra-ca.pem');
+    const args = ['a b', '$HOME', '*', '', "it's", '--x=1'];
+    const d = new Devreload(['--watch', 'src', '--', 'node', 'show.cjs', ...args], {
+      cwd: project.dir,
+      env: { PATH, NODE_EXTRA_CA_CERTS: certs, DEVRELOAD_EXTRA_CA_CERTS: undefined },
+      program: [devreloadBin],
+    });
+    await d.waitFor(/^seen /m);
+    // The launcher exec'd Node in its own process: same pid, now Node, without the variable.
+    const own = startEnvironment(d.pid);
+    expect(readFileSync(`/proc/${d.pid}/cmdline`, 'utf8').split('\0')[1]).toBe(devreloadBin);
+    expect(own.has('NODE_EXTRA_CA_CERTS')).toBe(false);
+    expect(own.get('DEVRELOAD_EXTRA_CA_CERTS')).toBe(certs);
+
+    const [first] = seen(d);
+    expect(first).toMatchObject({ certs, stash: null, argv: args });
+    // A restart's instance (a fresh spawn) sees the same.
+    await project.write('src/app.js');
+    await d.waitFor(/^seen /m, 2);
+    expect(seen(d)[1]).toMatchObject({ certs, stash: null, argv: args });
+    expect(seen(d)[1]!.changed).toBe('["src/app.js"]');
+  });
+
+  it('set but empty stays set and empty; unset stays unset, and a stray DEVRELOAD_EXTRA_CA_CERTS is not taken for it', async () => {
+    const project = await Project.create();
+    await appShowingEnv(project);
+    const empty = new Devreload(['--watch', 'src', '--on-exit', 'wait', '--', 'node', 'show.cjs'], { cwd: project.dir, env: { PATH, NODE_EXTRA_CA_CERTS: '' }, program: [devreloadBin] });
+    await empty.waitFor(/^seen /m);
+    expect(seen(empty)[0]).toMatchObject({ certs: '', stash: null });
+    await empty.dispose();
+
+    const unset = new Devreload(['--watch', 'src', '--', 'node', 'show.cjs'], {
+      cwd: project.dir,
+      env: { PATH, NODE_EXTRA_CA_CERTS: undefined, DEVRELOAD_EXTRA_CA_CERTS: '/stale/value.pem' },
+      program: [devreloadBin],
+    });
+    await unset.waitFor(/^seen /m);
+    expect(seen(unset)[0]).toMatchObject({ certs: null, stash: null });
+  });
+
+  it('--prestart: the woken spare has NODE_EXTRA_CA_CERTS, as a fresh spawn would', async () => {
+    const project = await Project.create();
+    await appShowingEnv(project);
+    const certs = project.sidecar('extra-ca.pem');
+    const d = new Devreload(['--watch', 'src', '--prestart', '--', 'node', 'show.cjs'], { cwd: project.dir, env: { PATH, NODE_EXTRA_CA_CERTS: certs }, program: [devreloadBin] });
+    await d.waitFor(/^seen /m);
+    await waitUntil(() => spares(d.pid).length === 1, { describe: () => d.output });
+    await project.write('src/app.js');
+    await d.waitFor(/^seen /m, 2);
+    const [cold, woken] = seen(d);
+    expect(readFileSync(`/proc/${woken!.pid}/cmdline`, 'latin1'), 'the woken instance is the spare').toContain('prestart/park.cjs');
+    expect({ ...woken, pid: 0 }).toEqual({ ...cold, pid: 0, changed: '["src/app.js"]' });
+    expect(woken).toMatchObject({ certs, stash: null });
+  });
+});
