@@ -1,22 +1,28 @@
 #!/bin/sh
-":" //; unset DEVRELOAD_EXTRA_CA_CERTS; if [ -n "${NODE_EXTRA_CA_CERTS+set}" ]; then DEVRELOAD_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS; export DEVRELOAD_EXTRA_CA_CERTS; unset NODE_EXTRA_CA_CERTS; fi; exec node "$0" "$@"
+":" //; unset DEVRELOAD_EXTRA_CA_CERTS; if [ -n "${NODE_EXTRA_CA_CERTS+set}" ]; then DEVRELOAD_EXTRA_CA_CERTS="$$:$NODE_EXTRA_CA_CERTS"; export DEVRELOAD_EXTRA_CA_CERTS; unset NODE_EXTRA_CA_CERTS; fi; exec node "$0" "$@"
 // The line above is sh, and a string and a comment to Node. Run as a program (`devreload`,
-// `npx devreload`) this file is a shell script that hands itself to the `node` on PATH (as
-// `#!/usr/bin/env node` would), without NODE_EXTRA_CA_CERTS: Node 20 loads and parses the whole
-// CA store that variable names before it runs any JavaScript (~30 ms with a distribution's
-// bundle, a third of devreload's start-up), and devreload makes no TLS connection that would
-// need it (its https readiness probe checks no certificate). Node 22 and later load it at the
-// first TLS connection. The value is put back below, before anything reads the environment,
-// so the app, its build steps and its pre-started runtime get the environment as it was.
-// `node bin/devreload.js` skips all this and simply pays for the CA store.
+// `npx devreload`, npm scripts, pnpm's shims) this file is a shell script that hands itself to
+// the `node` on PATH (as `#!/usr/bin/env node` would), without NODE_EXTRA_CA_CERTS: Node 20
+// loads and parses the whole CA store that variable names before it runs any JavaScript
+// (~30 ms with a distribution's bundle, a third of devreload's start-up), and devreload makes
+// no TLS connection that would need it (its https readiness probe checks no certificate). Node
+// 22 and later load it at the first TLS connection. The value is put back below, before
+// devreload reads the environment (a NODE_OPTIONS preload runs earlier, and sees it unset), so
+// the app, its build steps and its pre-started runtime get it as it was: unset, empty or set.
+// Through sh, like any npm script, a variable whose name is not a shell name (`my.setting`) is
+// dropped by dash and busybox. `node bin/devreload.js` (and Yarn PnP, which runs bins that way)
+// skips the launcher: it keeps such variables and pays for the CA store.
 //
 // CommonJS (bin/package.json): Node 20 would run an ES module entry through its ESM loader,
 // which costs the start-up of every app ~5 ms of CPU (see scripts/build.mjs).
 'use strict';
+// The launcher's value starts with its pid, which exec keeps: a DEVRELOAD_EXTRA_CA_CERTS left in
+// the environment by anything else (`node bin/devreload.js` skips the launcher) is never used.
 const stashedCerts = process.env.DEVRELOAD_EXTRA_CA_CERTS;
 if (stashedCerts !== undefined) {
   delete process.env.DEVRELOAD_EXTRA_CA_CERTS;
-  process.env.NODE_EXTRA_CA_CERTS ??= stashedCerts;
+  const colon = stashedCerts.indexOf(':');
+  if (colon > 0 && stashedCerts.slice(0, colon) === String(process.pid)) process.env.NODE_EXTRA_CA_CERTS = stashedCerts.slice(colon + 1);
 }
 // The bundle, with V8's code cache from the previous run (load-cli.js).
 const { loadCli } = require('./load-cli.js');

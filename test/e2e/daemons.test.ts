@@ -189,7 +189,7 @@ describe.each<TableSource>(['proc', 'ps'])('daemons (table: %s)', (source) => {
       const spareTag = environTag(spare);
       expect(spareTag, d.output).toMatch(/^[0-9a-f]{32}\.\d+$/);
       expect(spareTag).not.toBe(first!.tag);
-      await project.write('src/app.js');
+      await project.save('src/app.js');
       const [, woken] = await readyInstances(d, 2);
       expect(woken!.pid, `the second instance is the woken spare\n${d.output}`).toBe(spare);
       expect(woken!.tag, d.output).toBe(spareTag);

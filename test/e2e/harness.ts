@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -67,6 +67,19 @@ export class Project {
   async write(relative: string, content = `// ${Date.now()} ${Math.random()}\n`): Promise<void> {
     await mkdir(path.dirname(this.path(relative)), { recursive: true });
     await writeFile(this.path(relative), content);
+  }
+
+  /**
+   * An editor's atomic save: the content is written beside the project and renamed over the
+   * file, so the watcher sees one event. write() truncates, then writes: on a loaded machine
+   * the two can land further apart than the quiet window, which restarts twice (by design);
+   * a test that asserts which instance answers after one save must not depend on that.
+   */
+  async save(relative: string, content = `// ${Date.now()} ${Math.random()}\n`): Promise<void> {
+    const staged = this.sidecar(`save-${Math.random().toString(36).slice(2)}`);
+    await mkdir(path.dirname(this.path(relative)), { recursive: true });
+    await writeFile(staged, content);
+    await rename(staged, this.path(relative));
   }
 
   entries(event?: RecordEntry['event']): RecordEntry[] {

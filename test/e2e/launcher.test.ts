@@ -64,16 +64,17 @@ describe.runIf(process.platform === 'linux')('the bin as a program', () => {
       program: [devreloadBin],
     });
     await d.waitFor(/^seen /m);
+    await d.waitFor(/\[devreload\] watching/);
     // The launcher exec'd Node in its own process: same pid, now Node, without the variable.
     const own = startEnvironment(d.pid);
     expect(readFileSync(`/proc/${d.pid}/cmdline`, 'utf8').split('\0')[1]).toBe(devreloadBin);
     expect(own.has('NODE_EXTRA_CA_CERTS')).toBe(false);
-    expect(own.get('DEVRELOAD_EXTRA_CA_CERTS')).toBe(certs);
+    expect(own.get('DEVRELOAD_EXTRA_CA_CERTS')).toBe(`${d.pid}:${certs}`);
 
     const [first] = seen(d);
     expect(first).toMatchObject({ certs, stash: null, argv: args });
     // A restart's instance (a fresh spawn) sees the same.
-    await project.write('src/app.js');
+    await project.save('src/app.js');
     await d.waitFor(/^seen /m, 2);
     expect(seen(d)[1]).toMatchObject({ certs, stash: null, argv: args });
     expect(seen(d)[1]!.changed).toBe('["src/app.js"]');
@@ -96,17 +97,29 @@ describe.runIf(process.platform === 'linux')('the bin as a program', () => {
     expect(seen(unset)[0]).toMatchObject({ certs: null, stash: null });
   });
 
+  it('`node bin/devreload.js` skips the launcher: a stray DEVRELOAD_EXTRA_CA_CERTS is not used, and every variable passes', async () => {
+    const project = await Project.create();
+    await project.write('show.cjs', "console.log('seen ' + JSON.stringify({ certs: process.env.NODE_EXTRA_CA_CERTS ?? null, stash: process.env.DEVRELOAD_EXTRA_CA_CERTS ?? null, dotted: process.env['my.setting'] ?? null })); setInterval(() => {}, 1 << 30);\n");
+    const d = new Devreload(['--watch', 'src', '--', 'node', 'show.cjs'], {
+      cwd: project.dir,
+      env: { NODE_EXTRA_CA_CERTS: undefined, DEVRELOAD_EXTRA_CA_CERTS: `${process.pid}:/stray.pem`, 'my.setting': 'kept' },
+    });
+    await d.waitFor(/^seen /m);
+    expect(JSON.parse(/^seen (.*)$/m.exec(d.stdout)![1]!)).toEqual({ certs: null, stash: null, dotted: 'kept' });
+  });
+
   it('--prestart: the woken spare has NODE_EXTRA_CA_CERTS, as a fresh spawn would', async () => {
     const project = await Project.create();
     await appShowingEnv(project);
     const certs = project.sidecar('extra-ca.pem');
     const d = new Devreload(['--watch', 'src', '--prestart', '--', 'node', 'show.cjs'], { cwd: project.dir, env: { PATH, NODE_EXTRA_CA_CERTS: certs }, program: [devreloadBin] });
     await d.waitFor(/^seen /m);
+    await d.waitFor(/\[devreload\] watching/);
     await waitUntil(() => spares(d.pid).length === 1, { describe: () => d.output });
-    await project.write('src/app.js');
+    await project.save('src/app.js');
     await d.waitFor(/^seen /m, 2);
     const [cold, woken] = seen(d);
-    expect(readFileSync(`/proc/${woken!.pid}/cmdline`, 'latin1'), 'the woken instance is the spare').toContain('prestart/park.cjs');
+    expect(readFileSync(`/proc/${woken!.pid}/cmdline`, 'latin1'), `the woken instance is the spare\n${d.output}`).toContain('prestart/park.cjs');
     expect({ ...woken, pid: 0 }).toEqual({ ...cold, pid: 0, changed: '["src/app.js"]' });
     expect(woken).toMatchObject({ certs, stash: null });
   });

@@ -87,7 +87,7 @@ describeOnLinux('--prestart', () => {
     expect(project.entries('preload').map((e) => e.pid)).not.toContain(spare);
     expect(listeningSockets(spare)).toEqual([]);
 
-    await project.write('src/app.js');
+    await project.save('src/app.js');
     await d.waitFor(/listening/, 2);
     const woken = project.entries('start')[1];
     expect(woken?.pid, d.output).toBe(spare);
@@ -116,7 +116,7 @@ describeOnLinux('--prestart', () => {
     const seen = () => [...d.stdout.matchAll(/seen (\{.*\})/g)].map((m) => JSON.parse(m[1] as string) as { pid: number; path: string; execArgv: string[]; greeting: string });
     await waitUntil(() => seen().length === 1, { describe: () => d.output });
     await waitUntil(() => parked(d.pid).length === 1, { describe: () => d.output });
-    await project.write('src/app.js');
+    await project.save('src/app.js');
     await waitUntil(() => seen().length === 2, { describe: () => d.output });
     const [cold, woken] = seen();
     expect(parked(d.pid)).toContain(woken!.pid);
@@ -140,7 +140,7 @@ describeOnLinux('--prestart', () => {
     const d = new Devreload(['--watch', 'src', '--prestart', '--', tsxBin, 'src/server.ts', 'x'], { cwd: project.dir, env: { APP_RECORD: project.record } });
     await d.waitFor(/\[ts \d+\] ready/);
     const spare = await oneSpare(d);
-    await project.write('src/app.js');
+    await project.save('src/app.js');
     await d.waitFor(/\[ts \d+\] ready/, 2);
     expect(project.entries('start')[1], d.output).toMatchObject({ pid: spare, argv: ['x'], changed: JSON.stringify(['src/app.js']) });
     expect(d.output).not.toMatch(/does not apply/);
@@ -153,10 +153,10 @@ describeOnLinux('--prestart', () => {
     const spare = await oneSpare(d);
     // It holds the socket it inherited, as any instance does, and nothing it bound itself.
     expect(listeningSockets(spare)).toEqual(listeningSockets(d.pid));
-    await project.write('src/app.js');
+    await project.save('src/app.js');
     await d.waitFor(/listening/, 2);
     const response = await fetch(`http://127.0.0.1:${port}/`);
-    expect(await response.text()).toBe(`hello from ${spare}\n`);
+    expect(await response.text(), d.output).toBe(`hello from ${spare}\n`);
   });
 
   it('no spare survives devreload exiting on its own (--on-exit quit)', async () => {
@@ -201,9 +201,9 @@ describeOnLinux('--prestart', () => {
   it('with --inspect it says once that it does not apply, and restarts the ordinary way', async () => {
     const d = await launch(['--watch', 'src', '--prestart'], ['node', '--inspect=127.0.0.1:0', serverFixture]);
     await d.waitFor(/ready/);
-    await project.write('src/app.js');
+    await project.save('src/app.js');
     await d.waitFor(/ready/, 2);
-    await project.write('src/app.js');
+    await project.save('src/app.js');
     await d.waitFor(/ready/, 3);
     expect(d.count(/--prestart does not apply: --inspect/)).toBe(1);
     expect(parked(d.pid)).toEqual([]);
@@ -214,7 +214,7 @@ describeOnLinux('--prestart', () => {
     const d = await launch(['--watch', 'src', '--prestart'], ['sh', '-c', `exec node ${serverFixture}`]);
     await d.waitFor(/ready/);
     expect(d.count(/--prestart does not apply: sh is not a Node command/)).toBe(1);
-    await project.write('src/app.js');
+    await project.save('src/app.js');
     await d.waitFor(/ready/, 2);
     expect(parked(d.pid)).toEqual([]);
   });
