@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -64,16 +64,21 @@ export class Project {
     return file;
   }
 
+  /**
+   * An editor's in-place save: truncate, then write. Synchronous, so the two land microseconds
+   * apart as an editor's do; fs.promises.writeFile puts an event-loop turn between them, which a
+   * loaded machine can stretch past the quiet window (two restarts for one save, by design).
+   */
   async write(relative: string, content = `// ${Date.now()} ${Math.random()}\n`): Promise<void> {
-    await mkdir(path.dirname(this.path(relative)), { recursive: true });
-    await writeFile(this.path(relative), content);
+    mkdirSync(path.dirname(this.path(relative)), { recursive: true });
+    writeFileSync(this.path(relative), content);
   }
 
   /**
    * An editor's atomic save: the content is written beside the project and renamed over the
-   * file, so the watcher sees one event. write() truncates, then writes: on a loaded machine
-   * the two can land further apart than the quiet window, which restarts twice (by design);
-   * a test that asserts which instance answers after one save must not depend on that.
+   * file, so the watcher sees one event. write() truncates, then writes: even synchronous, a
+   * loaded machine can pause the test between the two for longer than the quiet window; a test
+   * that asserts which instance answers after one save must not depend on that.
    */
   async save(relative: string, content = `// ${Date.now()} ${Math.random()}\n`): Promise<void> {
     const staged = this.sidecar(`save-${Math.random().toString(36).slice(2)}`);
