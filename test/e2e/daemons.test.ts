@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { readProcStat } from '../../src/process/proc-stat.js';
 import type { TableSource } from '../../src/process/table.js';
-import { disposeAfterEach, Devreload, forceKill, hasCommand, isAlive, Project, waitUntil, waitUntilGone } from './harness.js';
+import { disposeAfterEach, Devreload, forceKill, hasCommand, isAlive, parked, Project, waitUntil, waitUntilGone } from './harness.js';
 
 // Issue 14, part 1: daemons an app (or a build step, or a woken --prestart spare) starts the
 // usual ways — a shell's `setsid sh -c "sleep 1000 &" &`, Node's detached child whose parent
@@ -259,14 +259,5 @@ function environTag(pid: number): string | undefined {
 /** Parked spares: devreload's children running the park script that no instance ran in yet. */
 function spares(d: Devreload): number[] {
   const apps = new Set(starts().map((start) => start.pid));
-  const found: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      if (readProcStat(Number(name))?.ppid === d.pid && readFileSync(`/proc/${name}/cmdline`, 'latin1').includes('prestart/park.cjs')) found.push(Number(name));
-    } catch {
-      // Exited while we looked.
-    }
-  }
-  return found.filter((pid) => !apps.has(pid));
+  return parked(d.pid).filter((pid) => !apps.has(pid));
 }

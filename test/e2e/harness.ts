@@ -1,11 +1,12 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
+import { readProcStat } from '../../src/process/proc-stat.js';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const devreloadBin = path.join(repoRoot, 'bin/devreload.js');
@@ -198,6 +199,23 @@ export class Devreload {
     forceKill(-this.pid);
     await this.waitForExit(10_000).catch(() => undefined);
   }
+}
+
+/**
+ * Every process running devreload's park script (dist/prestart/park.cjs) as a child of
+ * `parent`: a `--prestart` spare, or an app woken from one. Linux (/proc).
+ */
+export function parked(parent: number): number[] {
+  const found: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readProcStat(Number(name))?.ppid === parent && readFileSync(`/proc/${name}/cmdline`, 'latin1').includes('prestart/park.cjs')) found.push(Number(name));
+    } catch {
+      // Exited while we looked.
+    }
+  }
+  return found;
 }
 
 export async function waitUntil(predicate: () => boolean, options: { timeout?: number; describe: () => string }): Promise<void> {

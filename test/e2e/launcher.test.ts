@@ -1,7 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Devreload, devreloadBin, disposeAfterEach, Project, waitUntil } from './harness.js';
+import { Devreload, devreloadBin, disposeAfterEach, parked, Project, waitUntil } from './harness.js';
 
 // bin/devreload.js run as a program (what `devreload`, `npx devreload` and npm scripts do) is a
 // shell launcher: it hands itself to the `node` on PATH without NODE_EXTRA_CA_CERTS, which Node
@@ -36,20 +36,6 @@ function seen(d: Devreload): Seen[] {
 function startEnvironment(pid: number): Map<string, string> {
   const entries = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').filter(Boolean);
   return new Map(entries.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
-}
-
-/** devreload's parked runtimes (`--prestart`): its children running prestart/park.cjs. */
-function spares(parent: number): number[] {
-  return readdirSync('/proc').filter((name) => {
-    if (!/^\d+$/.test(name)) return false;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      return ppid === parent && readFileSync(`/proc/${name}/cmdline`, 'latin1').includes('prestart/park.cjs');
-    } catch {
-      return false; // exited while we looked
-    }
-  }).map(Number);
 }
 
 describe.runIf(process.platform === 'linux')('the bin as a program', () => {
@@ -115,7 +101,7 @@ describe.runIf(process.platform === 'linux')('the bin as a program', () => {
     const d = new Devreload(['--watch', 'src', '--prestart', '--', 'node', 'show.cjs'], { cwd: project.dir, env: { PATH, NODE_EXTRA_CA_CERTS: certs }, program: [devreloadBin] });
     await d.waitFor(/^seen /m);
     await d.waitFor(/\[devreload\] watching/);
-    await waitUntil(() => spares(d.pid).length === 1, { describe: () => d.output });
+    await waitUntil(() => parked(d.pid).length === 1, { describe: () => d.output });
     await project.save('src/app.js');
     await d.waitFor(/^seen /m, 2);
     const [cold, woken] = seen(d);

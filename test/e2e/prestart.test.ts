@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readProcStat } from '../../src/process/proc-stat.js';
-import { disposeAfterEach, Devreload, forceKill, freePort, isAlive, Project, repoRoot, serverFixture, waitUntil, waitUntilGone } from './harness.js';
+import { disposeAfterEach, Devreload, forceKill, freePort, isAlive, parked, Project, repoRoot, serverFixture, waitUntil, waitUntilGone } from './harness.js';
 
 // --prestart keeps a parked Node runtime (dist/prestart/park.cjs) for the next start. These
 // tests look at it from outside, through /proc, as a user's process list would show it.
@@ -13,20 +13,6 @@ const tsxBin = path.join(repoRoot, 'node_modules/.bin/tsx');
 let project: Project;
 
 disposeAfterEach();
-
-/** Every process running devreload's park script as a child of `parent` (a spare, or an app woken from one). */
-function parked(parent: number): number[] {
-  const found: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      if (readProcStat(Number(name))?.ppid === parent && readFileSync(`/proc/${name}/cmdline`, 'latin1').includes('prestart/park.cjs')) found.push(Number(name));
-    } catch {
-      // Exited while we looked.
-    }
-  }
-  return found;
-}
 
 /** The parked processes that no app instance ran in: the spares. */
 function spares(d: Devreload): number[] {
