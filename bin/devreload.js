@@ -10,8 +10,8 @@
 // devreload reads the environment (a NODE_OPTIONS preload runs earlier, and sees it unset), so
 // the app, its build steps and its pre-started runtime get it as it was: unset, empty or set.
 // Through sh, like any npm script, a variable whose name is not a shell name (`my.setting`) is
-// dropped by dash and busybox. `node bin/devreload.js` (and Yarn PnP, which runs bins that way)
-// skips the launcher: it keeps such variables and pays for the CA store.
+// dropped by dash and busybox. `node bin/devreload.js` (what Yarn 2+ runs for every bin) skips
+// the launcher: it keeps such variables and pays for the CA store.
 //
 // CommonJS (bin/package.json): Node 20 would run an ES module entry through its ESM loader,
 // which costs the start-up of every app ~5 ms of CPU (see scripts/build.mjs).
