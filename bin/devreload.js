@@ -6,9 +6,10 @@
 // loads and parses the whole CA store that variable names before it runs any JavaScript
 // (~30 ms with a distribution's bundle, a third of devreload's start-up), and devreload makes
 // no TLS connection that would need it (its https readiness probe checks no certificate). Node
-// 22 and later load it at the first TLS connection. The value is put back below, before
-// devreload reads the environment (a NODE_OPTIONS preload runs earlier, and sees it unset), so
-// the app, its build steps and its pre-started runtime get it as it was: unset, empty or set.
+// 22 and 24 do not load it at start-up (`node -e 0` takes as long with it as without). The
+// value is put back below, before devreload reads the environment (a NODE_OPTIONS preload runs
+// earlier, and sees it unset), so the app, its build steps and its pre-started runtime get it
+// as it was: unset, empty or set.
 // Through sh, like any npm script, a variable whose name is not a shell name (`my.setting`) is
 // dropped by dash and busybox. `node bin/devreload.js` (what Yarn 2+ runs for every bin) skips
 // the launcher: it keeps such variables and pays for the CA store.
@@ -16,13 +17,15 @@
 // CommonJS (bin/package.json): Node 20 would run an ES module entry through its ESM loader,
 // which costs the start-up of every app ~5 ms of CPU (see scripts/build.mjs).
 'use strict';
-// The launcher's value starts with its pid, which exec keeps: a DEVRELOAD_EXTRA_CA_CERTS left in
-// the environment by anything else (`node bin/devreload.js` skips the launcher) is never used.
+// The launcher's value starts with its pid: this process's own (exec keeps it), or its parent's
+// where the `node` on PATH is a shim that starts Node as its child (Volta). A
+// DEVRELOAD_EXTRA_CA_CERTS put in the environment by anything else is never used.
 const stashedCerts = process.env.DEVRELOAD_EXTRA_CA_CERTS;
 if (stashedCerts !== undefined) {
   delete process.env.DEVRELOAD_EXTRA_CA_CERTS;
   const colon = stashedCerts.indexOf(':');
-  if (colon > 0 && stashedCerts.slice(0, colon) === String(process.pid)) process.env.NODE_EXTRA_CA_CERTS = stashedCerts.slice(colon + 1);
+  const launcher = colon > 0 ? stashedCerts.slice(0, colon) : '';
+  if (launcher === String(process.pid) || launcher === String(process.ppid)) process.env.NODE_EXTRA_CA_CERTS = stashedCerts.slice(colon + 1);
 }
 // The bundle, with V8's code cache from the previous run (load-cli.js).
 const { loadCli } = require('./load-cli.js');

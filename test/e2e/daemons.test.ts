@@ -184,6 +184,7 @@ describe.each<TableSource>(['proc', 'ps'])('daemons (table: %s)', (source) => {
     it('the woken app carries the spare’s own tag, and its daemons are stopped too', async () => {
       const d = await launch(source, ['--prestart']);
       const [first] = await readyInstances(d, 1);
+      await d.waitFor(/\[devreload\] watching/);
       await waitUntil(() => spares(d).length === 1, { describe: () => `one spare\n${d.output}` });
       const spare = spares(d)[0]!;
       const spareTag = environTag(spare);

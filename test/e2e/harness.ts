@@ -106,7 +106,7 @@ export class Project {
     for (const pid of this.allPids()) forceKill(pid);
     await rm(this.dir, { recursive: true, force: true });
     await rm(this.record, { force: true });
-    for (const file of this.#sidecars) await rm(file, { force: true });
+    for (const file of this.#sidecars) await rm(file, { recursive: true, force: true });
   }
 }
 

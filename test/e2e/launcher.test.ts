@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Devreload, devreloadBin, disposeAfterEach, parked, Project, waitUntil } from './harness.js';
@@ -83,12 +84,24 @@ describe.runIf(process.platform === 'linux')('the bin as a program', () => {
     expect(seen(unset)[0]).toMatchObject({ certs: null, stash: null });
   });
 
+  it('a `node` on PATH that starts Node as its child instead of exec (as Volta’s shim does): the app still gets the variable', async () => {
+    const project = await Project.create();
+    await appShowingEnv(project);
+    const shims = project.sidecar('shims');
+    await mkdir(shims);
+    await writeFile(path.join(shims, 'node'), `#!/bin/sh\n'${process.execPath}' "$@"\nexit $?\n`, { mode: 0o755 });
+    const certs = project.sidecar('extra-ca.pem');
+    const d = new Devreload(['--watch', 'src', '--', 'node', 'show.cjs'], { cwd: project.dir, env: { PATH: `${shims}${path.delimiter}${PATH}`, NODE_EXTRA_CA_CERTS: certs }, program: [devreloadBin] });
+    await d.waitFor(/^seen /m);
+    expect(seen(d)[0], d.output).toMatchObject({ certs, stash: null });
+  });
+
   it('`node bin/devreload.js` skips the launcher: a stray DEVRELOAD_EXTRA_CA_CERTS is not used, and every variable passes', async () => {
     const project = await Project.create();
     await project.write('show.cjs', "console.log('seen ' + JSON.stringify({ certs: process.env.NODE_EXTRA_CA_CERTS ?? null, stash: process.env.DEVRELOAD_EXTRA_CA_CERTS ?? null, dotted: process.env['my.setting'] ?? null })); setInterval(() => {}, 1 << 30);\n");
     const d = new Devreload(['--watch', 'src', '--', 'node', 'show.cjs'], {
       cwd: project.dir,
-      env: { NODE_EXTRA_CA_CERTS: undefined, DEVRELOAD_EXTRA_CA_CERTS: `${process.pid}:/stray.pem`, 'my.setting': 'kept' },
+      env: { NODE_EXTRA_CA_CERTS: undefined, DEVRELOAD_EXTRA_CA_CERTS: '2147483646:/stray.pem', 'my.setting': 'kept' },
     });
     await d.waitFor(/^seen /m);
     expect(JSON.parse(/^seen (.*)$/m.exec(d.stdout)![1]!)).toEqual({ certs: null, stash: null, dotted: 'kept' });
