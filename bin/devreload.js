@@ -4,12 +4,12 @@
 // `npx devreload`, npm scripts, pnpm's shims) this file is a shell script that hands itself to
 // the `node` on PATH (as `#!/usr/bin/env node` would), without NODE_EXTRA_CA_CERTS: Node 20
 // loads and parses the whole CA store that variable names before it runs any JavaScript
-// (~30 ms with a distribution's bundle, a third of devreload's start-up), and devreload makes
-// no TLS connection that would need it (its https readiness probe checks no certificate). Node
-// 22 and 24 do not load it at start-up (`node -e 0` takes as long with it as without). The
-// value is put back below, before devreload reads the environment (a NODE_OPTIONS preload runs
-// earlier, and sees it unset), so the app, its build steps and its pre-started runtime get it
-// as it was: unset, empty or set.
+// (~30 ms with a distribution's bundle: half of what devreload added to the app's start), and
+// devreload makes no TLS connection that would need it (its https readiness probe checks no
+// certificate). Node 22 and 24 do not load it at start-up (`node -e 0` takes as long with it
+// as without). The value is put back below, before devreload reads the environment (a
+// NODE_OPTIONS preload runs earlier, and sees it unset), so the app, its build steps and its
+// pre-started runtime get it as it was: unset, empty or set.
 // Through sh, like any npm script, a variable whose name is not a shell name (`my.setting`) is
 // dropped by dash and busybox. `node bin/devreload.js` (what Yarn 2+ runs for every bin) skips
 // the launcher: it keeps such variables and pays for the CA store.

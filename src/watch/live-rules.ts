@@ -12,6 +12,8 @@ export interface LiveRulesOptions {
   readonly isLive: () => boolean;
   /** The new rules are in force and what they un-ignored is watched. */
   readonly announce: (file: string) => void;
+  /** Wall-clock milliseconds, comparable with file times (tests set when the rules changed). */
+  readonly wall?: () => number;
 }
 
 /**
@@ -66,7 +68,7 @@ export class LiveRules {
     // being re-added closes the child's fresh handle. rewatch, not add: a path watched before a
     // rule hid it still holds chokidar's dead handle.
     const tops = unignored.filter((target) => !unignored.some((other) => other !== target && target.startsWith(other + path.sep)));
-    const now = Date.now();
+    const now = (this.options.wall ?? Date.now)();
     for (const target of tops) {
       this.#unignored.set(target, now);
       this.options.rootOf(target)?.rewatch(target);

@@ -15,12 +15,14 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function liveRules(unignored: string[]): LiveRules {
+/** Rules whose next reload un-ignores `unignored`, at `offsetMs` from now (wall clock). */
+function liveRules(unignored: string[], offsetMs: number): LiveRules {
   const rules = { reloadGitignore: () => unignored } as unknown as IgnoreRules;
-  return new LiveRules({ rules, rootOf: () => undefined, isIgnored: () => false, isLive: () => false, announce: () => undefined });
+  return new LiveRules({ rules, rootOf: () => undefined, isIgnored: () => false, isLive: () => false, announce: () => undefined, wall: () => Date.now() + offsetMs });
 }
+
+// Further from the files' times than the mtime slack, either way.
+const apart = 10 * mtimeSlackMs;
 
 describe('LiveRules.isDiscovery', () => {
   it('is true for what was in an un-ignored folder before the rules changed, and only there', async () => {
@@ -30,9 +32,8 @@ describe('LiveRules.isDiscovery', () => {
     await writeFile(path.join(gen, 'a.js'), 'a');
     await writeFile(path.join(gen, 'sub/b.js'), 'b');
     await writeFile(path.join(dir, 'outside.js'), 'o');
-    // Older than the rule change by more than the mtime slack.
-    await pause(2 * mtimeSlackMs + 10);
-    const live = liveRules([gen]);
+    // The rules change after everything was written.
+    const live = liveRules([gen], apart);
     expect(live.isDiscovery(path.join(gen, 'a.js')), 'before any rule change').toBe(false);
     live.reload(path.join(dir, '.gitignore'));
     for (const found of [gen, path.join(gen, 'a.js'), path.join(gen, 'sub'), path.join(gen, 'sub/b.js')]) expect(live.isDiscovery(found), found).toBe(true);
@@ -49,10 +50,9 @@ describe('LiveRules.isDiscovery', () => {
     await writeFile(path.join(dir, 'template.js'), 't');
     const old = new Date(Date.now() - 60_000);
     await utimes(path.join(dir, 'template.js'), old, old);
-    await pause(2 * mtimeSlackMs + 10);
-    const live = liveRules([gen]);
+    // The rules changed before what follows was written.
+    const live = liveRules([gen], -apart);
     live.reload(path.join(dir, '.gitignore'));
-    await pause(2 * mtimeSlackMs + 10);
     await writeFile(path.join(gen, 'new.js'), 'new');
     await copyFile(path.join(dir, 'template.js'), path.join(gen, 'copied.js'));
     await utimes(path.join(gen, 'copied.js'), old, old);
