@@ -12,7 +12,7 @@
 // Node 20, launch → the app's spawn took ~5 ms less CPU with the two CommonJS files than with
 // the ESM bundle and its chunks (BENCHMARKS.md, start-up).
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,36 +31,6 @@ copyFileSync(path.join(root, 'src/process/watchdog.sh'), path.join(root, 'dist/p
 /** The CLI's two files, next to each other at the root of dist/ (assets.ts relies on that). */
 const cliFile = 'devreload.cjs';
 const watchFile = 'devreload-watch.cjs';
-
-// Modules the first spawn does not need, loaded on first use instead of at start: http and
-// https (with tls) for --ready probes, dns for --socket host names, readline for stdin,
-// fs/promises for the socket checks, crypto (random-hex.ts reads /dev/urandom), tty (a
-// terminal's stdin), picocolors (its start-up asks tty whether stdout is a terminal) and
-// jsonc-parser (config files; its start-up builds tables). Measured on Node 20 before the
-// app's spawn: ~4.5 ms of CPU for the first five, ~3.5 ms more for the rest. A named import gets
-// a function that loads the module on its first call (an import of a non-function export fails
-// the build: "No matching export"); the default import is a proxy that loads it on its first
-// property read.
-const lazyModules = ['node:http', 'node:https', 'node:dns/promises', 'node:readline', 'node:fs/promises', 'node:crypto', 'node:tty', 'picocolors', 'jsonc-parser'];
-const lazyModulesPlugin = {
-  name: 'lazy-modules',
-  setup(build) {
-    build.onResolve({ filter: /^[^./]/ }, (args) => (lazyModules.includes(args.path) && args.namespace !== 'lazy-module' ? { path: args.path, namespace: 'lazy-module' } : undefined));
-    build.onLoad({ filter: /.*/, namespace: 'lazy-module' }, (args) => {
-      const name = JSON.stringify(args.path);
-      const functions = Object.entries(require(args.path)).filter(([key, value]) => typeof value === 'function' && /^[A-Za-z_$][\w$]*$/.test(key) && key !== 'default');
-      const contents = [
-        `let loaded;`,
-        `const load = () => (loaded ??= require(${name}));`,
-        `export default new Proxy({}, { get: (_, key) => load()[key], has: (_, key) => key in load() });`,
-        // \`new X()\` of a wrapped class builds the real class's object (its prototype, its
-        // fields), not one of the wrapper's.
-        ...functions.map(([key]) => `export function ${key}(...args) { return new.target === undefined ? Reflect.apply(load().${key}, load(), args) : Reflect.construct(load().${key}, args); }`),
-      ].join('\n');
-      return { contents, loader: 'js', resolveDir: root };
-    });
-  },
-};
 
 // What the first spawn does not need, the watcher (chokidar, picomatch, the ignore rules: half
 // of the CLI's code), is its own file, required after the app was spawned: ports.ts's
@@ -127,20 +97,13 @@ const cli = await build({
   },
   outfile: `dist/${cliFile}`,
   outdir: undefined,
-  plugins: [lazyModulesPlugin, lazyWatcherPlugin],
+  plugins: [lazyWatcherPlugin],
 });
 const watcher = await build({
   ...cjs,
   entryPoints: { [watchFile.replace(/\.cjs$/, '')]: 'src/supervisor/watch-changes.ts' },
   plugins: [fromCliPlugin],
 });
-
-// On Node 20, bin/load-cli.js runs the CLI bundle through vm.Script, where a dynamic import()
-// has no loader and throws: the bundles must not contain one.
-for (const file of [cliFile, watchFile]) {
-  const code = readFileSync(path.join(root, 'dist', file), 'utf8');
-  if (/\bimport\(/.test(code)) throw new Error(`build: dist/${file} contains a dynamic import(), which fails on Node 20 under bin/load-cli.js; use require()`);
-}
 
 // A module in both files is two modules at run time (two classes, two states): only the
 // listed constant-only ones may be.

@@ -56,7 +56,6 @@ describe('the packed package', () => {
         'package/README.md',
         'package/bin/devreload.js',
         'package/bin/package.json',
-        'package/bin/load-cli.js',
         'package/dist/devreload.cjs',
         'package/dist/devreload-watch.cjs',
         'package/dist/index.js',
