@@ -8,9 +8,9 @@ import path from 'node:path';
  * beside the project's own paths, so editing `packages/shared` restarts `apps/api`
  * (nodemon #1798, yarn berry #6871).
  *
- * Runs before the first instance is spawned: a few lstat/readFile calls per dependency, no
- * folder listing, no YAML (pnpm-workspace.yaml is only checked for existence). Best effort:
- * an unreadable or malformed file means "nothing found here", never an error.
+ * Runs while the options are resolved: a few lstat/readFile calls per dependency, no folder
+ * listing, no YAML (pnpm-workspace.yaml is only checked for existence). Best effort: an
+ * unreadable or malformed file means "nothing found here", never an error.
  *
  * Yarn Plug'n'Play has no node_modules: nothing is found there (watch the packages with --watch).
  */
