@@ -9,7 +9,6 @@ const fixture = new WatchFixture();
 afterEach(() => fixture.dispose());
 
 const FILE: StatsLike = { isFile: () => true, isDirectory: () => false };
-const FOLDER: StatsLike = { isFile: () => false, isDirectory: () => true };
 const ROOT = '/nonexistent-devreload-project';
 const at = (rel: string) => path.join(ROOT, rel);
 
