@@ -92,7 +92,7 @@ const cli = await build({
   ...cjs,
   // The entry exports what bin/devreload.js calls and what the watcher's file takes from it.
   stdin: {
-    contents: `export { main, parseCli, withConfig } from './src/cli/main.ts';\n${[...sharedFromCli].map((file) => `export * from './${file}';`).join('\n')}\n`,
+    contents: `export { main } from './src/cli/main.ts';\n${[...sharedFromCli].map((file) => `export * from './${file}';`).join('\n')}\n`,
     resolveDir: root,
     sourcefile: 'cli-entry.ts',
     loader: 'ts',
