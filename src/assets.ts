@@ -6,7 +6,7 @@ export type Asset = 'socket/preload.cjs' | 'process/watchdog.sh' | 'prestart/par
 
 /**
  * The path of a built asset. This module sits at the root of dist/ both in the compiled
- * tree (dist/assets.js) and as part of the CLI bundle (dist/devreload.js), so one relative
+ * tree (dist/assets.js) and as part of the CLI bundle (dist/devreload.cjs), so one relative
  * URL serves both. Run from src/ (the unit tests), the assets come from the build.
  */
 export function assetPath(asset: Asset): string {

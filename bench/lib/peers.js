@@ -84,8 +84,8 @@ function devreload(id, label, flags, command, extra = {}) {
     id,
     label,
     app: command.id,
-    // Run as a program, the way `devreload`, `npx devreload` and npm scripts run it: the bin is
-    // a shell launcher that hands itself to the `node` on PATH (bin/devreload.js).
+    // Run as a program, the way `devreload`, `npx devreload` and npm scripts run it: the bin's
+    // `#!/usr/bin/env node` starts the `node` on PATH.
     command: DEVRELOAD_BIN,
     args: (port) => [...(typeof flags === 'function' ? flags(port) : flags), '--', ...command.argv],
     ...devreloadLines,

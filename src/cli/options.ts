@@ -74,19 +74,3 @@ export function valueTakingFlags(): Map<string, ValueFlag> {
   }
   return flags;
 }
-
-/** The `--no-x` switches: cac reads them as `x: false`; parseCli reads them as typed. */
-export function negatedFlags(): Set<string> {
-  return new Set(cliOptions.map((option) => namesOf(option).long).filter((long) => long.startsWith('--no-')));
-}
-
-/** Every spelling (`-q`, `--quiet`) of each option that is a plain switch (not `--no-x`), by its camelCase name. */
-export function switchFlags(): Map<string, string> {
-  const switches = new Map<string, string>();
-  for (const option of cliOptions) {
-    const { spellings, long, name } = namesOf(option);
-    if (option.value !== undefined || long.startsWith('--no-')) continue;
-    for (const spelling of spellings) switches.set(spelling, name);
-  }
-  return switches;
-}

@@ -121,21 +121,13 @@ export function resolveOptions(input: DevreloadOptions, naming: OptionNaming = '
     requireExisting(absolute, name('watch'), String(p), 'any');
     return absolute;
   });
-  const workspaces = parseBoolean(input.workspaces ?? true, name('workspaces'));
-  // Found on first use, by the watcher once the app was spawned: reading the package.json files
-  // up the tree and the node_modules links is not on the app's way to its first line (~0.5 ms).
-  let workspaceRoots: readonly string[] | undefined;
-  const roots = () => (workspaceRoots ??= workspaces ? findWorkspaceRoots(cwd, watch) : []);
+  const workspaceRoots = parseBoolean(input.workspaces ?? true, name('workspaces')) ? findWorkspaceRoots(cwd, watch) : [];
 
   return {
     command: input.command,
     args: (input.args ?? []).map(String),
-    get watch() {
-      return [...watch, ...roots()];
-    },
-    get workspaceRoots() {
-      return roots();
-    },
+    watch: [...watch, ...workspaceRoots],
+    workspaceRoots,
     ext: parseExt(input.ext, name('ext')),
     ignore: parseIgnore(input.ignore, name('ignore')),
     gitignore: checkGitignore(input.gitignore ?? true, cwd),
