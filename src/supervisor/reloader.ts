@@ -20,6 +20,9 @@ import { EnvFiles } from './env-files.js';
 import { Timers } from './timers.js';
 import type { InternalOptions, Reloader } from './types.js';
 import type { Controls } from './controls.js';
+import { attachProxy } from './proxy-wiring.js';
+import { proxyUrl } from '../options/proxy.js';
+import type { DevProxy } from '../proxy/dev-proxy.js';
 
 /**
  * The one place that wires the pure state machine to the adapters: inputs from the watcher,
@@ -53,6 +56,8 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
   /** `--prestart`: stands in for the launcher, keeping a parked runtime for the next start. */
   #prestarter: Prestarter | null = null;
   #disposers: Array<() => void> = [];
+  /** `--proxy`: follows this supervisor's events; closed with everything else start() acquired. */
+  #proxy: DevProxy | null = null;
   #started: Promise<void> | null = null;
   #resolveExited!: (code: number) => void;
   readonly exited = new Promise<number>((resolve) => (this.#resolveExited = resolve));
@@ -82,7 +87,14 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
     this.#timers = new Timers(this.#ports.clock, (timer) => this.#dispatch({ type: 'timer', timer, at: this.#now() }));
     this.#logger =
       internal.logger ??
-      createLogger({ level: options.logLevel, cwd: options.cwd, command: [options.command, ...options.args], stream: this.#ports.stderr, clear: internal.clear });
+      createLogger({
+        level: options.logLevel,
+        cwd: options.cwd,
+        command: [options.command, ...options.args],
+        stream: this.#ports.stderr,
+        clear: internal.clear,
+        open: options.proxy === undefined ? undefined : proxyUrl(options.proxy),
+      });
     this.#apps = new AppInstances({
       launch: (spec) => (this.#prestarter?.launch ?? this.#ports.launch)(spec),
       probe: this.#ports.probe,
@@ -103,6 +115,8 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
       stopSignal: options.signal,
       killTimeout: options.killTimeout,
       after: (ms, fire) => this.#ports.clock.after(ms, fire),
+      // --proxy: a failed build's last lines go to the pages' overlay.
+      onOutputLine: options.proxy === undefined ? undefined : (line) => this.#proxy?.buildOutput(line),
       leftovers: (line, pids) => this.#logger.info(`build step \`${line}\` exited and left ${pids.length === 1 ? `pid ${pids[0]}` : `pids ${pids.join(', ')}`} running — stopping ${pids.length === 1 ? 'it' : 'them'}`),
       spawned: (pid) => this.#dispatch({ type: 'buildSpawned', pid, at: this.#now() }),
       spawnFailed: (message) => this.#dispatch({ type: 'buildSpawnFailed', message, at: this.#now() }),
@@ -128,6 +142,11 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
         if (this.#stopped()) return await this.#release();
       }
       this.#readyCheck = readyCheckFor(this.options.ready, this.#sockets?.sockets ?? []);
+      if (this.options.proxy !== undefined) {
+        this.#proxy = await attachProxy(this, { options: this.options, internal: this.internal, ports: this.#ports, logger: this.#logger, sockets: this.#sockets, readyCheck: this.#readyCheck, publish: (event) => this.#publish(event) });
+        this.#disposers.push(() => this.#proxy?.close());
+        if (this.#stopped()) return await this.#release();
+      }
       if (this.options.prestart) {
         const deps = { launch: this.#ports.launch, watchdog: () => this.#watchdog, clock: this.#ports.clock, logger: this.#logger };
         this.#prestarter = new Prestarter(deps);
@@ -174,6 +193,7 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
         options: this.options,
         logger: this.#logger,
         onChange: (changed) => this.#dispatch({ type: 'change', path: changed, at: this.#now() }),
+        onReloadOnly: (changed) => this.#proxy?.reloadOnly([changed]),
         instanceStartedAt: () => this.#spawnedAt,
       });
       this.#watcher = watcher;
