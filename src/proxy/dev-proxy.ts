@@ -42,6 +42,8 @@ export interface DevProxyOptions {
 /** What the supervisor calls on the proxy besides feeding it events. */
 export interface DevProxy {
   readonly url: string;
+  /** Requests (and upgrades) waiting for a ready instance now. */
+  readonly waiting: number;
   /** A line a `--build` step printed: the overlay shows the last ones if the build fails. */
   buildOutput(line: string): void;
   /** `--reload-only` files changed: the pages reload, the app keeps running. */
@@ -104,6 +106,10 @@ class Proxy implements DevProxy {
       throw error;
     }
     this.options.publish({ name: 'proxy', payload: { phase: 'listening', url: this.url } });
+  }
+
+  get waiting(): number {
+    return this.#gate.waiting;
   }
 
   buildOutput(line: string): void {

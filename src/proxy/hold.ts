@@ -62,6 +62,11 @@ export class Gate {
     return this.#state;
   }
 
+  /** Requests waiting now. */
+  get waiting(): number {
+    return this.#held.size;
+  }
+
   /** Forwards, holds or refuses `waiter` by the state; returns what to call if the client goes away first. */
   pass(waiter: Waiter): () => void {
     switch (this.#state.tag) {

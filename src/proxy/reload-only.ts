@@ -42,5 +42,6 @@ export function reloadOnlyRoots(globs: readonly string[], cwd: string, watched: 
     if (watched.some((root) => isInside(base, root)) || !existsSync(base)) continue;
     roots.add(base);
   }
-  return [...roots];
+  // `views/**` and `views/partials/*.ejs`: one watch on views covers both.
+  return [...roots].filter((root) => ![...roots].some((other) => other !== root && isInside(root, other)));
 }
