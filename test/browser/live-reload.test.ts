@@ -8,14 +8,15 @@ import { ExpressProject } from './express-project.js';
 disposeAfterEach();
 
 /** devreload --proxy over the Express fixture, its first instance listening. */
-async function serve(project: ExpressProject, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ devreload: Devreload; url: string }> {
-  const [proxyPort, appPort] = [await freePort(), await freePort()];
+async function serve(project: ExpressProject, args: string[], env: NodeJS.ProcessEnv = {}, ports?: [number, number]): Promise<{ devreload: Devreload; url: string }> {
+  const [proxyPort, appPort] = ports ?? [await freePort(), await freePort()];
+  const listened = project.entries('listening').length;
   const devreload = new Devreload(['--proxy', `${proxyPort}:${appPort}`, '--watch', 'src', ...args, '--', 'node', 'server.js'], {
     cwd: project.dir,
     env: { APP_RECORD: project.record, PORT: String(appPort), ...env },
   });
   await devreload.waitFor(/\[devreload\] watching/);
-  await waitUntil(() => project.entries('listening').length === 1, { describe: () => devreload.output });
+  await waitUntil(() => project.entries('listening').length === listened + 1, { describe: () => devreload.output });
   return { devreload, url: `http://127.0.0.1:${proxyPort}/` };
 }
 
@@ -136,5 +137,19 @@ describe('the browser follows the server', () => {
     await waitUntil(() => project.entries('listening').length === 2, { describe: () => devreload.output });
     await echoed(project.entries('listening')[1]?.pid);
     expect(loads()).toBe(loaded);
+  });
+
+  it('an open page reconnects when devreload itself restarts, and reloads once the new run\'s app is ready', async () => {
+    const project = await ExpressProject.create();
+    const ports: [number, number] = [await freePort(), await freePort()];
+    const first = await serve(project, [], {}, ports);
+    const { page } = await openPage();
+    await page.goto(first.url);
+    first.devreload.interrupt();
+    await first.devreload.waitForExit();
+    // Edited while devreload was down: the page cannot know until the next run tells it.
+    await project.save('src/message.js', "exports.message = 'changed while devreload was down';\n");
+    await serve(project, [], {}, ports);
+    await shows(page, 'message', 'changed while devreload was down');
   });
 });
