@@ -1,10 +1,10 @@
 import { writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createReloader, type Reloader } from '../../dist/index.js';
 import { disposeAfterEach, Devreload, freePort, isAlive, jsonEvents, Project, repoRoot, waitUntil } from '../e2e/harness.js';
+import { hammer } from './hammer.js';
 import { get, listen } from './helpers.js';
 
 const server = path.join(repoRoot, 'fixtures/proxy/server.js');
@@ -128,44 +128,6 @@ describe('--reload-only', () => {
   });
 });
 
-/** Back-to-back requests on new loopback connections until stop(); every answer that is not the app's 200 counts as failed. */
-function hammer(port: number): { pids: Set<number>; stop: () => Promise<{ ok: number; failed: string[]; pids: Set<number> }> } {
-  const result = { ok: 0, failed: [] as string[], pids: new Set<number>() };
-  let running = true;
-  const one = () =>
-    new Promise<void>((resolve) => {
-      const request = http.get({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 40_000 }, (response) => {
-        let body = '';
-        response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
-        response.on('end', () => {
-          if (response.statusCode === 200) {
-            result.ok += 1;
-            result.pids.add((JSON.parse(body) as { pid: number }).pid);
-          } else result.failed.push(`status ${response.statusCode}: ${body.split('\n')[0]}`);
-          resolve();
-        });
-      });
-      request.on('timeout', () => request.destroy(new Error('timeout')));
-      request.on('error', (error: NodeJS.ErrnoException) => {
-        result.failed.push(error.code ?? error.message);
-        resolve();
-      });
-    });
-  // Two clients at once: one of them is usually waiting in the proxy when a stop begins.
-  const loops = [0, 1].map(async () => {
-    const deadline = Date.now() + 120_000;
-    while (running && Date.now() < deadline) await one();
-  });
-  return {
-    pids: result.pids,
-    stop: async () => {
-      running = false;
-      await Promise.all(loops);
-      return result;
-    },
-  };
-}
-
 describe('restarts under load through the proxy', () => {
   it.each([
     ['an app that stops gracefully', {}],
@@ -175,7 +137,7 @@ describe('restarts under load through the proxy', () => {
     const [proxyPort, appPort] = [await freePort(), await freePort()];
     const devreload = await start(['--proxy', `${proxyPort}:${appPort}`, '--json'], project, appPort, { LISTEN_DELAY_MS: '50', ...env });
     await waitUntil(() => listening(project).length === 1, { describe: () => devreload.output });
-    const load = hammer(proxyPort);
+    const load = hammer(proxyPort, (body) => (JSON.parse(body) as { pid: number }).pid);
     const first = listening(project)[0]?.pid ?? 0;
     await waitUntil(() => load.pids.has(first), { describe: () => devreload.output });
     for (let i = 2; i <= 11; i++) {
