@@ -1,15 +1,16 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { disposeAfterEach, Devreload, freePort, waitUntil } from '../e2e/harness.js';
+import { disposeAfterEach, Devreload, waitUntil } from '../e2e/harness.js';
 import { openPage } from './chromium.js';
 import { ExpressProject } from './express-project.js';
+import { twoPorts } from '../proxy/ports.js';
 
 disposeAfterEach();
 
 /** devreload --proxy over the Express fixture, its first instance listening. */
 async function serve(project: ExpressProject, args: string[], env: NodeJS.ProcessEnv = {}, ports?: [number, number]): Promise<{ devreload: Devreload; url: string }> {
-  const [proxyPort, appPort] = ports ?? [await freePort(), await freePort()];
+  const [proxyPort, appPort] = ports ?? await twoPorts();
   const listened = project.entries('listening').length;
   const devreload = new Devreload(['--proxy', `${proxyPort}:${appPort}`, '--watch', 'src', ...args, '--', 'node', 'server.js'], {
     cwd: project.dir,
@@ -141,7 +142,7 @@ describe('the browser follows the server', () => {
 
   it('an open page reconnects when devreload itself restarts, and reloads once the new run\'s app is ready', async () => {
     const project = await ExpressProject.create();
-    const ports: [number, number] = [await freePort(), await freePort()];
+    const ports = await twoPorts();
     const first = await serve(project, [], {}, ports);
     const { page } = await openPage();
     await page.goto(first.url);

@@ -6,6 +6,7 @@ import { createReloader, type Reloader } from '../../dist/index.js';
 import { disposeAfterEach, Devreload, freePort, isAlive, jsonEvents, Project, repoRoot, waitUntil } from '../e2e/harness.js';
 import { hammer } from './hammer.js';
 import { get, listen } from './helpers.js';
+import { twoPorts } from './ports.js';
 
 const server = path.join(repoRoot, 'fixtures/proxy/server.js');
 
@@ -74,7 +75,7 @@ const pidThrough = async (port: number) => (JSON.parse((await get(port)).body.to
 describe('the option reaches the proxy from every source', () => {
   it('--proxy on the command line: the start line names it, and requests reach the app', async () => {
     const project = await Project.create();
-    const [proxyPort, appPort] = [await freePort(), await freePort()];
+    const [proxyPort, appPort] = await twoPorts();
     const devreload = await start(['--proxy', `${proxyPort}:${appPort}`, '--json'], project, appPort);
     expect(devreload.stderr).toContain(`[devreload] started node ${server} — open http://127.0.0.1:${proxyPort}`);
     expect(await pidThrough(proxyPort)).toBe(project.entries('start')[0]?.pid);
@@ -83,7 +84,7 @@ describe('the option reaches the proxy from every source', () => {
 
   it('"proxy" in devreload.config.json', async () => {
     const project = await Project.create();
-    const [proxyPort, appPort] = [await freePort(), await freePort()];
+    const [proxyPort, appPort] = await twoPorts();
     await writeFile(project.path('devreload.config.json'), JSON.stringify({ proxy: `${proxyPort}:${appPort}` }));
     await start([], project, appPort);
     expect(await pidThrough(proxyPort)).toBe(project.entries('start')[0]?.pid);
@@ -91,7 +92,7 @@ describe('the option reaches the proxy from every source', () => {
 
   it('proxy in the API', async () => {
     const project = await Project.create();
-    const [proxyPort, appPort] = [await freePort(), await freePort()];
+    const [proxyPort, appPort] = await twoPorts();
     reloader = createReloader({ command: 'node', args: [server], cwd: project.dir, watch: ['src'], proxy: `${proxyPort}:${appPort}`, env: { ...process.env, PORT: String(appPort), APP_RECORD: project.record }, logLevel: 'quiet' });
     await reloader.start();
     expect(await pidThrough(proxyPort)).toBe(project.entries('start')[0]?.pid);
@@ -108,7 +109,7 @@ describe('--reload-only', () => {
   it('reloads the pages and leaves the app running (files outside --watch, and outside --ext)', async () => {
     const project = await Project.create();
     await project.write('views/title.txt', 'first\n');
-    const [proxyPort, appPort] = [await freePort(), await freePort()];
+    const [proxyPort, appPort] = await twoPorts();
     const devreload = await start(['--proxy', `${proxyPort}:${appPort}`, '--ext', 'js', '--reload-only', 'views/**', '--json'], project, appPort);
     const page = await get(proxyPort, '/page');
     const version = /client\.js\?v=([^"]+)"/.exec(page.body.toString())?.[1] ?? '';
@@ -134,7 +135,7 @@ describe('restarts under load through the proxy', () => {
     ['an app killed mid-request (no SIGTERM handler)', { APP_ABRUPT: '1' }],
   ])('%s: 10 restarts, 0 failed requests', async (_, env) => {
     const project = await Project.create();
-    const [proxyPort, appPort] = [await freePort(), await freePort()];
+    const [proxyPort, appPort] = await twoPorts();
     const devreload = await start(['--proxy', `${proxyPort}:${appPort}`, '--json'], project, appPort, { LISTEN_DELAY_MS: '50', ...env });
     await waitUntil(() => listening(project).length === 1, { describe: () => devreload.output });
     const load = hammer(proxyPort, (body) => (JSON.parse(body) as { pid: number }).pid);

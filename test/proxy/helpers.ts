@@ -53,7 +53,9 @@ export interface TestProxy {
 
 /** A real proxy on a free loopback port, following a FakeSupervisor. */
 export async function startTestProxy(options: Partial<DevProxyOptions> & { appPort: number | undefined }): Promise<TestProxy> {
-  const port = await freePort();
+  // Never the app's: the kernel may hand a port just freed out again.
+  let port = await freePort();
+  while (port === options.appPort) port = await freePort();
   const supervisor = new FakeSupervisor();
   const log: string[] = [];
   const stream = { write: (text: string) => log.push(text.trim()) !== 0, isTTY: false } as unknown as NodeJS.WritableStream;

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { Devreload, disposeAfterEach, freePort, isAlive, jsonEvents, waitUntil } from '../e2e/harness.js';
+import { Devreload, disposeAfterEach, isAlive, jsonEvents, waitUntil } from '../e2e/harness.js';
 import { hammer } from '../proxy/hammer.js';
 import { defaultBytecode, pythonWith } from './interpreter.js';
 import { pythonProject, versionModule } from './python-project.js';
+import { twoPorts } from '../proxy/ports.js';
 
 disposeAfterEach();
 
@@ -10,7 +11,7 @@ describe('devreload --proxy in front of uvicorn (Starlette)', () => {
   it('10 restarts under a client hammering the proxy: 0 failed requests', { timeout: 180_000 }, async () => {
     const python = pythonWith(['starlette', 'uvicorn'], ['python3-starlette', 'python3-uvicorn']);
     const p = await pythonProject('starlette_app.py');
-    const [proxyPort, appPort] = [await freePort(), await freePort()];
+    const [proxyPort, appPort] = await twoPorts();
     const d = new Devreload(['--json', '--watch', 'src', '--proxy', `${proxyPort}:${appPort}`, '--', python, '-m', 'uvicorn', '--app-dir', 'src', '--host', '127.0.0.1', '--port', String(appPort), 'app:app'], {
       cwd: p.dir,
       env: { ...defaultBytecode, LIFESPAN_LOG: p.sidecar('lifespan.log') },
