@@ -87,14 +87,7 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
     this.#timers = new Timers(this.#ports.clock, (timer) => this.#dispatch({ type: 'timer', timer, at: this.#now() }));
     this.#logger =
       internal.logger ??
-      createLogger({
-        level: options.logLevel,
-        cwd: options.cwd,
-        command: [options.command, ...options.args],
-        stream: this.#ports.stderr,
-        clear: internal.clear,
-        open: options.proxy === undefined ? undefined : proxyUrl(options.proxy),
-      });
+      createLogger({ level: options.logLevel, cwd: options.cwd, command: [options.command, ...options.args], stream: this.#ports.stderr, clear: internal.clear, open: options.proxy && proxyUrl(options.proxy) });
     this.#apps = new AppInstances({
       launch: (spec) => (this.#prestarter?.launch ?? this.#ports.launch)(spec),
       probe: this.#ports.probe,
