@@ -148,6 +148,8 @@ class Proxy implements DevProxy {
         if (this.#gate.state.tag === 'failed') this.#gate.hold();
         return;
       case 'spawned':
+        // After a failure, without a change first (`rs`): this instance may serve, so requests wait for it.
+        if (this.#gate.state.tag === 'failed') this.#gate.hold();
         if (!this.options.reportsReady) this.#lookForListener(undefined);
         return;
       case 'ready':

@@ -77,6 +77,15 @@ describe('holding requests while no instance is ready', () => {
     await until(() => proxy.waiting === 1, () => 'the request held again');
   });
 
+  it('holds again when an instance is started after a failure without a change (rs)', async () => {
+    const { port, supervisor, proxy } = await startTestProxy({ appPort: await freePort() });
+    supervisor.send({ name: 'spawnError', payload: { message: 'command not found: nope', fatal: false } });
+    expect((await get(port)).status).toBe(502);
+    supervisor.send({ name: 'restart', payload: { pid: 9, ms: 1, paths: [], count: 0 } });
+    void get(port).catch(() => undefined);
+    await until(() => proxy.waiting === 1, () => 'the request held');
+  });
+
   it('sends a request the stopping instance dropped to the next instance', async () => {
     const appPort = await freePort();
     // The first instance dies under the request, as an app without a SIGTERM handler does.
