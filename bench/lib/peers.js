@@ -23,7 +23,7 @@ export function devreloadFeatures() {
   } catch (error) {
     throw new Error(`bench: \`${DEVRELOAD_BIN} --help\` failed (is it built? \`npm run build\`):\n${error.stderr ?? error.message}`);
   }
-  return { socket: /--socket\b/.test(help), prestart: /--prestart\b/.test(help) };
+  return { socket: /--socket\b/.test(help), prestart: /--prestart\b/.test(help), proxy: /--proxy\b/.test(help) };
 }
 
 /**

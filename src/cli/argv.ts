@@ -76,7 +76,7 @@ function valueAt(own: readonly string[], i: number, flags: Map<string, ValueFlag
   const flag = flags.get(arg);
   if (flag === undefined) return { kind: 'none' };
   const next = own[i + 1];
-  if (flag.value === 'optional') return next !== undefined && /^-?\d/.test(next) ? { kind: 'value', flag, value: next, width: 2 } : { kind: 'none' };
+  if (flag.value === 'optional') return next !== undefined && flag.takes.test(next) ? { kind: 'value', flag, value: next, width: 2 } : { kind: 'none' };
   if (next === undefined || looksLikeOption(next)) return { kind: 'missing', flag, next };
   return { kind: 'value', flag, value: next, width: 2 };
 }

@@ -68,6 +68,9 @@ export function parseCli(argv: readonly string[]): ParsedCli {
     build: result.build === undefined ? undefined : list(result.build),
     envFile: result.envFile === undefined ? undefined : list(result.envFile),
     postpone: on(result.postpone) ? true : undefined,
+    // `--proxy` alone: cac's true (the default port); with a value, the value as typed.
+    proxy: scalar(result.proxy) as boolean | string | undefined,
+    reloadOnly: result.reloadOnly === undefined ? undefined : list(result.reloadOnly),
     logLevel: on(result.verbose) ? 'verbose' : on(result.quiet) ? 'quiet' : undefined,
   };
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<DevreloadOptions>;

@@ -4,6 +4,7 @@ import type { Changes, Effect, Input, LogEvent, MachineConfig, State } from '../
 import { createLogger, type Logger } from '../log/logger.js';
 import type { ResolvedOptions } from '../options/resolve.js';
 import { instanceFds, socketEnv } from '../socket/env.js';
+import { proxyUrl } from '../options/proxy.js';
 import { toQuitEvent, type QuitCause, type ReloaderEvents } from './events.js';
 import { EventOutput } from './event-output.js';
 import { changedEnv, instanceSpec } from './launch.js';
@@ -57,7 +58,7 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
     this.#timers = new Timers(this.#ports.clock, (timer) => this.#dispatch({ type: 'timer', timer, at: this.#now() }));
     this.#logger =
       internal.logger ??
-      createLogger({ level: options.logLevel, cwd: options.cwd, command: [options.command, ...options.args], stream: this.#ports.stderr, clear: internal.clear });
+      createLogger({ level: options.logLevel, cwd: options.cwd, command: [options.command, ...options.args], stream: this.#ports.stderr, clear: internal.clear, open: options.proxy && proxyUrl(options.proxy) });
     this.#out = new EventOutput({
       emit: (name, payload) => (this.emit as (name: string, payload: unknown) => boolean)(name, payload),
       json: internal.json,
@@ -85,6 +86,8 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
       stopSignal: options.signal,
       killTimeout: options.killTimeout,
       after: (ms, fire) => this.#ports.clock.after(ms, fire),
+      // --proxy: a failed build's last lines go to the pages' overlay.
+      onOutputLine: options.proxy === undefined ? undefined : (line) => this.#startUp.proxy?.buildOutput(line),
       leftovers: (line, pids) => this.#logger.info(`build step \`${line}\` exited and left ${pids.length === 1 ? `pid ${pids[0]}` : `pids ${pids.join(', ')}`} running — stopping ${pids.length === 1 ? 'it' : 'them'}`),
       spawned: (pid) => this.#dispatch({ type: 'buildSpawned', pid, at: this.#now() }),
       spawnFailed: (message) => this.#dispatch({ type: 'buildSpawnFailed', message, at: this.#now() }),
@@ -99,6 +102,7 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
       ports: this.#ports,
       logger: this.#logger,
       out: this.#out,
+      events: this,
       stopped: () => this.#stopped(),
       now: () => this.#now(),
       dispatch: (input) => this.#dispatch(input),

@@ -7,9 +7,11 @@ import type { Watchdog } from '../process/watchdog.js';
 import type { SocketSet } from '../socket/listen.js';
 import { readyCheckFor, type ReadyCheck } from '../socket/ready-target.js';
 import * as tuning from '../tuning.js';
+import type { DevProxy, EventSource } from '../proxy/dev-proxy.js';
 import type { Controls } from './controls.js';
 import type { EventOutput } from './event-output.js';
 import type { ChangeSource, SupervisorPorts } from './ports.js';
+import { attachProxy } from './proxy-wiring.js';
 import type { InternalOptions } from './types.js';
 
 /** What the start-up needs of the supervisor that runs it. */
@@ -19,6 +21,8 @@ export interface StartUpHost {
   readonly ports: SupervisorPorts;
   readonly logger: Logger;
   readonly out: EventOutput;
+  /** The supervisor's events, which the `--proxy` follows. */
+  readonly events: EventSource;
   /** The machine is done: stop() was called meanwhile. */
   stopped(): boolean;
   /** The machine's time. */
@@ -46,6 +50,8 @@ export class StartUp {
   /** `--prestart`: stands in for the launcher, keeping a parked runtime for the next start. */
   prestarter: Prestarter | null = null;
   controls: Controls | null = null;
+  /** `--proxy`: follows the supervisor's events; closed with everything else run() acquired. */
+  proxy: DevProxy | null = null;
   #watcher: ChangeSource | null = null;
   readonly #disposers: Array<() => void> = [];
 
@@ -60,6 +66,13 @@ export class StartUp {
       if (this.host.stopped()) return await this.host.release();
     }
     this.readyCheck = readyCheckFor(options.ready, this.sockets?.sockets ?? []);
+    if (options.proxy !== undefined) {
+      const wiring = { options, internal, ports, logger, sockets: this.sockets, readyCheck: this.readyCheck, publish: this.host.out.publish.bind(this.host.out) };
+      const proxy = await attachProxy(this.host.events, wiring);
+      this.proxy = proxy;
+      this.#disposers.push(() => void proxy.close());
+      if (this.host.stopped()) return await this.host.release();
+    }
     if (options.prestart) {
       const deps = { launch: ports.launch, watchdog: () => this.watchdog, clock: ports.clock, logger };
       this.prestarter = new Prestarter(deps);
@@ -100,6 +113,7 @@ export class StartUp {
         options: this.host.options,
         logger: this.host.logger,
         onChange: (changed) => this.host.dispatch({ type: 'change', path: changed, at: this.host.now() }),
+        onReloadOnly: (changed) => this.proxy?.reloadOnly([changed]),
         instanceStartedAt: () => this.host.instanceStartedAt(),
       });
       this.#watcher = watcher;

@@ -24,6 +24,8 @@ export interface WatcherOptions {
    * only the matching files in it are.
    */
   ext?: readonly string[];
+  /** Files that count whatever `ext` says (`--reload-only` files, named by their own globs). */
+  anyExtension?: ((absPath: string) => boolean) | undefined;
   /** picomatch globs relative to cwd; a glob matching a folder ignores everything in it. */
   ignore?: readonly string[];
   /**

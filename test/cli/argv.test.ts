@@ -24,7 +24,7 @@ describe('an option given without its value says so, naming the option and what 
 
   it('covers every option that takes a value', () => {
     expect(required.map((o) => o.flags)).toEqual(expect.arrayContaining(['-w, --watch <path>', '-e, --ext <list>', '--socket <[host:]port>', '-k, --kill-timeout <ms>']));
-    expect(required.length + 1).toBe(valueOptions.length); // + --poll, whose value is optional
+    expect(required.length + 2).toBe(valueOptions.length); // + --poll and --proxy, whose values are optional
   });
 
   for (const option of required) {
