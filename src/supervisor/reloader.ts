@@ -129,7 +129,7 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
       }
       this.#readyCheck = readyCheckFor(this.options.ready, this.#sockets?.sockets ?? []);
       if (this.options.prestart) {
-        const deps = { launch: this.#ports.launch, watchdog: () => this.#watchdog, clock: this.#ports.clock, logger: this.#logger };
+        const deps = { launch: this.#ports.launch, watchdog: () => this.#watchdog, clock: this.#ports.clock, logger: this.#logger, userPaths: this.options.watch };
         this.#prestarter = new Prestarter(deps);
       }
       if (this.internal.handleSignals === true) {
