@@ -49,14 +49,15 @@ class _Guard:
     """On sys.meta_path while the spare imports: finds what the other finders find, and refuses
     the app's own modules."""
 
-    busy = False
+    # Off while it asks the other finders itself, and while the preloader only looks a name up.
+    off = False
     begun = []
 
     def find_spec(self, name, path=None, target=None):
-        if self.busy:
+        if _Guard.off:
             return None
         self.begun.append(name)
-        self.busy = True
+        _Guard.off = True
         try:
             for finder in sys.meta_path:
                 find = None if finder is self else getattr(finder, 'find_spec', None)
@@ -66,7 +67,7 @@ class _Guard:
             else:
                 return None
         finally:
-            self.busy = False
+            _Guard.off = False
         if any(_users(place) for place in [spec.origin, *(spec.submodule_search_locations or [])]):
             _state['tainted'] = f'loading {_state["loading"]} imports the app’s own {name} ({spec.origin})'
             raise ImportError(f'devreload: {name} is the app’s own module, not loaded while parked')
@@ -120,10 +121,13 @@ class _Preloader:
     def third_party(name):
         """Whether `name`'s top-level package is found in a site folder (found, not loaded)."""
         import importlib.util
+        _Guard.off = True
         try:
             spec = importlib.util.find_spec(name.partition('.')[0])
         except Exception:
             return False
+        finally:
+            _Guard.off = False
         return spec is not None and any(_third_party(place) for place in [spec.origin, *(spec.submodule_search_locations or [])])
 
 

@@ -15,6 +15,8 @@ interface Spare {
   /** What the spare booted with: a spec that needs anything else gets a fresh start. */
   readonly key: string;
   readonly status: string;
+  /** Its status, what it printed while parked, the record it followed: removed once it is woken or gone. */
+  readonly files: readonly string[];
   ready: Promise<Instance | null>;
   readonly hooks: Pick<InstanceSpec, 'onOutputLine' | 'onEscaped'>;
   dead: boolean;
@@ -110,6 +112,7 @@ export class PythonSpares {
     spare.hooks.onEscaped = spec.onEscaped;
     instance.write(encodePythonWake(pythonWakeFor(spec, ready.plan, instance.tag, record)));
     this.#announce(spare);
+    forget(spare);
     return instance;
   }
 
@@ -150,7 +153,8 @@ export class PythonSpares {
       // site imports python-boot/'s empty sitecustomize and usercustomize; the spare imports the real ones.
       env: { ...spec.env, PYTHONPATH: spec.env.PYTHONPATH ? `${ready.shim}${path.delimiter}${spec.env.PYTHONPATH}` : ready.shim },
     };
-    const spare: Spare = { key: keyOf(spec, ready.plan), status: config.status, hooks, dead: false, ready: Promise.resolve(null) };
+    const files = [config.status, `${status}.out`, `${status}.err`, record];
+    const spare: Spare = { key: keyOf(spec, ready.plan), status: config.status, files, hooks, dead: false, ready: Promise.resolve(null) };
     spare.ready = this.deps.launch(spareSpec).then(
       (instance) => {
         this.deps.watchdog()?.watch(instance.pid);
@@ -192,12 +196,19 @@ export class PythonSpares {
 
   async #discard(spare: Spare): Promise<void> {
     const instance = await spare.ready;
-    if (instance === null) return;
-    spare.dead = true;
-    await instance.signal('SIGKILL').catch(() => []);
-    await instance.gone.catch(() => undefined);
-    this.deps.watchdog()?.unwatch(instance.pid);
+    if (instance !== null) {
+      spare.dead = true;
+      await instance.signal('SIGKILL').catch(() => []);
+      await instance.gone.catch(() => undefined);
+      this.deps.watchdog()?.unwatch(instance.pid);
+    }
+    forget(spare);
   }
+}
+
+/** A long session leaves one record per instance otherwise. */
+function forget(spare: Spare): void {
+  for (const file of spare.files) rmSync(file, { force: true });
 }
 
 /** This restart's changed paths (DEVRELOAD_CHANGED, relative to the working directory), absolute. */

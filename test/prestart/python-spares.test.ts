@@ -64,6 +64,8 @@ describe('Python spares', () => {
     expect(s.wake(1)).toMatchObject({ argv: ['src/app.py', 'x'], env: { DEVRELOAD_INSTANCE: 'run.2', DEVRELOAD_CHANGED: '["src/app.py"]' } });
     expect(s.wake(1).record).not.toBe(s.wake(0).record);
     expect(s.log()).toContain('[devreload] --prestart: woke a warm Python spare (3 modules kept warm)');
+    // Its report and the record it followed are not needed any more: a long session leaves no trail.
+    expect(existsSync(s.config(1).status)).toBe(false);
     expect(first.pid).toBe(100);
   });
 

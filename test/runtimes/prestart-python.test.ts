@@ -3,7 +3,7 @@ import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Devreload, disposeAfterEach, forceKill, isAlive, Project, repoRoot, waitUntil, waitUntilGone } from '../e2e/harness.js';
-import { oneParked, parkedPython } from './python-spares.js';
+import { oneParked, parkedPython, waitPreloaded } from './python-spares.js';
 
 // --prestart with plain Python commands (the stdlib only): a woken spare must be the process a
 // cold start of the same command would have been.
@@ -37,6 +37,8 @@ async function compare(project: Project, command: string[], save: string, env: N
   const instances = () => startsOf(d).map((facts) => facts.pid);
   await waitUntil(() => startsOf(d).length === 1, { timeout: 30_000, describe: () => d.output });
   const spare = await oneParked(d.pid, instances, () => d.output);
+  // It has gone through what the first instance imported (and loaded what came from site folders).
+  await waitPreloaded(spare, () => d.output);
   await project.save(save);
   await waitUntil(() => startsOf(d).length === 2, { timeout: 30_000, describe: () => d.output });
   const [first, woken] = startsOf(d);
