@@ -151,3 +151,36 @@ describe('--prestart with Python: a parked spare never loads the app’s own mod
     expect(d.count(/--prestart: woke a runtime-only Python spare/)).toBe(1);
   });
 });
+
+describe('--prestart with Python: what patches the modules loaded after it keeps its place', () => {
+  it('loading ahead stops at gevent.monkey: what the app loaded before it is warm, what it loaded after is not', { timeout: 60_000 }, async () => {
+    const p = await Project.create();
+    const site = path.join(p.sidecar('lib'), 'site-packages');
+    for (const [file, text] of [
+      ['before_dep.py', ''],
+      ['after_dep.py', ''],
+      ['gevent/__init__.py', ''],
+      // Stands in for gevent's: the app calls patch_all() before importing the rest.
+      ['gevent/monkey.py', 'def patch_all():\n    pass\n'],
+    ]) {
+      mkdirSync(path.dirname(path.join(site, file)), { recursive: true });
+      writeFileSync(path.join(site, file), text);
+    }
+    writeFileSync(
+      p.path('src/app.py'),
+      'import os, signal, sys\nloaded = [name for name in ("before_dep", "gevent.monkey", "after_dep") if name in sys.modules]\nimport before_dep\nfrom gevent import monkey\nmonkey.patch_all()\nimport after_dep\nprint(f"[{os.getpid()}] loaded ahead {loaded}", flush=True)\nsignal.signal(signal.SIGTERM, lambda *_: sys.exit(0))\nwhile True:\n    signal.pause()\n',
+    );
+    const d = new Devreload(['--prestart', '--watch', 'src', '--', python, 'src/app.py'], { cwd: p.dir, env: { PYTHONPATH: site } });
+    const seen = () => [...d.stdout.matchAll(/^\[(\d+)\] loaded ahead (.*)$/gm)].map((m) => ({ pid: Number(m[1]), loaded: m[2] }));
+    await waitUntil(() => seen().length === 1, { timeout: 30_000, describe: () => d.output });
+    const spare = await oneParked(d.pid, () => seen().map((entry) => entry.pid), () => d.output);
+    await waitUntil(() => spareStatus(spare)?.stoppedAt === 'gevent.monkey', { describe: () => `${JSON.stringify(spareStatus(spare))}\n${d.output}` });
+    await p.save('src/other.py');
+    await waitUntil(() => seen().length === 2, { timeout: 30_000, describe: () => d.output });
+    expect(seen()).toEqual([
+      { pid: seen()[0]!.pid, loaded: '[]' },
+      { pid: spare, loaded: "['before_dep']" },
+    ]);
+    expect(d.count(/--prestart: gevent\.monkey patches what is imported after it: only the modules loaded before it are kept warm/)).toBe(1);
+  });
+});
