@@ -156,13 +156,14 @@ describe('--prestart with Python: what patches the modules loaded after it keeps
   it('loading ahead stops at gevent.monkey: what the app loaded before it is warm, what it loaded after is not', { timeout: 60_000 }, async () => {
     const p = await Project.create();
     const site = path.join(p.sidecar('lib'), 'site-packages');
-    for (const [file, text] of [
+    const files: Array<[string, string]> = [
       ['before_dep.py', ''],
       ['after_dep.py', ''],
       ['gevent/__init__.py', ''],
       // Stands in for gevent's: the app calls patch_all() before importing the rest.
       ['gevent/monkey.py', 'def patch_all():\n    pass\n'],
-    ]) {
+    ];
+    for (const [file, text] of files) {
       mkdirSync(path.dirname(path.join(site, file)), { recursive: true });
       writeFileSync(path.join(site, file), text);
     }
