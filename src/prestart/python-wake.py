@@ -20,6 +20,7 @@ def _recorder(path, preloaded):
     `name<TAB>file` once it is loaded (a spare checks that it loaded the same file). Returns a
     flush for exit. Never raises: it runs inside the app's imports."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+    ours = [(os.fstat(fd).st_dev, os.fstat(fd).st_ino)]
     resolved = set()
     begun = []
     count = [0]
@@ -43,8 +44,14 @@ def _recorder(path, preloaded):
         return lines
 
     def write(lines):
-        if lines:
-            os.write(fd, ''.join(lines).encode('utf-8', 'replace'))
+        if not lines or not ours:
+            return
+        # An app that closed every descriptor (daemonizing) may have reused the number for a file of its own.
+        stat = os.fstat(fd)
+        if (stat.st_dev, stat.st_ino) != ours[0]:
+            del ours[:]
+            return
+        os.write(fd, ''.join(lines).encode('utf-8', 'replace'))
 
     def flush():
         try:
