@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { localBinPath } from '../process/local-bin.js';
+import { localPathEnv } from '../process/spawn.js';
 import { isPythonName, readShebang, type ConsoleScript } from './python-plan.js';
 
 /** What the command is, as far as Python spares go: an interpreter, a console script, or neither. */
@@ -25,7 +25,7 @@ export function findPythonCommand(command: string, cwd: string, env: NodeJS.Proc
 
 function locate(command: string, cwd: string, env: NodeJS.ProcessEnv): string | undefined {
   if (command.includes('/')) return isFile(path.resolve(cwd, command)) ? path.resolve(cwd, command) : undefined;
-  const searched = localBinPath(cwd, env);
+  const searched = localPathEnv(cwd, env);
   const value = Object.entries(searched).find(([name]) => name.toUpperCase() === 'PATH')?.[1] ?? '';
   for (const dir of value.split(path.delimiter)) {
     // An empty entry is the working directory, as execvp reads it.

@@ -1,6 +1,5 @@
 import type { InstanceSpec } from '../process/instance.js';
-import { localBinPath } from '../process/local-bin.js';
-import { instanceEnv } from '../process/spawn.js';
+import { instanceEnv, localPathEnv } from '../process/spawn.js';
 import type { PythonPlan } from './python-plan.js';
 
 /** The one message a parked Python spare reads from its stdin (src/prestart/python-wake.py acts on it). */
@@ -51,7 +50,8 @@ const lengthDigits = 10;
  */
 export function pythonWakeFor(spec: InstanceSpec, plan: PythonPlan, tag: string | undefined, record: string): PythonWake {
   const env: Record<string, string> = {};
-  const fresh = tag === undefined ? localBinPath(spec.cwd, spec.env) : instanceEnv(spec.cwd, spec.env, tag);
+  // Exactly what a fresh spawn would give it (node_modules/.bin on PATH, the tag).
+  const fresh = tag === undefined ? localPathEnv(spec.cwd, spec.env) : instanceEnv(spec.cwd, spec.env, tag);
   for (const [name, value] of Object.entries(fresh)) if (value !== undefined) env[name] = value;
   return { cwd: spec.cwd, env, argv: plan.argv, origArgv: plan.origArgv, run: plan.run, record };
 }
