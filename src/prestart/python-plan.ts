@@ -43,7 +43,7 @@ const unsupported: Record<string, string> = {
 
 // gunicorn's master loads the app in forked workers and restarts them on its own terms.
 const coldPrograms: Record<string, string> = {
-  gunicorn: 'gunicorn’s master forks its workers and manages them itself, so it stays a cold start',
+  gunicorn: 'gunicorn’s master forks and manages its own workers',
 };
 
 /**

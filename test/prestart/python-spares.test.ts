@@ -123,7 +123,7 @@ describe('Python spares', () => {
     await s.prestarter.launch(gunicorn);
     await s.clock.advance(spareDelayMs * 3);
     expect(s.launcher.specs.map((launched) => launched.args)).toEqual([gunicorn.args, gunicorn.args]);
-    expect(s.log().match(/--prestart does not apply: gunicorn’s master forks its workers/g)).toHaveLength(1);
+    expect(s.log().match(/--prestart does not apply: gunicorn’s master forks and manages its own workers; restarting the ordinary way/g)).toHaveLength(1);
   });
 
   it('close() kills the parked spare and removes the scratch folder', async () => {

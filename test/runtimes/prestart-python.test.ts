@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Devreload, disposeAfterEach, forceKill, isAlive, Project, repoRoot, waitUntil, waitUntilGone } from '../e2e/harness.js';
+import { Devreload, disposeAfterEach, forceKill, freePort, isAlive, Project, repoRoot, waitUntil, waitUntilGone } from '../e2e/harness.js';
 import { oneParked, parkedPython, waitPreloaded } from './python-spares.js';
 
 // --prestart with plain Python commands (the stdlib only): a woken spare must be the process a
@@ -116,5 +116,20 @@ describe('--prestart with Python: nothing is left behind', () => {
     const next = await oneParked(d.pid, () => startsOf(d).map((facts) => facts.pid), () => d.output);
     expect(next).not.toBe(spare);
     expect(parkedPython(d.pid, [spare])).toEqual([next]);
+  });
+});
+
+describe('--prestart with gunicorn', () => {
+  it('says once that it does not apply, and restarts the ordinary way', { timeout: 60_000 }, async () => {
+    const p = await Project.create();
+    const port = await freePort();
+    const d = new Devreload(['--prestart', '--watch', 'src', '--', 'gunicorn', '--workers', '1', '--bind', `127.0.0.1:${port}`, '--chdir', path.join(repoRoot, 'fixtures/runtimes'), 'wsgi:app'], { cwd: p.dir });
+    await d.waitFor(/Booting worker/, 1, 30_000);
+    for (let round = 2; round <= 3; round++) {
+      await p.save('src/app.py');
+      await d.waitFor(/Booting worker/, round, 30_000);
+    }
+    expect(d.count(/--prestart does not apply: gunicorn’s master forks and manages its own workers; restarting the ordinary way/)).toBe(1);
+    expect(parkedPython(d.pid, [])).toEqual([]);
   });
 });
