@@ -27,6 +27,11 @@ execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'ts
 
 mkdirSync(path.join(root, 'dist/process'), { recursive: true });
 copyFileSync(path.join(root, 'src/process/watchdog.sh'), path.join(root, 'dist/process/watchdog.sh'));
+// The Python spare (src/prestart/python-park.py) and what it loads: not compiled, copied.
+mkdirSync(path.join(root, 'dist/prestart/python-boot'), { recursive: true });
+for (const file of ['python-park.py', 'python-preload.py', 'python-wake.py', 'python-boot/sitecustomize.py', 'python-boot/usercustomize.py']) {
+  copyFileSync(path.join(root, 'src/prestart', file), path.join(root, 'dist/prestart', file));
+}
 
 /** The CLI's two files, next to each other at the root of dist/ (assets.ts relies on that). */
 const cliFile = 'devreload.cjs';

@@ -74,7 +74,7 @@ export class StartUp {
       if (this.host.stopped()) return await this.host.release();
     }
     if (options.prestart) {
-      const deps = { launch: ports.launch, watchdog: () => this.watchdog, clock: ports.clock, logger };
+      const deps = { launch: ports.launch, watchdog: () => this.watchdog, clock: ports.clock, logger, userPaths: options.watch };
       this.prestarter = new Prestarter(deps);
     }
     if (internal.handleSignals === true) {
