@@ -21,6 +21,8 @@ export interface ChangeSource {
   readonly ready: Promise<void>;
   /** Idempotent. */
   close(): Promise<void>;
+  /** Watched too: where links in the watched folders lead outside them (watch/linked-roots.ts). */
+  readonly linkedRoots?: readonly string[];
 }
 
 export interface WatchRequest {

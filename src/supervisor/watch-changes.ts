@@ -3,8 +3,11 @@ import path from 'node:path';
 import type { Logger } from '../log/logger.js';
 import type { ResolvedOptions } from '../options/resolve.js';
 import { catchUpBatch, mtimeSlackMs } from '../tuning.js';
+import { findLinkedRoots } from '../watch/linked-roots.js';
 import { createWatcher, type Watcher } from '../watch/watcher.js';
 import { changeRules, reloadOnlyRoots, routeChange } from '../proxy/reload-only.js';
+
+export { findLinkedRoots } from '../watch/linked-roots.js';
 
 /**
  * The watcher as the supervisor sees it: relevant changes, minus the late re-check's reports
@@ -23,9 +26,11 @@ export function watchChanges(
   instanceStartedAt: () => number | null,
   /** A `--reload-only` file changed: the pages reload, the app keeps running. */
   onReloadOnly: (changed: string) => void = () => undefined,
-): Watcher {
+): Watcher & { readonly linkedRoots: readonly string[] } {
+  // Where links lead out of the watched folders is watched as well, as workspace packages are.
+  const linkedRoots = findLinkedRoots({ roots: options.watch, cwd: options.cwd, ignore: options.ignore, gitignore: options.gitignore });
   // Env files are watched wherever they are: a change restarts the app with the new values.
-  const watched = [...options.watch, ...options.envFiles];
+  const watched = [...options.watch, ...linkedRoots, ...options.envFiles];
   const rules = changeRules(watched, options.reloadOnly, options.cwd);
   const route = (changed: string) => {
     const to = routeChange(changed, rules);
@@ -53,7 +58,7 @@ export function watchChanges(
   watcher.on('error', (error) => logger.warn(error.message));
   // A --reload-only file written before the scan was done needs no reload: no page had it yet.
   void watcher.ready.then(() => catchUp(watcher, Date.now(), instanceStartedAt, loadedBy, (changed) => routeChange(changed, rules) === 'restart' && onChange(changed)));
-  return watcher;
+  return Object.assign(watcher, { linkedRoots });
 }
 
 /**
