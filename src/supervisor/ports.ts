@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log/logger.js';
 import type { ResolvedOptions } from '../options/resolve.js';
+import { appProcess } from '../process/app-process.js';
 import { startInstance, type Instance, type InstanceSpec } from '../process/instance.js';
 import { startWatchdog, type Watchdog, type WatchdogOptions } from '../process/watchdog.js';
 import { listenSockets, type ListenSocketsOptions, type SocketSet } from '../socket/listen.js';
@@ -64,6 +65,8 @@ export interface SupervisorPorts {
   stopSelf(): void;
   /** The processes left of the instance led by `leader` (and carrying its `tag`), with their command lines. */
   remaining(leader: number, tag: string | undefined): Promise<Remaining[]>;
+  /** The process running the app's own code in the instance led by `leader` (past tsx, a shell, npm). */
+  appProcess(leader: number): number;
   /** devreload's stdout (its TTY-ness decides colours for piped app output). */
   stdout: NodeJS.WriteStream | (NodeJS.WritableStream & { isTTY?: boolean });
   /** Where devreload's own lines go. */
@@ -109,6 +112,7 @@ export function realPorts(): SupervisorPorts {
     suspendRequests: onSuspendRequest,
     stopSelf,
     remaining: (leader, tag) => remainingProcesses(leader, tag),
+    appProcess,
     stdout: process.stdout,
     stderr: process.stderr,
   };

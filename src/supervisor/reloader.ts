@@ -20,6 +20,7 @@ import { Suspension } from './suspension.js';
 import { Timers } from './timers.js';
 import type { InternalOptions, Reloader } from './types.js';
 import { describeStop } from './waiting-line.js';
+import { withAppPid } from './app-pid.js';
 
 /**
  * The one place that wires the pure state machine to the adapters: inputs from the watcher,
@@ -58,7 +59,16 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
     this.#timers = new Timers(this.#ports.clock, (timer) => this.#dispatch({ type: 'timer', timer, at: this.#now() }));
     this.#logger =
       internal.logger ??
-      createLogger({ level: options.logLevel, cwd: options.cwd, command: [options.command, ...options.args], stream: this.#ports.stderr, clear: internal.clear, open: options.proxy && proxyUrl(options.proxy) });
+      createLogger({
+        level: options.logLevel,
+        cwd: options.cwd,
+        command: options.exec ?? [options.command, ...options.args],
+        stream: this.#ports.stderr,
+        clear: internal.clear,
+        open: options.proxy && proxyUrl(options.proxy),
+        using: internal.configSource,
+        building: options.build.length > 0,
+      });
     this.#out = new EventOutput({
       emit: (name, payload) => (this.emit as (name: string, payload: unknown) => boolean)(name, payload),
       json: internal.json,
@@ -190,7 +200,7 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
       case 'clearTimer':
         return this.#timers.clear(effect.timer);
       case 'log':
-        this.#logger.event(effect.event);
+        this.#logger.event(withAppPid(effect.event, this.#ports.appProcess));
         announced.push(effect.event);
         return;
       case 'describeStop':

@@ -202,6 +202,7 @@ export function fakePorts() {
       job.whileStopped();
     },
     remaining: (leader) => Promise.resolve([{ pid: leader, command: 'node server.js' }]),
+    appProcess: (leader) => leader,
     signals: (handler) => {
       shutdownHandler = handler;
       return () => {
