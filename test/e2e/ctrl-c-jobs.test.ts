@@ -1,7 +1,7 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readProcStat } from '../../src/process/proc-stat.js';
-import { disposeAfterEach, hasCommand, isAlive, Project, waitUntil, waitUntilGone } from './harness.js';
+import { disposeAfterEach, Devreload, hasCommand, isAlive, Project, serverFixture, waitUntil, waitUntilGone } from './harness.js';
 import { closeTerminalsAfterEach, Terminal } from './terminal.js';
 
 // Ctrl-C through a real terminal, with an app whose shell runs `&` jobs: POSIX makes a
@@ -48,3 +48,55 @@ describe.skipIf(process.platform !== 'linux' || !hasCommand('tmux'))('Ctrl-C and
     await terminal.waitFor(/^(?:bash-[\d.]+[#$]|\$) ?\n*$/m);
   });
 });
+
+describe.skipIf(process.platform !== 'linux')('Ctrl-C during a build whose step runs & jobs', () => {
+  it('the cancelled step’s jobs get SIGTERM once its shell exited: devreload exits well before the kill timeout', async () => {
+    const project = await Project.create();
+    const step = `sleep 1000 & sleep 1001 & echo "build jobs started"; wait`;
+    const d = new Devreload(['--verbose', '--build', step, '--watch', 'src', '--kill-timeout', String(killTimeout), '--', 'node', serverFixture], { cwd: project.dir });
+    await d.waitFor(/^build jobs started/m);
+    const shell = readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name))
+      .map(Number)
+      .find((pid) => readProcStat(pid)?.ppid === d.pid && readCommand(pid).includes('build jobs started'));
+    if (shell === undefined) throw new Error(`no build step under devreload\n${d.output}`);
+    await waitUntil(() => session(shell).length === 3, { describe: () => `the step's shell and its two jobs: ${session(shell).join(', ')}\n${d.output}` });
+    const processes = session(shell);
+    const pressed = Date.now();
+    d.interrupt();
+    expect(await d.waitForExit(killTimeout + 5000)).toEqual({ code: 130, signal: null });
+    expect(Date.now() - pressed, d.output).toBeLessThan(killTimeout / 2);
+    await waitUntilGone(processes, () => d.output);
+    expect(d.stderr).toMatch(new RegExp(`build step \\(pid ${shell}\\) exited after SIGINT — sending SIGTERM to what it left running`));
+  });
+});
+
+describe.skipIf(process.platform !== 'linux')('a restart with --signal SIGINT and an app whose shell runs & jobs', () => {
+  it('the next instance starts well before the kill timeout, and the old jobs are gone', async () => {
+    const project = await Project.create();
+    const app = `sleep 1000 & sleep 1001 & echo "jobs started"; wait`;
+    const d = new Devreload(['--watch', 'src', '--signal', 'SIGINT', '--kill-timeout', String(killTimeout), '--', 'sh', '-c', app], { cwd: project.dir });
+    await d.waitFor(/^jobs started/m);
+    await d.waitFor(/\[devreload\] watching/);
+    const shell = readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name))
+      .map(Number)
+      .find((pid) => readProcStat(pid)?.ppid === d.pid && readCommand(pid).includes('jobs started'));
+    if (shell === undefined) throw new Error(`no app under devreload\n${d.output}`);
+    await waitUntil(() => session(shell).length === 3, { describe: () => `the app's shell and its two jobs: ${session(shell).join(', ')}\n${d.output}` });
+    const old = session(shell);
+    const saved = Date.now();
+    await project.save('src/app.js');
+    await d.waitFor(/^jobs started/m, 2, killTimeout + 5000);
+    expect(Date.now() - saved, d.output).toBeLessThan(killTimeout / 2);
+    expect(old.filter(isAlive)).toEqual([]);
+  });
+});
+
+function readCommand(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').replace(/\0/g, ' ');
+  } catch {
+    return '';
+  }
+}
