@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import net from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { readProcStat } from '../../src/process/proc-stat.js';
-import { devreloadBin, disposeAfterEach, Devreload, freePort, hasCommand, isAlive, jsonEvents, parked, Project, serverFixture, waitUntil, waitUntilGone } from './harness.js';
+import { devreloadBin, disposeAfterEach, Devreload, forceKill, freePort, hasCommand, isAlive, jsonEvents, parked, Project, serverFixture, waitUntil, waitUntilGone } from './harness.js';
 import { closeTerminalsAfterEach, parentOf, Terminal } from './terminal.js';
 
 // Whatever started devreload goes away (issue 25): a task runner or `kill <pid>` that signals npm
@@ -13,6 +13,13 @@ import { closeTerminalsAfterEach, parentOf, Terminal } from './terminal.js';
 
 disposeAfterEach();
 closeTerminalsAfterEach();
+
+// The harness kills a run's process group only while its leader (npm, the shell) runs: what a
+// failing test leaves behind once that leader was killed is killed here.
+const started: number[] = [];
+afterEach(() => {
+  for (const pid of started.splice(0)) if (pid > 1) forceKill(pid);
+});
 
 const describeOnLinux = describe.skipIf(process.platform !== 'linux');
 
@@ -63,7 +70,10 @@ async function start(p: Project, program: readonly string[]) {
   await d.waitFor(/listening/);
   await waitUntil(() => everything(p).spare.length === 1 && everything(p).watchdog.length === 1, { describe: () => `a spare and a watchdog\n${d.output}` });
   const all = everything(p);
-  return { d, port, all, pids: [all.devreload, ...all.watchdog, ...all.spare, ...all.app] };
+  const pids = [all.devreload, ...all.watchdog, ...all.spare, ...all.app];
+  const shell = parentOf(all.devreload);
+  started.push(...pids, ...(shell === undefined ? [] : [shell]));
+  return { d, port, all, pids };
 }
 
 async function expectAllGone(run: Awaited<ReturnType<typeof start>>): Promise<void> {
