@@ -48,6 +48,13 @@ export const stopNoticeMs = 1000;
  * not stopped. Typed lines wait in the terminal meanwhile; one small /proc read per look. */
 export const foregroundCheckMs = 500;
 
+/** How often devreload looks whether its parent (or the top of its job, npm) is gone, when it
+ * does not lead its own process group: one getppid() and a kill(pid, 0) per ancestor. Measured
+ * here (schedstat, devreload idle under `sh -c`): ~150 µs of CPU per look, nearly all of it the
+ * idle event loop's wake-up, i.e. 0.015 % of a core; without it devreload wakes up not once.
+ * After a `kill <npm pid>` the app's stop begins within a second. */
+export const parentCheckMs = 1000;
+
 /** Changed paths a restart remembers verbatim (DEVRELOAD_CHANGED); the rest are counted. Keeps
  * the environment well below the kernel's 128 KiB per-string limit. */
 export const maxRecordedChanges = 1000;

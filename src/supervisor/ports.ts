@@ -7,9 +7,11 @@ import { listenSockets, type ListenSocketsOptions, type SocketSet } from '../soc
 import { probeReady, type ReadyProbe } from '../socket/ready.js';
 import type { ReadyCheck } from '../socket/ready-target.js';
 import type { Remaining } from '../core/types.js';
+import { parentCheckMs } from '../tuning.js';
 import { readControls, type ControlHandlers, type Controls } from './controls.js';
 import { onSuspendRequest, stopSelf } from './job-control.js';
 import { remainingProcesses } from './remaining.js';
+import { watchParent, type ParentWatchHandlers } from './parent-watch.js';
 import { onShutdownSignals, type ShutdownSignal } from './signals.js';
 import { startDevProxy, type DevProxy, type DevProxyOptions } from '../proxy/dev-proxy.js';
 
@@ -56,6 +58,8 @@ export interface SupervisorPorts {
   controls(handlers: ControlHandlers): Controls;
   /** devreload's own SIGINT/SIGTERM/SIGHUP; returns the disposer. */
   signals(handler: (signal: ShutdownSignal) => void): () => void;
+  /** Follows devreload's parent and the top of the job it runs in (parent-watch.ts); returns the disposer. */
+  parentGone(handlers: ParentWatchHandlers): () => void;
   /** Ctrl-Z (SIGTSTP) sent to devreload; returns the disposer. */
   suspendRequests(handler: () => void): () => void;
   /** Stops devreload itself; returns once it was continued (`fg`, `bg`). */
@@ -104,6 +108,7 @@ export function realPorts(): SupervisorPorts {
     clock: realClock,
     controls: (handlers) => readControls(process.stdin, handlers),
     signals: onShutdownSignals,
+    parentGone: (handlers) => watchParent(parentCheckMs, handlers),
     suspendRequests: onSuspendRequest,
     stopSelf,
     remaining: (leader, tag) => remainingProcesses(leader, tag),

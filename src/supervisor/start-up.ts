@@ -11,6 +11,7 @@ import type { DevProxy, EventSource } from '../proxy/dev-proxy.js';
 import type { Controls } from './controls.js';
 import type { EventOutput } from './event-output.js';
 import type { ChangeSource, SupervisorPorts } from './ports.js';
+import { parentHandlers } from './parent-watch.js';
 import { attachProxy } from './proxy-wiring.js';
 import type { InternalOptions } from './types.js';
 
@@ -91,6 +92,11 @@ export class StartUp {
     // early as before, and its fork (~2 ms of CPU) is off the app's path to its first line.
     // If it cannot start, the caller stops the app: nothing is left running.
     this.watchdog = ports.watchdog({ signal: options.signal, graceMs: Math.min(tuning.watchdogGraceMs, options.killTimeout) });
+    if (internal.handleSignals === true) {
+      // The parent (or the top of the job, npm) going away stops everything, as SIGHUP does.
+      const gone = () => this.host.dispatch({ type: 'shutdown', trigger: 'parent', at: this.host.now() });
+      this.#disposers.push(ports.parentGone(parentHandlers(logger, gone)));
+    }
     if (internal.readStdin === true) {
       const controls = ports.controls({ restart: () => this.host.restart(), forward: (line) => this.host.forward(line) });
       this.controls = controls;
