@@ -2,6 +2,7 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../log/logger.js';
 import type { ResolvedOptions } from '../options/resolve.js';
 import { startInstance, type Instance, type InstanceSpec } from '../process/instance.js';
+import { openForWriting, type OpenFile } from '../process/open-for-writing.js';
 import { startWatchdog, type Watchdog, type WatchdogOptions } from '../process/watchdog.js';
 import { listenSockets, type ListenSocketsOptions, type SocketSet } from '../socket/listen.js';
 import { probeReady, type ReadyProbe } from '../socket/ready.js';
@@ -28,6 +29,8 @@ export interface WatchRequest {
   readonly onChange: (path: string) => void;
   /** Wall-clock time the current instance was asked to start, or null. */
   readonly instanceStartedAt: () => number | null;
+  /** The files the current instance holds open for writing (none without an instance). */
+  readonly openForWriting?: () => readonly OpenFile[];
 }
 
 /**
@@ -55,6 +58,8 @@ export interface SupervisorPorts {
   suspendRequests(handler: () => void): () => void;
   /** Stops devreload itself; returns once it was continued (`fg`, `bg`). */
   stopSelf(): void;
+  /** The files the instance led by `leader` holds open for writing (Linux; elsewhere none). */
+  openForWriting(leader: number): readonly OpenFile[];
   /** The processes left of the instance led by `leader` (and carrying its `tag`), with their command lines. */
   remaining(leader: number, tag: string | undefined): Promise<Remaining[]>;
   /** devreload's stdout (its TTY-ness decides colours for piped app output). */
@@ -93,13 +98,14 @@ export function realPorts(): SupervisorPorts {
     // CLI's code, and the app needs none of it to start.
     watch: async (request) => {
       const { watchChanges } = await import('./watch-changes.js');
-      return watchChanges(request.options, request.logger, request.onChange, request.instanceStartedAt);
+      return watchChanges(request);
     },
     clock: realClock,
     controls: (handlers) => readControls(process.stdin, handlers),
     signals: onShutdownSignals,
     suspendRequests: onSuspendRequest,
     stopSelf,
+    openForWriting: (leader) => openForWriting(leader),
     remaining: (leader, tag) => remainingProcesses(leader, tag),
     stdout: process.stdout,
     stderr: process.stderr,

@@ -175,6 +175,10 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
         logger: this.#logger,
         onChange: (changed) => this.#dispatch({ type: 'change', path: changed, at: this.#now() }),
         instanceStartedAt: () => this.#spawnedAt,
+        openForWriting: () => {
+          const leader = this.#apps.currentPid;
+          return leader === null ? [] : this.#ports.openForWriting(leader);
+        },
       });
       this.#watcher = watcher;
       if (!this.#stopped()) return watcher;

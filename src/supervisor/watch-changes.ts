@@ -1,26 +1,37 @@
+import { statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Logger } from '../log/logger.js';
-import type { ResolvedOptions } from '../options/resolve.js';
 import { catchUpBatch, mtimeSlackMs } from '../tuning.js';
+import { fileKey, lookAt } from '../watch/file-look.js';
 import { createWatcher, type Watcher } from '../watch/watcher.js';
+import { ChangeFilter } from './change-filter.js';
+import { ownOutputFiles } from './own-output.js';
+import type { ChangeSource, WatchRequest } from './ports.js';
 
 /**
  * The watcher as the supervisor sees it: relevant changes, minus the late re-check's reports
- * of writes the running instance already loaded. Throws (a bad glob, an unreadable .gitignore)
- * before anything is watched.
+ * of writes the running instance already loaded, minus what devreload and the app write
+ * themselves (change-filter.ts). Throws (a bad glob, an unreadable .gitignore) before anything
+ * is watched.
  *
  * The first instance is spawned before the watcher exists (the watcher's import and scan would
  * otherwise delay it), so once the scan is done every watched file written after that spawn is
  * reported as a change: an edit made in between is not lost.
  */
-export function watchChanges(
-  options: ResolvedOptions,
-  logger: Logger,
-  onChange: (changed: string) => void,
-  /** Wall-clock time the current instance was asked to start, or null. */
-  instanceStartedAt: () => number | null,
-): Watcher {
+export function watchChanges(request: WatchRequest): ChangeSource & Pick<Watcher, 'getWatched'> {
+  const { options, logger, instanceStartedAt } = request;
+  const outputs = ownOutputFiles();
+  const filter = new ChangeFilter({
+    pass: request.onChange,
+    logger,
+    cwd: options.cwd,
+    clock: { wall: () => Date.now(), after },
+    outputs,
+    instanceStartedAt,
+    look: lookAt,
+    openForWriting: request.openForWriting ?? (() => []),
+  });
+  const onChange = (file: string) => filter.observe({ kind: 'change', path: file });
   const watcher = createWatcher({
     // Env files are watched wherever they are: a change restarts the app with the new values.
     paths: [...options.watch, ...options.envFiles],
@@ -29,18 +40,45 @@ export function watchChanges(
     ignore: options.ignore,
     gitignore: options.gitignore,
     poll: options.poll,
-    onIgnored: options.logLevel === 'verbose' ? (p, rule) => logger.verbose(`ignored ${path.relative(options.cwd, p)} (${rule})`) : undefined,
+    onIgnored:
+      options.logLevel === 'verbose'
+        ? (p, rule) => {
+            // Each line about devreload's own output file would be a write to it, and so another line.
+            if (outputs.size > 0 && isOneOf(p, outputs)) return;
+            logger.verbose(`ignored ${path.relative(options.cwd, p)} (${rule})`);
+          }
+        : undefined,
   });
   const loadedBy = (mtimeMs: number, started: number | null) => started !== null && mtimeMs + mtimeSlackMs < started;
   watcher.on('change', (change) => {
     // A write chokidar dropped, found later: an instance started after it has loaded it
     // (keep the mtime's few ms of slack on the side of restarting).
     if (change.mtimeMs !== undefined && loadedBy(change.mtimeMs, instanceStartedAt())) return;
-    onChange(change.path);
+    filter.observe(change);
   });
   watcher.on('error', (error) => logger.warn(error.message));
   void watcher.ready.then(() => catchUp(watcher, Date.now(), instanceStartedAt, loadedBy, onChange));
-  return watcher;
+  return {
+    ready: watcher.ready,
+    getWatched: () => watcher.getWatched(),
+    close: () => {
+      filter.close();
+      return watcher.close();
+    },
+  };
+}
+
+function after(ms: number, fire: () => void): () => void {
+  const timer = setTimeout(fire, ms);
+  return () => clearTimeout(timer);
+}
+
+function isOneOf(file: string, keys: ReadonlySet<string>): boolean {
+  try {
+    return keys.has(fileKey(statSync(file, { bigint: true })));
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { DevreloadError } from '../errors.js';
 import { matchAlwaysIgnored } from './always-ignored.js';
+import { matchDataFile } from './data-files.js';
 import { below, createGitignoreLookup, isInside } from './gitignore-lookup.js';
 import type { GitignoreLookup } from './gitignore-lookup.js';
 import { readOptionalFile } from './gitignore.js';
@@ -125,6 +126,9 @@ export function createIgnoreMatcher(
     const segments = below(root, target).split(path.sep);
     const always = matchAlwaysIgnored(segments) ?? virtualenvs.match(root, target, stats?.isDirectory() ?? false);
     if (always !== undefined) return always;
+    // As with --ext, only a stat'ed file: a folder may be called `logs.log`.
+    const data = stats?.isFile() === true ? matchDataFile(segments[segments.length - 1] ?? '', extensions) : undefined;
+    if (data !== undefined) return data;
     if (stats?.isDirectory() !== true && isRuleFile(target)) {
       // A .gitignore is read for its rules whatever --ext says, and even when it ignores
       // itself; only a folder around it being ignored hides it (git would not read it either).
