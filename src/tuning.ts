@@ -81,10 +81,6 @@ export const spareDelayMs = 300;
  * start at 2 ms and double up to 50 ms. */
 export const goneCheckMs = { initialMs: 2, maxMs: 50 };
 
-/** A line of tapped app output longer than this (a progress bar without line breaks) is cut,
- * not buffered forever. */
-export const maxOutputLineLength = 64 * 1024;
-
 /** `--ready`: pause between failed attempts and between looks at the kernel's table; 20 ms is
  * below what a person notices and costs nothing measurable. */
 export const readyIntervalMs = 20;

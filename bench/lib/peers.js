@@ -65,8 +65,8 @@ export const COMMANDS = {
 };
 // The same command run by Node 24 (start-up phase only): the runtime most users now have, where
 // Node boots faster and compiles with its own cache, for a same-runtime comparison of devreload
-// and node --watch. devreload puts its own Node's folder first on the app's PATH, so under
-// Node 24 its `node server.js` is Node 24 too.
+// and node --watch. devreload24 runs with Node 24's folder first on PATH (launchEnv), so its
+// `node server.js` is Node 24 too.
 export const COMMAND_NODE24 = { id: 'node24', text: 'node server.js (Node 24)', argv: ['node', 'server.js'] };
 // The project's own node_modules/.bin/tsx (a link to tsx's cli.mjs, `#!/usr/bin/env node`), as
 // an npm script or `npx tsx` runs it. A relative path: spawn resolves it in the project's cwd.
