@@ -24,7 +24,7 @@ export interface ChangeFilterDeps {
   readonly openForWriting: () => readonly OpenFile[];
 }
 
-const OWN_OUTPUT = "devreload's own output (its stdout or stderr)";
+const OWN_OUTPUT = "own output: devreload's stdout or stderr";
 const HELD = 'data file: open for writing by the app';
 const TRANSIENT = 'temporary file: created and gone again';
 const LOOP = 'restart loop: the app writes it right after it starts';
@@ -33,14 +33,16 @@ const MAX_REMEMBERED = 10_000;
 
 /**
  * Between the watcher and the restart machine: drops the changes that are not the user's, at
- * change time and for the changed paths only (idle costs nothing). Synchronous, so a save's
- * change reaches the machine in the same turn it arrived in, tens of µs later.
+ * change time and for the changed paths only (idle costs nothing). Synchronous: a save's change
+ * reaches the machine in the turn it arrived in, after one look at the file (µs) and one at the
+ * instance's open files (a few hundred µs; see openForWriting).
  * - devreload's own output, and so the app's, which inherits it (`> dev.log 2>&1` in the tree);
- * - what the instance holds open for writing (Linux /proc), and SQLite databases by their
- *   header (`manage.py migrate` writes one from another process); both are remembered as data;
+ * - SQLite databases, by their header, whoever writes them (`manage.py migrate` is not the app);
+ * - what the instance holds open for writing (Linux /proc), for as long as that instance runs;
  * - a temp file renamed over a watched file (`sed -i`): its add and its unlink are no change,
- *   the renamed-over file's change is, under its own name: one source;
- * - a file the app rewrites the same way right after every start (RestartLoop).
+ *   the renamed-over file's change is, under its own name: one source, not a burst;
+ * - a file the app writes again right after every start (RestartLoop).
+ * What the watcher drops by name (a SQLite journal, *.log) never gets here.
  */
 export class ChangeFilter {
   #closed = false;

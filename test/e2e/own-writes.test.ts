@@ -188,7 +188,7 @@ describe("devreload's own output is not a change", () => {
     // --verbose names it once (a line per write would be a write per line), and only by identity:
     // dev.log's name rule is not reported either, for the same reason.
     expect(log().match(/ignored dev\./g) ?? []).toEqual(name === 'dev.out' ? ['ignored dev.'] : []);
-    if (name === 'dev.out') expect(log()).toContain("ignored dev.out (devreload's own output (its stdout or stderr))");
+    if (name === 'dev.out') expect(log()).toContain("ignored dev.out (own output: devreload's stdout or stderr)");
   });
 });
 

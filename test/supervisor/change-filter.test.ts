@@ -79,7 +79,7 @@ describe('ChangeFilter', () => {
     observe('unlink', 'dev.log');
     observe('change', 'app.js');
     expect(passed).toEqual(['app.js']);
-    expect(verbose).toEqual([`ignored dev.log (devreload's own output (its stdout or stderr))`]);
+    expect(verbose).toEqual([`ignored dev.log (own output: devreload's stdout or stderr)`]);
   });
 
   it('drops what the instance holds open for writing, and its later changes while that instance runs', async () => {
