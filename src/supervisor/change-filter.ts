@@ -117,7 +117,7 @@ export class ChangeFilter {
       held.key = look.key;
       return;
     }
-    if (isNew && look.isFile) return this.#hold(file, look.key, this.deps.clock.wall());
+    if (isNew && look.isFile && this.#justWritten(look)) return this.#hold(file, look.key, this.deps.clock.wall());
     this.deps.pass(file);
   }
 
@@ -168,9 +168,8 @@ export class ChangeFilter {
       const start = this.deps.instanceStartedAt();
       const look = this.deps.look(file, (mtimeMs) => this.#loop.isRightAfter(mtimeMs, start));
       if (look === undefined) return this.#dropTransient(file);
-      // Still being written (sed writing a long file): the rename, if any, comes after the last
-      // write. mtimes come from a coarse kernel clock: its slack on top.
-      if (look.isFile && look.mtimeMs + renameHoldMs + mtimeSlackMs >= this.deps.clock.wall()) return this.#hold(file, look.key, seen);
+      // Still being written (sed writing a long file): the rename, if any, comes after the last write.
+      if (look.isFile && this.#justWritten(look)) return this.#hold(file, look.key, seen);
       // A restart for something else began while it was held: the instance started since found
       // it there, complete. Restarting that one for it would be a restart too many.
       if (start !== null && seen < start && look.mtimeMs + mtimeSlackMs < start) return;
@@ -178,6 +177,15 @@ export class ChangeFilter {
       this.#judgeFile(file, look, false);
     });
     this.#holds.set(file, { key, cancel });
+  }
+
+  /**
+   * Written within the hold: a temp file being made. A new name for an older file (`mv a.js
+   * b.js`, an archive unpacked with its times) is no temp file, and is not held. mtimes come
+   * from a coarse kernel clock: its slack on top.
+   */
+  #justWritten(look: FileLook): boolean {
+    return look.mtimeMs + renameHoldMs + mtimeSlackMs >= this.deps.clock.wall();
   }
 
   /** A deletion or a folder: no content, the time it was seen. */

@@ -126,9 +126,6 @@ export function createIgnoreMatcher(
     const segments = below(root, target).split(path.sep);
     const always = matchAlwaysIgnored(segments) ?? virtualenvs.match(root, target, stats?.isDirectory() ?? false);
     if (always !== undefined) return always;
-    // As with --ext, only a stat'ed file: a folder may be called `logs.log`.
-    const data = stats?.isFile() === true ? matchDataFile(segments[segments.length - 1] ?? '', extensions) : undefined;
-    if (data !== undefined) return data;
     if (stats?.isDirectory() !== true && isRuleFile(target)) {
       // A .gitignore is read for its rules whatever --ext says, and even when it ignores
       // itself; only a folder around it being ignored hides it (git would not read it either).
@@ -139,7 +136,10 @@ export function createIgnoreMatcher(
     return (
       matchExtension(target, stats, extensions) ??
       matchAncestorsOrSelf(root, segments, globs) ??
-      (gitignore && matchGitignore(gitignore, root, target, stats?.isDirectory() ?? false))
+      (gitignore && matchGitignore(gitignore, root, target, stats?.isDirectory() ?? false)) ??
+      // Last: a user's own rule for the file is the one --verbose names. As with --ext, only a
+      // stat'ed file: a folder may be called `build.log`.
+      (stats?.isFile() === true ? matchDataFile(segments[segments.length - 1] ?? '', extensions) : undefined)
     );
   };
 

@@ -163,6 +163,17 @@ describe('ChangeFilter', () => {
     expect(passed).toEqual(['new.js', 'new.js']);
   });
 
+  it('lets a new name for an older file through at once (`mv a.js b.js`): no temp file is made that way', () => {
+    const { passed, observe } = setup();
+    writeFileSync(path.join(dir, 'a.js'), '//\n');
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(path.join(dir, 'a.js'), hourAgo, hourAgo);
+    renameSync(path.join(dir, 'a.js'), path.join(dir, 'b.js'));
+    observe('unlink', 'a.js');
+    observe('add', 'b.js');
+    expect(passed).toEqual(['a.js', 'b.js']);
+  });
+
   it('holds a new file for as long as it is being written: a long temp file is still folded into the file it replaces', async () => {
     const { clock, passed, observe } = setup();
     writeFileSync(path.join(dir, 'app.js'), 'a = 1\n');

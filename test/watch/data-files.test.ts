@@ -35,9 +35,15 @@ describe('data files known by name', () => {
   it('yields to an --ext that names the file: asking for .log files gets them', () => {
     const logs = createIgnoreMatcher({ paths: [ROOT], cwd: ROOT, ext: ['js', 'LOG'] });
     expect(logs(at('app.log'), FILE)).toBeUndefined();
-    expect(logs(at('db.sqlite3-journal'), FILE)).toMatch(/^data file: SQLite journal/);
+    expect(logs(at('db.sqlite3-journal'), FILE)).toMatch(/^extension not in: js, log/);
     expect(matchDataFile('app.log', ['.log'])).toBeUndefined();
     expect(matchDataFile('app.log', ['.js'])).toBe('data file: log (*.log)');
+  });
+
+  it('names the user\'s own rule first: --ignore and .gitignore come before the default', () => {
+    const globbed = createIgnoreMatcher({ paths: [ROOT], cwd: ROOT, ignore: ['logs/**'] });
+    expect(globbed(at('logs/app.log'), FILE)).toContain('logs/**');
+    expect(globbed(at('app.log'), FILE)).toBe('data file: log (*.log)');
   });
 
   it('never ignores a data file the user watches by name', () => {
