@@ -148,11 +148,13 @@ export const loopWarnStreak = 5;
  * generator writes several within a few ms), so that one line names them all. */
 export const loopReportDelayMs = 100;
 
-/** A new file that still exists when devreload looks at it is held back this long, waiting for
- * the rename that makes it a temp file (`sed -i`, write-file-atomic, gedit): then the change is
- * the renamed-over file's, one source, named by its real name. Measured: the temp's unlink and
- * the real file's change come within ~1 ms of the temp's add; a new file's restart is later by
- * at most this much. */
+/** A new file that still exists when devreload looks at it (and was written just now) is held
+ * back until it has not changed for this long, waiting for the rename that makes it a temp file
+ * (`sed -i`, write-file-atomic, gedit): then the change is the renamed-over file's, one source,
+ * named by its real name. Measured: the temp's unlink and the real file's change come within
+ * ~1 ms of the temp's add. Shorter than the quiet window (defaultDelayMs), so a new file written
+ * while a restart is under way still joins that restart; a new file's own restart is later by
+ * about this much. */
 export const renameHoldMs = 20;
 
 /** The files an instance holds open for writing are read again for a change at most this often:

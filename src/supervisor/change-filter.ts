@@ -117,7 +117,7 @@ export class ChangeFilter {
       held.key = look.key;
       return;
     }
-    if (isNew && look.isFile && this.#justWritten(look)) return this.#hold(file, look.key, this.deps.clock.wall());
+    if (isNew && look.isFile && this.#justWritten(look)) return this.#hold(file, look);
     this.deps.pass(file);
   }
 
@@ -160,23 +160,20 @@ export class ChangeFilter {
     }
   }
 
-  /** `seen`: when the new file was first seen. */
-  #hold(file: string, key: string, seen: number): void {
+  /** Holds the new file `file`, as `look` showed it, for renameHoldMs. */
+  #hold(file: string, look: FileLook): void {
     const cancel = this.deps.clock.after(renameHoldMs, () => {
       if (this.#holds.get(file)?.cancel !== cancel) return;
       this.#holds.delete(file);
       const start = this.deps.instanceStartedAt();
-      const look = this.deps.look(file, (mtimeMs) => this.#loop.isRightAfter(mtimeMs, start));
-      if (look === undefined) return this.#dropTransient(file);
+      const now = this.deps.look(file, (mtimeMs) => this.#loop.isRightAfter(mtimeMs, start));
+      if (now === undefined) return this.#dropTransient(file);
       // Still being written (sed writing a long file): the rename, if any, comes after the last write.
-      if (look.isFile && this.#justWritten(look)) return this.#hold(file, look.key, seen);
-      // A restart for something else began while it was held: the instance started since found
-      // it there, complete. Restarting that one for it would be a restart too many.
-      if (start !== null && seen < start && look.mtimeMs + mtimeSlackMs < start) return;
+      if (now.isFile && (now.size !== look.size || now.mtimeMs !== look.mtimeMs)) return this.#hold(file, now);
       // Not renamed away: a new file after all, judged as it is now.
-      this.#judgeFile(file, look, false);
+      this.#judgeFile(file, now, false);
     });
-    this.#holds.set(file, { key, cancel });
+    this.#holds.set(file, { key: look.key, cancel });
   }
 
   /**

@@ -13,6 +13,7 @@ export interface FileLook {
   /** fileKey() of its device and inode. */
   readonly key: string;
   readonly isFile: boolean;
+  readonly size: number;
   readonly mtimeMs: number;
   /** Its first bytes are a SQLite database header. */
   readonly sqlite: boolean;
@@ -41,7 +42,7 @@ export function lookAt(file: string, wantContent?: (mtimeMs: number) => boolean)
   }
   try {
     const stats = fstatSync(fd, { bigint: true });
-    const look = { key: fileKey(stats), isFile: stats.isFile(), mtimeMs: Number(stats.mtimeMs), sqlite: false };
+    const look = { key: fileKey(stats), isFile: stats.isFile(), size: Number(stats.size), mtimeMs: Number(stats.mtimeMs), sqlite: false };
     if (!stats.isFile()) return look;
     const head = Buffer.alloc(SQLITE_HEADER_LENGTH);
     const sqlite = isSqliteHeader(head.subarray(0, readSync(fd, head, 0, head.length, 0)));
@@ -58,7 +59,7 @@ export function lookAt(file: string, wantContent?: (mtimeMs: number) => boolean)
 function statOnly(file: string): FileLook | undefined {
   try {
     const stats = statSync(file, { bigint: true });
-    return { key: fileKey(stats), isFile: stats.isFile(), mtimeMs: Number(stats.mtimeMs), sqlite: false };
+    return { key: fileKey(stats), isFile: stats.isFile(), size: Number(stats.size), mtimeMs: Number(stats.mtimeMs), sqlite: false };
   } catch {
     // Gone (or a dangling link) since the event: nothing there to judge.
     return undefined;

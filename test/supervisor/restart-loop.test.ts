@@ -80,6 +80,11 @@ describe('RestartLoop', () => {
     expect(warnings).toEqual([]);
   });
 
+  it('never takes an empty file as the same write: an in-place save caught between truncating and writing', () => {
+    const { loop } = setup();
+    for (let start = 1; start <= 4; start += 1) expect(loop.isLoop('/p/src/app.js', start * 1_000 + 5, start * 1_000, Buffer.alloc(0))).toBe(false);
+  });
+
   it('needs the starts in a row: a start without the write in between breaks the run', () => {
     const { loop } = setup();
     loop.isLoop('/p/src/generated.js', 1_020, 1_000, GENERATED);
