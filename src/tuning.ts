@@ -128,6 +128,15 @@ export const verboseIgnoredRepeatMs = 1000;
  * read must not hold them back). */
 export const rulesSettle = { pollMs: 10, attempts: 100 };
 
+/** `--proxy`: a request waits this long for a ready instance before devreload answers 502. Long
+ * enough for a slow build and boot (a TypeScript project's tsc, a Django app's imports), short
+ * enough that a request does not seem to hang forever; browsers themselves give up after ~300 s. */
+export const proxyHoldMs = 30_000;
+
+/** `--build` with `--proxy`: the overlay shows this many of the build's last output lines, enough
+ * for a compiler's error and its context without the whole log. */
+export const proxyBuildLines = 40;
+
 /** A write this soon after an instance started counts as "right after" it for the restart-loop
  * check: apps that write a generated file or a default config as they start do so while they
  * boot (tens of ms for Node, up to about a second for a Django or Rails app). */

@@ -6,6 +6,7 @@ import type { Watchdog } from '../process/watchdog.js';
 import type { Clock } from '../clock.js';
 import { spareDelayMs } from '../tuning.js';
 import { bootNodeOptions, planPrestart, type NodePlan } from './plan.js';
+import { pythonSparesFor, type PythonSpares } from './python-spares.js';
 import { findTsxRuntime } from './tsx-runtime.js';
 import { encodeWake, wakeFor } from './wake.js';
 
@@ -14,6 +15,8 @@ export interface PrestartDeps {
   watchdog(): Watchdog | null;
   clock: Clock;
   logger: Logger;
+  /** The user's own folders (the watched paths): a Python spare never imports a module from them. */
+  userPaths?: readonly string[];
 }
 
 interface Spare {
@@ -41,10 +44,14 @@ export class Prestarter {
   #park: string | undefined;
   /** tsx's runtime folder for the command; null until looked up. */
   #tsx: string | undefined | null = null;
+  /** A Python command's spares (python-spares.ts), false for any other; decided at the first launch. */
+  #python: PythonSpares | false | undefined;
 
   constructor(private readonly deps: PrestartDeps) {}
 
   launch = async (spec: InstanceSpec): Promise<Instance> => {
+    this.#python ??= pythonSparesFor(spec, this.deps) ?? false;
+    if (this.#python !== false) return this.#python.launch(spec);
     this.#cancelNext?.();
     this.#cancelNext = null;
     const plan = this.#plan(spec);
@@ -75,6 +82,7 @@ export class Prestarter {
       const spare = this.#spare;
       this.#spare = null;
       if (spare !== null) await this.#discard(spare);
+      if (this.#python) await this.#python.close();
     })();
     return this.#closed;
   }

@@ -12,6 +12,7 @@ import { readControls, type ControlHandlers, type Controls } from './controls.js
 import { onSuspendRequest, stopSelf } from './job-control.js';
 import { remainingProcesses } from './remaining.js';
 import { onShutdownSignals, type ShutdownSignal } from './signals.js';
+import { startDevProxy, type DevProxy, type DevProxyOptions } from '../proxy/dev-proxy.js';
 
 export type { Clock } from '../clock.js';
 
@@ -27,6 +28,8 @@ export interface WatchRequest {
   readonly options: ResolvedOptions;
   readonly logger: Logger;
   readonly onChange: (path: string) => void;
+  /** A `--reload-only` file changed (it never reaches onChange). */
+  readonly onReloadOnly?: (path: string) => void;
   /** Wall-clock time the current instance was asked to start, or null. */
   readonly instanceStartedAt: () => number | null;
   /** The files the current instance holds open for writing (none without an instance). */
@@ -47,6 +50,8 @@ export interface SupervisorPorts {
   listen(specs: ResolvedOptions['sockets'], options: ListenSocketsOptions): Promise<SocketSet>;
   /** Starts probing one instance for readiness (`--ready`). */
   probe(check: ReadyCheck): ReadyProbe;
+  /** `--proxy`: binds the dev proxy's port (rejects with a DevreloadError when it cannot) and has it follow the supervisor's events. */
+  proxy(options: DevProxyOptions): Promise<DevProxy>;
   /** Creates the watcher; rejects (a bad glob, an unreadable .gitignore) before anything is watched. */
   watch(request: WatchRequest): Promise<ChangeSource>;
   clock: Clock;
@@ -94,6 +99,7 @@ export function realPorts(): SupervisorPorts {
     watchdog: startWatchdog,
     listen: listenSockets,
     probe: (check) => probeReady(check),
+    proxy: startDevProxy,
     // Loaded on demand, after the first spawn: chokidar and the ignore rules are half of the
     // CLI's code, and the app needs none of it to start.
     watch: async (request) => {

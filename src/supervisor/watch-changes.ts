@@ -3,7 +3,8 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { catchUpBatch, mtimeSlackMs } from '../tuning.js';
 import { fileKey, lookAt } from '../watch/file-look.js';
-import { createWatcher, type Watcher } from '../watch/watcher.js';
+import { createWatcher, type FileChange, type Watcher } from '../watch/watcher.js';
+import { changeRules, reloadOnlyRoots, routeChange } from '../proxy/reload-only.js';
 import { ChangeFilter } from './change-filter.js';
 import { ownOutputFiles } from './own-output.js';
 import type { ChangeSource, WatchRequest } from './ports.js';
@@ -20,7 +21,11 @@ import type { ChangeSource, WatchRequest } from './ports.js';
  */
 export function watchChanges(request: WatchRequest): ChangeSource & Pick<Watcher, 'getWatched'> {
   const { options, logger, instanceStartedAt } = request;
+  /** A `--reload-only` file changed: the pages reload, the app keeps running. */
+  const onReloadOnly = request.onReloadOnly ?? (() => undefined);
   const outputs = ownOutputFiles();
+  // Only what would restart the app is judged: a page reload for a file the app wrote (CSS it
+  // compiled) is what --reload-only is for, and it sets nothing off.
   const filter = new ChangeFilter({
     pass: request.onChange,
     logger,
@@ -31,10 +36,18 @@ export function watchChanges(request: WatchRequest): ChangeSource & Pick<Watcher
     look: lookAt,
     openForWriting: request.openForWriting ?? (() => []),
   });
-  const onChange = (file: string) => filter.observe({ kind: 'change', path: file });
+  // Env files are watched wherever they are: a change restarts the app with the new values.
+  const watched = [...options.watch, ...options.envFiles];
+  const rules = changeRules(watched, options.reloadOnly, options.cwd);
+  const route = (change: FileChange) => {
+    const to = routeChange(change.path, rules);
+    if (to === 'restart') filter.observe(change);
+    else if (to === 'reload') onReloadOnly(change.path);
+  };
   const watcher = createWatcher({
-    // Env files are watched wherever they are: a change restarts the app with the new values.
-    paths: [...options.watch, ...options.envFiles],
+    paths: [...watched, ...reloadOnlyRoots(options.reloadOnly, options.cwd, watched)],
+    // A --reload-only file is named by its glob: --ext does not filter it out.
+    anyExtension: rules.reloadOnly === undefined ? undefined : (candidate) => rules.reloadOnly?.(candidate) !== undefined,
     cwd: options.cwd,
     ext: options.ext,
     ignore: options.ignore,
@@ -54,10 +67,12 @@ export function watchChanges(request: WatchRequest): ChangeSource & Pick<Watcher
     // A write chokidar dropped, found later: an instance started after it has loaded it
     // (keep the mtime's few ms of slack on the side of restarting).
     if (change.mtimeMs !== undefined && loadedBy(change.mtimeMs, instanceStartedAt())) return;
-    filter.observe(change);
+    route(change);
   });
   watcher.on('error', (error) => logger.warn(error.message));
-  void watcher.ready.then(() => catchUp(watcher, Date.now(), instanceStartedAt, loadedBy, onChange));
+  // A --reload-only file written before the scan was done needs no reload: no page had it yet.
+  const caughtUp = (changed: string) => routeChange(changed, rules) === 'restart' && filter.observe({ kind: 'change', path: changed });
+  void watcher.ready.then(() => catchUp(watcher, Date.now(), instanceStartedAt, loadedBy, caughtUp));
   return {
     ready: watcher.ready,
     getWatched: () => watcher.getWatched(),

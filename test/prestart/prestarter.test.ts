@@ -96,11 +96,11 @@ describe('Prestarter', () => {
 
   it('says once why it cannot apply, and then launches the ordinary way with no spare', async () => {
     const s = setup();
-    await s.prestarter.launch({ ...spec(), command: 'python3', args: ['main.py'] });
-    await s.prestarter.launch({ ...spec(), command: 'python3', args: ['main.py'] });
+    await s.prestarter.launch({ ...spec(), command: 'ruby', args: ['main.rb'] });
+    await s.prestarter.launch({ ...spec(), command: 'ruby', args: ['main.rb'] });
     await s.clock.advance(spareDelayMs * 3);
-    expect(s.launcher.specs.map((launched) => launched.command)).toEqual(['python3', 'python3']);
-    expect(s.log().match(/--prestart does not apply: python3 is not a Node command/g)).toHaveLength(1);
+    expect(s.launcher.specs.map((launched) => launched.command)).toEqual(['ruby', 'ruby']);
+    expect(s.log().match(/--prestart does not apply: ruby is not a Node command/g)).toHaveLength(1);
   });
 
   it('close() kills the parked spare and waits for it; no spare is started afterwards', async () => {
