@@ -22,7 +22,7 @@ type Early = Map<string, Written>;
 interface Run {
   /** Starts in a row, up to the previous one, right after which the path changed. */
   readonly starts: number;
-  /** …with the same bytes each time. */
+  /** …with the same write each time (alike()). */
   readonly same: number;
   readonly content: Written;
 }
@@ -45,7 +45,8 @@ function alike(a: Written, b: Written): boolean {
  * test or a script editing a file right after each restart looks the same by timing alone. What
  * tells them apart is the content: an app rewrites the same bytes at every start, an edit
  * changes them. So a path rewritten right after `loopStreak` starts in a row with the same bytes
- * is the app's own write: from then on a change to it right after a start is dropped. A change to
+ * (or caught open for writing by the instance at one of them: the app's write for sure) is the
+ * app's own write: from then on a change to it right after a start is dropped. A change to
  * it later (a person's edit), and any change to another path, restarts as usual: a source edit
  * still restarts once, and the start it causes does not set off another.
  *
