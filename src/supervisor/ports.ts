@@ -1,8 +1,8 @@
 import type { Clock } from '../clock.js';
-import type { Logger } from '../log/logger.js';
 import type { ResolvedOptions } from '../options/resolve.js';
 import { startInstance, type Instance, type InstanceSpec } from '../process/instance.js';
 import { openForWriting, type OpenFile } from '../process/open-for-writing.js';
+import type { ChangeSource, WatchRequest } from './watch-request.js';
 import { startWatchdog, type Watchdog, type WatchdogOptions } from '../process/watchdog.js';
 import { listenSockets, type ListenSocketsOptions, type SocketSet } from '../socket/listen.js';
 import { probeReady, type ReadyProbe } from '../socket/ready.js';
@@ -16,25 +16,8 @@ import { startDevProxy, type DevProxy, type DevProxyOptions } from '../proxy/dev
 
 export type { Clock } from '../clock.js';
 
-/** What the supervisor needs of a watcher once it is created. */
-export interface ChangeSource {
-  /** The initial scan is done: changes from now on are reported. */
-  readonly ready: Promise<void>;
-  /** Idempotent. */
-  close(): Promise<void>;
-}
-
-export interface WatchRequest {
-  readonly options: ResolvedOptions;
-  readonly logger: Logger;
-  readonly onChange: (path: string) => void;
-  /** A `--reload-only` file changed (it never reaches onChange). */
-  readonly onReloadOnly?: (path: string) => void;
-  /** Wall-clock time the current instance was asked to start, or null. */
-  readonly instanceStartedAt: () => number | null;
-  /** The files the current instance holds open for writing (none without an instance). */
-  readonly openForWriting?: () => readonly OpenFile[];
-}
+// In a file of their own: watch-changes.ts (loaded on demand by `watch` below) needs them too.
+export type { ChangeSource, WatchRequest } from './watch-request.js';
 
 /**
  * Every OS-facing part the supervisor uses, as one object (watchexec's supervisor is tested

@@ -7,7 +7,7 @@ import { createWatcher, type FileChange, type Watcher } from '../watch/watcher.j
 import { changeRules, reloadOnlyRoots, routeChange } from '../proxy/reload-only.js';
 import { ChangeFilter } from './change-filter.js';
 import { ownOutputFiles } from './own-output.js';
-import type { ChangeSource, WatchRequest } from './ports.js';
+import type { ChangeSource, WatchRequest } from './watch-request.js';
 
 /**
  * The watcher as the supervisor sees it: relevant changes, minus the late re-check's reports
