@@ -35,7 +35,7 @@ const MAX_REMEMBERED = 10_000;
  * Between the watcher and the restart machine: drops the changes that are not the user's, at
  * change time and for the changed paths only (idle costs nothing). Synchronous: a save's change
  * reaches the machine in the turn it arrived in, after one look at the file (µs) and one at the
- * instance's open files (a few hundred µs; see openForWriting).
+ * instance's open files (up to about a ms on a busy machine; see openFilesReuseMs).
  * - devreload's own output, and so the app's, which inherits it (`> dev.log 2>&1` in the tree);
  * - SQLite databases, by their header, whoever writes them (`manage.py migrate` is not the app);
  * - what the instance holds open for writing (Linux /proc), for as long as that instance runs;
