@@ -113,6 +113,10 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
       suspend: () => void this.#suspension.suspend(),
       forward: (line) => this.#apps.write(line),
       instanceStartedAt: () => this.#spawnedAt,
+      openForWriting: () => {
+        const leader = this.#apps.currentPid;
+        return leader === null ? [] : this.#ports.openForWriting(leader);
+      },
     });
     this.#suspension = new Suspension({
       clock: this.#ports.clock,

@@ -3,6 +3,7 @@ import type { Input } from '../core/types.js';
 import type { Logger } from '../log/logger.js';
 import type { ResolvedOptions } from '../options/resolve.js';
 import { Prestarter } from '../prestart/prestarter.js';
+import type { OpenFile } from '../process/open-for-writing.js';
 import type { Watchdog } from '../process/watchdog.js';
 import type { SocketSet } from '../socket/listen.js';
 import { readyCheckFor, type ReadyCheck } from '../socket/ready-target.js';
@@ -38,6 +39,8 @@ export interface StartUpHost {
   forward(line: string): void;
   /** Wall-clock time the current instance (or the build before it) was started: compared with file mtimes. */
   instanceStartedAt(): number | null;
+  /** The files the current instance holds open for writing (none without one). */
+  openForWriting(): readonly OpenFile[];
 }
 
 /**
@@ -121,6 +124,7 @@ export class StartUp {
         onChange: (changed) => this.host.dispatch({ type: 'change', path: changed, at: this.host.now() }),
         onReloadOnly: (changed) => this.proxy?.reloadOnly([changed]),
         instanceStartedAt: () => this.host.instanceStartedAt(),
+        openForWriting: () => this.host.openForWriting(),
       });
       this.#watcher = watcher;
       if (!this.host.stopped()) return watcher;

@@ -220,6 +220,7 @@ export function fakePorts() {
       job.stops += 1;
       job.whileStopped();
     },
+    openForWriting: () => [],
     remaining: (leader) => Promise.resolve([{ pid: leader, command: 'node server.js' }]),
     signals: (handler) => {
       shutdownHandler = handler;
