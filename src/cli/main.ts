@@ -16,6 +16,8 @@ import { configure } from './sources.js';
 export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** The platform devreload runs on (tests pass another). */
+  platform?: NodeJS.Platform;
 }
 
 const defaultIo: CliIo = {
@@ -162,6 +164,12 @@ function packageVersion(): string {
 
 /** Runs the CLI; resolves with the exit code. Bad input becomes one line on stderr, never a stack trace. */
 export async function main(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
+  // Process groups, signals and the watchdog are POSIX: on Windows devreload could keep none of
+  // its promises (docs/windows.md says what it would take). One line, before anything starts.
+  if ((io.platform ?? process.platform) === 'win32') {
+    io.stderr('[devreload] error: Windows is not supported yet; see docs/windows.md for what it would take\n');
+    return 1;
+  }
   try {
     const parsed = parseCli(argv);
     if (parsed.kind === 'help') {

@@ -1,23 +1,14 @@
 import path from 'node:path';
 import { assetPath } from '../assets.js';
-import type { Logger } from '../log/logger.js';
 import type { Instance, InstanceSpec } from '../process/instance.js';
-import type { Watchdog } from '../process/watchdog.js';
-import type { Clock } from '../clock.js';
 import { spareDelayMs } from '../tuning.js';
 import { bootNodeOptions, planPrestart, type NodePlan } from './plan.js';
 import { pythonSparesFor, type PythonSpares } from './python-spares.js';
 import { findTsxRuntime } from './tsx-runtime.js';
+import type { PrestartDeps } from './deps.js';
 import { encodeWake, wakeFor } from './wake.js';
 
-export interface PrestartDeps {
-  launch(spec: InstanceSpec): Promise<Instance>;
-  watchdog(): Watchdog | null;
-  clock: Clock;
-  logger: Logger;
-  /** The user's own folders (the watched paths): a Python spare never imports a module from them. */
-  userPaths?: readonly string[];
-}
+export type { PrestartDeps } from './deps.js';
 
 interface Spare {
   /** What the spare booted with: a spec that needs anything else gets a fresh start. */
