@@ -17,11 +17,13 @@ interface Row {
  * a bad value is the same one-line error.
  */
 export async function printConfig(configured: Configured, write: (text: string) => void): Promise<void> {
-  const options = resolveOptions(configured.options, 'cli');
+  // Nothing to run yet is worth seeing too: every other setting is shown, and the command says so.
+  const missing = configured.options.command === undefined && configured.options.exec === undefined;
+  const options = resolveOptions(missing ? { ...configured.options, command: process.execPath } : configured.options, 'cli');
   // Loaded as the watcher is (after a spawn, in its own file): where links lead out of the watched folders.
   const { findLinkedRoots } = await import('../supervisor/watch-changes.js');
   const linked = findLinkedRoots({ roots: options.watch, cwd: options.cwd, ignore: options.ignore, gitignore: options.gitignore });
-  const rows = describeOptions(options, configured, linked);
+  const rows = describeOptions(options, configured, linked).map((row) => (missing && row.key === 'command' ? { ...row, value: 'none: put the program to run after --' } : row));
   const source = (row: Row) => {
     const key = row.from.find((k) => configured.sources[k] !== undefined);
     return key === undefined ? 'default' : (configured.sources[key] ?? 'default');

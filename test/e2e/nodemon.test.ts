@@ -80,5 +80,12 @@ describe('nodemon.json', () => {
       expect(line('killTimeout')).toMatch(/^killTimeout +5000 ms +default$/);
     }
     expect(starts(project)).toBe(0);
+
+    // Nothing to run yet: the other settings are still shown.
+    const bare = await Project.create();
+    const d = new Devreload(['--print-config', '--delay', '300'], { cwd: bare.dir });
+    expect(await d.waitForExit()).toEqual({ code: 0, signal: null });
+    expect(d.stdout).toMatch(/^command +none: put the program to run after -- +default$/m);
+    expect(d.stdout).toMatch(/^delay +300 ms +command line$/m);
   });
 });
