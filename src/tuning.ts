@@ -89,6 +89,16 @@ export const maxOutputLineLength = 64 * 1024;
  * below what a person notices and costs nothing measurable. */
 export const readyIntervalMs = 20;
 
+/** Default readiness (the new instance listening on a TCP port, Linux): a look reads
+ * /proc/net/tcp and tcp6 (~0.1 ms of CPU on a desktop's few hundred sockets). Look every tenth
+ * of the time the instance has been starting, so the `ready in N ms` figure is late by at most
+ * ~10 % (and by at least `minMs`: ~20 looks in a 100 ms start, a few % of one core while the app
+ * boots on the other); at most `maxMs` apart; and stop after `giveUpMs` (an app that never
+ * listens, a worker or a script, then costs nothing more: idle CPU stays 0). 30 s leaves room
+ * for servers that compile or connect to a database before they listen; a later listen goes
+ * unreported (`--ready <port>` has no such bound). */
+export const listenLook = { minMs: 5, fraction: 0.1, maxMs: 1000, giveUpMs: 30_000 };
+
 /** `--ready <url>` answered with a 5xx: the app is up but failing, so ask 10× less often. */
 export const readyServerErrorBackoff = 10;
 

@@ -4,7 +4,7 @@ import type { ResolvedOptions } from '../options/resolve.js';
 import { startInstance, type Instance, type InstanceSpec } from '../process/instance.js';
 import { startWatchdog, type Watchdog, type WatchdogOptions } from '../process/watchdog.js';
 import { listenSockets, type ListenSocketsOptions, type SocketSet } from '../socket/listen.js';
-import { probeReady, type ReadyProbe } from '../socket/ready.js';
+import { probeReady, type ProbeOptions, type ReadyProbe } from '../socket/ready.js';
 import type { ReadyCheck } from '../socket/ready-target.js';
 import type { Remaining } from '../core/types.js';
 import { readControls, type ControlHandlers, type Controls } from './controls.js';
@@ -42,8 +42,8 @@ export interface SupervisorPorts {
   watchdog(options: WatchdogOptions): Watchdog;
   /** Binds `--socket` addresses before anything runs. */
   listen(specs: ResolvedOptions['sockets'], options: ListenSocketsOptions): Promise<SocketSet>;
-  /** Starts probing one instance for readiness (`--ready`). */
-  probe(check: ReadyCheck): ReadyProbe;
+  /** Starts probing one instance for readiness, just before it is spawned (`leader`: its pid, once it is). */
+  probe(check: ReadyCheck, options: Pick<ProbeOptions, 'leader'>): ReadyProbe;
   /** Creates the watcher; rejects (a bad glob, an unreadable .gitignore) before anything is watched. */
   watch(request: WatchRequest): Promise<ChangeSource>;
   clock: Clock;
@@ -88,7 +88,7 @@ export function realPorts(): SupervisorPorts {
     launch: startInstance,
     watchdog: startWatchdog,
     listen: listenSockets,
-    probe: (check) => probeReady(check),
+    probe: (check, options) => probeReady(check, options),
     // Loaded on demand, after the first spawn: chokidar and the ignore rules are half of the
     // CLI's code, and the app needs none of it to start.
     watch: async (request) => {

@@ -8,6 +8,7 @@ import { Prestarter } from '../prestart/prestarter.js';
 import type { Watchdog } from '../process/watchdog.js';
 import { instanceFds, socketEnv } from '../socket/env.js';
 import type { SocketSet } from '../socket/listen.js';
+import { inspectorPorts } from '../socket/inspector-ports.js';
 import { readyCheckFor, type ReadyCheck } from '../socket/ready-target.js';
 import * as tuning from '../tuning.js';
 import { toJsonLine, toPublicEvent, toQuitEvent, type PublicEvent, type QuitCause, type ReloaderEvents } from './events.js';
@@ -88,7 +89,9 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
       probe: this.#ports.probe,
       watchdog: () => this.#watchdog,
       dispatch: (input) => this.#dispatch({ ...input, at: this.#now() } as Input),
-      publish: (event) => this.#publish(event),
+      announce: (event) => this.#announce(event),
+      now: () => this.#now(),
+      after: (ms, fire) => this.#ports.clock.after(ms, fire),
       logger: this.#logger,
     });
     this.#envFiles = new EnvFiles(options.envFiles, options.cwd, this.#logger);
@@ -127,7 +130,8 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
         this.#sockets = await this.#ports.listen(this.options.sockets, { option: this.internal.naming === 'cli' ? '--socket' : 'socket' });
         if (this.#stopped()) return await this.#release();
       }
-      this.#readyCheck = readyCheckFor(this.options.ready, this.#sockets?.sockets ?? []);
+      const inspector = inspectorPorts(this.options.command, this.options.args, this.options.env);
+      this.#readyCheck = readyCheckFor(this.options.ready, this.#sockets?.sockets ?? [], inspector);
       if (this.options.prestart) {
         const deps = { launch: this.#ports.launch, watchdog: () => this.#watchdog, clock: this.#ports.clock, logger: this.#logger };
         this.#prestarter = new Prestarter(deps);
@@ -273,7 +277,7 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
       case 'clearTimer':
         return this.#timers.clear(effect.timer);
       case 'log':
-        this.#logger.event(effect.event);
+        this.#apps.log(effect.event);
         announced.push(effect.event);
         return;
       case 'describeStop':
@@ -302,7 +306,7 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
 
   /** An event the machine left to an adapter's finding (a stop that reached something): logged and announced now. */
   #announceNow(event: LogEvent): void {
-    this.#logger.event(event);
+    this.#apps.log(event);
     this.#announce(event);
   }
 
