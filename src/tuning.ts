@@ -89,15 +89,21 @@ export const maxOutputLineLength = 64 * 1024;
  * below what a person notices and costs nothing measurable. */
 export const readyIntervalMs = 20;
 
-/** Default readiness (the new instance listening on a TCP port, Linux): a look reads
- * /proc/net/tcp and tcp6 (~0.1 ms of CPU on a desktop's few hundred sockets). Look every tenth
- * of the time the instance has been starting, so the `ready in N ms` figure is late by at most
- * ~10 % (and by at least `minMs`: ~20 looks in a 100 ms start, a few % of one core while the app
- * boots on the other); at most `maxMs` apart; and stop after `giveUpMs` (an app that never
- * listens, a worker or a script, then costs nothing more: idle CPU stays 0). 30 s leaves room
- * for servers that compile or connect to a database before they listen; a later listen goes
- * unreported (`--ready <port>` has no such bound). */
-export const listenLook = { minMs: 5, fraction: 0.1, maxMs: 1000, giveUpMs: 30_000 };
+/** Default readiness (the new instance listening on a TCP port, Linux). A look reads the open
+ * files of the instance's processes (~0.07 ms each); the TCP tables only while one of them holds
+ * a socket not yet known to be something else (~2 ms of kernel time on a machine with a large
+ * connection hash, whatever few sockets it holds). Look every tenth of the time the instance has
+ * been starting, so the `ready in N ms` figure is late by at most ~10 % (and by at least
+ * `minMs`); at most `maxMs` apart; stop after `giveUpMs`: an app that never listens (a worker, a
+ * script) then costs nothing more, and idle CPU stays 0. 30 s leaves room for servers that
+ * compile or connect to a database before they listen; a later listen goes unreported
+ * (`--ready <port>` has no such bound). The instance's other processes (a server under
+ * `npm run`, `tsx`, `sh -c`) are found by a process-table scan (~2.5 ms for 130 processes):
+ * first after `scanFirstMs` (a wrapper's own Node boot comes before its child), then after
+ * `scanFraction` of the time so far (at least `scanFirstMs`): one scan in the first 60 ms, ~30
+ * in 30 s. A socket absent from the TCP tables `absentLooks` times is taken for another kind
+ * (UNIX, UDP): Node and Python listen right after they create a server's socket. */
+export const listenLook = { minMs: 5, fraction: 0.1, maxMs: 1000, giveUpMs: 30_000, scanFirstMs: 40, scanFraction: 0.25, absentLooks: 3 };
 
 /** `--ready <url>` answered with a 5xx: the app is up but failing, so ask 10× less often. */
 export const readyServerErrorBackoff = 10;

@@ -1,51 +1,65 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { defaultTableSource, readProcessTable } from '../process/table.js';
 import { collectInstance } from '../process/tree.js';
+import { listenLook } from '../tuning.js';
 import type { InspectorPorts } from './inspector-ports.js';
 import { socketInodesOf } from './proc-fds.js';
-import { readTcpTable, readTcpTableSync, TCP_LISTEN, type TcpEntry } from './proc-net.js';
+import { readTcpTable, TCP_LISTEN, type TcpEntry } from './proc-net.js';
 
 /**
- * Finds the first TCP port an app instance listens on, from the kernel's tables (Linux): the
- * LISTEN rows of /proc/net/tcp and tcp6, matched by socket inode against the files the
- * instance's processes hold open (/proc/<pid>/fd). Nothing is sent to the app.
+ * Finds the first TCP port an app instance listens on (Linux): the sockets its processes hold
+ * (/proc/<pid>/fd), looked up in the kernel's TCP tables (/proc/net/tcp and tcp6) for a LISTEN
+ * row. Nothing is sent to the app.
  *
- * A look reads the two tables; only a LISTEN row not seen before costs more (the leader's open
- * files, and only when it is not the leader's, the process table to find the instance's other
- * processes: `npm run`, `tsx` and `sh -c` start the server as a descendant).
+ * What a look costs decides how it is done. Reading a process's open files is ~0.07 ms; reading
+ * the TCP tables is ~2 ms of kernel time on a machine with a large connection hash, whatever
+ * few sockets it holds, so they are read only while the instance holds a socket not yet known
+ * to be something else; finding the instance's other processes (`npm run`, `tsx` and `sh -c`
+ * start the server as a descendant) takes a scan of the process table (~2.5 ms), done at growing
+ * intervals.
  */
 export class ListenerSearch {
-  /** LISTEN sockets that are not the instance's: there before it started, or another process's. */
-  readonly #others: Set<number>;
+  /** Sockets devreload itself holds: an instance inherits them, it did not open them. */
+  readonly #inherited: ReadonlySet<number>;
+  /** Sockets that are not a listener: connections, an inspector's, or not in the TCP tables after a few looks (UNIX, UDP). */
+  readonly #others = new Set<number>();
+  /** How many looks found each undecided socket absent from the TCP tables. */
+  readonly #absent = new Map<number, number>();
   readonly #ephemeral: readonly [number, number] | undefined;
+  /** The instance's processes besides its leader, and when (ms into its start) to look for them again. */
+  #members: number[] = [];
+  #nextScanMs: number = listenLook.scanFirstMs;
 
-  /**
-   * Create it before the instance is spawned: what listens then (and what devreload itself
-   * holds, which the instance may inherit) is not the instance listening.
-   */
   constructor(private readonly inspector: InspectorPorts) {
-    const before = readTcpTableSync() ?? [];
-    this.#others = new Set([...before.filter((e) => e.state === TCP_LISTEN).map((e) => e.inode), ...socketInodesOf('self')]);
+    this.#inherited = socketInodesOf('self');
     this.#ephemeral = inspector.ephemeral ? ephemeralRange() : undefined;
   }
 
-  /** One look: the instance's listening socket, or undefined (not yet, or no /proc). */
-  async look(leader: number): Promise<TcpEntry | undefined> {
-    const table = await readTcpTable();
-    const fresh = (table ?? []).filter((e) => e.state === TCP_LISTEN && e.inode !== 0 && !this.#others.has(e.inode) && !this.#inspectorPort(e.localPort));
-    if (fresh.length === 0) return undefined;
-    const found = holdsOne(leader, fresh) ?? (await this.#inDescendants(leader, fresh));
-    // Not the instance's: another program started listening meanwhile. Never looked at again.
-    if (found === undefined) for (const entry of fresh) this.#others.add(entry.inode);
-    return found;
-  }
-
-  async #inDescendants(leader: number, fresh: readonly TcpEntry[]): Promise<TcpEntry | undefined> {
-    const members = collectInstance(await readProcessTable('proc'), leader, { exclude: [process.pid] });
-    for (const member of members) {
-      // The leader's files were read just before.
-      const found = member.pid === leader ? undefined : holdsOne(member.pid, fresh);
-      if (found !== undefined) return found;
+  /** One look, `elapsedMs` into the instance's start: its listening socket, or undefined (not yet). */
+  async look(leader: number, elapsedMs: number): Promise<TcpEntry | undefined> {
+    if (elapsedMs >= this.#nextScanMs) {
+      this.#members = collectInstance(await readProcessTable('proc'), leader, { exclude: [process.pid] }).map((e) => e.pid).filter((pid) => pid !== leader);
+      this.#nextScanMs = elapsedMs + Math.max(listenLook.scanFirstMs, elapsedMs * listenLook.scanFraction);
+    }
+    const undecided = new Set<number>();
+    for (const pid of [leader, ...this.#members]) {
+      // Not stdin, stdout or stderr: devreload's pipes to the app are UNIX socket pairs.
+      for (const inode of socketInodesOf(pid, 3)) if (!this.#inherited.has(inode) && !this.#others.has(inode)) undecided.add(inode);
+    }
+    if (undecided.size === 0) return undefined;
+    const rows = (await readTcpTable()) ?? [];
+    for (const row of rows) {
+      if (!undecided.has(row.inode)) continue;
+      undecided.delete(row.inode);
+      if (row.state === TCP_LISTEN && !this.#inspectorPort(row.localPort)) return row;
+      // A connection never becomes a listener; an inspector's port is not the app's.
+      this.#others.add(row.inode);
+    }
+    // Not in the TCP tables: a socket about to listen, or one of another kind.
+    for (const inode of undecided) {
+      const looks = (this.#absent.get(inode) ?? 0) + 1;
+      this.#absent.set(inode, looks);
+      if (looks >= listenLook.absentLooks) this.#others.add(inode);
     }
     return undefined;
   }
@@ -64,11 +78,6 @@ export class ListenerSearch {
  */
 export function listenCheckSupported(): boolean {
   return defaultTableSource() === 'proc' && (existsSync('/proc/net/tcp') || existsSync('/proc/net/tcp6'));
-}
-
-function holdsOne(pid: number, entries: readonly TcpEntry[]): TcpEntry | undefined {
-  const inodes = socketInodesOf(pid);
-  return entries.find((entry) => inodes.has(entry.inode));
 }
 
 /** Where the kernel picks a port for `listen(0)`; Linux's default when it cannot be read. */

@@ -8,11 +8,12 @@ export function socketInode(link: string): number | undefined {
 }
 
 /**
- * The inodes of the sockets `pid` holds open (Linux). Empty when the process is gone or not
- * ours to read. Synchronous on purpose: a few dozen links in a pseudo-file system read faster in
- * one go than through the thread pool, and the answer is a snapshot anyway.
+ * The inodes of the sockets `pid` holds open on fds `fromFd` and up (Linux). Empty when the
+ * process is gone or not ours to read. Synchronous on purpose: a few dozen links in a
+ * pseudo-file system read faster in one go than through the thread pool, and the answer is a
+ * snapshot anyway.
  */
-export function socketInodesOf(pid: number | 'self'): Set<number> {
+export function socketInodesOf(pid: number | 'self', fromFd = 0): Set<number> {
   const inodes = new Set<number>();
   let fds: string[];
   try {
@@ -22,6 +23,7 @@ export function socketInodesOf(pid: number | 'self'): Set<number> {
     throw error;
   }
   for (const fd of fds) {
+    if (Number(fd) < fromFd) continue;
     let link: string;
     try {
       link = readlinkSync(`/proc/${pid}/fd/${fd}`);

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { isErrnoException } from '../errors.js';
@@ -25,16 +24,6 @@ const files = ['/proc/net/tcp', '/proc/net/tcp6'];
 /** Both tables, or undefined where there is no /proc (macOS, BSD). */
 export async function readTcpTable(): Promise<TcpEntry[] | undefined> {
   const tables = await Promise.all(files.map(readOptional));
-  if (tables.every((table) => table === undefined)) return undefined;
-  return tables.flatMap((table) => (table === undefined ? [] : parseTcpTable(table)));
-}
-
-/**
- * The same, read synchronously: for a snapshot that must be taken before something else
- * happens (the listening sockets there before an instance is spawned).
- */
-export function readTcpTableSync(): TcpEntry[] | undefined {
-  const tables = files.map((file) => optional(() => readFileSync(file, 'utf8')));
   if (tables.every((table) => table === undefined)) return undefined;
   return tables.flatMap((table) => (table === undefined ? [] : parseTcpTable(table)));
 }
@@ -84,20 +73,8 @@ async function readOptional(file: string): Promise<string | undefined> {
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
-    return missing(error);
+    // No IPv6 in the kernel means no tcp6 file; no /proc at all means another OS.
+    if (isErrnoException(error) && (error.code === 'ENOENT' || error.code === 'EACCES')) return undefined;
+    throw error;
   }
-}
-
-function optional(read: () => string): string | undefined {
-  try {
-    return read();
-  } catch (error) {
-    return missing(error);
-  }
-}
-
-function missing(error: unknown): undefined {
-  // No IPv6 in the kernel means no tcp6 file; no /proc at all means another OS.
-  if (isErrnoException(error) && (error.code === 'ENOENT' || error.code === 'EACCES')) return undefined;
-  throw error;
 }

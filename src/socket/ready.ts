@@ -57,7 +57,6 @@ export function probeReady(check: ReadyCheck, options: ProbeOptions = {}): Ready
     // No kernel tables to read (macOS, the BSDs, DEVRELOAD_PROCESS_TABLE=ps): nothing to report.
     queueMicrotask(() => finish({ outcome: 'gaveUp' }));
   } else if (check.kind === 'listen') {
-    // Synchronously, before the spawn: what listens already is not the instance.
     const search = new ListenerSearch(check.inspector);
     void (options.leader ?? Promise.reject(new Error('a listen check needs the leader')))
       .then((leader) => watchListen(search, leader, started, options.giveUpMs ?? listenLook.giveUpMs, controller.signal))
@@ -92,7 +91,7 @@ export function nextLookMs(elapsedMs: number): number {
 /** The address the instance listens on, `gaveUp` past the bound, undefined once aborted. */
 async function watchListen(search: ListenerSearch, leader: number, started: number, giveUpMs: number, signal: AbortSignal): Promise<string | 'gaveUp' | undefined> {
   while (!signal.aborted) {
-    const found = await search.look(leader);
+    const found = await search.look(leader, performance.now() - started);
     if (signal.aborted) return undefined;
     if (found !== undefined) return formatAddress(found.localAddress, found.localPort);
     const elapsed = performance.now() - started;
