@@ -2,7 +2,8 @@
 // or `tsx src/server.ts` in a TypeScript copy of the project. Each runs with its defaults
 // unless the row says otherwise.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,7 +24,24 @@ export function devreloadFeatures() {
   } catch (error) {
     throw new Error(`bench: \`${DEVRELOAD_BIN} --help\` failed (is it built? \`npm run build\`):\n${error.stderr ?? error.message}`);
   }
-  return { socket: /--socket\b/.test(help), prestart: /--prestart\b/.test(help) };
+  return { socket: /--socket\b/.test(help), prestart: /--prestart\b/.test(help), prestartRuntime: acceptsPrestartRuntime() };
+}
+
+/**
+ * Whether `--prestart=runtime` (issue 22: the runtime-only spare, `--prestart` alone keeping the
+ * dependencies warm too) is accepted: devreload runs `node -e 0` with it under `--on-exit quit`
+ * in an empty folder and exits 0; a devreload without it exits 2 (an unexpected argument).
+ */
+function acceptsPrestartRuntime() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'devreload-bench-probe-'));
+  try {
+    execFileSync(process.execPath, [DEVRELOAD_BIN, '--prestart=runtime', '--on-exit', 'quit', '--', process.execPath, '-e', '0'], { cwd: dir, stdio: 'ignore', timeout: 20_000 });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -75,7 +93,9 @@ const TSX_BIN = './node_modules/.bin/tsx';
 const devreloadLines = {
   ready: /\[devreload\] watching /,
   restarting: /\[devreload\] restarting/,
-  spawned: /\[devreload\] restarted in/,
+  // Once an instance was seen listening, a restart is reported when the new one listens
+  // (`ready in N ms (listening on …)`) instead of at its spawn (`restarted in N ms`).
+  spawned: /\[devreload\] (restarted in|ready in)/,
 };
 
 /** devreload with `flags` over `command`; `needs` names an option --help must list first. */
