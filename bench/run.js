@@ -15,6 +15,8 @@
 //   BENCH_TREES=5k-src,10k-src,10k,100k                      footprint trees to build and measure
 //   BENCH_JSON=file            also write every raw sample there
 //   BENCH_DEVRELOAD=bin.js     devreload entry point to measure (default: this repo's bin/)
+//   BENCH_BASELINE=bin.js      another build's entry point, as an extra latency row in the same rounds
+//   BENCH_LATENCY_PEERS=a,b    only these latency rows (peer ids, e.g. devreload,devreloadDelay15,nodemon)
 //
 // Everything runs on 127.0.0.1 in a temp dir; every process started is killed at the end,
 // also on failure or Ctrl-C (see lib/registry.js).

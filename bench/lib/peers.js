@@ -106,7 +106,7 @@ function devreload(id, label, flags, command, extra = {}) {
     app: command.id,
     // Run as a program, the way `devreload`, `npx devreload` and npm scripts run it: the bin is
     // a shell launcher that hands itself to the `node` on PATH (bin/devreload.js).
-    command: DEVRELOAD_BIN,
+    command: extra.bin ?? DEVRELOAD_BIN,
     args: (port) => [...(typeof flags === 'function' ? flags(port) : flags), '--', ...command.argv],
     ...devreloadLines,
     ...extra,
@@ -129,6 +129,9 @@ export const PEERS = {
   devreloadDelay0: devreload('devreloadDelay0', 'devreload --delay 0', ['--delay', '0'], COMMANDS.node),
   // The quiet window devreload had before issue 15 (15 ms), for the scripts phase's single-save pair.
   devreloadDelay15: devreload('devreloadDelay15', 'devreload --delay 15', ['--delay', '15'], COMMANDS.node),
+  // BENCH_BASELINE=<another build's bin/devreload.js>: the same defaults from that build, in the
+  // same rounds (a before → after that shares the machine's load).
+  ...(process.env.BENCH_BASELINE ? { devreloadBaseline: devreload('devreloadBaseline', 'devreload (baseline build)', [], COMMANDS.node, { bin: process.env.BENCH_BASELINE }) } : {}),
   devreloadVerbose: devreload('devreload', 'devreload --verbose', ['--verbose'], COMMANDS.node, verboseReady),
   // Bound to loopback like everything else the bench starts.
   devreloadSocket: devreload('devreloadSocket', 'devreload --socket', (port) => ['--socket', `127.0.0.1:${port}`], COMMANDS.node, { needs: 'socket' }),

@@ -76,7 +76,7 @@ export class AppInstances {
     let settleLeader!: { resolve: (pid: number) => void; reject: (error: unknown) => void };
     const leaderPid = new Promise<number>((resolve, reject) => (settleLeader = { resolve, reject }));
     leaderPid.catch(() => undefined);
-    // Before the spawn: a `listen` check notes what listens already.
+    // Started before the spawn (its time counts from there); a `listen` check waits for the leader's pid.
     const probe = check === undefined ? undefined : this.deps.probe(check, { leader: leaderPid });
     this.#probe = probe;
     // The leader's pid is known only once spawned; escaped processes are found by later scans.
