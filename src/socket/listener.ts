@@ -1,10 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { defaultTableSource, readProcessTable } from '../process/table.js';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readProcStat } from '../process/proc-stat.js';
+import { defaultTableSource, type ProcessEntry } from '../process/table.js';
 import { collectInstance } from '../process/tree.js';
 import { listenLook } from '../tuning.js';
 import type { InspectorPorts } from './inspector-ports.js';
 import { socketInodesOf } from './proc-fds.js';
-import { readTcpTable, TCP_LISTEN, type TcpEntry } from './proc-net.js';
+import { readListeningRows, type TcpEntry } from './proc-net.js';
 
 /**
  * Finds the first TCP port an app instance listens on (Linux): the sockets its processes hold
@@ -12,11 +13,11 @@ import { readTcpTable, TCP_LISTEN, type TcpEntry } from './proc-net.js';
  * row. Nothing is sent to the app.
  *
  * What a look costs decides how it is done. Reading a process's open files is ~0.07 ms; reading
- * the TCP tables is ~2 ms of kernel time on a machine with a large connection hash, whatever
- * few sockets it holds, so they are read only while the instance holds a socket not yet known
- * to be something else; finding the instance's other processes (`npm run`, `tsx` and `sh -c`
- * start the server as a descendant) takes a scan of the process table (~2.5 ms), done at growing
- * intervals.
+ * the TCP tables whole is ~1.5 ms of kernel time on a machine with a large connection hash,
+ * however few sockets it holds, so they are read only while the instance holds a socket not yet
+ * known to be something else, and only as far as their LISTEN rows go. The instance's other
+ * processes (`npm run`, `tsx` and `sh -c` start the server as a descendant) are found among the
+ * processes started since the leader, at growing intervals.
  */
 export class ListenerSearch {
   /** Sockets devreload itself holds: an instance inherits them, it did not open them. */
@@ -36,9 +37,9 @@ export class ListenerSearch {
   }
 
   /** One look, `elapsedMs` into the instance's start: its listening socket, or undefined (not yet). */
-  async look(leader: number, elapsedMs: number): Promise<TcpEntry | undefined> {
+  look(leader: number, elapsedMs: number): TcpEntry | undefined {
     if (elapsedMs >= this.#nextScanMs) {
-      this.#members = collectInstance(await readProcessTable('proc'), leader, { exclude: [process.pid] }).map((e) => e.pid).filter((pid) => pid !== leader);
+      this.#members = membersOf(leader);
       this.#nextScanMs = elapsedMs + Math.max(listenLook.scanFirstMs, elapsedMs * listenLook.scanFraction);
     }
     const undecided = new Set<number>();
@@ -47,15 +48,14 @@ export class ListenerSearch {
       for (const inode of socketInodesOf(pid, 3)) if (!this.#inherited.has(inode) && !this.#others.has(inode)) undecided.add(inode);
     }
     if (undecided.size === 0) return undefined;
-    const rows = (await readTcpTable()) ?? [];
-    for (const row of rows) {
+    for (const row of readListeningRows(undecided) ?? []) {
       if (!undecided.has(row.inode)) continue;
       undecided.delete(row.inode);
-      if (row.state === TCP_LISTEN && !this.#inspectorPort(row.localPort)) return row;
-      // A connection never becomes a listener; an inspector's port is not the app's.
+      if (!this.#inspectorPort(row.localPort)) return row;
+      // An inspector's port is not the app's.
       this.#others.add(row.inode);
     }
-    // Not in the TCP tables: a socket about to listen, or one of another kind.
+    // Not listening: a socket about to, or a connection, or one of another kind (UNIX, UDP).
     for (const inode of undecided) {
       const looks = (this.#absent.get(inode) ?? 0) + 1;
       this.#absent.set(inode, looks);
@@ -78,6 +78,35 @@ export class ListenerSearch {
  */
 export function listenCheckSupported(): boolean {
   return defaultTableSource() === 'proc' && (existsSync('/proc/net/tcp') || existsSync('/proc/net/tcp6'));
+}
+
+/**
+ * The instance's processes besides its leader: its session, its group and their descendants.
+ * Every one of them started after the leader, so only the processes whose pid the kernel
+ * handed out since then are read (pids go up, wrapping at pid_max): on a busy machine a handful
+ * instead of every process. Without the counters (an old kernel), all of them.
+ */
+function membersOf(leader: number): number[] {
+  const last = readCounter('/proc/sys/kernel/ns_last_pid');
+  const since = (pid: number): boolean => last === undefined || (last >= leader ? pid > leader && pid <= last : pid > leader || pid <= last);
+  const table: ProcessEntry[] = [];
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || (pid !== leader && !since(pid))) continue;
+    const stat = readProcStat(pid);
+    if (stat !== undefined) table.push({ pid, ppid: stat.ppid, pgid: stat.pgrp, sid: stat.session, zombie: stat.state === 'Z' || stat.state === 'X', startTime: stat.startTime });
+  }
+  return collectInstance(table, leader, { exclude: [process.pid] }).map((entry) => entry.pid).filter((pid) => pid !== leader);
+}
+
+function readCounter(file: string): number | undefined {
+  try {
+    const value = Number(readFileSync(file, 'utf8').trim());
+    return Number.isInteger(value) ? value : undefined;
+  } catch {
+    // Not there (an old kernel, a restricted container): every process is read instead.
+    return undefined;
+  }
 }
 
 /** Where the kernel picks a port for `listen(0)`; Linux's default when it cannot be read. */

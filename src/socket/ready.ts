@@ -91,7 +91,7 @@ export function nextLookMs(elapsedMs: number): number {
 /** The address the instance listens on, `gaveUp` past the bound, undefined once aborted. */
 async function watchListen(search: ListenerSearch, leader: number, started: number, giveUpMs: number, signal: AbortSignal): Promise<string | 'gaveUp' | undefined> {
   while (!signal.aborted) {
-    const found = await search.look(leader, performance.now() - started);
+    const found = search.look(leader, performance.now() - started);
     if (signal.aborted) return undefined;
     if (found !== undefined) return formatAddress(found.localAddress, found.localPort);
     const elapsed = performance.now() - started;
