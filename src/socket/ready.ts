@@ -53,13 +53,14 @@ export function probeReady(check: ReadyCheck, options: ProbeOptions = {}): Ready
   };
   const elapsed = (): number => Math.round(performance.now() - started);
 
-  if (check.kind === 'listen' && !listenCheckSupported()) {
-    // No kernel tables to read (macOS, the BSDs, DEVRELOAD_PROCESS_TABLE=ps): nothing to report.
-    queueMicrotask(() => finish({ outcome: 'gaveUp' }));
-  } else if (check.kind === 'listen') {
-    const search = new ListenerSearch(check.inspector);
+  if (check.kind === 'listen') {
+    // Nothing before the spawn: its work starts once the leader is known.
     void (options.leader ?? Promise.reject(new Error('a listen check needs the leader')))
-      .then((leader) => watchListen(search, leader, started, options.giveUpMs ?? listenLook.giveUpMs, controller.signal))
+      .then((leader) => {
+        // No kernel tables to read (macOS, the BSDs, DEVRELOAD_PROCESS_TABLE=ps): nothing to report.
+        if (!listenCheckSupported()) return 'gaveUp';
+        return watchListen(new ListenerSearch(check.inspector), leader, started, options.giveUpMs ?? listenLook.giveUpMs, controller.signal);
+      })
       .then(
         (found) => found !== undefined && finish(found === 'gaveUp' ? { outcome: 'gaveUp' } : { outcome: 'ready', ms: elapsed(), address: found }),
         // A failed launch (the caller cancels), or a table that cannot be read: no readiness to report.
