@@ -4,6 +4,7 @@
 import { appsNotRun, appsSection } from './apps.js';
 import { burstSection } from './burst.js';
 import { cell, target } from './common.js';
+import { held } from '../stats.js';
 import { downtimeSection } from './downtime.js';
 import { footprintNotRun, footprintSection } from './footprint.js';
 import { latencyNotRun, latencySection } from './latency.js';
