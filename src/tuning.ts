@@ -81,10 +81,6 @@ export const spareDelayMs = 300;
  * start at 2 ms and double up to 50 ms. */
 export const goneCheckMs = { initialMs: 2, maxMs: 50 };
 
-/** A line of tapped app output longer than this (a progress bar without line breaks) is cut,
- * not buffered forever. */
-export const maxOutputLineLength = 64 * 1024;
-
 /** `--ready`: pause between failed attempts and between looks at the kernel's table; 20 ms is
  * below what a person notices and costs nothing measurable. */
 export const readyIntervalMs = 20;
@@ -149,3 +145,12 @@ export const verboseIgnoredRepeatMs = 1000;
  * look every 10 ms, and after a second announce the new rules anyway (a folder that cannot be
  * read must not hold them back). */
 export const rulesSettle = { pollMs: 10, attempts: 100 };
+
+/** `--proxy`: a request waits this long for a ready instance before devreload answers 502. Long
+ * enough for a slow build and boot (a TypeScript project's tsc, a Django app's imports), short
+ * enough that a request does not seem to hang forever; browsers themselves give up after ~300 s. */
+export const proxyHoldMs = 30_000;
+
+/** `--build` with `--proxy`: the overlay shows this many of the build's last output lines, enough
+ * for a compiler's error and its context without the whole log. */
+export const proxyBuildLines = 40;

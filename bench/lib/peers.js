@@ -24,7 +24,7 @@ export function devreloadFeatures() {
   } catch (error) {
     throw new Error(`bench: \`${DEVRELOAD_BIN} --help\` failed (is it built? \`npm run build\`):\n${error.stderr ?? error.message}`);
   }
-  return { socket: /--socket\b/.test(help), prestart: /--prestart\b/.test(help), prestartRuntime: acceptsPrestartRuntime() };
+  return { socket: /--socket\b/.test(help), prestart: /--prestart\b/.test(help), proxy: /--proxy\b/.test(help), prestartRuntime: acceptsPrestartRuntime() };
 }
 
 /**
@@ -83,8 +83,8 @@ export const COMMANDS = {
 };
 // The same command run by Node 24 (start-up phase only): the runtime most users now have, where
 // Node boots faster and compiles with its own cache, for a same-runtime comparison of devreload
-// and node --watch. devreload puts its own Node's folder first on the app's PATH, so under
-// Node 24 its `node server.js` is Node 24 too.
+// and node --watch. devreload24 runs with Node 24's folder first on PATH (launchEnv), so its
+// `node server.js` is Node 24 too.
 export const COMMAND_NODE24 = { id: 'node24', text: 'node server.js (Node 24)', argv: ['node', 'server.js'] };
 // The project's own node_modules/.bin/tsx (a link to tsx's cli.mjs, `#!/usr/bin/env node`), as
 // an npm script or `npx tsx` runs it. A relative path: spawn resolves it in the project's cwd.
@@ -104,8 +104,8 @@ function devreload(id, label, flags, command, extra = {}) {
     id,
     label,
     app: command.id,
-    // Run as a program, the way `devreload`, `npx devreload` and npm scripts run it: the bin is
-    // a shell launcher that hands itself to the `node` on PATH (bin/devreload.js).
+    // Run as a program, the way `devreload`, `npx devreload` and npm scripts run it: the bin's
+    // `#!/usr/bin/env node` starts the `node` on PATH.
     command: extra.bin ?? DEVRELOAD_BIN,
     args: (port) => [...(typeof flags === 'function' ? flags(port) : flags), '--', ...command.argv],
     ...devreloadLines,

@@ -18,6 +18,8 @@ export type CliOption =
       readonly value: 'required' | 'optional';
       /** What the value must be, with an example: "a directory, e.g. --cwd packages/api". */
       readonly expects: string;
+      /** 'optional': the next argument is its value when it matches this (default: it looks like a number). */
+      readonly takes?: RegExp;
     })
   | (CliOptionBase & { readonly value?: undefined });
 
@@ -39,6 +41,8 @@ export const cliOptions: readonly CliOption[] = [
   { flags: '-C, --cwd <dir>', description: 'Run the app in this directory; relative paths resolve from it', group: 'Restarting', value: 'required', expects: 'a directory, e.g. --cwd packages/api' },
   { flags: '--socket <[host:]port>', description: 'Bind this port once (on 127.0.0.1 unless a host is given: 0.0.0.0:3000 exposes it) and hand it to every instance as fd 3, 4, … (repeatable)', group: 'Zero downtime', value: 'required', expects: 'a [host:]port, e.g. --socket 3000 (loopback only) or --socket 0.0.0.0:3000 (every interface)', repeatable: true },
   { flags: '--ready <port|url|/regex/>', description: 'Print "ready in N ms" once the app accepts on a port, answers a URL, or prints a matching line (default with --socket: the first socket)', group: 'Zero downtime', value: 'required', expects: 'a port, a URL or a /regex/, e.g. --ready 3000' },
+  { flags: '--proxy [port]', description: 'Serve the app through a dev proxy on 127.0.0.1:3737 (or the port given; 3001:3000 = the app on 3000) that holds requests during a restart and reloads the browser once the new instance is ready', group: 'Zero downtime', value: 'optional', expects: 'a [host:]port[:appPort], e.g. --proxy 3001:3000', takes: /^(\d|\[|[\w.-]+:\d)/ },
+  { flags: '--reload-only <glob>', description: 'A change to files matching this glob reloads the browser (--proxy) and leaves the app running, e.g. views/** (repeatable)', group: 'Zero downtime', value: 'required', expects: "a glob, e.g. --reload-only 'views/**'", repeatable: true },
   { flags: '--clear', description: 'Clear the screen before each restart (only on a terminal)', group: 'Output' },
   { flags: '--json', description: 'Write events as NDJSON on stdout; the app’s stdout goes to stderr', group: 'Output' },
   { flags: '-q, --quiet', description: 'Only print warnings and errors', group: 'Output' },
@@ -55,6 +59,8 @@ export interface ValueFlag {
   /** Its long spelling, `--kill-timeout`. */
   readonly long: string;
   readonly expects: string;
+  /** An optional value: what the next argument must look like to be taken as it. */
+  readonly takes: RegExp;
 }
 
 /** An option's spellings (`-k`, `--kill-timeout`), its long one, and its camelCase name (`killTimeout`). */
@@ -70,23 +76,8 @@ export function valueTakingFlags(): Map<string, ValueFlag> {
   for (const option of cliOptions) {
     if (option.value === undefined) continue;
     const { spellings, long, name } = namesOf(option);
-    for (const spelling of spellings) flags.set(spelling, { value: option.value, name, long, expects: option.expects });
+    const takes = option.takes ?? /^-?\d/;
+    for (const spelling of spellings) flags.set(spelling, { value: option.value, name, long, expects: option.expects, takes });
   }
   return flags;
-}
-
-/** The `--no-x` switches: cac reads them as `x: false`; parseCli reads them as typed. */
-export function negatedFlags(): Set<string> {
-  return new Set(cliOptions.map((option) => namesOf(option).long).filter((long) => long.startsWith('--no-')));
-}
-
-/** Every spelling (`-q`, `--quiet`) of each option that is a plain switch (not `--no-x`), by its camelCase name. */
-export function switchFlags(): Map<string, string> {
-  const switches = new Map<string, string>();
-  for (const option of cliOptions) {
-    const { spellings, long, name } = namesOf(option);
-    if (option.value !== undefined || long.startsWith('--no-')) continue;
-    for (const spelling of spellings) switches.set(spelling, name);
-  }
-  return switches;
 }

@@ -1,20 +1,14 @@
 import path from 'node:path';
 import { assetPath } from '../assets.js';
-import type { Logger } from '../log/logger.js';
 import type { Instance, InstanceSpec } from '../process/instance.js';
-import type { Watchdog } from '../process/watchdog.js';
-import type { Clock } from '../clock.js';
 import { spareDelayMs } from '../tuning.js';
 import { bootNodeOptions, planPrestart, type NodePlan } from './plan.js';
+import { pythonSparesFor, type PythonSpares } from './python-spares.js';
 import { findTsxRuntime } from './tsx-runtime.js';
+import type { PrestartDeps } from './deps.js';
 import { encodeWake, wakeFor } from './wake.js';
 
-export interface PrestartDeps {
-  launch(spec: InstanceSpec): Promise<Instance>;
-  watchdog(): Watchdog | null;
-  clock: Clock;
-  logger: Logger;
-}
+export type { PrestartDeps } from './deps.js';
 
 interface Spare {
   /** What the spare booted with: a spec that needs anything else gets a fresh start. */
@@ -41,10 +35,14 @@ export class Prestarter {
   #park: string | undefined;
   /** tsx's runtime folder for the command; null until looked up. */
   #tsx: string | undefined | null = null;
+  /** A Python command's spares (python-spares.ts), false for any other; decided at the first launch. */
+  #python: PythonSpares | false | undefined;
 
   constructor(private readonly deps: PrestartDeps) {}
 
   launch = async (spec: InstanceSpec): Promise<Instance> => {
+    this.#python ??= pythonSparesFor(spec, this.deps) ?? false;
+    if (this.#python !== false) return this.#python.launch(spec);
     this.#cancelNext?.();
     this.#cancelNext = null;
     const plan = this.#plan(spec);
@@ -75,6 +73,7 @@ export class Prestarter {
       const spare = this.#spare;
       this.#spare = null;
       if (spare !== null) await this.#discard(spare);
+      if (this.#python) await this.#python.close();
     })();
     return this.#closed;
   }

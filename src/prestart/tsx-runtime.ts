@@ -1,11 +1,11 @@
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { localBinDirs } from '../process/local-bin.js';
+import { localPathEnv } from '../process/spawn.js';
 
 /**
  * The folder holding tsx's runtime (dist/preflight.cjs and dist/loader.mjs) for a `tsx`
- * command run from `cwd`, found as an npm script finds it: node_modules/.bin up the tree,
- * then PATH. Undefined when there is none or its layout is not the one devreload knows.
+ * command run from `cwd`, found as the spawn finds it: node_modules/.bin up the tree, then
+ * PATH. Undefined when there is none or its layout is not the one devreload knows.
  */
 export function findTsxRuntime(command: string, cwd: string, env: NodeJS.ProcessEnv): string | undefined {
   for (const candidate of candidates(command, cwd, env)) {
@@ -26,7 +26,6 @@ function* candidates(command: string, cwd: string, env: NodeJS.ProcessEnv): Gene
     yield path.resolve(cwd, command);
     return;
   }
-  // Where the spawn itself would look (process/local-bin.ts), then PATH.
-  for (const dir of localBinDirs(cwd)) yield path.join(dir, command);
-  for (const dir of (env.PATH ?? '').split(path.delimiter)) if (dir !== '') yield path.join(dir, command);
+  // Where the spawn itself looks: the PATH of execa's preferLocal (process/spawn.ts).
+  for (const dir of (localPathEnv(cwd, env).PATH ?? '').split(path.delimiter)) if (dir !== '') yield path.join(dir, command);
 }

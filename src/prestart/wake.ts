@@ -1,7 +1,6 @@
 import path from 'node:path';
 import type { InstanceSpec } from '../process/instance.js';
-import { localBinPath } from '../process/local-bin.js';
-import { instanceEnv } from '../process/spawn.js';
+import { instanceEnv, localPathEnv } from '../process/spawn.js';
 import type { NodePlan } from './plan.js';
 
 /** The one message a parked spare reads from its stdin (src/prestart/park.cts reads it). */
@@ -22,8 +21,9 @@ const lengthDigits = 10;
  */
 export function wakeFor(spec: InstanceSpec, plan: NodePlan, tag: string | undefined): Wake {
   const env: Record<string, string> = {};
-  // Exactly what a fresh spawn would give it, node_modules/.bin on PATH and the tag included.
-  const fresh = tag === undefined ? localBinPath(spec.cwd, spec.env) : instanceEnv(spec.cwd, spec.env, tag);
+  // Exactly what a fresh spawn would give it (the PATH of execa's preferLocal, from the same
+  // library and options), node_modules/.bin on PATH and the tag included.
+  const fresh = tag === undefined ? localPathEnv(spec.cwd, spec.env) : instanceEnv(spec.cwd, spec.env, tag);
   for (const [name, value] of Object.entries(fresh)) if (value !== undefined) env[name] = value;
   return {
     cwd: spec.cwd,

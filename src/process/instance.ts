@@ -1,11 +1,11 @@
 import { newInstanceTag, tagEntry } from './instance-tag.js';
 import { readProcStat } from './proc-stat.js';
 import { instanceScanner } from './scanner.js';
-import { tapLines } from './output-tap.js';
+import { tapOutput } from './output-tap.js';
 import { signalMembers } from './signal.js';
 import { spawnApp } from './spawn.js';
 import { defaultTableSource } from './table.js';
-import type { ExitInfo, Instance, InstanceSpec } from './instance-types.js';
+import type { Instance, InstanceSpec } from './instance-types.js';
 import { waitUntilNoneLeft } from './wait-gone.js';
 
 export type { ExitInfo, Instance, InstanceSpec } from './instance-types.js';
@@ -23,9 +23,11 @@ export async function startInstance(spec: InstanceSpec): Promise<Instance> {
   const app = await spawnApp({ ...spec, pipeOutput: onLine !== undefined, tag });
   const { pid, stdin } = app;
   if (onLine !== undefined) {
+    // Before the event loop turns after the spawn: execa resumes an output nobody reads one
+    // setImmediate after spawning it, and what flowed by then would miss the copy.
     const to = spec.copyTo ?? { stdout: process.stdout, stderr: process.stderr };
-    tapLines(app.stdout, spec.stdoutToStderr === true ? to.stderr : to.stdout, (line) => onLine(line, 'stdout'));
-    tapLines(app.stderr, to.stderr, (line) => onLine(line, 'stderr'));
+    tapOutput(app, 'stdout', spec.stdoutToStderr === true ? to.stderr : to.stdout, (line) => onLine(line, 'stdout'));
+    tapOutput(app, 'stderr', to.stderr, (line) => onLine(line, 'stderr'));
   }
 
   let leaderExited = false;

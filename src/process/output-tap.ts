@@ -1,33 +1,25 @@
-import type { Readable } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
-import { maxOutputLineLength } from '../tuning.js';
-
-const MAX_LINE_LENGTH = maxOutputLineLength;
+import type { SpawnedApp } from './spawn.js';
 
 /**
- * Copies `from` to `to` byte for byte (never ending `to`: it is devreload's own stdout or
- * stderr) and reports each line, split at \n, \r\n or \r, without its line break.
- * Lines are decoded as UTF-8; a character split across chunks is reassembled.
+ * Copies the app's `from` output on to `to` byte for byte, as it comes (partial lines, \r
+ * progress bars, colours), never ending `to`: it is devreload's own stdout or stderr. Each line
+ * goes to `onLine` as execa splits it: at \n or \r\n, decoded as UTF-8, without the line break;
+ * a last line without one when the output ends.
  */
-export function tapLines(from: Readable | null, to: NodeJS.WritableStream, onLine: (line: string) => void): void {
-  if (from === null) return;
-  from.pipe(to, { end: false });
-  const decoder = new StringDecoder('utf8');
-  let partial = '';
-  const emit = (text: string): void => {
-    // A \r that ends a chunk may be half of a \r\n: it waits in `partial` for the next one.
-    const lines = (partial + text).split(/\r\n|\n|\r(?!$)/);
-    partial = lines.pop() ?? '';
-    if (partial.length > MAX_LINE_LENGTH) {
-      lines.push(partial);
-      partial = '';
-    }
-    for (const line of lines) onLine(line);
-  };
-  from.on('data', (chunk: Buffer) => emit(decoder.write(chunk)));
-  from.once('end', () => {
-    emit(decoder.end());
-    if (partial !== '') onLine(partial.replace(/\r$/, ''));
-    partial = '';
+export function tapOutput(
+  app: Pick<SpawnedApp, 'stdout' | 'stderr' | 'lines'>,
+  from: 'stdout' | 'stderr',
+  to: NodeJS.WritableStream,
+  onLine: (line: string) => void,
+): void {
+  const stream = app[from];
+  if (stream === null) return;
+  stream.pipe(to, { end: false });
+  // Read to the end, even once nobody needs the lines: an iterable left early destroys the
+  // stream, and the copy with it. It ends once the app and its output have.
+  void (async () => {
+    for await (const line of app.lines(from)) onLine(line);
+  })().catch(() => {
+    // A read error on the pipe: the copy above ends with it, and no line is left to report.
   });
 }

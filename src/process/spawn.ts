@@ -1,9 +1,9 @@
 import type { Readable, Writable } from 'node:stream';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { npmRunPathEnv } from 'npm-run-path';
 import { isExpected } from '../errors.js';
 import type { ExitInfo, InstanceSpec } from './instance-types.js';
 import { TAG_NAME } from './instance-tag.js';
-import { localBinPath } from './local-bin.js';
+import { run } from './run.js';
 import { spawnError } from './spawn-error.js';
 
 export type SpawnOptions = Pick<InstanceSpec, 'command' | 'args' | 'cwd' | 'env' | 'fds' | 'stdoutToStderr'> & {
@@ -14,12 +14,22 @@ export type SpawnOptions = Pick<InstanceSpec, 'command' | 'args' | 'cwd' | 'env'
 };
 
 /**
- * The environment an instance is spawned with: the caller's, node_modules/.bin on PATH, and
- * the instance's tag (which always wins: a devreload run inside an app tags its own instances).
- * A woken `--prestart` spare gets the same (src/prestart/wake.ts).
+ * `env` with the PATH that execa's `preferLocal` gives a spawn in `cwd`, from npm-run-path, the
+ * library execa uses: every node_modules/.bin from `cwd` up to the root first, as in an npm
+ * script (execa adds Node's own folder only with its `node` option, and neither does this).
+ * For what must see the PATH of a spawn without being spawned: a woken `--prestart` spare
+ * (src/prestart/wake.ts) and the lookup of tsx's runtime.
+ */
+export function localPathEnv(cwd: string, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return npmRunPathEnv({ env, cwd, addExecPath: false });
+}
+
+/**
+ * The environment spawnApp gives an instance: the caller's, node_modules/.bin on PATH, and the
+ * instance's tag (which always wins: a devreload run inside an app tags its own instances).
  */
 export function instanceEnv(cwd: string, env: NodeJS.ProcessEnv, tag: string): NodeJS.ProcessEnv {
-  return { ...localBinPath(cwd, env), [TAG_NAME]: tag };
+  return localPathEnv(cwd, { ...env, [TAG_NAME]: tag });
 }
 
 export interface SpawnedApp {
@@ -30,6 +40,8 @@ export interface SpawnedApp {
   /** Null unless `pipeOutput`. */
   stdout: Readable | null;
   stderr: Readable | null;
+  /** With `pipeOutput`: the lines of the app's stdout or stderr, split and decoded by execa. */
+  lines(from: 'stdout' | 'stderr'): AsyncIterable<string>;
   /** The leader exited (from the child's 'exit' event, the fastest signal). */
   exited: Promise<ExitInfo>;
 }
@@ -42,13 +54,26 @@ export async function spawnApp(options: SpawnOptions): Promise<SpawnedApp> {
   const output = options.pipeOutput ? 'pipe' : 'inherit';
   // fd 2 as the app's fd 1: the app writes straight to devreload's stderr (a TTY stays a TTY).
   const stdout = options.stdoutToStderr === true && output === 'inherit' ? 2 : output;
-  let subprocess: ChildProcess;
-  try {
-    subprocess = spawnChild(options, stdout, output);
-  } catch (error) {
-    // Some failures (E2BIG, EINVAL) are thrown by spawn() itself instead of emitted.
-    throw spawnError(options, error);
-  }
+  const subprocess = run(options.command, options.args, {
+    cwd: options.cwd,
+    // The caller's environment is complete (it merged devreload's own in already).
+    env: { ...options.env, [TAG_NAME]: options.tag },
+    extendEnv: false,
+    // Local binaries resolve as in an npm script: `devreload -- tsx src/server.ts` finds the
+    // project's own tsx. localPathEnv() above gives the same PATH to what is not spawned.
+    preferLocal: true,
+    localDir: options.cwd,
+    // Node's detached = setsid(): a signal aimed at the app's group (even one the app sends
+    // itself) never reaches devreload, and the terminal's Ctrl-C reaches devreload alone.
+    detached: true,
+    // The app's output goes on to devreload's (or its taps, output-tap.ts), never into memory.
+    buffer: false,
+    // The app is outside the terminal's foreground group: reading the TTY would stop it
+    // with SIGTTIN, so devreload feeds stdin through a pipe. Extra fds land at 3, 4, … without
+    // close-on-exec: a shell passes them on, a Node process in between needs the socket preload.
+    // execa passes a lone descriptor number on to the spawn as it is (its types stop at fd 9).
+    stdio: ['pipe', stdout, output, ...((options.fds ?? []) as readonly 3[])],
+  });
 
   const stdin = subprocess.stdin;
   if (stdin === null) throw new Error('the app was given no stdin pipe');
@@ -57,32 +82,32 @@ export async function spawnApp(options: SpawnOptions): Promise<SpawnedApp> {
     if (!isExpected(error, 'pipeClosed')) throw error;
   });
 
-  // Listened to before the spawn settles: a fast app may exit right after 'spawn'.
+  // Listened to before the spawn settles: a fast app may exit right after 'spawn'. Not execa's
+  // promise: that one also waits for the output pipes, which a daemon the app left may hold.
   const exited = new Promise<ExitInfo>((resolve) => {
     subprocess.once('exit', (code, signal) => resolve({ code, signal }));
   });
+  let spawned = false;
   await new Promise<void>((resolve, reject) => {
-    subprocess.once('spawn', () => resolve());
-    // ENOENT, EACCES or a bad cwd: 'error' comes instead of 'spawn' (and no 'exit').
-    subprocess.once('error', (error) => reject(spawnError(options, error)));
+    subprocess.once('spawn', () => {
+      spawned = true;
+      resolve();
+    });
+    // ENOENT, EACCES, a bad cwd or E2BIG: no 'spawn', and execa's promise settles at once with
+    // the failed result (reject: false). After a spawn it settles with the app's end instead.
+    void subprocess.then((result) => {
+      if (!spawned) reject(spawnError(options, result));
+    });
   });
 
   const pid = subprocess.pid;
   if (pid === undefined) throw new Error(`spawned ${options.command} but the OS reported no pid`);
-  return { pid, stdin, stdout: subprocess.stdout, stderr: subprocess.stderr, exited };
-}
-
-function spawnChild(options: SpawnOptions, stdout: 'pipe' | 'inherit' | 2, output: 'pipe' | 'inherit'): ChildProcess {
-  return spawn(options.command, [...options.args], {
-    cwd: options.cwd,
-    env: instanceEnv(options.cwd, options.env, options.tag),
-    // Node's detached = setsid(): a signal aimed at the app's group (even one the app sends
-    // itself) never reaches devreload, and the terminal's Ctrl-C reaches devreload alone.
-    detached: true,
-    // The app is outside the terminal's foreground group: reading the TTY would stop it
-    // with SIGTTIN, so devreload feeds stdin through a pipe. Extra fds land at 3, 4, … without
-    // close-on-exec: a shell passes them on, a Node process in between needs the socket preload.
-    stdio: ['pipe', stdout, output, ...(options.fds ?? [])],
-    shell: false,
-  });
+  return {
+    pid,
+    stdin,
+    stdout: subprocess.stdout,
+    stderr: subprocess.stderr,
+    lines: (from) => subprocess.iterable({ from }),
+    exited,
+  };
 }

@@ -1,8 +1,8 @@
-import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { isExpected } from '../errors.js';
 import { procEnvironHas, psWordsHaveEntry } from './environ.js';
 import { readProcStat } from './proc-stat.js';
+import { run } from './run.js';
 
 /** One row of the OS process table: just what is needed to find an app's processes. */
 export interface ProcessEntry {
@@ -94,7 +94,7 @@ async function readPs(tag: TagQuery | undefined): Promise<ProcessEntry[]> {
     try {
       return parsePsOutput(await runPs(args), tag.entry);
     } catch (error) {
-      if (isExpected(error, 'notFound')) throw tableError(args, error);
+      if (isExpected(error, 'notFound')) throw tableError(error);
       psEnvironRefused = true;
     }
   }
@@ -102,22 +102,23 @@ async function readPs(tag: TagQuery | undefined): Promise<ProcessEntry[]> {
   try {
     return parsePsOutput(await runPs(args));
   } catch (error) {
-    throw tableError(args, error);
+    throw tableError(error);
   }
 }
 
-function runPs(args: readonly string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('ps', args, { maxBuffer: 256 * 1024 * 1024, env: { ...process.env, LC_ALL: 'C' } }, (error, stdout) =>
-      error === null ? resolve(stdout) : reject(error),
-    );
-  });
+async function runPs(args: readonly string[]): Promise<string> {
+  // The table with every environment can be large on a busy machine: 256 MiB before execa gives up.
+  const result = await run('ps', args, { buffer: true, maxBuffer: 256 * 1024 * 1024, env: { LC_ALL: 'C' } });
+  // The failed result is execa's error (its code is the spawn's errno, ENOENT for no ps).
+  if (result.failed) throw result;
+  return result.stdout;
 }
 
-function tableError(args: readonly string[], error: unknown): Error {
+function tableError(error: unknown): Error {
   if (isExpected(error, 'notFound')) return new Error('cannot read the process table: /proc is not available and `ps` was not found on PATH');
-  const message = error instanceof Error ? error.message : String(error);
-  return new Error(`cannot read the process table: \`ps ${args.join(' ')}\` failed: ${message}`, { cause: error });
+  // execa's one-line account: the command line and its exit code, or the spawn's error.
+  const said = (error as { shortMessage?: unknown } | null)?.shortMessage;
+  return new Error(`cannot read the process table: ${typeof said === 'string' ? said : String(error)}`, { cause: error });
 }
 
 /**

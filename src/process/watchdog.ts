@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { Socket } from 'node:net';
 import { constants } from 'node:os';
 import { assetPath } from '../assets.js';
 import { RUN_SECRET_ENV, runSecret } from './instance-tag.js';
+import { run } from './run.js';
 import { defaultTableSource, type TableSource } from './table.js';
 
 export interface WatchdogOptions {
@@ -55,13 +55,16 @@ export function startWatchdog(options: WatchdogOptions): Watchdog {
 
   // /bin/sh by path, never a shebang: the package manager may drop the exec bit, and PATH
   // may not hold a sh at all.
-  const child = spawn('/bin/sh', [script, String(signal), String(graceMs), source], {
+  const child = run('/bin/sh', [script, String(signal), String(graceMs), source], {
     // Own session: the terminal's Ctrl-C and SIGHUP, and signals aimed at devreload's or
     // the app's group, never reach it.
     detached: true,
     stdio: ['pipe', 'ignore', debug ? 'inherit' : 'ignore'],
     env: watchdogEnv(options.runSecret ?? runSecret()),
+    extendEnv: false,
+    buffer: false,
   });
+  // Neither the process nor the pipe (below) may keep devreload running.
   child.unref();
 
   const stdin = child.stdin;
@@ -74,8 +77,8 @@ export function startWatchdog(options: WatchdogOptions): Watchdog {
     alive = false;
   };
   stdin.on('error', gone);
-  child.on('error', gone);
-  child.on('exit', gone);
+  // Settles once the watchdog exited, or at once if it could not be spawned (reject: false).
+  void child.then(gone);
 
   // `writable` turns false after close() and after the socket failed.
   const send = (line: string): void => {

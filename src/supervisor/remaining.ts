@@ -1,9 +1,9 @@
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Remaining } from '../core/types.js';
 import { isExpected } from '../errors.js';
 import { tagEntry } from '../process/instance-tag.js';
 import { readProcStat } from '../process/proc-stat.js';
+import { run } from '../process/run.js';
 import { defaultTableSource, readProcessTable, type TableSource } from '../process/table.js';
 import { collectInstance } from '../process/tree.js';
 
@@ -48,18 +48,15 @@ function procCommands(pids: readonly number[]): Map<number, string> {
   return commands;
 }
 
-function psCommands(pids: readonly number[]): Promise<Map<number, string>> {
-  if (pids.length === 0) return Promise.resolve(new Map());
-  return new Promise((resolve) => {
-    // `args` and `-p` with a comma list: POSIX, procps, macOS and the BSDs.
-    execFile('ps', ['-o', 'pid=,args=', '-p', pids.join(',')], { env: { ...process.env, LC_ALL: 'C' } }, (_error, stdout) => {
-      // ps exits 1 when some pid is gone; what it printed is still right.
-      const commands = new Map<number, string>();
-      for (const line of String(stdout ?? '').split('\n')) {
-        const match = /^\s*(\d+)\s+(.*)$/.exec(line);
-        if (match?.[1] !== undefined && match[2] !== undefined) commands.set(Number(match[1]), match[2].trim());
-      }
-      resolve(commands);
-    });
-  });
+async function psCommands(pids: readonly number[]): Promise<Map<number, string>> {
+  const commands = new Map<number, string>();
+  if (pids.length === 0) return commands;
+  // `args` and `-p` with a comma list: POSIX, procps, macOS and the BSDs. ps exits 1 when some
+  // pid is gone (reject: false); what it printed is still right.
+  const { stdout } = await run('ps', ['-o', 'pid=,args=', '-p', pids.join(',')], { buffer: true, env: { LC_ALL: 'C' } });
+  for (const line of String(stdout ?? '').split('\n')) {
+    const match = /^\s*(\d+)\s+(.*)$/.exec(line);
+    if (match?.[1] !== undefined && match[2] !== undefined) commands.set(Number(match[1]), match[2].trim());
+  }
+  return commands;
 }

@@ -2,7 +2,6 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log/logger.js';
 import type { InstanceSpec } from '../../src/process/instance.js';
-import { localBinPath } from '../../src/process/local-bin.js';
 import { Prestarter } from '../../src/prestart/prestarter.js';
 import { spareDelayMs } from '../../src/tuning.js';
 import { FakeClock, FakeLauncher, FakeWatchdog, settle } from '../supervisor/fakes.js';
@@ -48,7 +47,7 @@ describe('Prestarter', () => {
       cwd: '/p',
       // PATH as a fresh spawn gets it: node_modules/.bin up the tree first; and the spare's own
       // tag, which its stop and the watchdog look for in every process the app starts.
-      env: { PATH: localBinPath('/p', { PATH: '/bin' }).PATH, DEVRELOAD_CHANGED: '["a.js"]', DEVRELOAD_INSTANCE: 'run.2' },
+      env: { PATH: '/p/node_modules/.bin:/node_modules/.bin:/bin', DEVRELOAD_CHANGED: '["a.js"]', DEVRELOAD_INSTANCE: 'run.2' },
       argv: ['/p/server.js'],
       execArgv: [],
       preloads: [],
@@ -97,11 +96,11 @@ describe('Prestarter', () => {
 
   it('says once why it cannot apply, and then launches the ordinary way with no spare', async () => {
     const s = setup();
-    await s.prestarter.launch({ ...spec(), command: 'python3', args: ['main.py'] });
-    await s.prestarter.launch({ ...spec(), command: 'python3', args: ['main.py'] });
+    await s.prestarter.launch({ ...spec(), command: 'ruby', args: ['main.rb'] });
+    await s.prestarter.launch({ ...spec(), command: 'ruby', args: ['main.rb'] });
     await s.clock.advance(spareDelayMs * 3);
-    expect(s.launcher.specs.map((launched) => launched.command)).toEqual(['python3', 'python3']);
-    expect(s.log().match(/--prestart does not apply: python3 is not a Node command/g)).toHaveLength(1);
+    expect(s.launcher.specs.map((launched) => launched.command)).toEqual(['ruby', 'ruby']);
+    expect(s.log().match(/--prestart does not apply: ruby is not a Node command/g)).toHaveLength(1);
   });
 
   it('close() kills the parked spare and waits for it; no spare is started afterwards', async () => {

@@ -1,12 +1,29 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { PassThrough, Writable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
-import { tapLines } from '../../src/process/output-tap.js';
-import { maxOutputLineLength as MAX_LINE_LENGTH } from '../../src/tuning.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { tapOutput } from '../../src/process/output-tap.js';
+import { spawnApp, type SpawnedApp } from '../../src/process/spawn.js';
+import { killAll, waitFor, withTimeout } from './helpers.js';
+
+// Real apps writing to real pipes: what reaches devreload's own output, and the lines `--ready
+// /regex/` is matched against.
+
+let dir = '';
+const apps: SpawnedApp[] = [];
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'devreload-output-tap-'));
+});
+
+afterEach(async () => {
+  killAll(apps.splice(0).map((app) => -app.pid));
+  await rm(dir, { recursive: true, force: true });
+});
 
 /** A destination that keeps every byte written to it, and whether anyone ended it. */
-function sink(): { stream: Writable; bytes: () => Buffer; ended: () => boolean } {
+function sink(): { stream: Writable; text: () => string; bytes: () => Buffer; ended: () => boolean } {
   const chunks: Buffer[] = [];
   let ended = false;
   const stream = new Writable({
@@ -19,75 +36,75 @@ function sink(): { stream: Writable; bytes: () => Buffer; ended: () => boolean }
       done();
     },
   });
-  return { stream, bytes: () => Buffer.concat(chunks), ended: () => ended };
+  const bytes = () => Buffer.concat(chunks);
+  return { stream, bytes, text: () => bytes().toString(), ended: () => ended };
 }
 
-/** Feeds `chunks` through a stream, one write each, and returns the lines tapped. */
-async function tapChunks(chunks: (string | Buffer)[]): Promise<{ lines: string[]; copied: Buffer }> {
-  const from = new PassThrough();
+/** Runs `node -e script` with its stdout tapped into a sink. */
+async function tapped(script: string, from: 'stdout' | 'stderr' = 'stdout') {
+  const app = await spawnApp({ command: process.execPath, args: ['-e', script], cwd: dir, env: { ...process.env }, pipeOutput: true, tag: 'test.1' });
+  apps.push(app);
   const to = sink();
   const lines: string[] = [];
-  tapLines(from, to.stream, (line) => lines.push(line));
-  for (const chunk of chunks) {
-    from.write(chunk);
-    // One turn per chunk, so each arrives as its own 'data' event.
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  from.end();
-  await once(from, 'end');
-  return { lines, copied: to.bytes() };
+  tapOutput(app, from, to.stream, (line) => lines.push(line));
+  return { app, to, lines };
 }
 
-describe('tapLines on a real app pipe', () => {
-  it('reports every line, split at \\n, \\r\\n and \\r, and copies every byte unchanged', async () => {
-    // Written in three bursts so the pipe delivers them as separate chunks.
+describe('tapOutput', () => {
+  it('copies every byte unchanged, and reports each line split at \\n and \\r\\n', async () => {
+    // Three bursts, so the pipe delivers them as separate chunks.
     const script = [
-      "process.stdout.write('one\\ntwo\\r');",
-      "setTimeout(() => process.stdout.write('\\nthr'), 20);",
-      "setTimeout(() => process.stdout.write('ee ü\\rlast'), 40);",
+      "process.stdout.write('one\\ntwo\\r\\nthr');",
+      "setTimeout(() => process.stdout.write('ee ü\\n\\x1b[32mgreen\\x1b[39m\\n'), 20);",
+      "setTimeout(() => process.stdout.write('50%\\r100%\\rlast'), 40);",
     ].join(' ');
-    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const to = sink();
-    const lines: string[] = [];
-    tapLines(child.stdout, to.stream, (line) => lines.push(line));
-    await once(child, 'close');
-    expect(lines).toEqual(['one', 'two', 'three ü', 'last']);
-    expect(to.bytes().toString()).toBe('one\ntwo\r\nthree ü\rlast');
+    const { app, to, lines } = await tapped(script);
+    expect(await withTimeout(app.exited, 'exited')).toEqual({ code: 0, signal: null });
+    await waitFor(dir, 'the last line', async () => (lines.at(-1)?.endsWith('last') === true ? true : undefined));
+    expect(to.text()).toBe('one\ntwo\r\nthree ü\n\x1b[32mgreen\x1b[39m\n50%\r100%\rlast');
+    // A \r alone (a progress bar redrawing itself) does not end a line; the output's end does.
+    expect(lines).toEqual(['one', 'two', 'three ü', '\x1b[32mgreen\x1b[39m', '50%\r100%\rlast']);
     // devreload's own stdout/stderr must outlive the app.
     expect(to.ended()).toBe(false);
   });
-});
 
-describe('tapLines chunk boundaries', () => {
-  it('joins a \\r\\n split across chunks into one line break', async () => {
-    const { lines } = await tapChunks(['a\r', '\nb\n']);
-    expect(lines).toEqual(['a', 'b']);
+  it('copies a partial line (a prompt) at once, before its line break comes', async () => {
+    const script = "process.stdout.write('Password: '); process.stdin.once('data', () => process.stdout.write('ok\\n'));";
+    const { app, to, lines } = await tapped(script);
+    await waitFor(dir, 'the prompt', async () => (to.text() === 'Password: ' ? true : undefined));
+    expect(lines).toEqual([]);
+    app.stdin.end('secret\n');
+    await waitFor(dir, 'the line', async () => (lines.length === 1 ? true : undefined));
+    expect(lines).toEqual(['Password: ok']);
+    expect(to.text()).toBe('Password: ok\n');
   });
 
-  it('treats a \\r at the very end of the output as a line break, not part of the line', async () => {
-    expect((await tapChunks(['progress 50%\r'])).lines).toEqual(['progress 50%']);
-  });
-
-  it('reassembles a UTF-8 character split across chunks', async () => {
-    const text = Buffer.from('größe ✓\n');
-    const { lines, copied } = await tapChunks([text.subarray(0, 3), text.subarray(3, 9), text.subarray(9)]);
+  it('reassembles a UTF-8 character split across writes', async () => {
+    const script = [
+      "const text = Buffer.from('größe ✓\\n');",
+      'process.stdout.write(text.subarray(0, 3));',
+      'setTimeout(() => process.stdout.write(text.subarray(3, 9)), 20);',
+      'setTimeout(() => process.stdout.write(text.subarray(9)), 40);',
+    ].join(' ');
+    const { to, lines } = await tapped(script);
+    await waitFor(dir, 'the line', async () => (lines.length === 1 ? true : undefined));
     expect(lines).toEqual(['größe ✓']);
-    expect(copied).toEqual(text);
+    expect(to.bytes()).toEqual(Buffer.from('größe ✓\n'));
   });
 
-  it('reports empty lines and a last line without a line break', async () => {
-    expect((await tapChunks(['\n\nx\n', 'tail'])).lines).toEqual(['', '', 'x', 'tail']);
+  it('taps stderr the same way', async () => {
+    const { to, lines } = await tapped("process.stderr.write('warn 1\\nwarn 2\\n');", 'stderr');
+    await waitFor(dir, 'the lines', async () => (lines.length === 2 ? true : undefined));
+    expect(lines).toEqual(['warn 1', 'warn 2']);
+    expect(to.text()).toBe('warn 1\nwarn 2\n');
   });
 
-  it('cuts a line longer than the limit instead of buffering it forever', async () => {
-    const long = 'x'.repeat(MAX_LINE_LENGTH + 1);
-    const { lines } = await tapChunks([long, 'y'.repeat(10), '\n']);
-    expect(lines).toEqual([long, 'y'.repeat(10)]);
-  });
-
-  it('does nothing for an output that is not piped', () => {
+  it('does nothing for an output that is not piped', async () => {
+    const app = await spawnApp({ command: process.execPath, args: ['-e', '0'], cwd: dir, env: { ...process.env }, pipeOutput: false, tag: 'test.1' });
+    apps.push(app);
     const to = sink();
-    expect(() => tapLines(null, to.stream, () => expect.unreachable())).not.toThrow();
+    expect(() => tapOutput(app, 'stdout', to.stream, () => expect.unreachable())).not.toThrow();
+    await withTimeout(app.exited, 'exited');
     expect(to.bytes().length).toBe(0);
   });
 });

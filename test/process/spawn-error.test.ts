@@ -24,6 +24,8 @@ async function expectUserError(options: Partial<SpawnOptions>, message: string |
   await expect(failure).rejects.toThrow(DevreloadError);
   await expect(failure).rejects.toThrow(message);
   await expect(failure).rejects.toMatchObject({ exitCode });
+  // The CLI prints it as one `[devreload] error: …` line.
+  await expect(failure).rejects.toSatisfy((error: Error) => !error.message.includes('\n'));
 }
 
 // Real failures of the OS, each turned into a one-line message with the exit code a shell would use.
@@ -54,9 +56,16 @@ describe('spawn errors', () => {
     await expectUserError({ command: script }, `command is not executable: ${script} (`, 126);
   });
 
-  it('names a working directory that does not exist', async () => {
+  // What execa says about the working directory (it checks it once a spawn failed), in one line.
+  it('names a working directory that does not exist, in execa\'s words', async () => {
     const missing = join(dir, 'missing');
-    await expectUserError({ cwd: missing }, `working directory not found: ${missing} (`, 2);
+    await expectUserError({ cwd: missing }, `could not start ${process.execPath}: The "cwd" option is invalid: ${missing}. ENOENT: no such file or directory`, 2);
+  });
+
+  it('names a working directory that is a file, in execa\'s words', async () => {
+    const file = join(dir, 'plain.txt');
+    await writeFile(file, 'x');
+    await expectUserError({ cwd: file }, `could not start ${process.execPath}: The "cwd" option is not a directory: ${file}.`, 2);
   });
 
   // root enters any directory whatever its mode, so the OS never refuses it there.
@@ -68,7 +77,7 @@ describe('spawn errors', () => {
 
   it('reports any other failure as a plain error with its code (E2BIG: an argument over 128 KiB)', async () => {
     const failure = spawnFailure({ command: 'true', args: ['x'.repeat(200_000)] });
-    await expect(failure).rejects.toThrow('could not start true: E2BIG');
+    await expect(failure).rejects.toThrow('could not start true: spawn E2BIG');
     await expect(failure).rejects.not.toBeInstanceOf(DevreloadError);
   });
 });

@@ -1,10 +1,10 @@
 import { closeSync, openSync, readlinkSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { readProcStat } from '../../src/process/proc-stat.js';
-import { spawnApp, type SpawnedApp, type SpawnOptions } from '../../src/process/spawn.js';
+import { instanceEnv, spawnApp, type SpawnedApp, type SpawnOptions } from '../../src/process/spawn.js';
 import { killAll, node, report, withTimeout } from './helpers.js';
 
 let dir = '';
@@ -126,6 +126,26 @@ describe('spawnApp: what the app receives', () => {
     const echo = await readEcho();
     expect(echo.env).toEqual({ probe: 'given', leak: null });
     expect(echo.cwd).toBe(dir);
+  });
+
+  it('puts every node_modules/.bin from its folder up to the root first on PATH, the PATH a woken spare gets too', async () => {
+    const cwd = join(dir, 'apps', 'api');
+    await mkdir(cwd, { recursive: true });
+    const script = "require('fs').writeFileSync('env.json', JSON.stringify({ path: process.env.PATH, tag: process.env.DEVRELOAD_INSTANCE }))";
+    // Without the folder of the Node running the tests: nothing but node_modules/.bin is added.
+    const env = { PATH: '/devreload-test/bin:/devreload-test/sbin', HOME: '/h' };
+    const app = await spawnHere({ command: process.execPath, args: ['-e', script], cwd, env });
+    expect(await withTimeout(app.exited, 'exited')).toEqual({ code: 0, signal: null });
+    const seen = JSON.parse(await readFile(join(cwd, 'env.json'), 'utf8')) as { path: string; tag: string };
+    const upward: string[] = [];
+    for (let folder = cwd; ; folder = dirname(folder)) {
+      upward.push(join(folder, 'node_modules', '.bin'));
+      if (dirname(folder) === folder) break;
+    }
+    expect(seen.path.split(delimiter)).toEqual([...upward, '/devreload-test/bin', '/devreload-test/sbin']);
+    expect(seen.tag).toBe('test.1');
+    // src/prestart/wake.ts hands a woken spare instanceEnv(): the same PATH, the same tag.
+    expect(instanceEnv(cwd, env, 'test.1')).toMatchObject({ PATH: seen.path, DEVRELOAD_INSTANCE: 'test.1', HOME: '/h' });
   });
 
   it('resolves commands from node_modules/.bin like an npm script', async () => {

@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readTcpTable } from '../../src/socket/proc-net.js';
 import { nextLookMs, probeReady, type ProbeResult, type ReadyProbe } from '../../src/socket/ready.js';
 import type { AcceptVia } from '../../src/socket/ready-attempts.js';
-import { get, isPending, PENDING_WINDOW_MS, Resources, socketFixture, waitFor, within } from './helpers.js';
+import { get, isPending, PENDING_WINDOW_MS, Resources, socketFixture, within } from './helpers.js';
+import { waitUntil } from '../wait.js';
 
 const resources = new Resources();
 afterEach(() => resources.cleanUp());
@@ -90,12 +91,7 @@ describe.each<AcceptVia>(['proc', 'request'])('probeReady: accept on a handed-of
     const port = sockets[0]?.port ?? 0;
     const started = probe({ kind: 'accept', host: '127.0.0.1', port }, { acceptVia });
     const ours = async () => ((await readTcpTable()) ?? []).filter((e) => e.remotePort === port && e.state === 0x01).length;
-    await within(
-      (async () => {
-        while ((await ours()) === 0) await wait(5);
-      })(),
-      'the probe to connect',
-    );
+    await waitUntil(async () => (await ours()) > 0, { interval: 5, describe: () => 'the probe to connect' });
     started.cancel();
     expect(await started.ready).toEqual(cancelled);
     await wait(PENDING_WINDOW_MS);
@@ -202,7 +198,7 @@ describe('probeReady: listen (the default: the instance listens on a TCP port)',
       copyTo: { stdout: new PassThrough().resume(), stderr: new PassThrough().resume() },
     });
     setLeader(instance.pid);
-    const port = () => waitFor('the app to print its port', () => lines.map((l) => /^port (\d+)$/.exec(l)?.[1]).find(Boolean)).then(Number);
+    const port = () => waitUntil(() => lines.map((l) => /^port (\d+)$/.exec(l)?.[1]).find(Boolean), { describe: () => `the app to print its port; it printed ${JSON.stringify(lines)}` }).then(Number);
     return { started, instance, port };
   }
 
