@@ -52,6 +52,13 @@ export function readListeningRows(wanted?: ReadonlySet<number>): TcpEntry[] | un
 
 const page = Buffer.alloc(64 * 1024);
 
+/**
+ * The kernel hands out these files a page (4 KiB) of whole rows per read: a read this much
+ * shorter (two rows of up to ~180 bytes) ended at the file's end, and asking again would walk the
+ * connection hash once more for nothing.
+ */
+const shortRead = 4096 - 2 * 180;
+
 /** The header and the rows up to the first one that is not LISTEN (or the whole file). */
 function listeningText(file: string): string | undefined {
   let fd: number;
@@ -64,8 +71,8 @@ function listeningText(file: string): string | undefined {
     let text = '';
     for (;;) {
       const read = readSync(fd, page, 0, page.length, null);
-      if (read === 0) return text;
       text += page.toString('latin1', 0, read);
+      if (read < shortRead) return text;
       // Complete lines after the header: the 4th field is the state, 0A = LISTEN.
       const lines = text.slice(0, text.lastIndexOf('\n') + 1).split('\n').slice(1, -1);
       if (lines.some((line) => line.trim().split(/\s+/)[3] !== '0A')) return text;
