@@ -68,7 +68,7 @@ async function measureApp(ctx, app, deps) {
         peer,
         samples,
         spareMemory: spareMemory ?? null,
-        // Today `--prestart` does not apply to Python: the row is then an ordinary restart, and says so.
+        // Where `--prestart` does not apply (a command it cannot park), the row is an ordinary restart and says so.
         notApplied: session.lines.find((l) => /--prestart does not apply/.test(l.line))?.line.replace(/^\[devreload\] /, '') ?? null,
       })),
       unavailable: app.peers.filter((peer) => !available(peer, ctx.features)),
