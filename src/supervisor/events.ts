@@ -25,8 +25,14 @@ export interface ReloaderEvents {
   kill: [{ pid: number; reason: 'timeout' | 'forced' }];
   /** The app exited on its own (not devreload: see `quit`); `next` says what devreload does about it. */
   exit: [{ code: number | null; signal: Signal | null; next: OnExit | 'change'; retryInMs: number | null }];
-  /** The instance is ready (`--ready`, or by default with `--socket`): it accepts, answers, or printed the line. */
-  ready: [{ pid: number; ms: number }];
+  /**
+   * The instance is ready: by default it listens on a TCP port (Linux; `address`, e.g.
+   * `127.0.0.1:3000`); with `--socket` it accepted on the first socket; with `--ready` it
+   * accepts, answers, or printed the line (`address` null). `ms`: from its spawn; `restartMs`:
+   * from the change that restarted it, i.e. what the restart took until ready (null for the
+   * first start).
+   */
+  ready: [{ pid: number; ms: number; restartMs: number | null; address: string | null }];
   /** A new instance replaced the old one. */
   restart: [{ pid: number; ms: number; paths: string[]; count: number }];
   /**
@@ -104,6 +110,8 @@ export function toPublicEvent(event: LogEvent, cwd: string): PublicEvent | undef
         name: 'restart',
         payload: { pid: event.pid, ms: Math.round(event.restartMs), paths: relative(event.changes?.paths ?? []), count: event.changes?.count ?? 0 },
       };
+    case 'ready':
+      return { name: 'ready', payload: { pid: event.pid, ms: Math.round(event.ms), restartMs: event.restartMs === null ? null : Math.round(event.restartMs), address: event.address } };
     case 'spawnFailed':
       return { name: 'spawnError', payload: { message: event.message, fatal: event.fatal } };
     case 'exited':

@@ -43,7 +43,9 @@ export async function attachProxy(events: EventSource, wiring: ProxyWiring): Pro
     option,
     appPort,
     appHost,
-    reportsReady: wiring.readyCheck !== undefined,
+    // The default check (the app listening) gives up after a while and sees nothing without
+    // /proc: the proxy then looks for the app's port itself, as it does without a check.
+    reportsReady: wiring.readyCheck !== undefined && wiring.readyCheck.kind !== 'listen',
     events,
     publish: wiring.publish,
     logger: wiring.logger,

@@ -31,7 +31,7 @@ describe('holding requests while no instance is ready', () => {
   it('holds from the stop until the next instance is ready, with the old one still accepting', async () => {
     const app = await startApp((_, response) => response.end('old'));
     const { port, supervisor, proxy } = await startTestProxy({ appPort: app.port, reportsReady: true });
-    supervisor.send({ name: 'ready', payload: { pid: 1, ms: 1 } });
+    supervisor.send({ name: 'ready', payload: { pid: 1, ms: 1, restartMs: null, address: null } });
     expect((await get(port)).body.toString()).toBe('old');
     supervisor.send({ name: 'stop', payload: { pid: 1, signal: 'SIGTERM', reason: 'restart' } });
     const held = get(port);
@@ -42,7 +42,7 @@ describe('holding requests while no instance is ready', () => {
     expect(settled).toBe(false);
     app.server.removeAllListeners('request');
     app.server.on('request', (_, response) => response.end('new'));
-    supervisor.send({ name: 'ready', payload: { pid: 2, ms: 1 } });
+    supervisor.send({ name: 'ready', payload: { pid: 2, ms: 1, restartMs: null, address: null } });
     expect((await held).body.toString()).toBe('new');
   });
 
@@ -91,19 +91,19 @@ describe('holding requests while no instance is ready', () => {
     // The first instance dies under the request, as an app without a SIGTERM handler does.
     const first = await startApp(() => void first.close(), appPort);
     const { port, supervisor } = await startTestProxy({ appPort, reportsReady: true });
-    supervisor.send({ name: 'ready', payload: { pid: 1, ms: 1 } });
+    supervisor.send({ name: 'ready', payload: { pid: 1, ms: 1, restartMs: null, address: null } });
     const answer = get(port, '/again');
     await new Promise((resolve) => first.server.once('close', resolve));
     supervisor.send({ name: 'stop', payload: { pid: 1, signal: 'SIGTERM', reason: 'restart' } });
     await startApp((request, response) => response.end(`second ${request.url}`), appPort);
-    supervisor.send({ name: 'ready', payload: { pid: 2, ms: 1 } });
+    supervisor.send({ name: 'ready', payload: { pid: 2, ms: 1, restartMs: null, address: null } });
     expect((await answer).body.toString()).toBe('second /again');
   });
 
   it('answers 502 at once when a running app closes the connection without answering', async () => {
     const app = await startApp((request) => request.socket.destroy());
     const { port, supervisor } = await startTestProxy({ appPort: app.port, reportsReady: true });
-    supervisor.send({ name: 'ready', payload: { pid: 1, ms: 1 } });
+    supervisor.send({ name: 'ready', payload: { pid: 1, ms: 1, restartMs: null, address: null } });
     const answer = await get(port, '/drop');
     expect(answer.status).toBe(502);
     expect(answer.body.toString()).toMatch(/^devreload: the app closed the connection without answering\nGET \/drop/);
