@@ -136,3 +136,8 @@ export const proxyHoldMs = 30_000;
 /** `--build` with `--proxy`: the overlay shows this many of the build's last output lines, enough
  * for a compiler's error and its context without the whole log. */
 export const proxyBuildLines = 40;
+
+/** `--proxy`: how far into a streamed HTML page `</head>` (or `<body …>`) is looked for before the
+ * live-reload tag goes at the page's end instead. A head is a few KiB; a page whose first 64 KiB
+ * hold neither still gets its tag, only late, and the bytes before it are never held. */
+export const proxyInjectLookaheadBytes = 64 * 1024;
