@@ -202,3 +202,8 @@ export const renameHoldMs = 20;
  * would otherwise pay it for each one. A file the app opened within this long before its change
  * may be missed, and restarts as it did before the check. */
 export const openFilesReuseMs = 10;
+
+/** `--proxy`: how far into a streamed HTML page `</head>` (or `<body …>`) is looked for before the
+ * live-reload tag goes at the page's end instead. A head is a few KiB; a page whose first 64 KiB
+ * hold neither still gets its tag, only late, and the bytes before it are never held. */
+export const proxyInjectLookaheadBytes = 64 * 1024;

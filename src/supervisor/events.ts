@@ -54,10 +54,12 @@ export interface ReloaderEvents {
    */
   proxy: [{ phase: 'listening'; url: string } | { phase: 'released' | 'failed' | 'timedOut'; requests: number; waitedMs: number }];
   /**
-   * `--proxy`: the open pages were told to reload (`pages`: how many): a restart's new instance
-   * is ready (`restart`), or a `--reload-only` file changed (`reloadOnly`, with its `paths`).
+   * `--proxy`: the open pages were told to reload: a restart's new instance is ready
+   * (`restart`), or `--reload-only` files changed (`reloadOnly`, one event per quiet window,
+   * with all their `paths`). `connections`: the live-reload streams told; a browser's tabs
+   * share one (a tab without Web Locks, e.g. on a non-loopback http:// address, has its own).
    */
-  reload: [{ pages: number; reason: 'restart' | 'reloadOnly'; paths: string[] }];
+  reload: [{ connections: number; reason: 'restart' | 'reloadOnly'; paths: string[] }];
   /** The app could not be started (not `error`: an EventEmitter throws an unhandled `error`). */
   spawnError: [{ message: string; fatal: boolean }];
   /**
