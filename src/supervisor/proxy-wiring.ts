@@ -4,10 +4,12 @@ import { appPortFromOptions } from '../options/proxy.js';
 import type { ResolvedOptions } from '../options/resolve.js';
 import type { DevProxy, EventSource } from '../proxy/dev-proxy.js';
 import { readyEventCarriesPort } from '../proxy/ready-address.js';
+import type { QuietWindow } from '../proxy/reload-batch.js';
 import type { SocketSet } from '../socket/listen.js';
 import type { ReadyCheck } from '../socket/ready-target.js';
 import type { PublicEvent } from './events.js';
 import type { SupervisorPorts } from './ports.js';
+import { machineConfig } from './machine-config.js';
 import type { InternalOptions } from './types.js';
 
 export interface ProxyWiring {
@@ -43,10 +45,20 @@ export async function attachProxy(events: EventSource, wiring: ProxyWiring): Pro
     option,
     appPort,
     appHost,
-    reportsReady: wiring.readyCheck !== undefined,
+    // The default check (the app listening) gives up after a while and sees nothing without
+    // /proc: the proxy then looks for the app's port itself, as it does without a check.
+    reportsReady: wiring.readyCheck !== undefined && wiring.readyCheck.kind !== 'listen',
     events,
     publish: wiring.publish,
     logger: wiring.logger,
     cwd: options.cwd,
+    clock: wiring.ports.clock,
+    // --reload-only changes wait for the same quiet window as a restart.
+    quiet: quietWindow(options),
   });
+}
+
+function quietWindow(options: ResolvedOptions): QuietWindow {
+  const { delay, burstThreshold, burstDelay } = machineConfig(options);
+  return { delay, burstThreshold, burstDelay };
 }

@@ -29,7 +29,7 @@ describe('--build', () => {
   it('builds before the first start; a failing build keeps the old instance answering, fixing the source replaces it', async () => {
     const port = await freePort();
     const d = await launch([...build, '--watch', 'src'], { PORT: String(port) });
-    await d.waitFor(/listening/);
+    await d.waitFor(/\[app \d+\] listening/);
     expect(builds()).toHaveLength(1);
     const [first] = project.entries('start');
     expect(readFileSync(project.path('dist/app.js'), 'utf8')).toContain('version = 0');
@@ -45,7 +45,7 @@ describe('--build', () => {
     expect(project.entries('start')).toHaveLength(1);
 
     await project.write('src/app.js', 'export const version = 2;\n');
-    await d.waitFor(/listening/, 2);
+    await d.waitFor(/\[app \d+\] listening/, 2);
     const second = project.entries('start')[1]!;
     expect(second.changed).toBe(JSON.stringify(['src/app.js']));
     expect(await answer(port)).toBe(`hello from ${second.pid}\n`);

@@ -114,11 +114,13 @@ describe('--reload-only', () => {
     const page = await get(proxyPort, '/page');
     const version = /client\.js\?v=([^"]+)"/.exec(page.body.toString())?.[1] ?? '';
     expect(version).not.toBe('');
-    const stream = await listen(proxyPort, version);
+    const stream = await listen(proxyPort);
+    await waitUntil(() => stream.states()[0]?.version === version, { describe: () => `the page's version on connecting (${JSON.stringify(stream.events)})` });
     await project.save('views/title.txt', 'second\n');
-    await waitUntil(() => stream.events.some((e) => e.event === 'reload'), { describe: () => devreload.output });
-    expect(jsonEvents(devreload, 'reload')).toEqual([expect.objectContaining({ event: 'reload', pages: 1, reason: 'reloadOnly', paths: ['views/title.txt'] })]);
-    expect(devreload.stderr).toMatch(/reloading the browser: views\/title\.txt changed \(1 page\)/);
+    await waitUntil(() => stream.states().length === 2, { describe: () => devreload.output });
+    expect(stream.states()[1]?.version).not.toBe(version);
+    expect(jsonEvents(devreload, 'reload')).toEqual([expect.objectContaining({ event: 'reload', connections: 1, reason: 'reloadOnly', paths: ['views/title.txt'] })]);
+    expect(devreload.stderr).toMatch(/reloading the browser: views\/title\.txt changed \(1 connection\)/);
     expect((await get(proxyPort, '/page')).body.toString()).toContain('<h1 id="title">second</h1>');
     // No restart: one instance, still the same.
     expect(project.entries('start')).toHaveLength(1);
@@ -126,6 +128,24 @@ describe('--reload-only', () => {
     // A file of the app's own still restarts it.
     await project.save('src/app.js');
     await waitUntil(() => project.entries('start').length === 2, { describe: () => devreload.output });
+  });
+
+  it('ten files written at once are one reload, naming all ten', async () => {
+    const project = await Project.create();
+    await project.write('views/title.txt', 'first\n');
+    const [proxyPort, appPort] = await twoPorts();
+    const devreload = await start(['--proxy', `${proxyPort}:${appPort}`, '--reload-only', 'views/**', '--json'], project, appPort);
+    await waitUntil(() => listening(project).length === 1, { describe: () => devreload.output });
+    const names = Array.from({ length: 10 }, (_, index) => `views/part-${index}.html`);
+    await Promise.all(names.map((name) => writeFile(project.path(name), name)));
+    await waitUntil(() => jsonEvents(devreload, 'reload').length > 0, { describe: () => devreload.output });
+    // A later file's reload comes after every earlier batch's: anything before it belongs to the ten.
+    await writeFile(project.path('views/later.html'), 'later');
+    await waitUntil(() => jsonEvents(devreload, 'reload').some((e) => (e.paths as string[]).includes('views/later.html')), { describe: () => devreload.output });
+    const reloads = jsonEvents(devreload, 'reload').map((e) => [...(e.paths as string[])].sort());
+    expect(reloads, devreload.output).toEqual([[...names].sort(), ['views/later.html']]);
+    expect(devreload.stderr).toMatch(/reloading the browser: views\/part-\d\.html \(\+9 more\) changed/);
+    expect(project.entries('start')).toHaveLength(1);
   });
 });
 
