@@ -14,6 +14,7 @@ import { WatchErrorReports } from './watch-errors.js';
 import { returnCheckMs } from '../tuning.js';
 import { LiveRules } from './live-rules.js';
 import { explainingIgnored } from './verbose-ignored.js';
+import { pollingInterval } from './polling-env.js';
 
 import type { ChangeKind, Watcher, WatcherEvents, WatcherOptions } from './watcher-types.js';
 
@@ -26,7 +27,8 @@ const FOLDER: StatsLike = Object.freeze({ isFile: () => false, isDirectory: () =
 const RETURN_CHECK_MS = returnCheckMs;
 
 export function createWatcher(options: WatcherOptions): Watcher {
-  return new ChokidarWatcher(options);
+  // CHOKIDAR_USEPOLLING in the environment is a polling default below `poll` (polling-env.ts).
+  return new ChokidarWatcher({ ...options, poll: pollingInterval(options.poll) });
 }
 
 class ChokidarWatcher extends EventEmitter<WatcherEvents> implements Watcher {
