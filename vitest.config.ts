@@ -10,6 +10,8 @@ export default defineConfig({
     // Tests drive real processes and real signals: separate worker processes keep a
     // stray signal or a leaked child in one file from disturbing another.
     pool: 'forks',
+    // The pass (test/pass.ts) and every skipped test with its reason, after vitest's own report.
+    reporters: ['default', './test/skip-summary.ts'],
     // Two cores: more parallel files only add scheduling noise to timing-sensitive waits.
     maxWorkers: 2,
     testTimeout: 30_000,
