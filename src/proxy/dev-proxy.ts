@@ -27,7 +27,7 @@ export interface DevProxyOptions {
   readonly spec: ProxySpec;
   /** How errors name the option: `--proxy` or `proxy`. */
   readonly option: string;
-  /** The app's port as the options tell it (`--proxy 3001:3000`, `--socket`, `--ready`). */
+  /** The app's port as the options tell it (`--proxy 3001:3000`, `--socket`, `--ready`); undefined: the port each instance is seen listening on (the `ready` event). */
   readonly appPort: number | undefined;
   /** With `--socket`: where devreload's own socket for the app's port is reached. */
   readonly appHost: string | undefined;
@@ -158,10 +158,12 @@ class Proxy implements DevProxy {
       case 'spawned':
         // After a failure, without a change first (`rs`): this instance may serve, so requests wait for it.
         if (this.#gate.state.tag === 'failed') this.#gate.hold();
-        if (!this.options.reportsReady) this.#lookForListener(undefined);
+        // Without the supervisor's word, the proxy looks for the app's known port itself.
+        if (!this.options.reportsReady && this.options.appPort !== undefined) this.#lookForListener(undefined);
         return;
       case 'ready':
-        if (this.options.reportsReady) this.#lookForListener(action.port);
+        // The port the instance was seen listening on is the app's when no option gave one.
+        if (this.options.reportsReady || (this.options.appPort === undefined && action.port !== undefined)) this.#lookForListener(action.port);
         return;
       case 'crashed':
         this.#hold();

@@ -10,10 +10,3 @@ export function readyPort(payload: ReloaderEvents['ready'][0]): number | undefin
   const port = Number(/:(\d+)$/.exec(payload.address ?? '')?.[1]);
   return Number.isInteger(port) && port > 0 ? port : undefined;
 }
-
-/**
- * Whether every `ready` event tells the port (see readyPort). Not every one does (`--socket`,
- * `--ready`, no /proc), so `--proxy` without an app port from the options is refused at start-up
- * with a line saying how to give it.
- */
-export const readyEventCarriesPort = false;

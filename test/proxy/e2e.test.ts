@@ -21,9 +21,9 @@ afterEach(async () => {
 });
 
 /** Runs devreload to completion: one `[devreload] error:` line, exit 2, and the app never started. */
-async function fails(args: string[], expected: RegExp): Promise<void> {
+async function fails(args: string[], expected: RegExp, env: NodeJS.ProcessEnv = {}): Promise<void> {
   const project = await Project.create();
-  const devreload = new Devreload([...args, '--', 'node', server], { cwd: project.dir, env: { APP_RECORD: project.record, PORT: '1' } });
+  const devreload = new Devreload([...args, '--', 'node', server], { cwd: project.dir, env: { APP_RECORD: project.record, PORT: '1', ...env } });
   const exit = await devreload.waitForExit();
   const lines = devreload.stderr.trim().split('\n');
   expect(exit, devreload.output).toEqual({ code: 2, signal: null });
@@ -51,8 +51,8 @@ describe('bad input: one clear line, nothing left running', () => {
     await fails(['--socket', '3000', '--proxy', '3000'], /--proxy: port 3000 is the app's own port \(--socket 3000\)/);
   });
 
-  it('an app port nobody gave', async () => {
-    await fails(['--proxy', '3001'], /--proxy: which port does the app listen on\? Give it after the proxy's, e\.g\. --proxy 3001:3000/);
+  it('an app port nobody gave, where the port an instance listens on cannot be seen (no /proc: the ps path)', async () => {
+    await fails(['--proxy', '3001'], /--proxy: which port does the app listen on\? Give it after the proxy's, e\.g\. --proxy 3001:3000/, { DEVRELOAD_PROCESS_TABLE: 'ps' });
   });
 
   it('--reload-only without --proxy', async () => {
@@ -80,6 +80,17 @@ describe('the option reaches the proxy from every source', () => {
     expect(devreload.stderr).toContain(`[devreload] started node ${server} — open http://127.0.0.1:${proxyPort}`);
     expect(await pidThrough(proxyPort)).toBe(project.entries('start')[0]?.pid);
     expect(jsonEvents(devreload, 'proxy')[0]).toMatchObject({ phase: 'listening', url: `http://127.0.0.1:${proxyPort}` });
+  });
+
+  it('--proxy alone: the app’s port is the one each instance is seen listening on (Linux), through restarts', async () => {
+    const project = await Project.create();
+    const [proxyPort, appPort] = await twoPorts();
+    const devreload = await start(['--proxy', String(proxyPort)], project, appPort);
+    expect(await pidThrough(proxyPort)).toBe(project.entries('start')[0]?.pid);
+    await project.write('src/app.js');
+    await waitUntil(() => project.entries('start').length >= 2, { describe: () => devreload.output });
+    // The request waits for the new instance, found listening on the same port, and reaches it.
+    expect(await pidThrough(proxyPort)).toBe(project.entries('start')[1]?.pid);
   });
 
   it('"proxy" in devreload.config.json', async () => {
