@@ -46,7 +46,7 @@ const lazyWatcherPlugin = {
     build.onResolve({ filter: /\/watch-changes\.js$/ }, () => ({ path: 'watch-changes', namespace: 'lazy-watcher' }));
     build.onResolve({ filter: /^\.\/devreload-watch\.cjs$/ }, (args) => ({ path: args.path, external: true }));
     build.onLoad({ filter: /.*/, namespace: 'lazy-watcher' }, () => ({
-      contents: `export function watchChanges(...args) { return require(${JSON.stringify(`./${watchFile}`)}).watchChanges(...args); }`,
+      contents: ['watchChanges', 'findLinkedRoots'].map((name) => `export function ${name}(...args) { return require(${JSON.stringify(`./${watchFile}`)}).${name}(...args); }`).join('\n'),
       loader: 'js',
       resolveDir: root,
     }));

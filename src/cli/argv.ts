@@ -4,6 +4,8 @@ import { valueTakingFlags, type ValueFlag } from './options.js';
 export interface SplitArgv {
   /** devreload's option values exactly as typed, by the option's camelCase name, in order. */
   readonly values: Map<string, string[]>;
+  /** How each option with a value was last spelled (`-C` or `--cwd`), by its camelCase name. */
+  readonly spellings: Map<string, string>;
   /** devreload's other arguments (switches, unknown options, stray arguments), for cac. */
   readonly flags: readonly string[];
   /** The app's command line, untouched; empty when none was given. */
@@ -32,10 +34,11 @@ export function splitArgv(argv: readonly string[]): SplitArgv {
   const own = dashes === -1 ? argv : argv.slice(0, dashes);
   const known = valueTakingFlags();
   const values = new Map<string, string[]>();
+  const spellings = new Map<string, string>();
   const flags: string[] = [];
   for (let i = 0; i < own.length; i++) {
     const arg = own[i] ?? '';
-    if (dashes === -1 && (!arg.startsWith('-') || arg === '-')) return { values, flags, command: argv.slice(i) };
+    if (dashes === -1 && (!arg.startsWith('-') || arg === '-')) return { values, spellings, flags, command: argv.slice(i) };
     const found = valueAt(own, i, known);
     if (found.kind === 'none') {
       flags.push(arg);
@@ -44,14 +47,18 @@ export function splitArgv(argv: readonly string[]): SplitArgv {
     const typed = found.kind === 'value' && found.width === 1 ? arg.slice(0, arg.indexOf('=')) : arg;
     if (found.kind === 'missing') {
       const after = found.next === undefined ? '' : ` (${found.next} is an option)`;
-      throw new DevreloadError(`${shown(typed, found.flag)}: the value is missing${after}; expected ${found.flag.expects} (see devreload --help)`);
+      throw new DevreloadError(`${shown(typed, found.flag)}: the value is missing${after}; expected ${found.flag.expects}${typed === '-C' ? nodemonC : ' (see devreload --help)'}`);
     }
     if (found.value.trim() === '') throw new DevreloadError(`${shown(typed, found.flag)}: the value is empty; expected ${found.flag.expects}`);
     values.set(found.flag.name, [...(values.get(found.flag.name) ?? []), found.value]);
+    spellings.set(found.flag.name, typed);
     i += found.width - 1;
   }
-  return { values, flags, command: dashes === -1 ? [] : argv.slice(dashes + 1) };
+  return { values, spellings, flags, command: dashes === -1 ? [] : argv.slice(dashes + 1) };
 }
+
+/** `-C` is `--cwd` here (as in git and make); nodemon's `-C` is its `--on-change-only`. */
+export const nodemonC = " — did you mean --postpone (nodemon's -C: start only after a change)?";
 
 /** What an argument is as far as values go; `width` counts the arguments it spans (`--delay=5`: 1, `--delay 5`: 2). */
 type ValueAt =

@@ -1,15 +1,17 @@
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { cac } from 'cac';
 import { packageJsonUrl } from '../assets.js';
 import { DevreloadError } from '../errors.js';
-import { loadConfig } from '../options/config.js';
+import { createLogger } from '../log/logger.js';
 import { closest } from '../options/did-you-mean.js';
 import type { DevreloadOptions } from '../options/resolve.js';
 import { createReloader } from '../supervisor/api.js';
 import { splitArgv } from './argv.js';
 import { helpText } from './help.js';
+import { checkBareDelay, checkShortCwd, fromNodemonFlags } from './nodemon-flags.js';
 import { cliOptions, namesOf } from './options.js';
+import { printConfig } from './print-config.js';
+import { configure } from './sources.js';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -33,25 +35,36 @@ export type ParsedCli =
       readonly config: string | undefined;
       readonly clear: boolean;
       readonly json: boolean;
+      /** `--print-config` (or nodemon's `--dump`): print the settings and exit. */
+      readonly printConfig: boolean;
+      /** Lines to print first: nodemon flags with no equivalent. */
+      readonly notes: readonly string[];
     };
 
 /** Turns argv (without `node` and the script) into what to do; throws DevreloadError on bad usage. */
 export function parseCli(argv: readonly string[]): ParsedCli {
   // Values are taken out first, as typed (argv.ts says why); cac parses switches, unknown options and stray arguments.
-  const { values, flags, command } = splitArgv(argv);
+  const { values, spellings, flags, command } = splitArgv(argv);
   let stray: unknown[] = [];
   const result = parseFlags(flags, (args) => (stray = args));
   if (on(result.help)) return { kind: 'help' };
   if (on(result.version)) return { kind: 'version' };
   if (stray.length > 0) throw new DevreloadError(`unexpected argument ${JSON.stringify(String(stray[0]))} before the command (see devreload --help)`);
 
-  const [program, ...args] = command;
   // The last value wins for single options.
   for (const [name, typed] of values) result[name] = typed.length === 1 ? typed[0] : typed;
   const scalar = (value: unknown) => (Array.isArray(value) ? value.at(-1) : value);
+  const exec = scalar(result.exec) as string | undefined;
+  // With --exec, what follows is appended to its line (nodemon: `--exec "python -v" app.py`).
+  const program = exec === undefined ? command[0] : undefined;
+  const args = exec === undefined ? command.slice(1) : command;
+  checkBareDelay(scalar(result.delay) as string | undefined, spellings.get('delay'));
+  checkShortCwd(scalar(result.cwd) as string | undefined, spellings.get('cwd'));
+  const nodemon = fromNodemonFlags(result, on, scalar);
   const options: Partial<DevreloadOptions> = {
     command: program,
-    args: program === undefined ? undefined : args,
+    args: program === undefined && exec === undefined ? undefined : args,
+    exec,
     watch: result.watch === undefined ? undefined : list(result.watch),
     ext: result.ext === undefined ? undefined : list(result.ext),
     ignore: result.ignore === undefined ? undefined : list(result.ignore),
@@ -75,13 +88,16 @@ export function parseCli(argv: readonly string[]): ParsedCli {
     reloadOnly: result.reloadOnly === undefined ? undefined : list(result.reloadOnly),
     logLevel: on(result.verbose) ? 'verbose' : on(result.quiet) ? 'quiet' : undefined,
   };
-  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<DevreloadOptions>;
+  // devreload's own spelling wins over nodemon's (`-L --poll 50` polls every 50 ms).
+  const defined = { ...nodemon.options, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as Partial<DevreloadOptions>;
   return {
     kind: 'run',
     options: defined,
     config: result.config === undefined ? undefined : String(scalar(result.config)),
     clear: on(result.clear),
     json: on(result.json),
+    printConfig: on(result.printConfig) || nodemon.printConfig,
+    notes: nodemon.notes,
   };
 }
 
@@ -115,10 +131,9 @@ function on(value: unknown): boolean {
   return value === true || (Array.isArray(value) && value.includes(true));
 }
 
-/** Command line over config file over defaults. */
+/** Command line over config file over defaults (sources.ts). */
 export function withConfig(cli: Partial<DevreloadOptions>, configPath: string | undefined): DevreloadOptions {
-  const merged = { ...loadConfig(path.resolve(cli.cwd ?? '.'), configPath), ...cli };
-  return { ...merged, command: merged.command ?? '' };
+  return configure(cli, configPath).options;
 }
 
 function kebab(name: string): string {
@@ -129,8 +144,12 @@ function suggestFlag(message: string): string {
   const unknown = /Unknown option `(-{1,2})([^`]+)`/.exec(message);
   if (unknown === null) return '';
   const names = cliOptions.map((option) => namesOf(option).long.slice(2));
-  const match = closest(kebab(unknown[2] ?? ''), names);
-  return match === undefined ? '' : ` — did you mean --${match}?`;
+  const typed = kebab(unknown[2] ?? '');
+  const match = closest(typed, names);
+  if (match !== undefined) return ` — did you mean --${match}?`;
+  // `nodemon --inspect server.js` passes Node's flags on to node; here they go after the command.
+  if (unknown[1] === '--' && process.allowedNodeEnvironmentFlags.has(`--${typed}`)) return ` — a Node.js option goes after the command: devreload -- node --${typed} server.js`;
+  return '';
 }
 
 function list(value: unknown): string[] {
@@ -161,11 +180,22 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       io.stdout(`${packageVersion()}\n`);
       return 0;
     }
+    const configured = configure(parsed.options, parsed.config);
+    const notes = [...parsed.notes, ...(configured.config?.notes ?? [])];
+    if (notes.length > 0) {
+      const logger = createLogger({ level: configured.options.logLevel ?? 'normal', cwd: process.cwd(), command: '', stream: process.stderr });
+      for (const note of notes) logger.warn(note);
+    }
+    if (parsed.printConfig) {
+      await printConfig(configured, io.stdout);
+      return 0;
+    }
     // A closed pipe (`devreload --json … | head -1`) must not crash the supervisor of a
     // running app: further output is dropped.
     for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
-    const reloader = createReloader(withConfig(parsed.options, parsed.config), {
+    const reloader = createReloader(configured.options, {
       naming: 'cli',
+      configSource: configured.config?.source,
       handleSignals: true,
       readStdin: true,
       clear: parsed.clear ? process.stdout : undefined,

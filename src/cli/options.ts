@@ -9,6 +9,8 @@ interface CliOptionBase {
   readonly group: 'Watching' | 'Restarting' | 'Zero downtime' | 'Output' | 'Other';
   /** Repeatable options collect every value into an array. */
   readonly repeatable?: boolean;
+  /** nodemon's spellings (cli/nodemon-flags.ts says what each means here): parsed, not listed in --help. */
+  readonly hidden?: boolean;
 }
 
 /** An option that takes a value says what it expects, for the error when the value is missing. */
@@ -30,10 +32,11 @@ export const cliOptions: readonly CliOption[] = [
   { flags: '--no-gitignore', description: 'Do not honour .gitignore files (node_modules and VCS folders stay ignored)', group: 'Watching' },
   { flags: '--no-workspaces', description: 'Do not also watch the workspace packages (and file:/link: ones) the project depends on, found through node_modules links', group: 'Watching' },
   { flags: '--poll [ms]', description: 'Poll for changes every ms (default 100) instead of native events', group: 'Watching', value: 'optional', expects: 'a polling interval in milliseconds, e.g. --poll 500' },
-  { flags: '-d, --delay <ms>', description: 'Quiet window: start the new instance once no change came for this long (default: 30; at least 150 for a burst)', group: 'Restarting', value: 'required', expects: 'a duration in milliseconds, e.g. --delay 500 or --delay 2s' },
+  { flags: '-d, --delay <ms>', description: 'Quiet window in ms (2s for seconds): start the new instance once no change came for this long (default: 30; at least 150 for a burst)', group: 'Restarting', value: 'required', expects: 'a duration in milliseconds, e.g. --delay 500 or --delay 2s' },
   { flags: '-s, --signal <name>', description: 'Signal that stops the app before a restart (default: SIGTERM)', group: 'Restarting', value: 'required', expects: 'a signal name, e.g. --signal SIGINT' },
   { flags: '-k, --kill-timeout <ms>', description: 'Send SIGKILL if the app has not stopped after this long (default: 5000)', group: 'Restarting', value: 'required', expects: 'a duration in milliseconds, e.g. --kill-timeout 2000 or --kill-timeout 2s' },
   { flags: '--on-exit <policy>', description: 'When the app exits on its own: wait (for a change; default), restart (with backoff) or quit (with its code)', group: 'Restarting', value: 'required', expects: 'one of wait, restart, quit' },
+  { flags: '-x, --exec <line>', description: 'Run this command line through sh -c, as nodemon does; arguments after it are appended, quoted (without it, no shell is involved)', group: 'Restarting', value: 'required', expects: 'a command line, e.g. --exec "node server.js --port 3000"' },
   { flags: '-b, --build <command>', description: 'Run this command line (through sh) before every start; a failed build keeps the running instance (repeatable: steps in order)', group: 'Restarting', value: 'required', expects: "a command line, e.g. --build 'tsc -p .'", repeatable: true },
   { flags: '--env-file <path>', description: 'Read KEY=value lines into the app’s environment at every start, later files winning; watched (repeatable)', group: 'Restarting', value: 'required', expects: 'a file of KEY=value lines, e.g. --env-file .env', repeatable: true },
   { flags: '--postpone', description: 'Start nothing until the first change', group: 'Restarting' },
@@ -47,9 +50,23 @@ export const cliOptions: readonly CliOption[] = [
   { flags: '--json', description: 'Write events as NDJSON on stdout; the app’s stdout goes to stderr', group: 'Output' },
   { flags: '-q, --quiet', description: 'Only print warnings and errors', group: 'Output' },
   { flags: '-V, --verbose', description: 'Also print pids, signals sent, timings and ignored paths', group: 'Output' },
-  { flags: '-c, --config <file>', description: 'Read options from this JSON file, comments allowed (default: devreload.config.json, then the "devreload" key of package.json)', group: 'Other', value: 'required', expects: 'a JSON file, e.g. --config devreload.config.json' },
+  { flags: '-c, --config <file>', description: 'Read options from this JSON file, comments allowed; a nodemon*.json is read as nodemon’s (default: devreload.config.json, package.json "devreload", nodemon.json, package.json "nodemonConfig")', group: 'Other', value: 'required', expects: 'a JSON file, e.g. --config devreload.config.json' },
+  { flags: '--print-config', description: 'Print every setting and where it comes from (command line, a config file, default), then exit', group: 'Other' },
   { flags: '-h, --help', description: 'Show this help', group: 'Other' },
   { flags: '-v, --version', description: 'Show the version', group: 'Other' },
+  // nodemon's flags, so that its command lines work: cli/nodemon-flags.ts maps them.
+  { flags: '-L, --legacy-watch', description: 'nodemon: --poll', group: 'Watching', hidden: true },
+  { flags: '-P, --polling-interval <ms>', description: 'nodemon: --poll <ms> (with -L)', group: 'Watching', hidden: true, value: 'required', expects: 'a polling interval in milliseconds, e.g. -L -P 500' },
+  { flags: '--exitcrash', description: 'nodemon: --on-exit quit', group: 'Restarting', hidden: true },
+  { flags: '--on-change-only', description: 'nodemon: --postpone', group: 'Restarting', hidden: true },
+  { flags: '--dump', description: 'nodemon: --print-config', group: 'Other', hidden: true },
+  { flags: '-I', description: 'nodemon: --no-stdin', group: 'Other', hidden: true },
+  { flags: '--no-stdin', description: 'nodemon: the app reads the terminal', group: 'Other', hidden: true },
+  { flags: '--spawn', description: 'nodemon: spawn, never fork', group: 'Other', hidden: true },
+  { flags: '--no-update-notifier', description: 'nodemon: no update check', group: 'Other', hidden: true },
+  { flags: '--no-colors', description: 'nodemon: no colours', group: 'Output', hidden: true },
+  { flags: '--no-colours', description: 'nodemon: no colours', group: 'Output', hidden: true },
+  { flags: '--js', description: 'nodemon: deprecated, on by default', group: 'Other', hidden: true },
 ];
 
 export interface ValueFlag {

@@ -31,6 +31,10 @@ export interface LoggerOptions {
   clear?: { write(text: string): unknown; isTTY?: boolean };
   /** `--proxy`: the address to open in the browser, shown on the start line. */
   open?: string | undefined;
+  /** The configuration file in use (`nodemon.json`), shown on the start line. */
+  using?: string | undefined;
+  /** `--build`: a change starts a build, not a restart, and the line says so. */
+  building?: boolean;
 }
 
 /** Clears the screen and the scrollback, cursor home. */
@@ -79,9 +83,11 @@ export function createLogger(options: LoggerOptions): Logger {
         case 'change': {
           // A restart begins: what the old instance printed goes, what comes next stays.
           clear();
+          // With --build nothing restarts until a build succeeded (and a failed one restarts nothing).
+          const what = options.building === true ? 'building' : 'restarting';
           const first = event.changes.paths[0];
-          if (first === undefined) return logger.info('restarting (requested)');
-          return logger.info(`restarting: ${describeChanges(event.changes)} changed`);
+          if (first === undefined) return logger.info(`${what} (requested)`);
+          return logger.info(`${what}: ${describeChanges(event.changes)} changed`);
         }
         case 'stopping':
           return logger.verbose(`sending ${event.signal} to pid ${event.pid} and its process group (${event.reason})`);
@@ -95,7 +101,8 @@ export function createLogger(options: LoggerOptions): Logger {
         case 'spawned':
           if (event.restartMs === null) {
             const open = options.open === undefined ? '' : ` — open ${c.bold(options.open)}`;
-            return logger.info(`started ${c.bold(command)}${open}${verbose ? c.dim(` (pid ${event.pid})`) : ''}`);
+            const using = options.using === undefined ? '' : ` (using ${options.using})`;
+            return logger.info(`started ${c.bold(command)}${using}${open}${verbose ? c.dim(` (pid ${event.pid})`) : ''}`);
           }
           {
             // The first event announced the restart; a burst is only counted once it is over.
@@ -120,12 +127,14 @@ export function createLogger(options: LoggerOptions): Logger {
         case 'postponed':
           return logger.info('waiting for a change before starting (--postpone)');
         case 'building':
-          return logger.info(event.changes === null ? 'building' : 'building…');
+          // A change's build was announced by its `building: … changed` line.
+          return event.changes === null ? logger.info('building') : logger.verbose('build started');
         case 'built':
           return logger.info(`built in ${formatDuration(Math.round(event.ms))}`);
         case 'buildFailed': {
           const how = event.message ?? (event.exit.signal !== null ? `killed by ${event.exit.signal}` : `exit ${event.exit.code ?? 'unknown'}`);
-          const next = event.keeping === null ? 'waiting for changes' : `keeping the running instance (pid ${event.keeping})`;
+          // `keeping`: the app's own process (supervisor/app-pid.ts), not a tsx or shell above it.
+          const next = event.keeping === null ? 'waiting for changes' : `keeping the running app (pid ${event.keeping})`;
           return logger.error(`build failed (${how}) — ${next}`);
         }
         case 'buildCancelled':

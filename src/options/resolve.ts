@@ -1,6 +1,5 @@
-import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { DevreloadError, isErrnoException } from '../errors.js';
+import { DevreloadError } from '../errors.js';
 import type { OnExit } from '../core/types.js';
 import { parseReadyTarget, type ReadyTarget } from './ready.js';
 import { defaultDelayMs, defaultKillTimeoutMs, defaultPollMs } from '../tuning.js';
@@ -8,20 +7,28 @@ import { parseSignal } from './signal.js';
 import { parseSocketSpecs, type SocketSpec } from './socket.js';
 import { checkProxyPort, parseProxySpec, type ProxySpec } from './proxy.js';
 import { findWorkspaceRoots } from './workspaces.js';
+import { checkGitignore, requireExisting } from './paths.js';
+import { checkShape } from './schema.js';
+import { resolveRun } from './script.js';
 
 export type LogLevel = 'quiet' | 'normal' | 'verbose';
 
 /** What a program (or the CLI, after parsing argv) may ask for. */
 export interface DevreloadOptions {
-  /** The program to run; no shell is involved. */
-  command: string;
+  /**
+   * The program to run; no shell is involved. A script that is not executable runs with its
+   * runtime: `server.js` with node, `server.ts` with tsx, `app.py` with python3.
+   */
+  command?: string;
   args?: readonly string[];
+  /** Instead of `command`: a command line run through `sh -c` (`args`, if any, appended quoted), as nodemon's `exec`. */
+  exec?: string;
   /** Paths to watch (directories or files), relative to `cwd`. Default: `cwd`. */
-  watch?: readonly string[];
+  watch?: string | readonly string[];
   /** Only files with these extensions trigger a restart (`['ts', 'js']` or `'ts,js'`). Default: all. */
   ext?: readonly string[] | string;
   /** Extra glob patterns to ignore, relative to `cwd`. */
-  ignore?: readonly string[];
+  ignore?: string | readonly string[];
   /** Honour `.gitignore` files. Default: true. */
   gitignore?: boolean;
   /**
@@ -39,7 +46,7 @@ export interface DevreloadOptions {
   /** Working directory of the app, and the base for relative paths. Default: process.cwd(). */
   cwd?: string;
   /** Poll the file system every N ms instead of using native events (network drives, containers). */
-  poll?: number | boolean;
+  poll?: number | boolean | string;
   /** `[host:]port` to bind once and hand to every instance as fd 3, 4, … (zero-downtime restarts). */
   socket?: string | number | readonly (string | number)[];
   /** When a new instance counts as ready: a port it accepts on, a URL answering below 500, or a `/regex/` on its output. */
@@ -77,6 +84,8 @@ export interface DevreloadOptions {
 export interface ResolvedOptions {
   readonly command: string;
   readonly args: readonly string[];
+  /** `exec`: the command line `sh -c` runs (`command` is `sh`); shown as it is on the start line. */
+  readonly exec: string | undefined;
   /** Absolute: the paths asked for, then the workspace packages found (`workspaceRoots`). */
   readonly watch: readonly string[];
   /** Absolute: the linked local packages added to `watch` (empty with `workspaces: false`). */
@@ -117,8 +126,9 @@ export type OptionNaming = 'cli' | 'api';
 /** Validates everything once, at the edge; every error names the option, the value and what was expected. */
 export function resolveOptions(input: DevreloadOptions, naming: OptionNaming = 'api'): ResolvedOptions {
   const name = (key: string) => (naming === 'cli' ? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : key);
-
-  if (typeof input.command !== 'string' || input.command.trim() === '') {
+  // The config file's checks, in its words: a misspelled key is an error, never a silent default.
+  checkShape(input as unknown as Record<string, unknown>, { kind: 'api', name: naming === 'cli' ? 'devreload' : 'createReloader', label: name });
+  if (input.exec === undefined && (input.command === undefined || input.command.trim() === '')) {
     throw new DevreloadError(
       naming === 'cli'
         ? 'missing command: put the program to run after `--`, e.g. devreload --watch src -- node server.js'
@@ -127,25 +137,29 @@ export function resolveOptions(input: DevreloadOptions, naming: OptionNaming = '
   }
   const cwd = path.resolve(input.cwd ?? process.cwd());
   requireExisting(cwd, name('cwd'), input.cwd ?? cwd, 'directory');
-  const watch = (input.watch === undefined || input.watch.length === 0 ? [cwd] : input.watch).map((p) => {
+  const asked = listOf(input.watch);
+  const watch = (asked.length === 0 ? [cwd] : asked).map((p) => {
     const absolute = path.resolve(cwd, String(p));
     requireExisting(absolute, name('watch'), String(p), 'any');
     return absolute;
   });
   const workspaceRoots = parseBoolean(input.workspaces ?? true, name('workspaces')) ? findWorkspaceRoots(cwd, watch) : [];
+  const ignore = parseIgnore(input.ignore, name('ignore'));
+  const gitignore = checkGitignore(input.gitignore ?? true, cwd);
+  const env = input.env ?? process.env;
+  const run = resolveRun(input.command, (input.args ?? []).map(String), input.exec, { cwd, env, cli: naming === 'cli', name });
   const sockets = parseSocketSpecs(input.socket === undefined ? [] : Array.isArray(input.socket) ? input.socket : [input.socket], name('socket'));
   const ready = input.ready === undefined ? undefined : parseReadyTarget(input.ready, name('ready'));
   const proxy = parseProxy(input.proxy, sockets, ready, name);
   const reloadOnly = parseReloadOnly(input.reloadOnly, proxy, name);
 
   return {
-    command: input.command,
-    args: (input.args ?? []).map(String),
+    ...run,
     watch: [...watch, ...workspaceRoots],
     workspaceRoots,
     ext: parseExt(input.ext, name('ext')),
-    ignore: parseIgnore(input.ignore, name('ignore')),
-    gitignore: checkGitignore(input.gitignore ?? true, cwd),
+    ignore,
+    gitignore,
     delay: milliseconds(input.delay ?? defaults.delay, name('delay')),
     signal: parseSignal(input.signal ?? defaults.signal, name('signal')),
     killTimeout: milliseconds(input.killTimeout ?? defaults.killTimeout, name('killTimeout')),
@@ -164,31 +178,9 @@ export function resolveOptions(input: DevreloadOptions, naming: OptionNaming = '
     postpone: parseBoolean(input.postpone ?? false, name('postpone')),
     proxy,
     reloadOnly,
-    env: input.env ?? process.env,
+    env,
     logLevel: input.logLevel ?? 'normal',
   };
-}
-
-function requireExisting(absolute: string, option: string, shown: string, kind: 'directory' | 'file' | 'any'): void {
-  try {
-    const stats = statSync(absolute);
-    if (kind === 'directory' && !stats.isDirectory()) {
-      throw new DevreloadError(`${option}: not a directory: ${shown}`);
-    }
-    if (kind === 'file' && !stats.isFile()) {
-      throw new DevreloadError(`${option}: not a file: ${shown}`);
-    }
-  } catch (error) {
-    if (error instanceof DevreloadError) throw error;
-    if (isErrnoException(error) && (error.code === 'ENOENT' || error.code === 'ENOTDIR')) {
-      const where = shown === absolute ? '' : ` (resolved to ${absolute})`;
-      throw new DevreloadError(`${option}: no such ${kind === 'any' ? 'file or directory' : kind}: ${shown}${where}`);
-    }
-    if (isErrnoException(error) && (error.code === 'EACCES' || error.code === 'EPERM')) {
-      throw new DevreloadError(`${option}: permission denied: ${shown} (devreload may not read it; check its permissions and its parents')`);
-    }
-    throw error;
-  }
 }
 
 /** Accepts 250, '250' or '250ms'; rejects negatives, fractions of nothing, and words. */
@@ -249,26 +241,11 @@ function parseReloadOnly(value: DevreloadOptions['reloadOnly'], proxy: ProxySpec
 }
 
 function parseIgnore(value: DevreloadOptions['ignore'], option: string): readonly string[] {
-  const globs = (value ?? []).map(String);
+  const globs = listOf(value);
   if (globs.some((glob) => glob.trim() === '')) {
     throw new DevreloadError(`${option}: an empty glob was given; remove it or pass a pattern such as "dist/**"`);
   }
   return globs;
-}
-
-/** The root .gitignore is read up front: the app starts before the watcher, and bad input must stop everything first. */
-function checkGitignore(enabled: boolean, cwd: string): boolean {
-  if (!enabled) return false;
-  const file = path.join(cwd, '.gitignore');
-  try {
-    readFileSync(file);
-  } catch (error) {
-    // Absent, or not a file: nothing to honour.
-    if (isErrnoException(error) && ['ENOENT', 'ENOTDIR', 'EISDIR'].includes(error.code ?? '')) return true;
-    const code = isErrnoException(error) ? error.code : String(error);
-    throw new DevreloadError(`Cannot read ${file} (${code}): fix its permissions, or turn .gitignore support off.`, { cause: error });
-  }
-  return true;
 }
 
 function parseBoolean(value: unknown, option: string): boolean {

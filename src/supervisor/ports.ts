@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { ResolvedOptions } from '../options/resolve.js';
+import { appProcess } from '../process/app-process.js';
 import { startInstance, type Instance, type InstanceSpec } from '../process/instance.js';
 import { openForWriting, type OpenFile } from '../process/open-for-writing.js';
 import type { ChangeSource, WatchRequest } from './watch-request.js';
@@ -54,6 +55,8 @@ export interface SupervisorPorts {
   openForWriting(leader: number): readonly OpenFile[];
   /** The processes left of the instance led by `leader` (and carrying its `tag`), with their command lines. */
   remaining(leader: number, tag: string | undefined): Promise<Remaining[]>;
+  /** The process running the app's own code in the instance led by `leader` (past tsx, a shell, npm). */
+  appProcess(leader: number): number;
   /** devreload's stdout (its TTY-ness decides colours for piped app output). */
   stdout: NodeJS.WriteStream | (NodeJS.WritableStream & { isTTY?: boolean });
   /** Where devreload's own lines go. */
@@ -101,6 +104,7 @@ export function realPorts(): SupervisorPorts {
     stopSelf,
     openForWriting: (leader) => openForWriting(leader),
     remaining: (leader, tag) => remainingProcesses(leader, tag),
+    appProcess,
     stdout: process.stdout,
     stderr: process.stderr,
   };

@@ -20,6 +20,7 @@ import { Suspension } from './suspension.js';
 import { Timers } from './timers.js';
 import type { InternalOptions, Reloader } from './types.js';
 import { describeStop } from './waiting-line.js';
+import { withAppPid } from './app-pid.js';
 
 /**
  * The one place that wires the pure state machine to the adapters: inputs from the watcher,
@@ -58,7 +59,16 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
     this.#timers = new Timers(this.#ports.clock, (timer) => this.#dispatch({ type: 'timer', timer, at: this.#now() }));
     this.#logger =
       internal.logger ??
-      createLogger({ level: options.logLevel, cwd: options.cwd, command: [options.command, ...options.args], stream: this.#ports.stderr, clear: internal.clear, open: options.proxy && proxyUrl(options.proxy) });
+      createLogger({
+        level: options.logLevel,
+        cwd: options.cwd,
+        command: options.exec ?? [options.command, ...options.args],
+        stream: this.#ports.stderr,
+        clear: internal.clear,
+        open: options.proxy && proxyUrl(options.proxy),
+        using: internal.configSource,
+        building: options.build.length > 0,
+      });
     this.#out = new EventOutput({
       emit: (name, payload) => (this.emit as (name: string, payload: unknown) => boolean)(name, payload),
       json: internal.json,
@@ -199,7 +209,7 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
         return this.#timers.clear(effect.timer);
       case 'log':
         // Through the instances: a restart's line may wait for the new instance to be ready.
-        this.#apps.log(effect.event);
+        this.#apps.log(withAppPid(effect.event, this.#ports.appProcess));
         announced.push(effect.event);
         return;
       case 'describeStop':

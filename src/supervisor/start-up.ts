@@ -110,7 +110,7 @@ export class StartUp {
     if (watcher === undefined) return;
     await watcher.ready;
     if (this.host.stopped()) return;
-    const shown = options.watch.map((p) => path.relative(options.cwd, p) || '.');
+    const shown = [...options.watch, ...(watcher.linkedRoots ?? [])].map((p) => path.relative(options.cwd, p) || '.');
     const ms = Math.round(this.host.now() - startedAt);
     logger.info(`watching ${shown.join(', ')}${options.logLevel === 'verbose' ? ` (ready in ${ms} ms)` : ''}`);
     this.host.out.publish({ name: 'watching', payload: { paths: shown, ms } });

@@ -28,6 +28,8 @@ export interface InternalOptions {
   /** Clear this terminal before each restart (`--clear`); ignored unless it is a TTY. */
   clear?: NodeJS.WriteStream;
   logger?: Logger;
+  /** The configuration file in use (`nodemon.json`), named on the start line. */
+  configSource?: string | undefined;
   /** Replaces some of the OS-facing parts (tests of the effect runner); the rest are the real ones. */
   ports?: Partial<SupervisorPorts>;
 }

@@ -3,11 +3,14 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { catchUpBatch, mtimeSlackMs } from '../tuning.js';
 import { fileKey, lookAt } from '../watch/file-look.js';
+import { findLinkedRoots } from '../watch/linked-roots.js';
 import { createWatcher, type FileChange, type Watcher } from '../watch/watcher.js';
 import { changeRules, reloadOnlyRoots, routeChange } from '../proxy/reload-only.js';
 import { ChangeFilter } from './change-filter.js';
 import { ownOutputFiles } from './own-output.js';
 import type { ChangeSource, WatchRequest } from './watch-request.js';
+
+export { findLinkedRoots } from '../watch/linked-roots.js';
 
 /**
  * The watcher as the supervisor sees it: relevant changes, minus the late re-check's reports
@@ -36,8 +39,10 @@ export function watchChanges(request: WatchRequest): ChangeSource & Pick<Watcher
     look: lookAt,
     openForWriting: request.openForWriting ?? (() => []),
   });
+  // Where links lead out of the watched folders is watched as well, as workspace packages are.
+  const linkedRoots = findLinkedRoots({ roots: options.watch, cwd: options.cwd, ignore: options.ignore, gitignore: options.gitignore });
   // Env files are watched wherever they are: a change restarts the app with the new values.
-  const watched = [...options.watch, ...options.envFiles];
+  const watched = [...options.watch, ...linkedRoots, ...options.envFiles];
   const rules = changeRules(watched, options.reloadOnly, options.cwd);
   const route = (change: FileChange) => {
     const to = routeChange(change.path, rules);
@@ -75,6 +80,7 @@ export function watchChanges(request: WatchRequest): ChangeSource & Pick<Watcher
   void watcher.ready.then(() => catchUp(watcher, Date.now(), instanceStartedAt, loadedBy, caughtUp));
   return {
     ready: watcher.ready,
+    linkedRoots,
     getWatched: () => watcher.getWatched(),
     close: () => {
       filter.close();

@@ -8,6 +8,8 @@ export interface ChangeSource {
   readonly ready: Promise<void>;
   /** Idempotent. */
   close(): Promise<void>;
+  /** Watched too: where links in the watched folders lead outside them (watch/linked-roots.ts). */
+  readonly linkedRoots?: readonly string[];
 }
 
 /** What the supervisor hands the watcher it asks for (SupervisorPorts.watch). */

@@ -22,6 +22,17 @@ describe('createReloader', () => {
     expect(() => createReloader({ command: 'node', signal: 'SIGNOPE' })).toThrow(/^signal: unknown signal/);
   });
 
+  it('rejects a misspelled option and a wrong value in the config file’s words, starting nothing', () => {
+    // The same typo in devreload.config.json reads `devreload.config.json: unknown key "wacth" (did you mean "watch"?)…`.
+    expect(() => createReloader({ command: 'node', args: ['server.js'], wacth: ['src'] } as Parameters<typeof createReloader>[0])).toThrow(
+      /^createReloader: unknown key "wacth" \(did you mean "watch"\?\); known keys: command, args, exec, watch, /,
+    );
+    expect(() => createReloader({ command: 'node', delay: 'fast' } as unknown as Parameters<typeof createReloader>[0])).toThrow(
+      'delay: expected a duration in milliseconds (e.g. 500, 500ms or 2s), got "fast"',
+    );
+    expect(() => createReloader({ command: 'node', watch: 5 } as unknown as Parameters<typeof createReloader>[0])).toThrow('watch: must be a path or an array of paths, got number 5');
+  });
+
   it('starts, restarts on request and on change, and stops idempotently with nothing left', async () => {
     project = await Project.create();
     const p = project;

@@ -83,7 +83,7 @@ describe('values arrive as typed', () => {
   });
 
   it('repeatable options collect every value; single ones keep the last', () => {
-    expect(options(['-w', 'a', '--watch=b', '-d', '5', '--delay', '7', 'node'])).toMatchObject({ watch: ['a', 'b'], delay: '7', command: 'node' });
+    expect(options(['-w', 'a', '--watch=b', '-d', '50', '--delay', '70', 'node'])).toMatchObject({ watch: ['a', 'b'], delay: '70', command: 'node' });
   });
 
   it('without `--`, the first argument that is not an option or a value starts the command', () => {
@@ -114,7 +114,7 @@ describe('switches', () => {
   });
 
   it('the usual command lines', () => {
-    expect(parseCli(['--watch', 'src', '--', 'node', 'server.js'])).toEqual({ kind: 'run', options: { command: 'node', args: ['server.js'], watch: ['src'] }, config: undefined, clear: false, json: false });
+    expect(parseCli(['--watch', 'src', '--', 'node', 'server.js'])).toEqual({ kind: 'run', options: { command: 'node', args: ['server.js'], watch: ['src'] }, config: undefined, clear: false, json: false, printConfig: false, notes: [] });
     expect(parseCli(['-h'])).toEqual({ kind: 'help' });
     expect(parseCli(['--version'])).toEqual({ kind: 'version' });
   });

@@ -36,7 +36,11 @@ describe('--build', () => {
     expect(readFileSync(project.path('dist/app.js'), 'utf8')).toContain('version = 0');
 
     await project.write('src/app.js', 'BROKEN\n');
-    await d.waitFor(/build failed \(exit 2\) — keeping the running instance \(pid \d+\)/);
+    await d.waitFor(/build failed \(exit 2\)/);
+    // A change starts a build, not a restart: the log says so (nothing restarts when it fails).
+    expect(d.stderr).toContain('[devreload] building: src/app.js changed\n');
+    expect(d.stderr).not.toContain('restarting');
+    expect(d.stderr).toContain(`build failed (exit 2) — keeping the running app (pid ${first!.pid})`);
     expect(d.output).toContain('error TS1005: something is broken');
     expect(await answer(port)).toBe(`hello from ${first!.pid}\n`);
     expect(project.entries('start')).toHaveLength(1);
@@ -48,6 +52,21 @@ describe('--build', () => {
     expect(await answer(port)).toBe(`hello from ${second.pid}\n`);
     expect(isAlive(first!.pid)).toBe(false);
     expect(builds().map((b) => b.changed)).toEqual(['[]', '["src/app.js"]', '["src/app.js"]']);
+  });
+
+  it('a failed build names the pid of the app’s own process, not of the tsx that started it', async () => {
+    project = await Project.create();
+    await writeFile(project.path('.gitignore'), 'dist/\n');
+    const tsx = path.join(repoRoot, 'node_modules/.bin/tsx');
+    const d = new Devreload([...build, '--watch', 'src', '--verbose', '--', tsx, serverFixture], { cwd: project.dir, env: { APP_RECORD: project.record } });
+    await d.waitFor(/\] ready\b/);
+    const app = project.entries('start')[0]!.pid;
+    const leader = Number(/started .* \(pid (\d+)\)/.exec(d.stderr)?.[1]);
+    // tsx runs the server in a node of its own, under the tsx process that leads the instance.
+    expect(leader, d.output).not.toBe(app);
+    await project.write('src/app.js', 'BROKEN\n');
+    await d.waitFor(/build failed/);
+    expect(d.stderr).toContain(`build failed (exit 2) — keeping the running app (pid ${app})`);
   });
 
   it('a change during a slow build cancels it (its pid gone) and builds again', async () => {

@@ -21,6 +21,12 @@ describe('the started line', () => {
     expect(screen()).toBe(`[devreload] started node 'my server.js' --name 'it'\\''s' '$PORT' --port=3000\n`);
   });
 
+  it('names the configuration file in use', () => {
+    const { logger, screen } = capture({ using: 'nodemon.json' });
+    logger.event({ kind: 'spawned', pid: 1, restartMs: null, changes: null });
+    expect(screen()).toBe('[devreload] started node server.js (using nodemon.json)\n');
+  });
+
   it('shows a command given as one string as it is', () => {
     const { logger, screen } = capture({ command: 'npm run dev' });
     logger.event({ kind: 'spawned', pid: 1, restartMs: null, changes: null });
@@ -79,5 +85,18 @@ describe('the waiting line', () => {
     const { logger, screen } = capture();
     logger.event({ kind: 'waiting', pid: 1, remaining: [], killInMs: 4000, canForce: true });
     expect(screen()).toBe('');
+  });
+});
+
+describe('--build', () => {
+  it('a change starts a build, and the line says so; a failed build names the app it keeps', () => {
+    const { logger, screen } = capture({ building: true, clear: undefined });
+    logger.event({ kind: 'change', changes: changes(['/p/src/greet.ts']) });
+    logger.event({ kind: 'building', changes: changes(['/p/src/greet.ts']) });
+    logger.event({ kind: 'buildFailed', exit: { code: 2, signal: null }, ms: 120, keeping: 4321, message: null });
+    logger.event({ kind: 'change', changes: changes([]) });
+    expect(screen()).toBe(
+      '[devreload] building: src/greet.ts changed\n[devreload] build failed (exit 2) — keeping the running app (pid 4321)\n[devreload] building (requested)\n',
+    );
   });
 });

@@ -42,8 +42,8 @@ describe('configuration files', () => {
 
   it('the command line wins over the file, the file over the defaults', async () => {
     await write('devreload.config.json', { delay: 100, killTimeout: 900, command: 'node', args: ['a.js'] });
-    const fromFile = withConfig((parseCli(['--cwd', dir, '--delay', '5']) as { options: object }).options, undefined);
-    expect(fromFile).toMatchObject({ delay: '5', killTimeout: 900, command: 'node', args: ['a.js'] });
+    const fromFile = withConfig((parseCli(['--cwd', dir, '--delay', '50']) as { options: object }).options, undefined);
+    expect(fromFile).toMatchObject({ delay: '50', killTimeout: 900, command: 'node', args: ['a.js'] });
     const fromCli = withConfig((parseCli(['--cwd', dir, '--', 'python3', 'b.py']) as { options: object }).options, undefined);
     expect(fromCli).toMatchObject({ command: 'python3', args: ['b.py'], delay: 100 });
   });

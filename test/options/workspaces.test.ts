@@ -224,7 +224,7 @@ describe('the workspaces option', () => {
   });
 
   it('a value that is not a boolean names the option', () => {
-    expect(() => resolveOptions({ command: 'node', cwd: dir, workspaces: 'no' as unknown as boolean })).toThrow('workspaces: expected true or false, got "no"');
+    expect(() => resolveOptions({ command: 'node', cwd: dir, workspaces: 'no' as unknown as boolean })).toThrow('workspaces: must be true or false, got string "no"');
   });
 
   it('--no-workspaces sets it to false; without it the option is left to the config and the default', () => {

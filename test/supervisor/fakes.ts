@@ -222,6 +222,7 @@ export function fakePorts() {
     },
     openForWriting: () => [],
     remaining: (leader) => Promise.resolve([{ pid: leader, command: 'node server.js' }]),
+    appProcess: (leader) => leader,
     signals: (handler) => {
       shutdownHandler = handler;
       return () => {
