@@ -112,6 +112,7 @@ function parseFlags(flags: readonly string[], onStray: (args: unknown[]) => void
   for (const option of cliOptions) {
     main.option(option.flags, option.description, option.repeatable === true ? { type: [String] } : undefined);
   }
+  refuseUndeclaredNegations(flags);
   try {
     cli.parse(['node', 'devreload', ...flags], { run: true });
   } catch (error) {
@@ -124,6 +125,20 @@ function parseFlags(flags: readonly string[], onStray: (args: unknown[]) => void
     throw error;
   }
   return result;
+}
+
+/**
+ * cac accepts `--no-x` for every option `x` and reads it as `x: false`: `--no-build` would run
+ * `false` as a build step, `--no-watch` watch a path named "false", `--no-prestart` be ignored.
+ * Only the negations devreload declares (`--no-gitignore`, `--no-workspaces`, nodemon's) mean
+ * something; any other is an unknown option, said as such.
+ */
+function refuseUndeclaredNegations(flags: readonly string[]): void {
+  const declared = new Set(cliOptions.flatMap((option) => option.flags.split(/[\s,]+/)).filter((spelling) => spelling.startsWith('--no-')));
+  const negation = flags.map((flag) => flag.split('=')[0] ?? flag).find((flag) => flag.startsWith('--no-') && !declared.has(flag));
+  if (negation === undefined) return;
+  const turnsOff = [...declared].filter((spelling) => !cliOptions.some((option) => option.hidden === true && option.flags.includes(spelling)));
+  throw new DevreloadError(`Unknown option ${negation}: only ${turnsOff.join(' and ')} turn a default off; leave an option out to keep its default (see devreload --help)`);
 }
 
 /** A switch given once is `true`; given again, cac makes it `[true, true]`: still on. */

@@ -128,3 +128,24 @@ describe('switches', () => {
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
+
+describe('--no-<option> is only what devreload declares', () => {
+  // cac would read `--no-build` as `build: false` and run `false` as a build step, `--no-watch` as a
+  // path named "false", and drop `--no-prestart` silently.
+  it('refuses the negation of every option that declares none, naming it, before anything runs', () => {
+    const declared = new Set(['--no-gitignore', '--no-workspaces', '--no-stdin', '--no-update-notifier', '--no-colors', '--no-colours']);
+    const names = cliOptions.flatMap((option) => option.flags.split(/[\s,]+/)).filter((s) => s.startsWith('--') && !s.startsWith('--no-'));
+    expect(names.length).toBeGreaterThan(10);
+    for (const name of names) {
+      const negation = `--no-${name.slice(2)}`;
+      if (declared.has(negation)) continue;
+      expect(() => parseCli([negation, '--', 'node', 'server.js']), negation).toThrow(new RegExp(`^Unknown option ${negation}: only --no-gitignore and --no-workspaces turn a default off`));
+      expect(() => parseCli([`${negation}=x`, '--', 'node', 'server.js']), negation).toThrow(new RegExp(`^Unknown option ${negation}:`));
+    }
+  });
+
+  it('keeps the declared ones', () => {
+    const parsed = parseCli(['--no-gitignore', '--no-workspaces', '--', 'node', 'server.js']);
+    expect(parsed.kind === 'run' && parsed.options).toMatchObject({ gitignore: false, workspaces: false });
+  });
+});
