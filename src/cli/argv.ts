@@ -38,7 +38,7 @@ type ValueAt =
  * nothing follows (`--socket --`: the `--` ended devreload's options) or an option follows
  * (`--watch --verbose`); a negative number is a value, so that its validator can say why it is
  * wrong (`--kill-timeout -5`). An optional value (`--poll [ms]`) is only taken when it looks
- * like a number.
+ * like a number (or is one of the words it `accepts`).
  */
 function valueAt(argv: readonly string[], i: number, flags: Map<string, ValueFlag>): ValueAt {
   const arg = argv[i] ?? '';
@@ -50,7 +50,7 @@ function valueAt(argv: readonly string[], i: number, flags: Map<string, ValueFla
   const flag = flags.get(arg);
   if (flag === undefined) return { kind: 'none' };
   const next = argv[i + 1];
-  if (flag.value === 'optional') return next !== undefined && /^-?\d/.test(next) ? { kind: 'value', flag, value: next, width: 2 } : { kind: 'none' };
+  if (flag.value === 'optional') return next !== undefined && flag.accepts.test(next) ? { kind: 'value', flag, value: next, width: 2 } : { kind: 'none' };
   if (next === undefined || looksLikeOption(next)) return { kind: 'missing', flag, next };
   return { kind: 'value', flag, value: next, width: 2 };
 }

@@ -67,7 +67,8 @@ export function parseCli(argv: readonly string[]): ParsedCli {
     onExit: scalar(result.onExit) as DevreloadOptions['onExit'],
     socket: result.socket === undefined ? undefined : list(result.socket),
     ready: scalar(result.ready) as string | undefined,
-    prestart: on(result.prestart) ? true : undefined,
+    // A switch (`--prestart`: true) or a value as typed (`--prestart=runtime`), checked by resolveOptions.
+    prestart: typeof scalar(result.prestart) === 'string' ? (scalar(result.prestart) as DevreloadOptions['prestart']) : on(result.prestart) ? true : undefined,
     build: result.build === undefined ? undefined : list(result.build),
     envFile: result.envFile === undefined ? undefined : list(result.envFile),
     postpone: on(result.postpone) ? true : undefined,

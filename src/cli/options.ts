@@ -14,8 +14,10 @@ interface CliOptionBase {
 /** An option that takes a value says what it expects, for the error when the value is missing. */
 export type CliOption =
   | (CliOptionBase & {
-      /** 'required': `<value>`; 'optional': `[value]` (only taken when it looks like a number). */
+      /** 'required': `<value>`; 'optional': `[value]` (only taken when it matches `accepts`). */
       readonly value: 'required' | 'optional';
+      /** An optional value: the words taken as it (after a space); default: a number. */
+      readonly accepts?: RegExp;
       /** What the value must be, with an example: "a directory, e.g. --cwd packages/api". */
       readonly expects: string;
     })
@@ -35,7 +37,7 @@ export const cliOptions: readonly CliOption[] = [
   { flags: '-b, --build <command>', description: 'Run this command line (through sh) before every start; a failed build keeps the running instance (repeatable: steps in order)', group: 'Restarting', value: 'required', expects: "a command line, e.g. --build 'tsc -p .'", repeatable: true },
   { flags: '--env-file <path>', description: 'Read KEY=value lines into the app’s environment at every start, later files winning; watched (repeatable)', group: 'Restarting', value: 'required', expects: 'a file of KEY=value lines, e.g. --env-file .env', repeatable: true },
   { flags: '--postpone', description: 'Start nothing until the first change', group: 'Restarting' },
-  { flags: '--prestart', description: 'Keep the next Node runtime booted and parked (no user code) so a restart skips Node’s boot (node and tsx commands)', group: 'Restarting' },
+  { flags: '--prestart [mode]', description: 'Keep the next instance booted and parked with its dependencies loaded (no user code) so a restart skips Node’s boot and the app’s node_modules (node and tsx commands); --prestart=runtime keeps Node alone', group: 'Restarting', value: 'optional', accepts: /^(runtime|warm)$/, expects: 'runtime or warm, e.g. --prestart=runtime' },
   { flags: '-C, --cwd <dir>', description: 'Run the app in this directory; relative paths resolve from it', group: 'Restarting', value: 'required', expects: 'a directory, e.g. --cwd packages/api' },
   { flags: '--socket <[host:]port>', description: 'Bind this port once (on 127.0.0.1 unless a host is given: 0.0.0.0:3000 exposes it) and hand it to every instance as fd 3, 4, … (repeatable)', group: 'Zero downtime', value: 'required', expects: 'a [host:]port, e.g. --socket 3000 (loopback only) or --socket 0.0.0.0:3000 (every interface)', repeatable: true },
   { flags: '--ready <port|url|/regex/>', description: 'Print "ready in N ms" once the app accepts on a port, answers a URL, or prints a matching line (default with --socket: the first socket)', group: 'Zero downtime', value: 'required', expects: 'a port, a URL or a /regex/, e.g. --ready 3000' },
@@ -50,6 +52,7 @@ export const cliOptions: readonly CliOption[] = [
 
 export interface ValueFlag {
   readonly value: 'required' | 'optional';
+  readonly accepts: RegExp;
   /** The option's camelCase name: `killTimeout` for `-k` and `--kill-timeout`. */
   readonly name: string;
   /** Its long spelling, `--kill-timeout`. */
@@ -70,7 +73,7 @@ export function valueTakingFlags(): Map<string, ValueFlag> {
   for (const option of cliOptions) {
     if (option.value === undefined) continue;
     const { spellings, long, name } = namesOf(option);
-    for (const spelling of spellings) flags.set(spelling, { value: option.value, name, long, expects: option.expects });
+    for (const spelling of spellings) flags.set(spelling, { value: option.value, accepts: option.accepts ?? /^-?\d/, name, long, expects: option.expects });
   }
   return flags;
 }
@@ -80,12 +83,12 @@ export function negatedFlags(): Set<string> {
   return new Set(cliOptions.map((option) => namesOf(option).long).filter((long) => long.startsWith('--no-')));
 }
 
-/** Every spelling (`-q`, `--quiet`) of each option that is a plain switch (not `--no-x`), by its camelCase name. */
+/** Every spelling (`-q`, `--quiet`) of each option that is a plain switch (not `--no-x`), or may be one (`--prestart`), by its camelCase name. */
 export function switchFlags(): Map<string, string> {
   const switches = new Map<string, string>();
   for (const option of cliOptions) {
     const { spellings, long, name } = namesOf(option);
-    if (option.value !== undefined || long.startsWith('--no-')) continue;
+    if (option.value === 'required' || long.startsWith('--no-')) continue;
     for (const spelling of spellings) switches.set(spelling, name);
   }
   return switches;

@@ -90,13 +90,14 @@ export function createLogger(options: LoggerOptions): Logger {
         case 'waiting':
           if (event.remaining.length === 0) return;
           return logger.warn(waitingLine(event));
-        case 'spawned':
-          if (event.restartMs === null) return logger.info(`started ${c.bold(command)}${verbose ? c.dim(` (pid ${event.pid})`) : ''}`);
-          {
-            // The first event announced the restart; a burst is only counted once it is over.
-            const folded = event.changes !== null && event.changes.count > 1 ? ` — ${describeChanges(event.changes)} changed` : '';
-            return logger.info(`restarted in ${Math.round(event.restartMs)} ms${folded}${verbose ? c.dim(` (pid ${event.pid})`) : ''}`);
-          }
+        case 'spawned': {
+          const details = [...(event.note === undefined ? [] : [event.note]), ...(verbose ? [`pid ${event.pid}`] : [])];
+          const after = details.length === 0 ? '' : c.dim(` (${details.join(', ')})`);
+          if (event.restartMs === null) return logger.info(`started ${c.bold(command)}${after}`);
+          // The first event announced the restart; a burst is only counted once it is over.
+          const folded = event.changes !== null && event.changes.count > 1 ? ` — ${describeChanges(event.changes)} changed` : '';
+          return logger.info(`restarted in ${Math.round(event.restartMs)} ms${folded}${after}`);
+        }
         case 'spawnFailed':
           return logger.error(event.fatal ? `error: ${event.message}` : `${event.message} — waiting for changes`);
         case 'exited':

@@ -1,36 +1,56 @@
 import path from 'node:path';
 import { assetPath } from '../assets.js';
+import type { Clock } from '../clock.js';
+import type { Changes } from '../core/types.js';
 import type { Logger } from '../log/logger.js';
 import type { Instance, InstanceSpec } from '../process/instance.js';
 import type { Watchdog } from '../process/watchdog.js';
-import type { Clock } from '../clock.js';
-import { spareDelayMs } from '../tuning.js';
+import { spareDelayMs, spareRecordWaitMs } from '../tuning.js';
+import { fingerprintAll } from './dependency-inputs.js';
 import { bootNodeOptions, planPrestart, type NodePlan } from './plan.js';
+import type { Park, SpareReport } from './protocol.cjs';
+import { isNodeSource, whyStale, type SpareInputs } from './staleness.js';
 import { findTsxRuntime } from './tsx-runtime.js';
 import { encodeWake, wakeFor } from './wake.js';
+import { WarmSpares, type WarmBoot } from './warm-spares.js';
+
+/** `runtime`: the spare boots Node (and tsx) only; `warm`: it also loads the app's third-party dependencies. */
+export type PrestartMode = 'runtime' | 'warm';
 
 export interface PrestartDeps {
   launch(spec: InstanceSpec): Promise<Instance>;
   watchdog(): Watchdog | null;
   clock: Clock;
   logger: Logger;
+  mode: PrestartMode;
+  /** Watched folders (workspace packages included): a module in one is the user's, never preloaded. */
+  userRoots(): readonly string[];
 }
+
+type Hooks = Pick<InstanceSpec, 'onOutputLine' | 'onEscaped'>;
 
 interface Spare {
   /** What the spare booted with: a spec that needs anything else gets a fresh start. */
   readonly key: string;
+  /** The environment it booted (and loaded its dependencies) in. */
+  readonly env: SpareInputs['env'];
   ready: Promise<Instance | null>;
   /** The spare was spawned with these hooks; a wake points them at the new instance's. */
-  readonly hooks: Pick<InstanceSpec, 'onOutputLine' | 'onEscaped'>;
+  readonly hooks: Hooks;
   /** Set once the spare exited or could not be spawned: it cannot be woken. */
   dead: boolean;
+  /** A warm spare's inputs, once spawned; null for a runtime-only one. */
+  warm: WarmBoot | null;
+  /** What the warm spare said once it loaded. */
+  report?: SpareReport;
 }
 
 /**
  * `--prestart`: keeps one spare Node runtime booted and parked (src/prestart/park.cts) so the
- * next start skips Node's boot. It stands in for the instance launcher: a launch wakes the
- * spare when it fits the spec, or spawns the ordinary way. The spare is an instance in every
- * sense but running user code: its own session, guarded by the watchdog, killed on close().
+ * next start skips Node's boot, and with warm spares the loading of the app's dependencies too.
+ * It stands in for the instance launcher: a launch wakes the spare when it fits the spec and a
+ * fresh start would load the same (staleness.ts), or starts afresh. The spare is an instance in
+ * every sense but running user code: its own session, guarded by the watchdog, killed on close().
  */
 export class Prestarter {
   #spare: Spare | null = null;
@@ -41,30 +61,60 @@ export class Prestarter {
   #park: string | undefined;
   /** tsx's runtime folder for the command; null until looked up. */
   #tsx: string | undefined | null = null;
+  readonly #warm: WarmSpares | null;
+  /** What the next launch starts for (changed()). */
+  #changed: readonly string[] | 'unknown' = [];
+  #launches = 0;
+  /** What the start line says about an instance (noteFor()). */
+  readonly #notes = new Map<number, string>();
 
-  constructor(private readonly deps: PrestartDeps) {}
+  constructor(private readonly deps: PrestartDeps) {
+    this.#warm = deps.mode === 'warm' ? new WarmSpares({ logger: deps.logger, userRoots: deps.userRoots, ownPreloads }) : null;
+  }
+
+  /** What changed for the next start: the supervisor says so right before it launches. */
+  changed(changes: Changes | null): void {
+    // A restart asked for with nothing changed (rs) may be for a change nobody watches.
+    this.#changed = changes === null ? [] : changes.paths.length === 0 || changes.count > changes.paths.length ? 'unknown' : changes.paths;
+  }
+
+  /** A few words for the line that announces the instance `pid` (which spare it was, or why none). */
+  noteFor(pid: number): string | undefined {
+    const note = this.#notes.get(pid);
+    this.#notes.delete(pid);
+    return note;
+  }
 
   launch = async (spec: InstanceSpec): Promise<Instance> => {
     this.#cancelNext?.();
     this.#cancelNext = null;
+    const changed = this.#changed;
+    this.#changed = [];
     const plan = this.#plan(spec);
+    const warm = plan !== undefined && this.#warm !== null && this.#warm.blocker(plan) === undefined;
+    let note = this.#launches++ === 0 && plan !== undefined ? `--prestart: ${warm ? 'warm' : 'runtime'} spares` : undefined;
     const spare = this.#spare;
     this.#spare = null;
     let instance: Instance | null = null;
     if (plan !== undefined && spare !== null && !spare.dead && spare.key === keyOf(spec, plan)) {
       instance = await spare.ready;
-      if (instance !== null && !spare.dead) this.#wake(instance, spare, spec, plan);
-      else {
-        // It died while parked: let the watchdog forget it, and start the ordinary way.
+      const stale = instance === null || spare.dead ? 'it exited' : spare.warm !== null && !warm ? 'warm spares no longer apply' : this.#staleness(spare, spec, changed);
+      if (stale === undefined && instance !== null) {
+        this.#wake(instance, spare, spec, plan);
+        note = this.#describe(spare);
+      } else {
+        // It died while parked, or would not be what a fresh start is: start afresh.
+        if (instance !== null && !spare.dead) note = `fresh start: ${stale ?? ''}`;
+        this.deps.logger.verbose(`--prestart: not waking the spare: ${stale ?? ''}`);
         void this.#discard(spare);
         instance = null;
       }
     } else if (spare !== null) {
       void this.#discard(spare);
     }
-    instance ??= await this.deps.launch(spec);
-    // Not at once: the spare's boot would compete with the new instance's for the CPU.
-    if (plan !== undefined && this.#closed === null) this.#cancelNext = this.deps.clock.after(spareDelayMs, () => this.#prepare(spec, plan));
+    instance ??= warm && plan !== undefined ? await this.#launchRecording(spec, plan) : await this.deps.launch(spec);
+    if (note !== undefined) this.#notes.set(instance.pid, note);
+    if (plan !== undefined && this.#closed === null) this.#schedule(spec, plan, instance, warm);
     return instance;
   };
 
@@ -75,6 +125,7 @@ export class Prestarter {
       const spare = this.#spare;
       this.#spare = null;
       if (spare !== null) await this.#discard(spare);
+      this.#warm?.close();
     })();
     return this.#closed;
   }
@@ -98,29 +149,51 @@ export class Prestarter {
     return undefined;
   }
 
+  /** The next spare, once the new instance has had the CPU (and, warm, has said what it loaded). */
+  #schedule(spec: InstanceSpec, plan: NodePlan, instance: Instance, recording: boolean): void {
+    let exited = false;
+    void instance.exited.then(() => (exited = true));
+    let waited = 0;
+    const attempt = (): void => {
+      this.#cancelNext = null;
+      if (this.#closed !== null || this.#spare !== null) return;
+      const tag = instance.tag ?? String(instance.pid);
+      // Its record comes once its loading settled (or at its exit): a spare made before would load too little.
+      if (recording && this.#warm !== null && !this.#warm.collect(tag) && !exited && waited < spareRecordWaitMs) {
+        waited += spareDelayMs;
+        this.#cancelNext = this.deps.clock.after(spareDelayMs, attempt);
+        return;
+      }
+      this.#prepare(spec, plan);
+    };
+    // Not at once: the spare's boot would compete with the new instance's for the CPU.
+    this.#cancelNext = this.deps.clock.after(spareDelayMs, attempt);
+  }
+
   #prepare(spec: InstanceSpec, plan: NodePlan): void {
-    this.#cancelNext = null;
-    if (this.#closed !== null || this.#spare !== null) return;
-    const hooks: Spare['hooks'] = {};
-    const forward: Pick<InstanceSpec, 'onOutputLine' | 'onEscaped'> = {
+    const warm = this.#warm !== null && this.#warm.blocker(plan) === undefined ? this.#warm : null;
+    // Fingerprinted before the spawn: a change while the spare loads is seen at its wake.
+    const prepared = warm?.prepare(spec.cwd, plan.script);
+    const hooks: Hooks = {};
+    const forward: Hooks = {
       onOutputLine: spec.onOutputLine === undefined ? undefined : (line, stream) => hooks.onOutputLine?.(line, stream),
       onEscaped: (pid, startTime) => hooks.onEscaped?.(pid, startTime),
     };
-    const env = { ...spec.env, NODE_OPTIONS: bootNodeOptions(spec.env.NODE_OPTIONS) };
-    if (env.NODE_OPTIONS === undefined) delete env.NODE_OPTIONS;
-    const spareSpec: InstanceSpec = {
-      ...spec,
-      ...forward,
-      // tsx's own command would start a second Node process: the spare is that process.
-      command: plan.runtimeFlags.length > 0 ? 'node' : spec.command,
-      args: [...plan.runtimeFlags, ...plan.bootFlags, this.#park as string],
-      env,
-    };
-    const spare: Spare = { key: keyOf(spec, plan), hooks, dead: false, ready: Promise.resolve(null) };
-    spare.ready = this.deps.launch(spareSpec).then(
+    const spare: Spare = { key: keyOf(spec, plan), env: spec.env, hooks, dead: false, warm: null, ready: Promise.resolve(null) };
+    spare.ready = this.deps.launch(this.#spareSpec(spec, plan, forward, warm !== null)).then(
       (instance) => {
         this.deps.watchdog()?.watch(instance.pid);
-        void instance.exited.then(() => (spare.dead = true));
+        void instance.exited.then(() => {
+          spare.dead = true;
+          // A spare that could not load one of the roots says so before it exits.
+          this.#reportOf(spare);
+        });
+        if (warm !== null && prepared !== undefined) {
+          const report = warm.reportOf(instance.tag ?? String(instance.pid));
+          spare.warm = { files: prepared.boot.files, report };
+          const park: Park = { ...prepared.park, env: wakeFor(spec, plan, instance.tag).env, report };
+          instance.write(encodeWake(park));
+        }
         return instance;
       },
       (error: unknown) => {
@@ -132,10 +205,56 @@ export class Prestarter {
     this.#spare = spare;
   }
 
+  /** A start with nothing preloaded, through the park script and woken at once, so that it records what it loads. */
+  async #launchRecording(spec: InstanceSpec, plan: NodePlan): Promise<Instance> {
+    const warm = this.#warm as WarmSpares;
+    const instance = await this.deps.launch(this.#spareSpec(spec, plan, {}, true));
+    const tag = instance.tag ?? String(instance.pid);
+    const wake = wakeFor(spec, plan, instance.tag, warm.recordRequest(tag));
+    const park: Park = { env: wake.env, roots: [], envs: [], main: null, script: path.resolve(spec.cwd, plan.script), report: warm.reportOf(tag), esmRecorder: null };
+    instance.write(Buffer.concat([encodeWake(park), encodeWake(wake)]));
+    return instance;
+  }
+
+  #spareSpec(spec: InstanceSpec, plan: NodePlan, hooks: Hooks, warm: boolean): InstanceSpec {
+    const env = { ...spec.env, NODE_OPTIONS: bootNodeOptions(spec.env.NODE_OPTIONS) };
+    if (env.NODE_OPTIONS === undefined) delete env.NODE_OPTIONS;
+    return {
+      ...spec,
+      ...hooks,
+      // tsx's own command would start a second Node process: the spare is that process.
+      command: plan.runtimeFlags.length > 0 ? 'node' : spec.command,
+      args: [...plan.runtimeFlags, ...plan.bootFlags, this.#park as string, ...(warm ? ['--warm'] : [])],
+      env,
+    };
+  }
+
+  #staleness(spare: Spare, spec: InstanceSpec, changed: readonly string[] | 'unknown'): string | undefined {
+    const files = new Map(spare.warm?.files);
+    // Absent while the spare still loads: it reads what is there now.
+    const report = this.#reportOf(spare);
+    for (const [file, fingerprint] of report?.files ?? []) if (!files.has(file)) files.set(file, fingerprint);
+    const now = { env: spec.env, files: fingerprintAll(files.keys()) };
+    return whyStale({ boot: { env: spare.env, files }, now, changed, warm: spare.warm !== null, isSource: isNodeSource, cwd: spec.cwd });
+  }
+
+  #reportOf(spare: Spare): SpareReport | undefined {
+    if (spare.warm !== null) spare.report ??= this.#warm?.report(spare.warm);
+    return spare.report;
+  }
+
+  #describe(spare: Spare): string {
+    if (spare.warm === null) return 'runtime spare';
+    const report = this.#reportOf(spare);
+    return report === undefined ? 'warm spare, still loading' : `warm spare: ${report.loaded} modules`;
+  }
+
   #wake(instance: Instance, spare: Spare, spec: InstanceSpec, plan: NodePlan): void {
     spare.hooks.onOutputLine = spec.onOutputLine;
     spare.hooks.onEscaped = spec.onEscaped;
-    instance.write(encodeWake(wakeFor(spec, plan, instance.tag)));
+    const record = spare.warm === null ? undefined : this.#warm?.recordRequest(instance.tag ?? String(instance.pid));
+    instance.write(encodeWake(wakeFor(spec, plan, instance.tag, record)));
+    if (spare.warm !== null) this.#warm?.forget(spare.warm);
   }
 
   async #discard(spare: Spare): Promise<void> {
@@ -145,24 +264,26 @@ export class Prestarter {
     await instance.signal('SIGKILL').catch(() => []);
     await instance.gone.catch(() => undefined);
     this.deps.watchdog()?.unwatch(instance.pid);
+    if (spare.warm !== null) {
+      this.#reportOf(spare);
+      this.#warm?.forget(spare.warm);
+    }
+  }
+}
+
+/** devreload's own preload (--socket's): it only patches prototypes when the app listens, so it may run after the dependencies. */
+function ownPreloads(): string[] {
+  try {
+    return [assetPath('socket/preload.cjs')];
+  } catch {
+    return [];
   }
 }
 
 /**
- * Everything a spare fixed at boot: a spec that differs in any of it cannot use the spare. The
- * whole environment counts (but what changed): Node reads more of it at boot than NODE_OPTIONS
- * and NODE_PATH (NODE_EXTRA_CA_CERTS, UV_THREADPOOL_SIZE, …), and an env file's edit is rare.
+ * What a spare fixed at boot besides its environment (staleness.ts compares that): a spec that
+ * differs in any of it cannot use the spare.
  */
 function keyOf(spec: InstanceSpec, plan: NodePlan): string {
-  const { DEVRELOAD_CHANGED: _changed, ...env } = spec.env;
-  return JSON.stringify([
-    spec.command,
-    spec.cwd,
-    plan.runtimeFlags,
-    plan.bootFlags,
-    Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-    spec.fds ?? [],
-    spec.onOutputLine === undefined,
-    spec.stdoutToStderr === true,
-  ]);
+  return JSON.stringify([spec.command, spec.cwd, plan.runtimeFlags, plan.bootFlags, spec.fds ?? [], spec.onOutputLine === undefined, spec.stdoutToStderr === true]);
 }

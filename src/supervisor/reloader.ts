@@ -129,7 +129,7 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
       }
       this.#readyCheck = readyCheckFor(this.options.ready, this.#sockets?.sockets ?? []);
       if (this.options.prestart) {
-        const deps = { launch: this.#ports.launch, watchdog: () => this.#watchdog, clock: this.#ports.clock, logger: this.#logger };
+        const deps = { launch: this.#ports.launch, watchdog: () => this.#watchdog, clock: this.#ports.clock, logger: this.#logger, mode: this.options.prestart, userRoots: () => this.options.watch };
         this.#prestarter = new Prestarter(deps);
       }
       if (this.internal.handleSignals === true) {
@@ -272,10 +272,14 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
         return this.#timers.set(effect.timer, effect.ms);
       case 'clearTimer':
         return this.#timers.clear(effect.timer);
-      case 'log':
-        this.#logger.event(effect.event);
-        announced.push(effect.event);
+      case 'log': {
+        // The start line says which --prestart spare (if any) the instance was.
+        const { event } = effect;
+        const note = event.kind === 'spawned' ? this.#prestarter?.noteFor(event.pid) : undefined;
+        this.#logger.event(event.kind === 'spawned' && note !== undefined ? { ...event, note } : event);
+        announced.push(event);
         return;
+      }
       case 'describeStop':
         return this.#describeStop(effect);
       case 'exit':
@@ -346,6 +350,7 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
 
   #spawn(changes: Changes | null): void {
     this.#spawnedAt = this.#ports.clock.wall();
+    this.#prestarter?.changed(changes);
     const check = this.#readyCheck;
     const context = {
       options: this.options,

@@ -8,9 +8,9 @@ describe('switches without the option parser', () => {
   const spellings = [...switchFlags().keys()];
   const names = [...new Set(switchFlags().values())];
 
-  it('knows every switch, in both spellings, and nothing that takes a value', () => {
-    expect(spellings).toEqual(expect.arrayContaining(['--verbose', '-V', '--quiet', '-q', '--json', '--clear', '--prestart', '--postpone', '--help', '-h', '--version', '-v']));
-    expect(spellings.some((s) => ['--watch', '-w', '--poll', '--delay', '--no-gitignore'].includes(s))).toBe(false);
+  it('knows every switch, in both spellings, those whose value is optional, and nothing that needs a value', () => {
+    expect(spellings).toEqual(expect.arrayContaining(['--verbose', '-V', '--quiet', '-q', '--json', '--clear', '--prestart', '--poll', '--postpone', '--help', '-h', '--version', '-v']));
+    expect(spellings.some((s) => ['--watch', '-w', '--delay', '--no-gitignore'].includes(s))).toBe(false);
     expect([...negatedFlags()].sort()).toEqual(['--no-gitignore', '--no-workspaces']);
   });
 
@@ -26,16 +26,16 @@ describe('switches without the option parser', () => {
 
   it('a switch given twice is on, with or without cac', () => {
     expect(parseCli(['-V', '-V', '--', 'node', 'a.js'])).toMatchObject({ options: { logLevel: 'verbose' } });
-    // `--poll` alone sends the flags through cac, which makes the repeated switch [true, true].
-    expect(parseCli(['-V', '-V', '--poll', '--', 'node', 'a.js'])).toMatchObject({ options: { logLevel: 'verbose', poll: true } });
-    expect(parseCli(['--json', '--json', '--poll', '--', 'node', 'a.js'])).toMatchObject({ json: true });
-    expect(parseCli(['--prestart', '--prestart', '--poll', '--', 'node', 'a.js'])).toMatchObject({ options: { prestart: true } });
+    // An unknown option sends the flags through cac, which makes the repeated switch [true, true].
+    expect(parseCli(['-V', '-V', '-qV', '--', 'node', 'a.js'])).toMatchObject({ options: { logLevel: 'verbose' } });
+    expect(parseCli(['--json', '--json', '-qV', '--', 'node', 'a.js'])).toMatchObject({ json: true });
+    expect(parseCli(['--prestart', '--prestart', '-qV', '--', 'node', 'a.js'])).toMatchObject({ options: { prestart: true } });
   });
 
   it('leaves anything else to cac: combined short flags, unknown options, stray arguments', () => {
     expect(knownSwitches(['-qV'])).toBeUndefined();
     expect(knownSwitches(['--verbos'])).toBeUndefined();
-    expect(knownSwitches(['--poll'])).toBeUndefined();
+    expect(knownSwitches(['--poll', '--prestart'])).toEqual({ poll: true, prestart: true });
     expect(knownSwitches(['--json', 'stray'])).toBeUndefined();
     expect(parseCli(['-qV', '--', 'node', 'a.js'])).toMatchObject({ kind: 'run', options: { logLevel: 'verbose' } });
     expect(() => parseCli(['--verbos', '--', 'node', 'a.js'])).toThrow(/Unknown option --verbos — did you mean --verbose\?/);

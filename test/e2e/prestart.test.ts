@@ -21,7 +21,8 @@ function spares(d: Devreload): number[] {
 }
 
 async function oneSpare(d: Devreload): Promise<number> {
-  await waitUntil(() => spares(d).length === 1, { describe: () => `one spare (found ${JSON.stringify(spares(d))})\n${d.output}` });
+  // With warm spares the first instance runs the park script too: it is the app once it says so.
+  await waitUntil(() => project.entries('start').length > 0 && spares(d).length === 1, { describe: () => `one spare (found ${JSON.stringify(spares(d))})\n${d.output}` });
   return spares(d)[0] as number;
 }
 
