@@ -42,6 +42,8 @@ export class WarmSpares {
     const recorded = this.#folder().read<Recorded>(this.#folder().recordOf(tag), true);
     if (recorded === undefined) return false;
     this.#record = recorded;
+    const imported = recorded.roots.filter((root) => root.kind === 'import').length;
+    this.deps.logger.verbose(`--prestart: the app loaded ${recorded.roots.length} packages from node_modules (${imported} imported): the next spare loads them`);
     if (recorded.staleEnv !== null) {
       this.#once(`--prestart: ${recorded.staleEnv} was loaded before the app changed process.env; the running instance may differ from a fresh start (type rs to restart it fresh)`, 'warn');
     }
