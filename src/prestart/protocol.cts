@@ -53,7 +53,7 @@ export interface Park {
   readonly envs: readonly EnvDelta[];
   /** The kind of the app's main module, as last seen (`require.main` differs: CJS deps may read it at load). */
   readonly main: 'cjs' | 'esm' | null;
-  /** The main script's absolute path. */
+  /** The main script's file name (for `require.main` while the spare loads). */
   readonly script: string;
   /** Where the spare writes its SpareReport once loaded. */
   readonly report: string;
@@ -65,6 +65,8 @@ export interface Park {
 export interface Recorded {
   readonly v: 1;
   readonly main: 'cjs' | 'esm';
+  /** A CommonJS main module's file name, as Node resolved it (a link's target). */
+  readonly mainFile: string | null;
   readonly roots: readonly Root[];
   readonly envs: readonly EnvDelta[];
   /** Variables the app's own code set or removed while it ran (ES module loads cannot be placed among them). */

@@ -23,7 +23,7 @@ interface LoadedModule {
   parent?: LoadedModule | null;
 }
 
-function startRecording(request: RecordRequest, preloaded: Preloaded | null, script: string): void {
+function startRecording(request: RecordRequest, preloaded: Preloaded | null): void {
   const loader = Module as unknown as Loader & { _cache: Record<string, LoadedModule>; _resolveFilename(id: string, parent: unknown): string };
   const third = (file: string | undefined) => file !== undefined && thirdParty.isThirdParty(file, request.userRoots);
   const roots: Root[] = [];
@@ -98,8 +98,10 @@ function startRecording(request: RecordRequest, preloaded: Preloaded | null, scr
     if (child === undefined || !third(child.filename) || seen.has(child.filename)) return result;
     seen.add(child.filename);
     unverified.delete(child.filename);
+    // Reached by a path rather than a package name (rare): the environment as it is now.
+    const rootDelta = envBefore === undefined ? envs.diff(expected, envs.snapshot()) : delta;
     if (holder.tainted) tainted.add(child.filename);
-    else roots.push({ kind: 'require', id: child.filename, parent: this.filename, env: indexOf(delta) });
+    else roots.push({ kind: 'require', id: child.filename, parent: this.filename, env: indexOf(rootDelta) });
     // What the dependency set itself while it loaded is not the app's doing.
     if (envBefore !== undefined) envs.apply(expected, envs.diff(envBefore, envs.snapshot()));
     return result;
@@ -123,10 +125,12 @@ function startRecording(request: RecordRequest, preloaded: Preloaded | null, scr
     // Without hooks, a CommonJS package an ES module imported is found in the cache without a parent.
     if (hooks === 'none') for (const file of parentless(loader._cache, third, seen)) onImport(undefined, url.pathToFileURL(file).href);
     const changed = envs.diff(expected, envs.snapshot());
-    const main = (process.mainModule as { filename?: string } | undefined)?.filename === script ? 'cjs' : 'esm';
+    // Reset at the wake: only a CommonJS main script sets it.
+    const main = process.mainModule as { filename?: string } | undefined;
     const recorded: Recorded = {
       v: 1,
-      main,
+      main: main === undefined ? 'esm' : 'cjs',
+      mainFile: main?.filename ?? null,
       roots: esmTainted ? roots.filter((root) => root.kind === 'require') : roots,
       envs: deltas,
       envChanged: [...Object.keys(changed.set), ...changed.unset],

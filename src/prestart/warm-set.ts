@@ -7,6 +7,8 @@ export interface WarmSet {
   readonly roots: readonly Root[];
   readonly envs: Recorded['envs'];
   readonly main: Recorded['main'] | null;
+  /** A CommonJS main's file name as Node resolved it, when known. */
+  readonly mainFile: string | null;
   /** The app imports ES modules: the spare registers a recorder of imports before it loads anything (where its Node needs one). */
   readonly esm: boolean;
   /** Said once, in verbose mode: roots left out and why. */
@@ -19,7 +21,7 @@ export interface WarmSet {
  * resolution, not evaluation), so an app that changes it gets its imports loaded fresh.
  */
 export function warmSetFrom(record: Recorded | null, dropped: ReadonlySet<string>): WarmSet {
-  if (record === null) return { roots: [], envs: [], main: null, esm: false, leftOut: undefined };
+  if (record === null) return { roots: [], envs: [], main: null, mainFile: null, esm: false, leftOut: undefined };
   let roots = record.roots.filter((root) => !dropped.has(root.id));
   let leftOut: string | undefined;
   if (record.envChanged.length > 0 && roots.some((root) => root.kind === 'import')) {
@@ -27,7 +29,7 @@ export function warmSetFrom(record: Recorded | null, dropped: ReadonlySet<string
     leftOut = `the app sets ${record.envChanged.slice(0, 3).join(', ')} in process.env, so its ES module imports load at every start`;
   }
   const esm = record.main === 'esm' || roots.some((root) => root.kind === 'import');
-  return { roots, envs: record.envs, main: record.main, esm, leftOut };
+  return { roots, envs: record.envs, main: record.main, mainFile: record.mainFile, esm, leftOut };
 }
 
 /**

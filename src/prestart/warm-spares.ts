@@ -66,7 +66,7 @@ export class WarmSpares {
       roots: set.roots,
       envs: set.envs,
       main: set.main,
-      script: path.resolve(cwd, script),
+      script: set.mainFile ?? path.resolve(cwd, script),
       esmRecorder: set.esm ? pathToFileURL(assetPath('prestart/record-hooks.mjs')).href : null,
     };
     return { park, boot: { files }, modules: set.roots.length };

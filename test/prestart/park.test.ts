@@ -105,7 +105,7 @@ describe('a warm spare (park.cjs --warm)', () => {
       { kind: 'require', id: path.join(dir, 'node_modules/sidefx/index.js'), parent: script, env: 1 },
     ]);
     expect(record.envs[1]).toEqual({ set: { GREETING: 'from the app' }, unset: [] });
-    expect(record).toMatchObject({ main: 'cjs', envChanged: ['GREETING'], instrumented: null, tainted: [] });
+    expect(record).toMatchObject({ main: 'cjs', mainFile: script, envChanged: ['GREETING'], instrumented: null, tainted: [] });
   });
 
   it('loads the roots before it is woken, in the environment they were recorded in, once; the woken app finds them loaded', async () => {
@@ -179,12 +179,13 @@ describe('a warm spare (park.cjs --warm)', () => {
 
   it('an ES module app: the CommonJS packages it imports are its roots (found without a parent in the cache)', async () => {
     const script = path.join(dir, 'app.mjs');
-    writeFileSync(script, "import s from 'sidefx';\nimport plain from 'plain';\nconsole.log(JSON.stringify({ plain }));\n");
+    writeFileSync(script, "import s from 'sidefx';\nimport plain from 'plain';\nconsole.log(JSON.stringify({ plain, noMainModule: process.mainModule === undefined }));\n");
     const run = spare(script, []);
     run.wake();
-    expect(await output(run)).toEqual({ plain: 'plain' });
+    // As in a fresh start of an ES module: no CommonJS main module (the park script was one).
+    expect(await output(run)).toEqual({ plain: 'plain', noMainModule: true });
     const record = await recorded(run);
-    expect(record.main).toBe('esm');
+    expect(record).toMatchObject({ main: 'esm', mainFile: null });
     expect(record.roots.map((root) => [root.kind, root.id])).toEqual([
       ['import', `file://${dir}/node_modules/sidefx/index.js`],
       ['import', `file://${dir}/node_modules/plain/index.js`],

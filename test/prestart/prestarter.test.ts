@@ -137,6 +137,7 @@ const express = '/p/node_modules/express/index.js';
 const recorded = (overrides: Partial<Recorded> = {}): Recorded => ({
   v: 1,
   main: 'cjs',
+  mainFile: '/p/server.js',
   roots: [{ kind: 'require', id: express, parent: '/p/server.js', env: 0 }],
   envs: [{ set: {}, unset: [] }],
   envChanged: [],

@@ -6,6 +6,7 @@ import { rootFiles, warmBlocker, warmSetFrom } from '../../src/prestart/warm-set
 const record = (overrides: Partial<Recorded> = {}): Recorded => ({
   v: 1,
   main: 'cjs',
+  mainFile: '/p/server.js',
   roots: [
     { kind: 'require', id: '/p/node_modules/dotenv/lib/main.js', parent: '/p/server.js', env: 0 },
     { kind: 'require', id: '/p/node_modules/express/index.js', parent: '/p/server.js', env: 1 },
@@ -23,7 +24,7 @@ const plan = (preloads: NodePlan['preloads'] = []): NodePlan => ({ bootFlags: []
 
 describe('warmSetFrom', () => {
   it('nothing recorded yet: nothing to load', () => {
-    expect(warmSetFrom(null, new Set())).toEqual({ roots: [], envs: [], main: null, esm: false, leftOut: undefined });
+    expect(warmSetFrom(null, new Set())).toEqual({ roots: [], envs: [], main: null, mainFile: null, esm: false, leftOut: undefined });
   });
 
   it('the recorded roots in their order, with the environments they were required in', () => {
