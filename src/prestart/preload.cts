@@ -54,7 +54,7 @@ async function preload(park: Park): Promise<Preloaded> {
   envs.replaceEnv(park.env);
   envs.apply(process.env, own);
   const report: SpareReport = { files, loaded: cacheKeys().length, dropped, unusable };
-  writeAtomically(park.report, JSON.stringify(report));
+  if (park.report !== null) writeAtomically(park.report, JSON.stringify(report));
   if (unusable) process.exit(0);
   return { roots, own, esm };
 }

@@ -98,7 +98,7 @@ export class Prestarter {
     let instance: Instance | null = null;
     if (plan !== undefined && spare !== null && !spare.dead && spare.key === keyOf(spec, plan)) {
       instance = await spare.ready;
-      const stale = instance === null || spare.dead ? 'it exited' : spare.warm !== null && !warm ? 'warm spares no longer apply' : this.#staleness(spare, spec, changed);
+      const stale = this.#whyNotWake(spare, instance, spec, changed, warm);
       if (stale === undefined && instance !== null) {
         this.#wake(instance, spare, spec, plan);
         note = this.#describe(spare);
@@ -211,7 +211,7 @@ export class Prestarter {
     const instance = await this.deps.launch(this.#spareSpec(spec, plan, {}, true));
     const tag = instance.tag ?? String(instance.pid);
     const wake = wakeFor(spec, plan, instance.tag, warm.recordRequest(tag));
-    const park: Park = { env: wake.env, roots: [], envs: [], main: null, script: path.resolve(spec.cwd, plan.script), report: warm.reportOf(tag), esmRecorder: null };
+    const park: Park = { env: wake.env, roots: [], envs: [], main: null, script: path.resolve(spec.cwd, plan.script), report: null, esmRecorder: null };
     instance.write(Buffer.concat([encodeWake(park), encodeWake(wake)]));
     return instance;
   }
@@ -229,7 +229,11 @@ export class Prestarter {
     };
   }
 
-  #staleness(spare: Spare, spec: InstanceSpec, changed: readonly string[] | 'unknown'): string | undefined {
+  /** Why `spare` must not become the instance for `spec`, or undefined. */
+  #whyNotWake(spare: Spare, instance: Instance | null, spec: InstanceSpec, changed: readonly string[] | 'unknown', warm: boolean): string | undefined {
+    if (instance === null || spare.dead) return 'it exited';
+    // The app turned out to install instrumentation since this spare loaded its dependencies.
+    if (spare.warm !== null && !warm) return 'warm spares no longer apply';
     const files = new Map(spare.warm?.files);
     // Absent while the spare still loads: it reads what is there now.
     const report = this.#reportOf(spare);

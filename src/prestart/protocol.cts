@@ -55,8 +55,8 @@ export interface Park {
   readonly main: 'cjs' | 'esm' | null;
   /** The main script's file name (for `require.main` while the spare loads). */
   readonly script: string;
-  /** Where the spare writes its SpareReport once loaded. */
-  readonly report: string;
+  /** Where the spare writes its SpareReport once loaded (null: nothing to load, nothing to say). */
+  readonly report: string | null;
   /** The app imports ES modules: a module.register() hook (file URL) recording them, registered before any load where Node has no in-thread hooks (Node 20). */
   readonly esmRecorder: string | null;
 }
