@@ -65,6 +65,7 @@ function wake(message: Wake, preloaded: Preloaded | null): void {
   if (process.cwd() !== message.cwd) process.chdir(message.cwd);
   // A fresh start has no main module until its main script (if CommonJS) is loaded.
   process.mainModule = undefined;
+  preloaded?.release();
   if (message.record !== undefined) recorder?.startRecording(message.record, preloaded);
 
   // Node resolves preloads as if required or imported from a file in the working directory.

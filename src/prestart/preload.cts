@@ -9,12 +9,17 @@ import path = require('node:path');
 import envs = require('./env-delta.cjs');
 import type { EsmFeed, Park, Preloaded, PreloadedRoot, SpareReport } from './protocol.cjs';
 import tracker = require('./read-tracker.cjs');
+import output = require('./held-output.cjs');
 
 type CacheKeys = () => string[];
 const cacheKeys: CacheKeys = () => Object.keys((Module as unknown as { _cache: object })._cache);
 
 async function preload(park: Park): Promise<Preloaded> {
   envs.replaceEnv(park.env);
+  // What a dependency may read while it loads is what a fresh start of the app gives it.
+  process.argv = [process.argv[0] as string, ...park.argv];
+  process.execArgv = [...park.execArgv];
+  const release = output.holdOutput();
   // Where Node has in-thread hooks (22.15+, 23.5+), the woken app registers them itself (record.cts).
   const inThread = typeof (Module as unknown as { registerHooks?: unknown }).registerHooks === 'function';
   const esm = park.esmRecorder === null || inThread ? null : registerEsmRecorder(park.esmRecorder);
@@ -56,7 +61,7 @@ async function preload(park: Park): Promise<Preloaded> {
   const report: SpareReport = { files, loaded: cacheKeys().length, dropped, unusable };
   if (park.report !== null) writeAtomically(park.report, JSON.stringify(report));
   if (unusable) process.exit(0);
-  return { roots, own, esm };
+  return { roots, own, esm, release };
 }
 
 /**

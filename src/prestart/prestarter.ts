@@ -191,7 +191,8 @@ export class Prestarter {
         if (warm !== null && prepared !== undefined) {
           const report = warm.reportOf(instance.tag ?? String(instance.pid));
           spare.warm = { files: prepared.boot.files, report };
-          const park: Park = { ...prepared.park, env: wakeFor(spec, plan, instance.tag).env, report };
+          const { env, argv, execArgv } = wakeFor(spec, plan, instance.tag);
+          const park: Park = { ...prepared.park, env, argv, execArgv, report };
           instance.write(encodeWake(park));
         }
         return instance;
@@ -211,7 +212,7 @@ export class Prestarter {
     const instance = await this.deps.launch(this.#spareSpec(spec, plan, {}, true));
     const tag = instance.tag ?? String(instance.pid);
     const wake = wakeFor(spec, plan, instance.tag, warm.recordRequest(tag));
-    const park: Park = { env: wake.env, roots: [], envs: [], main: null, script: path.resolve(spec.cwd, plan.script), report: null, esmRecorder: null };
+    const park: Park = { env: wake.env, argv: wake.argv, execArgv: wake.execArgv, roots: [], envs: [], main: null, script: path.resolve(spec.cwd, plan.script), report: null, esmRecorder: null };
     instance.write(Buffer.concat([encodeWake(park), encodeWake(wake)]));
     return instance;
   }

@@ -47,8 +47,10 @@ export interface EnvDelta {
 
 /** The message a warm spare reads first, before it parks: what to load. */
 export interface Park {
-  /** The app's environment (as a fresh start gets it): dependencies load in it. */
+  /** The app's environment, argv and execArgv (as a fresh start gets them): dependencies load with them. */
   readonly env: Record<string, string>;
+  readonly argv: readonly string[];
+  readonly execArgv: readonly string[];
   readonly roots: readonly Root[];
   readonly envs: readonly EnvDelta[];
   /** The kind of the app's main module, as last seen (`require.main` differs: CJS deps may read it at load). */
@@ -108,6 +110,8 @@ export interface Preloaded {
   readonly roots: ReadonlyMap<string, PreloadedRoot>;
   /** What the dependencies themselves did to process.env while they loaded: kept at the wake. */
   readonly own: EnvDelta;
+  /** Prints what the dependencies printed while they loaded: at the wake. */
+  readonly release: () => void;
   /** Node 20: the resolves module.register()'s hook thread reports, once it was registered. */
   readonly esm: EsmFeed | null;
 }

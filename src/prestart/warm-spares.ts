@@ -58,7 +58,7 @@ export class WarmSpares {
   }
 
   /** What a spare spawned now for `script` loads (its Park message, less what needs its tag) and the fingerprints it is checked against. */
-  prepare(cwd: string, script: string): { park: Omit<Park, 'env' | 'report'>; boot: Omit<WarmBoot, 'report'>; modules: number } {
+  prepare(cwd: string, script: string): { park: Omit<Park, 'env' | 'argv' | 'execArgv' | 'report'>; boot: Omit<WarmBoot, 'report'>; modules: number } {
     const set = warmSetFrom(this.#record, this.#dropped);
     if (set.leftOut !== undefined) this.#once(`--prestart: ${set.leftOut}`, 'verbose');
     const files = fingerprintAll(nodeDependencyInputs(cwd, rootFiles(set.roots)));

@@ -47,6 +47,7 @@ function app(lines: string[]): string {
 interface Run {
   child: ChildProcess;
   stdout: () => string;
+  stderr: () => string;
   record: string;
   report: string;
 }
@@ -54,16 +55,18 @@ interface Run {
 /** A warm spare: boots, loads `roots`, then (if `wakeAt` says so) becomes `script`. */
 function spare(script: string, roots: readonly Root[], envs: Recorded['envs'] = [{ set: {}, unset: [] }], main: Park['main'] = null): Run & { wake(): void } {
   const env = { PATH: process.env.PATH ?? '', DEP_RECORD: path.join(dir, 'deps.jsonl') };
-  const child = spawn(process.execPath, [park, '--warm'], { cwd: dir, env, stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [park, '--warm'], { cwd: dir, env, stdio: ['pipe', 'pipe', 'pipe'] });
   children.push(child);
   let stdout = '';
+  let stderr = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const record = path.join(dir, `${children.length}.record.json`);
   const report = path.join(dir, `${children.length}.spare.json`);
-  const message: Park = { env, roots, envs, main, script, report, esmRecorder: null };
+  const message: Park = { env, argv: [script], execArgv: [], roots, envs, main, script, report, esmRecorder: null };
   child.stdin?.write(encodeWake(message));
   const wake: Wake = { cwd: dir, env, argv: [script], execArgv: [], preloads: [], record: { file: record, userRoots: [dir] } };
-  return { child, stdout: () => stdout, record, report, wake: () => child.stdin?.write(encodeWake(wake)) };
+  return { child, stdout: () => stdout, stderr: () => stderr, record, report, wake: () => child.stdin?.write(encodeWake(wake)) };
 }
 
 async function recorded(run: Run): Promise<Recorded> {
@@ -137,6 +140,20 @@ describe('a warm spare (park.cjs --warm)', () => {
     run.wake();
     expect(await output(run)).toEqual({ greeting: 'changed' });
     expect(depLoads().map((load) => load.greeting)).toEqual(['before', 'changed']);
+  });
+
+  it('what a dependency prints while it loads comes out when the spare wakes, before the app’s output; it saw the app’s argv', async () => {
+    dep('chatty', ["console.log('chatty loaded, argv ' + JSON.stringify(process.argv.slice(1)));", "process.emitWarning('chatty is old', 'DeprecationWarning');", 'module.exports = 1;']);
+    const script = app(["require('chatty');", "console.log('app');"]);
+    const run = spare(script, [{ kind: 'require', id: path.join(dir, 'node_modules/chatty/index.js'), parent: script, env: 0 }], undefined, 'cjs');
+    await reported(run);
+    // Parked: nothing printed yet (a spare that is never woken prints nothing).
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(run.stdout() + run.stderr()).toBe('');
+    run.wake();
+    await waitUntil(() => run.stdout().includes('app\n'), { describe: () => run.stdout() });
+    expect(run.stdout()).toBe(`chatty loaded, argv ${JSON.stringify([script])}\napp\n`);
+    await waitUntil(() => run.stderr().includes('DeprecationWarning: chatty is old'), { describe: () => run.stderr() });
   });
 
   it('a root that fails to load is dropped and said so; the spare still works', async () => {
