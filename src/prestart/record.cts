@@ -37,6 +37,17 @@ function startRecording(request: RecordRequest, preloaded: Preloaded | null): vo
   // CommonJS roots the spare loaded and the app has not required yet, in load order.
   const unverified = new Map([...(preloaded?.roots ?? [])].filter(([, entry]) => entry.root.kind === 'require'));
 
+  // The app's changes to process.env so far, taken once per turn for the loads at run time
+  // (a dependency may load a hundred modules in one call).
+  let turnDelta: EnvDelta | null = null;
+  const deltaNow = (): EnvDelta => {
+    if (turnDelta === null) {
+      turnDelta = envs.diff(expected, envs.snapshot());
+      queueMicrotask(() => (turnDelta = null));
+    }
+    return turnDelta;
+  };
+
   const indexOf = (delta: EnvDelta): number => {
     const key = envs.keyOf(delta);
     const found = deltas.findIndex((known) => envs.keyOf(known) === key);
@@ -72,11 +83,29 @@ function startRecording(request: RecordRequest, preloaded: Preloaded | null): vo
   const wrapper = function require(this: LoadedModule, id: string): unknown {
     if (!recording || typeof id !== 'string') return originalRequire.call(this, id);
     const before = this.children?.length ?? 0;
-    if (third(this.filename)) {
+    if (third(this.filename) && holders.length > 0) {
       // A dependency loading one of the user's modules while a root loads: that root runs user code.
       const result = originalRequire.call(this, id);
       const child = (this.children?.length ?? 0) > before ? this.children[this.children.length - 1] : undefined;
-      if (child !== undefined && holders.length > 0 && !third(child.filename)) (holders[holders.length - 1] as { tainted: boolean }).tainted = true;
+      if (child !== undefined && !third(child.filename)) (holders[holders.length - 1] as { tainted: boolean }).tainted = true;
+      return result;
+    }
+    if (third(this.filename)) {
+      // At run time, a dependency loading another (fastify loads ajv when the app creates its
+      // instance): a root too, loaded from that dependency.
+      const holder = { tainted: false };
+      holders.push(holder);
+      let result: unknown;
+      try {
+        result = originalRequire.call(this, id);
+      } finally {
+        holders.pop();
+      }
+      const child = (this.children?.length ?? 0) > before ? this.children[this.children.length - 1] : undefined;
+      if (child === undefined || !third(child.filename) || seen.has(child.filename)) return result;
+      seen.add(child.filename);
+      if (holder.tainted) tainted.add(child.filename);
+      else roots.push({ kind: 'require', id: child.filename, parent: this.filename, env: indexOf(deltaNow()) });
       return result;
     }
     // From the user's code. Only a package name can lead into node_modules; each is measured once per folder.

@@ -43,7 +43,7 @@ export class WarmSpares {
     if (recorded === undefined) return false;
     this.#record = recorded;
     const imported = recorded.roots.filter((root) => root.kind === 'import').length;
-    this.deps.logger.verbose(`--prestart: the app loaded ${recorded.roots.length} packages from node_modules (${imported} imported): the next spare loads them`);
+    this.deps.logger.verbose(`--prestart: the next spare loads the ${recorded.roots.length} modules from node_modules the app used directly (${imported} of them imported)`);
     if (recorded.staleEnv !== null) {
       this.#once(`--prestart: ${recorded.staleEnv} was loaded before the app changed process.env; the running instance may differ from a fresh start (type rs to restart it fresh)`, 'warn');
     }

@@ -132,6 +132,27 @@ describe('a warm spare (park.cjs --warm)', () => {
     expect((await recorded(run)).roots.map((each) => each.id)).toEqual([root.id]);
   });
 
+  it('a module a dependency loads at run time (fastify loads ajv when the app creates its instance) is a root too, loaded from that dependency', async () => {
+    dep('lazy-parent', ["module.exports = () => require('sidefx');"]);
+    const script = app(["const make = require('lazy-parent');", 'const s = make();', 'console.log(JSON.stringify({ greeting: s.greeting }));']);
+    const run = spare(script, []);
+    run.wake();
+    await output(run);
+    const record = await recorded(run);
+    expect(record.roots).toEqual([
+      { kind: 'require', id: path.join(dir, 'node_modules/lazy-parent/index.js'), parent: script, env: 0 },
+      { kind: 'require', id: path.join(dir, 'node_modules/sidefx/index.js'), parent: path.join(dir, 'node_modules/lazy-parent/index.js'), env: 0 },
+    ]);
+    // The next spare loads both before it is woken; the app's call finds sidefx loaded.
+    const next = spare(script, record.roots, record.envs, 'cjs');
+    await reported(next);
+    expect(depLoads().map((load) => load.pid)).toEqual([run.child.pid, next.child.pid]);
+    next.wake();
+    await output(next);
+    expect(depLoads()).toHaveLength(2);
+    expect((await recorded(next)).roots).toEqual(record.roots);
+  });
+
   it('a root the app now requires in another environment is loaded again, as a fresh start would', async () => {
     const script = app(["process.env.GREETING = 'changed';", "const s = require('sidefx');", 'console.log(JSON.stringify({ greeting: s.greeting }));']);
     const root: Root = { kind: 'require', id: path.join(dir, 'node_modules/sidefx/index.js'), parent: script, env: 1 };
