@@ -9,7 +9,7 @@
 //   BENCH_FOOTPRINT_ROUNDS=3   launches per peer and tree for RSS / idle CPU / ready time
 //   BENCH_IDLE_MS=5000         idle interval over which CPU time is measured
 //   BENCH_SETTLE_MS=300        pause after each restart before the next measurement
-//   BENCH_PHASES=startup,latency,downtime,burst,scripts,footprint   run a subset
+//   BENCH_PHASES=startup,latency,downtime,proxy,burst,scripts,footprint   run a subset
 //   BENCH_TREES=5k-src,10k-src,10k,100k                      footprint trees to build and measure
 //   BENCH_JSON=file            also write every raw sample there
 //   BENCH_DEVRELOAD=bin.js     devreload entry point to measure (default: this repo's bin/)
@@ -28,9 +28,10 @@ import { scriptBurstPhase } from './phases/script-burst.js';
 import { downtimePhase } from './phases/downtime.js';
 import { footprintPhase, TREES } from './phases/footprint.js';
 import { latencyPhase } from './phases/latency.js';
+import { proxyPhase } from './phases/proxy.js';
 import { startupPhase } from './phases/startup.js';
 
-const PHASES = { startup: startupPhase, latency: latencyPhase, downtime: downtimePhase, burst: burstPhase, scripts: scriptBurstPhase, footprint: footprintPhase };
+const PHASES = { startup: startupPhase, latency: latencyPhase, downtime: downtimePhase, proxy: proxyPhase, burst: burstPhase, scripts: scriptBurstPhase, footprint: footprintPhase };
 
 function positive(name, fallback) {
   const raw = process.env[name];

@@ -12,7 +12,7 @@
 // Node 20, launch → the app's spawn took ~5 ms less CPU with the two CommonJS files than with
 // the ESM bundle and its chunks (BENCHMARKS.md, start-up).
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,40 +27,15 @@ execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'ts
 
 mkdirSync(path.join(root, 'dist/process'), { recursive: true });
 copyFileSync(path.join(root, 'src/process/watchdog.sh'), path.join(root, 'dist/process/watchdog.sh'));
+// The Python spare (src/prestart/python-park.py) and what it loads: not compiled, copied.
+mkdirSync(path.join(root, 'dist/prestart/python-boot'), { recursive: true });
+for (const file of ['python-park.py', 'python-preload.py', 'python-wake.py', 'python-boot/sitecustomize.py', 'python-boot/usercustomize.py']) {
+  copyFileSync(path.join(root, 'src/prestart', file), path.join(root, 'dist/prestart', file));
+}
 
 /** The CLI's two files, next to each other at the root of dist/ (assets.ts relies on that). */
 const cliFile = 'devreload.cjs';
 const watchFile = 'devreload-watch.cjs';
-
-// Modules the first spawn does not need, loaded on first use instead of at start: http and
-// https (with tls) for --ready probes, dns for --socket host names, readline for stdin,
-// fs/promises for the socket checks, crypto (random-hex.ts reads /dev/urandom), tty (a
-// terminal's stdin), picocolors (its start-up asks tty whether stdout is a terminal) and
-// jsonc-parser (config files; its start-up builds tables). Measured on Node 20 before the
-// app's spawn: ~4.5 ms of CPU for the first five, ~3.5 ms more for the rest. A named import gets
-// a function that loads the module on its first call (an import of a non-function export fails
-// the build: "No matching export"); the default import is a proxy that loads it on its first
-// property read.
-const lazyModules = ['node:http', 'node:https', 'node:dns/promises', 'node:readline', 'node:fs/promises', 'node:crypto', 'node:tty', 'picocolors', 'jsonc-parser'];
-const lazyModulesPlugin = {
-  name: 'lazy-modules',
-  setup(build) {
-    build.onResolve({ filter: /^[^./]/ }, (args) => (lazyModules.includes(args.path) && args.namespace !== 'lazy-module' ? { path: args.path, namespace: 'lazy-module' } : undefined));
-    build.onLoad({ filter: /.*/, namespace: 'lazy-module' }, (args) => {
-      const name = JSON.stringify(args.path);
-      const functions = Object.entries(require(args.path)).filter(([key, value]) => typeof value === 'function' && /^[A-Za-z_$][\w$]*$/.test(key) && key !== 'default');
-      const contents = [
-        `let loaded;`,
-        `const load = () => (loaded ??= require(${name}));`,
-        `export default new Proxy({}, { get: (_, key) => load()[key], has: (_, key) => key in load() });`,
-        // \`new X()\` of a wrapped class builds the real class's object (its prototype, its
-        // fields), not one of the wrapper's.
-        ...functions.map(([key]) => `export function ${key}(...args) { return new.target === undefined ? Reflect.apply(load().${key}, load(), args) : Reflect.construct(load().${key}, args); }`),
-      ].join('\n');
-      return { contents, loader: 'js', resolveDir: root };
-    });
-  },
-};
 
 // What the first spawn does not need, the watcher (chokidar, picomatch, the ignore rules: half
 // of the CLI's code), is its own file, required after the app was spawned: ports.ts's
@@ -78,9 +53,11 @@ const lazyWatcherPlugin = {
   },
 };
 
-// The watcher's file takes errors.ts from the CLI's file, not a copy of its own: the CLI tells
-// a DevreloadError (one line, no stack) from a bug by `instanceof`.
-const sharedFromCli = new Set(['src/errors.ts']);
+// The watcher's file takes these from the CLI's file, not a copy of its own: errors.ts because
+// the CLI tells a DevreloadError (one line, no stack) from a bug by `instanceof`; gitignore.ts
+// (and the `ignore` package under it) because resolving the options reads .gitignore files
+// too (options/workspaces.ts), before the watcher's file is loaded.
+const sharedFromCli = new Set(['src/errors.ts', 'src/watch/gitignore.ts']);
 // Modules both files may carry a copy of: constants only, no state and no identity.
 const copiedInBoth = new Set(['src/tuning.ts']);
 const fromCliPlugin = {
@@ -120,27 +97,20 @@ const cli = await build({
   ...cjs,
   // The entry exports what bin/devreload.js calls and what the watcher's file takes from it.
   stdin: {
-    contents: `export { main, parseCli, withConfig } from './src/cli/main.ts';\n${[...sharedFromCli].map((file) => `export * from './${file}';`).join('\n')}\n`,
+    contents: `export { main } from './src/cli/main.ts';\n${[...sharedFromCli].map((file) => `export * from './${file}';`).join('\n')}\n`,
     resolveDir: root,
     sourcefile: 'cli-entry.ts',
     loader: 'ts',
   },
   outfile: `dist/${cliFile}`,
   outdir: undefined,
-  plugins: [lazyModulesPlugin, lazyWatcherPlugin],
+  plugins: [lazyWatcherPlugin],
 });
 const watcher = await build({
   ...cjs,
   entryPoints: { [watchFile.replace(/\.cjs$/, '')]: 'src/supervisor/watch-changes.ts' },
   plugins: [fromCliPlugin],
 });
-
-// On Node 20, bin/load-cli.js runs the CLI bundle through vm.Script, where a dynamic import()
-// has no loader and throws: the bundles must not contain one.
-for (const file of [cliFile, watchFile]) {
-  const code = readFileSync(path.join(root, 'dist', file), 'utf8');
-  if (/\bimport\(/.test(code)) throw new Error(`build: dist/${file} contains a dynamic import(), which fails on Node 20 under bin/load-cli.js; use require()`);
-}
 
 // A module in both files is two modules at run time (two classes, two states): only the
 // listed constant-only ones may be.

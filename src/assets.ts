@@ -2,11 +2,11 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** Files devreload hands to other processes: they must exist as files, next to the code. */
-export type Asset = 'socket/preload.cjs' | 'process/watchdog.sh' | 'prestart/park.cjs' | 'prestart/record-hooks.mjs';
+export type Asset = 'socket/preload.cjs' | 'process/watchdog.sh' | 'prestart/park.cjs' | 'prestart/record-hooks.mjs' | 'prestart/python-park.py' | 'prestart/python-boot/sitecustomize.py';
 
 /**
  * The path of a built asset. This module sits at the root of dist/ both in the compiled
- * tree (dist/assets.js) and as part of the CLI bundle (dist/devreload.js), so one relative
+ * tree (dist/assets.js) and as part of the CLI bundle (dist/devreload.cjs), so one relative
  * URL serves both. Run from src/ (the unit tests), the assets come from the build.
  */
 export function assetPath(asset: Asset): string {

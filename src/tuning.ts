@@ -132,3 +132,12 @@ export const verboseIgnoredRepeatMs = 1000;
  * look every 10 ms, and after a second announce the new rules anyway (a folder that cannot be
  * read must not hold them back). */
 export const rulesSettle = { pollMs: 10, attempts: 100 };
+
+/** `--proxy`: a request waits this long for a ready instance before devreload answers 502. Long
+ * enough for a slow build and boot (a TypeScript project's tsc, a Django app's imports), short
+ * enough that a request does not seem to hang forever; browsers themselves give up after ~300 s. */
+export const proxyHoldMs = 30_000;
+
+/** `--build` with `--proxy`: the overlay shows this many of the build's last output lines, enough
+ * for a compiler's error and its context without the whole log. */
+export const proxyBuildLines = 40;

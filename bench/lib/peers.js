@@ -23,7 +23,7 @@ export function devreloadFeatures() {
   } catch (error) {
     throw new Error(`bench: \`${DEVRELOAD_BIN} --help\` failed (is it built? \`npm run build\`):\n${error.stderr ?? error.message}`);
   }
-  return { socket: /--socket\b/.test(help), prestart: /--prestart\b/.test(help) };
+  return { socket: /--socket\b/.test(help), prestart: /--prestart\b/.test(help), proxy: /--proxy\b/.test(help) };
 }
 
 /**
@@ -84,8 +84,8 @@ function devreload(id, label, flags, command, extra = {}) {
     id,
     label,
     app: command.id,
-    // Run as a program, the way `devreload`, `npx devreload` and npm scripts run it: the bin is
-    // a shell launcher that hands itself to the `node` on PATH (bin/devreload.js).
+    // Run as a program, the way `devreload`, `npx devreload` and npm scripts run it: the bin's
+    // `#!/usr/bin/env node` starts the `node` on PATH.
     command: DEVRELOAD_BIN,
     args: (port) => [...(typeof flags === 'function' ? flags(port) : flags), '--', ...command.argv],
     ...devreloadLines,

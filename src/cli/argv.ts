@@ -2,83 +2,40 @@ import { DevreloadError } from '../errors.js';
 import { valueTakingFlags, type ValueFlag } from './options.js';
 
 export interface SplitArgv {
-  /** devreload's own options. */
-  readonly own: readonly string[];
+  /** devreload's option values exactly as typed, by the option's camelCase name, in order. */
+  readonly values: Map<string, string[]>;
+  /** devreload's other arguments (switches, unknown options, stray arguments), for cac. */
+  readonly flags: readonly string[];
   /** The app's command line, untouched; empty when none was given. */
   readonly command: readonly string[];
 }
 
 /**
- * Separates devreload's options from the app's command line. With `--`, everything after it is
- * the app's. Without it, the first argument that is not an option (or an option's value) starts
- * the command, as with `env` or `nice`: `devreload -w src node server.js --port 3000` runs
- * `node server.js --port 3000`, whose flags are never taken for devreload's.
+ * Separates devreload's arguments from the app's command line, and takes its options' values
+ * out as typed.
+ *
+ * The command: with `--`, everything after it is the app's (and everything before it
+ * devreload's, so `--quiet yes -- node x` is an error, not a run of `yes`). Without it, the
+ * first argument that is not an option (or an option's value) starts the command, as with
+ * `env` or `nice`: `devreload -w src node server.js --port 3000` runs `node server.js --port
+ * 3000`, whose flags are never taken for devreload's.
+ *
+ * The values: cac hands its parser (mri) no list of string options, so mri turns any value
+ * that looks like a number into one before cac's own `type` can keep it a string (`-w 010` →
+ * 10, `--ignore 1e3` → 1000, `--ignore ''` → 0), reads `-5` as an option of its own, and
+ * gives a value-taking option without a value as `true`. Paths, globs and names must arrive
+ * as typed, so they are read here, and a missing or empty one is a DevreloadError naming the
+ * option. cac parses the rest.
  */
 export function splitArgv(argv: readonly string[]): SplitArgv {
   const dashes = argv.indexOf('--');
-  if (dashes !== -1) return { own: argv.slice(0, dashes), command: argv.slice(dashes + 1) };
-  const flags = valueTakingFlags();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    if (!arg.startsWith('-') || arg === '-') return { own: argv.slice(0, i), command: argv.slice(i) };
-    const found = valueAt(argv, i, flags);
-    if (found.kind === 'value') i += found.width - 1;
-  }
-  return { own: [...argv], command: [] };
-}
-
-/** What an argument is as far as values go; `width` counts the arguments it spans (`--delay=5`: 1, `--delay 5`: 2). */
-type ValueAt =
-  | { readonly kind: 'none' }
-  | { readonly kind: 'value'; readonly flag: ValueFlag; readonly value: string; readonly width: 1 | 2 }
-  | { readonly kind: 'missing'; readonly flag: ValueFlag; readonly next: string | undefined };
-
-/**
- * The value of the option at `argv[i]`, if it takes one. A required value is missing when
- * nothing follows (`--socket --`: the `--` ended devreload's options) or an option follows
- * (`--watch --verbose`); a negative number is a value, so that its validator can say why it is
- * wrong (`--kill-timeout -5`). An optional value (`--poll [ms]`) is only taken when it looks
- * like a number (or is one of the words it `accepts`).
- */
-function valueAt(argv: readonly string[], i: number, flags: Map<string, ValueFlag>): ValueAt {
-  const arg = argv[i] ?? '';
-  const equals = arg.indexOf('=');
-  if (arg.startsWith('-') && equals > 0) {
-    const flag = flags.get(arg.slice(0, equals));
-    return flag === undefined ? { kind: 'none' } : { kind: 'value', flag, value: arg.slice(equals + 1), width: 1 };
-  }
-  const flag = flags.get(arg);
-  if (flag === undefined) return { kind: 'none' };
-  const next = argv[i + 1];
-  if (flag.value === 'optional') return next !== undefined && flag.accepts.test(next) ? { kind: 'value', flag, value: next, width: 2 } : { kind: 'none' };
-  if (next === undefined || looksLikeOption(next)) return { kind: 'missing', flag, next };
-  return { kind: 'value', flag, value: next, width: 2 };
-}
-
-function looksLikeOption(arg: string): boolean {
-  return arg.startsWith('-') && arg !== '-' && !/^-\.?\d/.test(arg);
-}
-
-export interface OwnArgs {
-  /** Option values exactly as typed, by the option's camelCase name, in order. */
-  readonly values: Map<string, string[]>;
-  /** Everything else (flags without values, unknown options, stray arguments), for the option parser. */
-  readonly flags: readonly string[];
-}
-
-/**
- * Takes the values of devreload's options out of its arguments, as typed. The argument parser
- * underneath turns anything that looks like a number into one (`-w 010` → 10, `--ignore ''` →
- * 0), reads `-5` as an option of its own, and turns a value-taking option given without a value
- * into the string "true": paths, globs and names must stay strings, so they are read here.
- * Throws a DevreloadError naming the option when a value is missing or empty.
- */
-export function ownArgs(own: readonly string[]): OwnArgs {
+  const own = dashes === -1 ? argv : argv.slice(0, dashes);
   const known = valueTakingFlags();
   const values = new Map<string, string[]>();
   const flags: string[] = [];
   for (let i = 0; i < own.length; i++) {
     const arg = own[i] ?? '';
+    if (dashes === -1 && (!arg.startsWith('-') || arg === '-')) return { values, flags, command: argv.slice(i) };
     const found = valueAt(own, i, known);
     if (found.kind === 'none') {
       flags.push(arg);
@@ -93,7 +50,39 @@ export function ownArgs(own: readonly string[]): OwnArgs {
     values.set(found.flag.name, [...(values.get(found.flag.name) ?? []), found.value]);
     i += found.width - 1;
   }
-  return { values, flags };
+  return { values, flags, command: dashes === -1 ? [] : argv.slice(dashes + 1) };
+}
+
+/** What an argument is as far as values go; `width` counts the arguments it spans (`--delay=5`: 1, `--delay 5`: 2). */
+type ValueAt =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'value'; readonly flag: ValueFlag; readonly value: string; readonly width: 1 | 2 }
+  | { readonly kind: 'missing'; readonly flag: ValueFlag; readonly next: string | undefined };
+
+/**
+ * The value of the option at `own[i]`, if it takes one. A required value is missing when
+ * nothing follows (`--socket --`: the `--` ended devreload's options) or an option follows
+ * (`--watch --verbose`); a negative number is a value, so that its validator can say why it is
+ * wrong (`--kill-timeout -5`). An optional value (`--poll [ms]`) is only taken when it looks
+ * like a number.
+ */
+function valueAt(own: readonly string[], i: number, flags: Map<string, ValueFlag>): ValueAt {
+  const arg = own[i] ?? '';
+  const equals = arg.indexOf('=');
+  if (arg.startsWith('-') && equals > 0) {
+    const flag = flags.get(arg.slice(0, equals));
+    return flag === undefined ? { kind: 'none' } : { kind: 'value', flag, value: arg.slice(equals + 1), width: 1 };
+  }
+  const flag = flags.get(arg);
+  if (flag === undefined) return { kind: 'none' };
+  const next = own[i + 1];
+  if (flag.value === 'optional') return next !== undefined && flag.takes.test(next) ? { kind: 'value', flag, value: next, width: 2 } : { kind: 'none' };
+  if (next === undefined || looksLikeOption(next)) return { kind: 'missing', flag, next };
+  return { kind: 'value', flag, value: next, width: 2 };
+}
+
+function looksLikeOption(arg: string): boolean {
+  return arg.startsWith('-') && arg !== '-' && !/^-\.?\d/.test(arg);
 }
 
 /** `--watch`, or `-e (--ext)` for a short spelling. */

@@ -22,6 +22,7 @@ Examples:
   devreload --ignore 'logs/**' --kill-timeout 2000 -- npm run start
   devreload --socket 3000 -- node server.js          (zero-downtime: no refused connections)
   devreload --socket 8000 -- gunicorn --bind fd://3 app:app
+  devreload --proxy 3001:3000 --reload-only 'views/**' -- node server.js   (open :3001; the page reloads itself)
 
 In the terminal:
   rs + Enter   restart now; any other line goes to the app's stdin

@@ -7,13 +7,15 @@ import { loadConfig } from '../options/config.js';
 import { closest } from '../options/did-you-mean.js';
 import type { DevreloadOptions } from '../options/resolve.js';
 import { createReloader } from '../supervisor/api.js';
-import { ownArgs, splitArgv } from './argv.js';
+import { splitArgv } from './argv.js';
 import { helpText } from './help.js';
-import { cliOptions, namesOf, negatedFlags, switchFlags } from './options.js';
+import { cliOptions, namesOf } from './options.js';
 
 export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** The platform devreload runs on (tests pass another). */
+  platform?: NodeJS.Platform;
 }
 
 const defaultIo: CliIo = {
@@ -35,14 +37,10 @@ export type ParsedCli =
 
 /** Turns argv (without `node` and the script) into what to do; throws DevreloadError on bad usage. */
 export function parseCli(argv: readonly string[]): ParsedCli {
-  const { own, command } = splitArgv(argv);
-  // Values are taken out first, as typed; the option parser sees flags and stray arguments only.
-  const { values, flags } = ownArgs(own);
+  // Values are taken out first, as typed (argv.ts says why); cac parses switches, unknown options and stray arguments.
+  const { values, flags, command } = splitArgv(argv);
   let stray: unknown[] = [];
-  // Known switches alone (the usual command line) need no option parser: building cac's
-  // options and parsing cost ~1 ms on the way to the first spawn. Anything else (an unknown
-  // option, a stray argument, `--poll` without a number) is cac's, with its messages.
-  const result = knownSwitches(flags) ?? parseFlags(flags, (args) => (stray = args));
+  const result = parseFlags(flags, (args) => (stray = args));
   if (on(result.help)) return { kind: 'help' };
   if (on(result.version)) return { kind: 'version' };
   if (stray.length > 0) throw new DevreloadError(`unexpected argument ${JSON.stringify(String(stray[0]))} before the command (see devreload --help)`);
@@ -57,8 +55,9 @@ export function parseCli(argv: readonly string[]): ParsedCli {
     watch: result.watch === undefined ? undefined : list(result.watch),
     ext: result.ext === undefined ? undefined : list(result.ext),
     ignore: result.ignore === undefined ? undefined : list(result.ignore),
-    gitignore: own.includes('--no-gitignore') ? false : undefined,
-    workspaces: own.includes('--no-workspaces') ? false : undefined,
+    // cac gives a declared --no-x option the default `x: true`: only an explicit false is a setting.
+    gitignore: scalar(result.gitignore) === false ? false : undefined,
+    workspaces: scalar(result.workspaces) === false ? false : undefined,
     delay: scalar(result.delay) as number | undefined,
     signal: scalar(result.signal) as string | undefined,
     killTimeout: scalar(result.killTimeout) as number | undefined,
@@ -67,11 +66,14 @@ export function parseCli(argv: readonly string[]): ParsedCli {
     onExit: scalar(result.onExit) as DevreloadOptions['onExit'],
     socket: result.socket === undefined ? undefined : list(result.socket),
     ready: scalar(result.ready) as string | undefined,
-    // A switch (`--prestart`: true) or a value as typed (`--prestart=runtime`), checked by resolveOptions.
-    prestart: typeof scalar(result.prestart) === 'string' ? (scalar(result.prestart) as DevreloadOptions['prestart']) : on(result.prestart) ? true : undefined,
+    // `--prestart` alone: cac's true (warm); with a value, the value as typed (checked by resolveOptions).
+    prestart: scalar(result.prestart) as DevreloadOptions['prestart'] | undefined,
     build: result.build === undefined ? undefined : list(result.build),
     envFile: result.envFile === undefined ? undefined : list(result.envFile),
     postpone: on(result.postpone) ? true : undefined,
+    // `--proxy` alone: cac's true (the default port); with a value, the value as typed.
+    proxy: scalar(result.proxy) as boolean | string | undefined,
+    reloadOnly: result.reloadOnly === undefined ? undefined : list(result.reloadOnly),
     logLevel: on(result.verbose) ? 'verbose' : on(result.quiet) ? 'quiet' : undefined,
   };
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<DevreloadOptions>;
@@ -84,8 +86,8 @@ export function parseCli(argv: readonly string[]): ParsedCli {
   };
 }
 
-/** The flags that are not known switches, parsed by cac (unknown options become one clear line). */
-export function parseFlags(flags: readonly string[], onStray: (args: unknown[]) => void): Record<string, unknown> {
+/** cac parses what is left of devreload's arguments once the values are out (an unknown option becomes one clear line). */
+function parseFlags(flags: readonly string[], onStray: (args: unknown[]) => void): Record<string, unknown> {
   const cli = cac('devreload');
   let result: Record<string, unknown> = {};
   const main = cli.command('[...stray]', '').action((args: unknown[], options: Record<string, unknown>) => {
@@ -112,19 +114,6 @@ export function parseFlags(flags: readonly string[], onStray: (args: unknown[]) 
 /** A switch given once is `true`; given again, cac makes it `[true, true]`: still on. */
 function on(value: unknown): boolean {
   return value === true || (Array.isArray(value) && value.includes(true));
-}
-
-/** `{ verbose: true, … }` when every flag is a switch devreload knows (or a `--no-` one), else undefined. */
-export function knownSwitches(flags: readonly string[]): Record<string, unknown> | undefined {
-  const switches = switchFlags();
-  const negated = negatedFlags();
-  const result: Record<string, unknown> = {};
-  for (const flag of flags) {
-    const name = switches.get(flag);
-    if (name !== undefined) result[name] = true;
-    else if (!negated.has(flag)) return undefined;
-  }
-  return result;
 }
 
 /** Command line over config file over defaults. */
@@ -157,6 +146,12 @@ function packageVersion(): string {
 
 /** Runs the CLI; resolves with the exit code. Bad input becomes one line on stderr, never a stack trace. */
 export async function main(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
+  // Process groups, signals and the watchdog are POSIX: on Windows devreload could keep none of
+  // its promises (docs/windows.md says what it would take). One line, before anything starts.
+  if ((io.platform ?? process.platform) === 'win32') {
+    io.stderr('[devreload] error: Windows is not supported yet; see docs/windows.md for what it would take\n');
+    return 1;
+  }
   try {
     const parsed = parseCli(argv);
     if (parsed.kind === 'help') {

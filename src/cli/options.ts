@@ -14,12 +14,12 @@ interface CliOptionBase {
 /** An option that takes a value says what it expects, for the error when the value is missing. */
 export type CliOption =
   | (CliOptionBase & {
-      /** 'required': `<value>`; 'optional': `[value]` (only taken when it matches `accepts`). */
+      /** 'required': `<value>`; 'optional': `[value]` (only taken when it looks like a number). */
       readonly value: 'required' | 'optional';
-      /** An optional value: the words taken as it (after a space); default: a number. */
-      readonly accepts?: RegExp;
       /** What the value must be, with an example: "a directory, e.g. --cwd packages/api". */
       readonly expects: string;
+      /** 'optional': the next argument is its value when it matches this (default: it looks like a number). */
+      readonly takes?: RegExp;
     })
   | (CliOptionBase & { readonly value?: undefined });
 
@@ -37,10 +37,12 @@ export const cliOptions: readonly CliOption[] = [
   { flags: '-b, --build <command>', description: 'Run this command line (through sh) before every start; a failed build keeps the running instance (repeatable: steps in order)', group: 'Restarting', value: 'required', expects: "a command line, e.g. --build 'tsc -p .'", repeatable: true },
   { flags: '--env-file <path>', description: 'Read KEY=value lines into the app’s environment at every start, later files winning; watched (repeatable)', group: 'Restarting', value: 'required', expects: 'a file of KEY=value lines, e.g. --env-file .env', repeatable: true },
   { flags: '--postpone', description: 'Start nothing until the first change', group: 'Restarting' },
-  { flags: '--prestart [mode]', description: 'Keep the next instance booted and parked with its dependencies loaded (no user code) so a restart skips Node’s boot and the app’s node_modules (node and tsx commands); --prestart=runtime keeps Node alone', group: 'Restarting', value: 'optional', accepts: /^(runtime|warm)$/, expects: 'runtime or warm, e.g. --prestart=runtime' },
+  { flags: '--prestart [mode]', description: 'Keep the next instance booted and parked with its dependencies loaded (no user code) so a restart skips Node’s boot and the app’s node_modules (node and tsx commands); --prestart=runtime keeps Node alone', group: 'Restarting', value: 'optional', expects: 'runtime or warm, e.g. --prestart=runtime', takes: /^(runtime|warm)$/ },
   { flags: '-C, --cwd <dir>', description: 'Run the app in this directory; relative paths resolve from it', group: 'Restarting', value: 'required', expects: 'a directory, e.g. --cwd packages/api' },
   { flags: '--socket <[host:]port>', description: 'Bind this port once (on 127.0.0.1 unless a host is given: 0.0.0.0:3000 exposes it) and hand it to every instance as fd 3, 4, … (repeatable)', group: 'Zero downtime', value: 'required', expects: 'a [host:]port, e.g. --socket 3000 (loopback only) or --socket 0.0.0.0:3000 (every interface)', repeatable: true },
   { flags: '--ready <port|url|/regex/>', description: 'Print "ready in N ms" once the app accepts on a port, answers a URL, or prints a matching line (default with --socket: the first socket)', group: 'Zero downtime', value: 'required', expects: 'a port, a URL or a /regex/, e.g. --ready 3000' },
+  { flags: '--proxy [port]', description: 'Serve the app through a dev proxy on 127.0.0.1:3737 (or the port given; 3001:3000 = the app on 3000) that holds requests during a restart and reloads the browser once the new instance is ready', group: 'Zero downtime', value: 'optional', expects: 'a [host:]port[:appPort], e.g. --proxy 3001:3000', takes: /^(\d|\[|[\w.-]+:\d)/ },
+  { flags: '--reload-only <glob>', description: 'A change to files matching this glob reloads the browser (--proxy) and leaves the app running, e.g. views/** (repeatable)', group: 'Zero downtime', value: 'required', expects: "a glob, e.g. --reload-only 'views/**'", repeatable: true },
   { flags: '--clear', description: 'Clear the screen before each restart (only on a terminal)', group: 'Output' },
   { flags: '--json', description: 'Write events as NDJSON on stdout; the app’s stdout goes to stderr', group: 'Output' },
   { flags: '-q, --quiet', description: 'Only print warnings and errors', group: 'Output' },
@@ -52,12 +54,13 @@ export const cliOptions: readonly CliOption[] = [
 
 export interface ValueFlag {
   readonly value: 'required' | 'optional';
-  readonly accepts: RegExp;
   /** The option's camelCase name: `killTimeout` for `-k` and `--kill-timeout`. */
   readonly name: string;
   /** Its long spelling, `--kill-timeout`. */
   readonly long: string;
   readonly expects: string;
+  /** An optional value: what the next argument must look like to be taken as it. */
+  readonly takes: RegExp;
 }
 
 /** An option's spellings (`-k`, `--kill-timeout`), its long one, and its camelCase name (`killTimeout`). */
@@ -73,23 +76,8 @@ export function valueTakingFlags(): Map<string, ValueFlag> {
   for (const option of cliOptions) {
     if (option.value === undefined) continue;
     const { spellings, long, name } = namesOf(option);
-    for (const spelling of spellings) flags.set(spelling, { value: option.value, accepts: option.accepts ?? /^-?\d/, name, long, expects: option.expects });
+    const takes = option.takes ?? /^-?\d/;
+    for (const spelling of spellings) flags.set(spelling, { value: option.value, name, long, expects: option.expects, takes });
   }
   return flags;
-}
-
-/** The `--no-x` switches: cac reads them as `x: false`; parseCli reads them as typed. */
-export function negatedFlags(): Set<string> {
-  return new Set(cliOptions.map((option) => namesOf(option).long).filter((long) => long.startsWith('--no-')));
-}
-
-/** Every spelling (`-q`, `--quiet`) of each option that is a plain switch (not `--no-x`), or may be one (`--prestart`), by its camelCase name. */
-export function switchFlags(): Map<string, string> {
-  const switches = new Map<string, string>();
-  for (const option of cliOptions) {
-    const { spellings, long, name } = namesOf(option);
-    if (option.value === 'required' || long.startsWith('--no-')) continue;
-    for (const spelling of spellings) switches.set(spelling, name);
-  }
-  return switches;
 }

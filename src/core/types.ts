@@ -169,8 +169,7 @@ export type LogEvent =
    */
   | { readonly kind: 'waiting'; readonly pid: number; readonly remaining: readonly Remaining[]; readonly killInMs: number | null; readonly canForce: boolean }
   /** `changes` is everything the restart folded in (null for the first start). */
-  /** `note`: a few words the start line adds (which --prestart spare it was), filled in by the supervisor. */
-  | { readonly kind: 'spawned'; readonly pid: number; readonly restartMs: number | null; readonly changes: Changes | null; readonly note?: string }
+  | { readonly kind: 'spawned'; readonly pid: number; readonly restartMs: number | null; readonly changes: Changes | null }
   | { readonly kind: 'spawnFailed'; readonly message: string; readonly fatal: boolean }
   /**
    * The app exited on its own. `next` says what follows: wait for a change, restart after

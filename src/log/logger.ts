@@ -29,6 +29,8 @@ export interface LoggerOptions {
    * changed (so that line stays on screen). Ignored unless it is a TTY.
    */
   clear?: { write(text: string): unknown; isTTY?: boolean };
+  /** `--proxy`: the address to open in the browser, shown on the start line. */
+  open?: string | undefined;
 }
 
 /** Clears the screen and the scrollback, cursor home. */
@@ -90,14 +92,16 @@ export function createLogger(options: LoggerOptions): Logger {
         case 'waiting':
           if (event.remaining.length === 0) return;
           return logger.warn(waitingLine(event));
-        case 'spawned': {
-          const details = [...(event.note === undefined ? [] : [event.note]), ...(verbose ? [`pid ${event.pid}`] : [])];
-          const after = details.length === 0 ? '' : c.dim(` (${details.join(', ')})`);
-          if (event.restartMs === null) return logger.info(`started ${c.bold(command)}${after}`);
-          // The first event announced the restart; a burst is only counted once it is over.
-          const folded = event.changes !== null && event.changes.count > 1 ? ` — ${describeChanges(event.changes)} changed` : '';
-          return logger.info(`restarted in ${Math.round(event.restartMs)} ms${folded}${after}`);
-        }
+        case 'spawned':
+          if (event.restartMs === null) {
+            const open = options.open === undefined ? '' : ` — open ${c.bold(options.open)}`;
+            return logger.info(`started ${c.bold(command)}${open}${verbose ? c.dim(` (pid ${event.pid})`) : ''}`);
+          }
+          {
+            // The first event announced the restart; a burst is only counted once it is over.
+            const folded = event.changes !== null && event.changes.count > 1 ? ` — ${describeChanges(event.changes)} changed` : '';
+            return logger.info(`restarted in ${Math.round(event.restartMs)} ms${folded}${verbose ? c.dim(` (pid ${event.pid})`) : ''}`);
+          }
         case 'spawnFailed':
           return logger.error(event.fatal ? `error: ${event.message}` : `${event.message} — waiting for changes`);
         case 'exited':

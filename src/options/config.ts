@@ -7,6 +7,7 @@ import { milliseconds, parseOnExit, parsePoll, type DevreloadOptions } from './r
 import { parseReadyTarget } from './ready.js';
 import { parseSignal } from './signal.js';
 import { formatSocketSpec, parseSocketSpecs } from './socket.js';
+import { parseProxySpec } from './proxy.js';
 
 const configFileName = 'devreload.config.json';
 
@@ -30,6 +31,8 @@ const schema = {
   build: 'a command line or an array of them',
   envFile: 'a path or an array of paths',
   postpone: 'true or false',
+  proxy: 'true, false, a port, or "[host:]port[:appPort]" like "3001:3000"',
+  reloadOnly: 'a glob or an array of globs',
   quiet: 'true or false',
   verbose: 'true or false',
   env: 'an object of string values',
@@ -110,6 +113,10 @@ function validate(data: unknown, source: string, base: string): Partial<Devreloa
   const ready = data.ready;
   if (ready !== undefined && typeof ready !== 'string' && typeof ready !== 'number') bad('ready');
 
+  const proxy = data.proxy;
+  if (proxy !== undefined && typeof proxy !== 'boolean' && typeof proxy !== 'number' && typeof proxy !== 'string') bad('proxy');
+  if (typeof proxy === 'number' || typeof proxy === 'string' || proxy === true) parseProxySpec(proxy, label('proxy'));
+
   const quiet = flag('quiet');
   const verbose = flag('verbose');
   const options: Partial<DevreloadOptions> = {
@@ -131,6 +138,8 @@ function validate(data: unknown, source: string, base: string): Partial<Devreloa
     build: strings('build'),
     envFile: strings('envFile')?.map((p) => path.resolve(base, p)),
     postpone: flag('postpone'),
+    proxy: proxy as boolean | number | string | undefined,
+    reloadOnly: strings('reloadOnly'),
     logLevel: verbose === true ? 'verbose' : quiet === true ? 'quiet' : undefined,
     env: env === undefined ? undefined : { ...process.env, ...(env as Record<string, string>) },
   };

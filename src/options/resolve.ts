@@ -6,6 +6,7 @@ import { parseReadyTarget, type ReadyTarget } from './ready.js';
 import { defaultDelayMs, defaultKillTimeoutMs, defaultPollMs } from '../tuning.js';
 import { parseSignal } from './signal.js';
 import { parseSocketSpecs, type SocketSpec } from './socket.js';
+import { checkProxyPort, parseProxySpec, type ProxySpec } from './proxy.js';
 import { findWorkspaceRoots } from './workspaces.js';
 
 export type LogLevel = 'quiet' | 'normal' | 'verbose';
@@ -61,6 +62,14 @@ export interface DevreloadOptions {
   envFile?: string | readonly string[];
   /** Start nothing until the first change. Default: false. */
   postpone?: boolean;
+  /**
+   * A dev proxy in front of the app: `true` (127.0.0.1:3737), a port, `"3001:3000"` (the app on
+   * 3000) or `"host:port[:appPort]"`. It holds requests while no instance is ready and reloads
+   * the pages it served once a new one is.
+   */
+  proxy?: boolean | number | string;
+  /** Globs (relative to `cwd`) whose changes reload the pages the proxy served and leave the app running. Needs `proxy`. */
+  reloadOnly?: string | readonly string[];
   /** Environment of the app. Default: process.env. */
   env?: NodeJS.ProcessEnv;
   logLevel?: LogLevel;
@@ -89,6 +98,8 @@ export interface ResolvedOptions {
   /** Absolute paths. */
   readonly envFiles: readonly string[];
   readonly postpone: boolean;
+  readonly proxy: ProxySpec | undefined;
+  readonly reloadOnly: readonly string[];
   readonly env: NodeJS.ProcessEnv;
   readonly logLevel: LogLevel;
 }
@@ -122,21 +133,17 @@ export function resolveOptions(input: DevreloadOptions, naming: OptionNaming = '
     requireExisting(absolute, name('watch'), String(p), 'any');
     return absolute;
   });
-  const workspaces = parseBoolean(input.workspaces ?? true, name('workspaces'));
-  // Found on first use, by the watcher once the app was spawned: reading the package.json files
-  // up the tree and the node_modules links is not on the app's way to its first line (~0.5 ms).
-  let workspaceRoots: readonly string[] | undefined;
-  const roots = () => (workspaceRoots ??= workspaces ? findWorkspaceRoots(cwd, watch) : []);
+  const workspaceRoots = parseBoolean(input.workspaces ?? true, name('workspaces')) ? findWorkspaceRoots(cwd, watch) : [];
+  const sockets = parseSocketSpecs(input.socket === undefined ? [] : Array.isArray(input.socket) ? input.socket : [input.socket], name('socket'));
+  const ready = input.ready === undefined ? undefined : parseReadyTarget(input.ready, name('ready'));
+  const proxy = parseProxy(input.proxy, sockets, ready, name);
+  const reloadOnly = parseReloadOnly(input.reloadOnly, proxy, name);
 
   return {
     command: input.command,
     args: (input.args ?? []).map(String),
-    get watch() {
-      return [...watch, ...roots()];
-    },
-    get workspaceRoots() {
-      return roots();
-    },
+    watch: [...watch, ...workspaceRoots],
+    workspaceRoots,
     ext: parseExt(input.ext, name('ext')),
     ignore: parseIgnore(input.ignore, name('ignore')),
     gitignore: checkGitignore(input.gitignore ?? true, cwd),
@@ -146,8 +153,8 @@ export function resolveOptions(input: DevreloadOptions, naming: OptionNaming = '
     cwd,
     poll: parsePoll(input.poll, name('poll')),
     onExit: parseOnExit(input.onExit ?? 'wait', name('onExit')),
-    sockets: parseSocketSpecs(input.socket === undefined ? [] : Array.isArray(input.socket) ? input.socket : [input.socket], name('socket')),
-    ready: input.ready === undefined ? undefined : parseReadyTarget(input.ready, name('ready')),
+    sockets,
+    ready,
     prestart: parsePrestart(input.prestart ?? false, name('prestart'), naming),
     build: parseBuild(input.build, name('build')),
     envFiles: listOf(input.envFile).map((file) => {
@@ -156,6 +163,8 @@ export function resolveOptions(input: DevreloadOptions, naming: OptionNaming = '
       return absolute;
     }),
     postpone: parseBoolean(input.postpone ?? false, name('postpone')),
+    proxy,
+    reloadOnly,
     env: input.env ?? process.env,
     logLevel: input.logLevel ?? 'normal',
   };
@@ -221,6 +230,23 @@ function parseBuild(value: DevreloadOptions['build'], option: string): readonly 
   const steps = listOf(value);
   if (steps.some((step) => step.trim() === '')) throw new DevreloadError(`${option}: expected a command line such as "tsc -p .", got an empty one`);
   return steps;
+}
+
+function parseProxy(value: DevreloadOptions['proxy'], sockets: readonly SocketSpec[], ready: ReadyTarget | undefined, name: (key: string) => string): ProxySpec | undefined {
+  if (value === undefined || value === false) return undefined;
+  const spec = parseProxySpec(value, name('proxy'));
+  checkProxyPort(spec, sockets, ready, name);
+  return spec;
+}
+
+function parseReloadOnly(value: DevreloadOptions['reloadOnly'], proxy: ProxySpec | undefined, name: (key: string) => string): readonly string[] {
+  const globs = listOf(value);
+  if (globs.some((glob) => glob.trim() === '')) throw new DevreloadError(`${name('reloadOnly')}: an empty glob was given; pass a pattern such as "views/**"`);
+  // Without the proxy there is no page to reload, and the files would restart nothing either.
+  if (globs.length > 0 && proxy === undefined) {
+    throw new DevreloadError(`${name('reloadOnly')}: reloads the pages the dev proxy served, so it needs ${name('proxy')} too (got ${JSON.stringify(globs[0])} without it)`);
+  }
+  return globs;
 }
 
 function parseIgnore(value: DevreloadOptions['ignore'], option: string): readonly string[] {

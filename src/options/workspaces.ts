@@ -1,5 +1,6 @@
 import { lstatSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
+import { createGitignoreRules, type ReadGitignore } from '../watch/gitignore.js';
 
 /**
  * The local packages a project loads through node_modules links: workspace packages (npm,
@@ -8,9 +9,9 @@ import path from 'node:path';
  * beside the project's own paths, so editing `packages/shared` restarts `apps/api`
  * (nodemon #1798, yarn berry #6871).
  *
- * Runs before the first instance is spawned: a few lstat/readFile calls per dependency, no
- * folder listing, no YAML (pnpm-workspace.yaml is only checked for existence). Best effort:
- * an unreadable or malformed file means "nothing found here", never an error.
+ * Runs while the options are resolved: a few lstat/readFile calls per dependency, no folder
+ * listing, no YAML (pnpm-workspace.yaml is only checked for existence). Best effort: an
+ * unreadable or malformed file means "nothing found here", never an error.
  *
  * Yarn Plug'n'Play has no node_modules: nothing is found there (watch the packages with --watch).
  */
@@ -42,7 +43,7 @@ export function findWorkspaceRoots(cwd: string, watched: readonly string[]): str
   const found: string[] = [];
   const seen = new Set<string>();
   // Each file is read once.
-  const readGitignore = memo((dir: string) => readLines(path.join(dir, '.gitignore')));
+  const readGitignore = memo(readGitignoreFile);
   const readManifest = memo(readManifestIn);
   const folderExists = memo(isDirectory);
   // The project around the working directory and around each watched path (`--watch apps/api/src` from the repo root).
@@ -124,11 +125,12 @@ function resolveLinked(lookIn: readonly string[], name: string): string | undefi
 
 /**
  * A package whose `main` or `exports` point into a gitignored folder (`dist/`, built by its own
- * `tsc --watch`) is loaded from there: that folder is watched as a path of its own, which the
- * ignore rules never apply to. Its source folder is watched too (a tsconfig `paths` mapping
- * or a `development` condition may load the source instead).
+ * `tsc --watch`) is loaded from there: that folder is watched as a path of its own, where
+ * only the .gitignore files inside it apply (watch/ignore-rules.ts). Its source folder is
+ * watched too (a tsconfig `paths` mapping or a `development` condition may load the source
+ * instead).
  */
-function builtEntryFolders(dir: string, manifest: Manifest | undefined, readGitignore: (dir: string) => readonly string[], workspaceRoot: string | undefined): string[] {
+function builtEntryFolders(dir: string, manifest: Manifest | undefined, readGitignore: ReadGitignore, workspaceRoot: string | undefined): string[] {
   if (manifest === undefined) return [];
   const targets = [manifest.main, ...stringLeaves(manifest.exports)].filter((t): t is string => typeof t === 'string');
   const folders = new Set<string>();
@@ -143,69 +145,23 @@ function builtEntryFolders(dir: string, manifest: Manifest | undefined, readGiti
 }
 
 /**
- * Whether the .gitignore files from `base` down to `folder`'s parent may ignore `folder`, as the
- * way build folders are ignored: `dist`, `dist/`, `/dist`, `packages/x/dist`, `dist/**`, and
- * globs (`packages/<glob>/dist`, `dist*`); a literal `!` negation after them un-ignores it, the last
- * match winning. Errs towards yes: adding a folder that was watched anyway changes nothing,
- * missing an ignored build folder runs a stale build. Not the watcher's full matcher: that one
- * (and the `ignore` package) is loaded after the app is spawned, and this runs before.
+ * Whether the .gitignore files from `base` down to `folder`'s parent ignore `folder`, as the
+ * watcher reads them (watch/gitignore.ts): a folder it ignores is one the watcher would not
+ * look into, so it is watched as a path of its own.
  */
-export function gitignoresFolder(base: string, folder: string, readGitignore: (dir: string) => readonly string[]): boolean {
-  let ignored = false;
-  const levels = path.relative(base, path.dirname(folder)).split(path.sep).filter((segment) => segment !== '');
-  for (let depth = 0; depth <= levels.length; depth++) {
-    const dir = path.join(base, ...levels.slice(0, depth));
-    const relative = path.relative(dir, folder).split(path.sep).join('/');
-    for (const line of readGitignore(dir)) {
-      const negated = line.startsWith('!');
-      const body = (negated ? line.slice(1) : line).replace(/(?<!\\) +$/, '').replace(/\/\*\*$/, '').replace(/\/$/, '');
-      const loose = body.replace(/^\*\*\//, '');
-      if (body === '' || body.startsWith('#')) continue;
-      const glob = /[*?[\]\\]/.test(loose);
-      // A negation only counts when it names the folder for sure.
-      if (glob && negated) continue;
-      const target = loose.includes('/') ? relative : path.basename(folder);
-      const pattern = loose.replace(/^\//, '');
-      const named = glob ? globSegments(pattern).test(target) : pattern === target;
-      if (named) ignored = !negated;
-    }
-  }
-  return ignored;
+export function gitignoresFolder(base: string, folder: string, readGitignore: ReadGitignore): boolean {
+  // Best effort: an unreadable .gitignore counts as empty here; the watcher reports it.
+  const rules = createGitignoreRules(base, readGitignore, () => undefined);
+  return rules.match(path.relative(base, folder).split(path.sep).join('/'), true) !== undefined;
 }
 
-/** A gitignore glob as a whole-path regex: `*` and `?` stay within one segment, `**` spans them. */
-function globSegments(glob: string): RegExp {
-  let source = '';
-  for (let index = 0; index < glob.length; index++) {
-    const char = glob[index] ?? '';
-    if (char === '*' && glob[index + 1] === '*') {
-      source += '.*';
-      index += glob[index + 2] === '/' ? 2 : 1;
-    } else if (char === '*') source += '[^/]*';
-    else if (char === '?') source += '[^/]';
-    else if (char === '[') {
-      const close = glob.indexOf(']', index + 1);
-      if (close === -1) source += '\\[';
-      else {
-        source += `[${glob.slice(index + 1, close).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
-        index = close;
-      }
-    } else if (char === '\\' && index + 1 < glob.length) {
-      index += 1;
-      source += (glob[index] ?? '').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-    } else source += char.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  }
-  return new RegExp(`^${source}$`);
-}
-
-function readLines(file: string): readonly string[] {
+/** A .gitignore's text, undefined when there is none or it cannot be read. */
+function readGitignoreFile(file: string): string | undefined {
   try {
     // Asked first: most folders have none, and a thrown ENOENT costs its stack trace.
-    if (!isFile(file)) return [];
-    return readFileSync(file, 'utf8').split(/\r?\n/);
+    return isFile(file) ? readFileSync(file, 'utf8') : undefined;
   } catch {
-    // Most folders have none.
-    return [];
+    return undefined;
   }
 }
 

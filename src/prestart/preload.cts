@@ -58,7 +58,8 @@ async function preload(park: Park): Promise<Preloaded> {
   });
   envs.replaceEnv(park.env);
   envs.apply(process.env, own);
-  const report: SpareReport = { files, loaded: cacheKeys().length, dropped, unusable };
+  const loaded = cacheKeys().filter((key) => key.includes(`${path.sep}node_modules${path.sep}`)).length;
+  const report: SpareReport = { files, loaded, dropped, unusable };
   if (park.report !== null) writeAtomically(park.report, JSON.stringify(report));
   if (unusable) process.exit(0);
   return { roots, own, esm, release };

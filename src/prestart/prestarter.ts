@@ -9,6 +9,8 @@ import { spareDelayMs, spareRecordWaitMs } from '../tuning.js';
 import { fingerprintAll } from './dependency-inputs.js';
 import { bootNodeOptions, planPrestart, type NodePlan } from './plan.js';
 import type { Park, SpareReport } from './protocol.cjs';
+import { pythonSparesFor, type PythonSpares } from './python-spares.js';
+import { spareLine } from './spare-line.js';
 import { isNodeSource, whyStale, type SpareInputs } from './staleness.js';
 import { findTsxRuntime } from './tsx-runtime.js';
 import { encodeWake, wakeFor } from './wake.js';
@@ -22,9 +24,10 @@ export interface PrestartDeps {
   watchdog(): Watchdog | null;
   clock: Clock;
   logger: Logger;
-  mode: PrestartMode;
-  /** Watched folders (workspace packages included): a module in one is the user's, never preloaded. */
-  userRoots(): readonly string[];
+  /** Default: warm. */
+  mode?: PrestartMode;
+  /** The user's own folders (the watched paths, workspace packages included): a spare never loads a module from them. */
+  userPaths?: readonly string[];
 }
 
 type Hooks = Pick<InstanceSpec, 'onOutputLine' | 'onEscaped'>;
@@ -64,12 +67,14 @@ export class Prestarter {
   readonly #warm: WarmSpares | null;
   /** What the next launch starts for (changed()). */
   #changed: readonly string[] | 'unknown' = [];
-  #launches = 0;
-  /** What the start line says about an instance (noteFor()). */
-  readonly #notes = new Map<number, string>();
+  /** The kind of the spare last woken: the line that says so is printed in full when it changes. */
+  #lastKind: 'runtime' | 'warm' | null = null;
+  /** A Python command's spares (python-spares.ts), false for any other; decided at the first launch. */
+  #python: PythonSpares | false | undefined;
 
   constructor(private readonly deps: PrestartDeps) {
-    this.#warm = deps.mode === 'warm' ? new WarmSpares({ logger: deps.logger, userRoots: deps.userRoots, ownPreloads }) : null;
+    const userRoots = () => deps.userPaths ?? [];
+    this.#warm = deps.mode !== 'runtime' ? new WarmSpares({ logger: deps.logger, userRoots, ownPreloads }) : null;
   }
 
   /** What changed for the next start: the supervisor says so right before it launches. */
@@ -78,21 +83,15 @@ export class Prestarter {
     this.#changed = changes === null ? [] : changes.paths.length === 0 || changes.count > changes.paths.length ? 'unknown' : changes.paths;
   }
 
-  /** A few words for the line that announces the instance `pid` (which spare it was, or why none). */
-  noteFor(pid: number): string | undefined {
-    const note = this.#notes.get(pid);
-    this.#notes.delete(pid);
-    return note;
-  }
-
   launch = async (spec: InstanceSpec): Promise<Instance> => {
+    this.#python ??= pythonSparesFor(spec, this.deps) ?? false;
+    if (this.#python !== false) return this.#python.launch(spec);
     this.#cancelNext?.();
     this.#cancelNext = null;
     const changed = this.#changed;
     this.#changed = [];
     const plan = this.#plan(spec);
     const warm = plan !== undefined && this.#warm !== null && this.#warm.blocker(plan) === undefined;
-    let note = this.#launches++ === 0 && plan !== undefined ? `--prestart: ${warm ? 'warm' : 'runtime'} spares` : undefined;
     const spare = this.#spare;
     this.#spare = null;
     let instance: Instance | null = null;
@@ -101,11 +100,10 @@ export class Prestarter {
       const stale = this.#whyNotWake(spare, instance, spec, changed, warm);
       if (stale === undefined && instance !== null) {
         this.#wake(instance, spare, spec, plan);
-        note = this.#describe(spare);
+        this.#announce(spare);
       } else {
         // It died while parked, or would not be what a fresh start is: start afresh.
-        if (instance !== null && !spare.dead) note = `fresh start: ${stale ?? ''}`;
-        this.deps.logger.verbose(`--prestart: not waking the spare: ${stale ?? ''}`);
+        this.deps.logger.verbose(`--prestart: ${stale ?? ''}: starting cold`);
         void this.#discard(spare);
         instance = null;
       }
@@ -113,7 +111,6 @@ export class Prestarter {
       void this.#discard(spare);
     }
     instance ??= warm && plan !== undefined ? await this.#launchRecording(spec, plan) : await this.deps.launch(spec);
-    if (note !== undefined) this.#notes.set(instance.pid, note);
     if (plan !== undefined && this.#closed === null) this.#schedule(spec, plan, instance, warm);
     return instance;
   };
@@ -126,6 +123,7 @@ export class Prestarter {
       this.#spare = null;
       if (spare !== null) await this.#discard(spare);
       this.#warm?.close();
+      if (this.#python) await this.#python.close();
     })();
     return this.#closed;
   }
@@ -248,10 +246,14 @@ export class Prestarter {
     return spare.report;
   }
 
-  #describe(spare: Spare): string {
-    if (spare.warm === null) return 'runtime spare';
-    const report = this.#reportOf(spare);
-    return report === undefined ? 'warm spare, still loading' : `warm spare: ${report.loaded} modules`;
+  /** The start line: which spare, how much it keeps warm; in full when that kind of spare is new. */
+  #announce(spare: Spare): void {
+    const kind = spare.warm === null ? 'runtime' : 'warm';
+    // A spare woken while it still loads says so once it is done: it is warm either way.
+    const line = spareLine({ runtime: 'Node', warm: kind === 'runtime' ? null : (this.#reportOf(spare)?.loaded ?? 0) });
+    if (kind !== this.#lastKind) this.deps.logger.info(line);
+    else this.deps.logger.verbose(line);
+    this.#lastKind = kind;
   }
 
   #wake(instance: Instance, spare: Spare, spec: InstanceSpec, plan: NodePlan): void {

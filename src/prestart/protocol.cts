@@ -85,6 +85,7 @@ export interface Recorded {
 export interface SpareReport {
   /** Files its dependencies read while loading, with a fingerprint taken before each read. */
   readonly files: ReadonlyArray<readonly [string, string]>;
+  /** CommonJS modules from node_modules now loaded (the count the start line gives). */
   readonly loaded: number;
   /** Roots that failed to load (dropped from the set). */
   readonly dropped: ReadonlyArray<{ readonly id: string; readonly error: string }>;

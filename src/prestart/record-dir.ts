@@ -1,8 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { randomHex } from '../process/random-hex.js';
 
 const prefix = 'devreload-warm-';
 const name = new RegExp(`^${prefix}(\\d+)-[0-9a-f]{16}$`);
@@ -18,7 +18,7 @@ export class RecordDir {
   static create(dir = tmpdir()): RecordDir {
     // Not on the way to the first start: /tmp may hold many entries.
     void sweep(dir);
-    const created = path.join(dir, `${prefix}${process.pid}-${randomHex(8)}`);
+    const created = path.join(dir, `${prefix}${process.pid}-${randomBytes(8).toString('hex')}`);
     mkdirSync(created, { mode: 0o700 });
     return new RecordDir(created);
   }

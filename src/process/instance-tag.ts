@@ -1,4 +1,4 @@
-import { randomHex } from './random-hex.js';
+import { randomBytes } from 'node:crypto';
 
 /**
  * The instance tag (issue 14): every instance (app, build step, `--prestart` spare) is spawned
@@ -30,7 +30,7 @@ let secret: string | undefined;
 let count = 0;
 
 export function runSecret(): string {
-  secret ??= randomHex(16);
+  secret ??= randomBytes(16).toString('hex');
   return secret;
 }
 

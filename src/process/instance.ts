@@ -5,7 +5,7 @@ import { tapOutput } from './output-tap.js';
 import { signalMembers } from './signal.js';
 import { spawnApp } from './spawn.js';
 import { defaultTableSource } from './table.js';
-import type { ExitInfo, Instance, InstanceSpec } from './instance-types.js';
+import type { Instance, InstanceSpec } from './instance-types.js';
 import { waitUntilNoneLeft } from './wait-gone.js';
 
 export type { ExitInfo, Instance, InstanceSpec } from './instance-types.js';

@@ -1,8 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { randomHex } from '../process/random-hex.js';
 
 // The run's directory where the preload marks each host mismatch it reported, so that one is
 // said once per devreload run (see reportOnce in preload.cts). Named, not created: the first
@@ -13,7 +13,7 @@ const name = new RegExp(`^${prefix}(\\d+)-[0-9a-f]{16}$`);
 
 /** A new directory name for this run: unguessable, so no other user can pre-create it to silence the notices. */
 export function noticeDirPath(dir = tmpdir()): string {
-  return path.join(dir, `${prefix}${process.pid}-${randomHex(8)}`);
+  return path.join(dir, `${prefix}${process.pid}-${randomBytes(8).toString('hex')}`);
 }
 
 export function removeNoticeDir(noticeDir: string): void {

@@ -130,6 +130,8 @@ export interface BuildsDeps extends Pick<BuildRunDeps, 'leftovers' | 'stopSignal
   readonly copyTo: NonNullable<InstanceSpec['copyTo']>;
   launch(spec: InstanceSpec): Promise<Instance>;
   watchdog(): Watchdog | null;
+  /** Every line a step prints (`--proxy` shows a failed build's last ones); the output still reaches devreload's own. */
+  readonly onOutputLine?: (line: string) => void;
   /** Called with each build's outcome, for the state machine. */
   spawned(pid: number): void;
   spawnFailed(message: string): void;
@@ -154,7 +156,7 @@ export class Builds {
       after: deps.after,
       // The user's own command line: through the shell, as npm scripts run. Changed paths are
       // only ever in the environment, never in the command line.
-      spec: (line) => ({ command: 'sh', args: ['-c', line], cwd: deps.cwd, env, stdoutToStderr: deps.json, copyTo: deps.copyTo }),
+      spec: (line) => ({ command: 'sh', args: ['-c', line], cwd: deps.cwd, env, stdoutToStderr: deps.json, copyTo: deps.copyTo, onOutputLine: deps.onOutputLine }),
       spawned: deps.spawned,
       spawnFailed: (message) => {
         if (this.#current === run) this.#current = null;

@@ -40,6 +40,18 @@ export interface ReloaderEvents {
     | { phase: 'failed'; code: number | null; signal: Signal | null; ms: number; keeping: number | null }
     | { phase: 'cancelled'; pid: number | null; reason: 'change' | 'shutdown' },
   ];
+  /**
+   * `--proxy`: listening at `url`; or requests that waited while no instance was ready were
+   * forwarded to the new one (`released`), answered with the failure page because the app
+   * exited or its build failed (`failed`), or answered 502 after the bound (`timedOut`): how
+   * many, and the longest wait in ms.
+   */
+  proxy: [{ phase: 'listening'; url: string } | { phase: 'released' | 'failed' | 'timedOut'; requests: number; waitedMs: number }];
+  /**
+   * `--proxy`: the open pages were told to reload (`pages`: how many): a restart's new instance
+   * is ready (`restart`), or a `--reload-only` file changed (`reloadOnly`, with its `paths`).
+   */
+  reload: [{ pages: number; reason: 'restart' | 'reloadOnly'; paths: string[] }];
   /** The app could not be started (not `error`: an EventEmitter throws an unhandled `error`). */
   spawnError: [{ message: string; fatal: boolean }];
   /**

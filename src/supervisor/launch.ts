@@ -45,8 +45,3 @@ export function instanceSpec(
 export function changedEnv(changes: Changes | null, cwd: string): { DEVRELOAD_CHANGED: string } {
   return { DEVRELOAD_CHANGED: JSON.stringify((changes?.paths ?? []).map((p) => path.relative(cwd, p))) };
 }
-
-/** `--clear`: clear the screen and the scrollback, cursor home; only on a terminal. */
-export function clearScreen(stream: NodeJS.WriteStream | undefined): void {
-  if (stream?.isTTY === true) stream.write('\x1b[2J\x1b[3J\x1b[H');
-}

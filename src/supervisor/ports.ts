@@ -11,6 +11,7 @@ import { readControls, type ControlHandlers, type Controls } from './controls.js
 import { onSuspendRequest, stopSelf } from './job-control.js';
 import { remainingProcesses } from './remaining.js';
 import { onShutdownSignals, type ShutdownSignal } from './signals.js';
+import { startDevProxy, type DevProxy, type DevProxyOptions } from '../proxy/dev-proxy.js';
 
 export type { Clock } from '../clock.js';
 
@@ -26,6 +27,8 @@ export interface WatchRequest {
   readonly options: ResolvedOptions;
   readonly logger: Logger;
   readonly onChange: (path: string) => void;
+  /** A `--reload-only` file changed (it never reaches onChange). */
+  readonly onReloadOnly?: (path: string) => void;
   /** Wall-clock time the current instance was asked to start, or null. */
   readonly instanceStartedAt: () => number | null;
 }
@@ -44,6 +47,8 @@ export interface SupervisorPorts {
   listen(specs: ResolvedOptions['sockets'], options: ListenSocketsOptions): Promise<SocketSet>;
   /** Starts probing one instance for readiness (`--ready`). */
   probe(check: ReadyCheck): ReadyProbe;
+  /** `--proxy`: binds the dev proxy's port (rejects with a DevreloadError when it cannot) and has it follow the supervisor's events. */
+  proxy(options: DevProxyOptions): Promise<DevProxy>;
   /** Creates the watcher; rejects (a bad glob, an unreadable .gitignore) before anything is watched. */
   watch(request: WatchRequest): Promise<ChangeSource>;
   clock: Clock;
@@ -89,11 +94,12 @@ export function realPorts(): SupervisorPorts {
     watchdog: startWatchdog,
     listen: listenSockets,
     probe: (check) => probeReady(check),
+    proxy: startDevProxy,
     // Loaded on demand, after the first spawn: chokidar and the ignore rules are half of the
     // CLI's code, and the app needs none of it to start.
     watch: async (request) => {
       const { watchChanges } = await import('./watch-changes.js');
-      return watchChanges(request.options, request.logger, request.onChange, request.instanceStartedAt);
+      return watchChanges(request.options, request.logger, request.onChange, request.instanceStartedAt, request.onReloadOnly);
     },
     clock: realClock,
     controls: (handlers) => readControls(process.stdin, handlers),

@@ -1,25 +1,25 @@
 import { EventEmitter } from 'node:events';
-import path from 'node:path';
 import { initialState, transition } from '../core/machine.js';
 import type { Changes, Effect, Input, LogEvent, MachineConfig, State } from '../core/types.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import type { ResolvedOptions } from '../options/resolve.js';
-import { Prestarter } from '../prestart/prestarter.js';
-import type { Watchdog } from '../process/watchdog.js';
 import { instanceFds, socketEnv } from '../socket/env.js';
-import type { SocketSet } from '../socket/listen.js';
-import { readyCheckFor, type ReadyCheck } from '../socket/ready-target.js';
-import * as tuning from '../tuning.js';
-import { toJsonLine, toPublicEvent, toQuitEvent, type PublicEvent, type QuitCause, type ReloaderEvents } from './events.js';
+import { proxyUrl } from '../options/proxy.js';
+import { toQuitEvent, type QuitCause, type ReloaderEvents } from './events.js';
+import { EventOutput } from './event-output.js';
 import { changedEnv, instanceSpec } from './launch.js';
-import { realPorts, type ChangeSource, type SupervisorPorts } from './ports.js';
+import { realPorts, type SupervisorPorts } from './ports.js';
 import { AppInstances } from './app-instances.js';
 import { BuildLoop } from './build-loop.js';
 import { Builds } from './build-run.js';
 import { EnvFiles } from './env-files.js';
+import { InputQueue } from './input-queue.js';
+import { machineConfig } from './machine-config.js';
+import { StartUp } from './start-up.js';
+import { Suspension } from './suspension.js';
 import { Timers } from './timers.js';
 import type { InternalOptions, Reloader } from './types.js';
-import type { Controls } from './controls.js';
+import { describeStop } from './waiting-line.js';
 
 /**
  * The one place that wires the pure state machine to the adapters: inputs from the watcher,
@@ -32,27 +32,18 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
   readonly #config: MachineConfig;
   readonly #ports: SupervisorPorts;
   readonly #logger: Logger;
+  readonly #out: EventOutput;
   readonly #timers: Timers;
-  readonly #queue: Input[] = [];
-  #draining = false;
-  /** Ctrl-Z under way: inputs wait in the queue until the app runs again. */
-  #suspension: Promise<void> | null = null;
-  /** Time spent suspended (Ctrl-Z until fg/bg): not part of any duration the machine measures. */
-  #suspendedMs = 0;
-  #controls: Controls | null = null;
+  readonly #queue = new InputQueue<Input>((input) => this.#handle(input));
+  readonly #suspension: Suspension;
   readonly #apps: AppInstances;
-  #sockets: SocketSet | null = null;
   readonly #envFiles: EnvFiles;
   readonly #builds: Builds;
   readonly #buildLoop: BuildLoop;
-  #readyCheck: ReadyCheck | undefined;
   /** Wall-clock time the current instance (or the build before it) was started: compared with file mtimes. */
   #spawnedAt: number | null = null;
-  #watcher: ChangeSource | null = null;
-  #watchdog: Watchdog | null = null;
-  /** `--prestart`: stands in for the launcher, keeping a parked runtime for the next start. */
-  #prestarter: Prestarter | null = null;
-  #disposers: Array<() => void> = [];
+  /** The sockets, the watchdog, a spare, stdin, the watcher: what start() acquires. */
+  readonly #startUp: StartUp;
   #started: Promise<void> | null = null;
   #resolveExited!: (code: number) => void;
   readonly exited = new Promise<number>((resolve) => (this.#resolveExited = resolve));
@@ -63,32 +54,24 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
   ) {
     super();
     this.#ports = { ...realPorts(), ...internal.ports };
-    this.#config = {
-      stopSignal: options.signal,
-      killTimeout: options.killTimeout,
-      delay: options.delay,
-      burstThreshold: tuning.burstThreshold,
-      burstDelay: tuning.burstDelayMs,
-      duplicateSignalWindow: tuning.duplicateSignalWindowMs,
-      stopNotice: tuning.stopNoticeMs,
-      maxRecordedChanges: tuning.maxRecordedChanges,
-      onExit: options.onExit,
-      backoffBase: tuning.backoffBaseMs,
-      backoffMax: tuning.backoffMaxMs,
-      stableAfter: tuning.stableAfterMs,
-      build: options.build.length > 0,
-      postpone: options.postpone,
-    };
+    this.#config = machineConfig(options);
     this.#timers = new Timers(this.#ports.clock, (timer) => this.#dispatch({ type: 'timer', timer, at: this.#now() }));
     this.#logger =
       internal.logger ??
-      createLogger({ level: options.logLevel, cwd: options.cwd, command: [options.command, ...options.args], stream: this.#ports.stderr, clear: internal.clear });
+      createLogger({ level: options.logLevel, cwd: options.cwd, command: [options.command, ...options.args], stream: this.#ports.stderr, clear: internal.clear, open: options.proxy && proxyUrl(options.proxy) });
+    this.#out = new EventOutput({
+      emit: (name, payload) => (this.emit as (name: string, payload: unknown) => boolean)(name, payload),
+      json: internal.json,
+      wall: () => this.#ports.clock.wall(),
+      cwd: options.cwd,
+      logger: this.#logger,
+    });
     this.#apps = new AppInstances({
-      launch: (spec) => (this.#prestarter?.launch ?? this.#ports.launch)(spec),
+      launch: (spec) => (this.#startUp.prestarter?.launch ?? this.#ports.launch)(spec),
       probe: this.#ports.probe,
-      watchdog: () => this.#watchdog,
+      watchdog: () => this.#startUp.watchdog,
       dispatch: (input) => this.#dispatch({ ...input, at: this.#now() } as Input),
-      publish: (event) => this.#publish(event),
+      publish: (event) => this.#out.publish(event),
       logger: this.#logger,
     });
     this.#envFiles = new EnvFiles(options.envFiles, options.cwd, this.#logger);
@@ -99,10 +82,12 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
       json: internal.json !== undefined,
       copyTo: { stdout: this.#ports.stdout, stderr: this.#ports.stderr },
       launch: this.#ports.launch,
-      watchdog: () => this.#watchdog,
+      watchdog: () => this.#startUp.watchdog,
       stopSignal: options.signal,
       killTimeout: options.killTimeout,
       after: (ms, fire) => this.#ports.clock.after(ms, fire),
+      // --proxy: a failed build's last lines go to the pages' overlay.
+      onOutputLine: options.proxy === undefined ? undefined : (line) => this.#startUp.proxy?.buildOutput(line),
       leftovers: (line, pids) => this.#logger.info(`build step \`${line}\` exited and left ${pids.length === 1 ? `pid ${pids[0]}` : `pids ${pids.join(', ')}`} running — stopping ${pids.length === 1 ? 'it' : 'them'}`),
       spawned: (pid) => this.#dispatch({ type: 'buildSpawned', pid, at: this.#now() }),
       spawnFailed: (message) => this.#dispatch({ type: 'buildSpawnFailed', message, at: this.#now() }),
@@ -110,6 +95,31 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
         this.#buildLoop.ended(this.#ports.clock.wall());
         this.#dispatch({ type: 'buildDone', exit, at: this.#now() });
       },
+    });
+    this.#startUp = new StartUp({
+      options,
+      internal,
+      ports: this.#ports,
+      logger: this.#logger,
+      out: this.#out,
+      events: this,
+      stopped: () => this.#stopped(),
+      now: () => this.#now(),
+      dispatch: (input) => this.#dispatch(input),
+      release: () => this.#release(),
+      stop: () => this.stop(),
+      restart: () => this.restart(),
+      suspend: () => void this.#suspension.suspend(),
+      forward: (line) => this.#apps.write(line),
+      instanceStartedAt: () => this.#spawnedAt,
+    });
+    this.#suspension = new Suspension({
+      clock: this.#ports.clock,
+      timers: this.#timers,
+      queue: this.#queue,
+      processes: [this.#apps, this.#builds],
+      stopSelf: () => this.#ports.stopSelf(),
+      resumed: () => this.#startUp.controls?.recheck(),
     });
   }
 
@@ -122,68 +132,11 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
     // stop() came first: there is nothing to start.
     if (this.#stopped()) return;
     try {
-      // Bound first: a port that is taken is bad input, reported before anything runs.
-      if (this.options.sockets.length > 0) {
-        this.#sockets = await this.#ports.listen(this.options.sockets, { option: this.internal.naming === 'cli' ? '--socket' : 'socket' });
-        if (this.#stopped()) return await this.#release();
-      }
-      this.#readyCheck = readyCheckFor(this.options.ready, this.#sockets?.sockets ?? []);
-      if (this.options.prestart) {
-        const deps = { launch: this.#ports.launch, watchdog: () => this.#watchdog, clock: this.#ports.clock, logger: this.#logger, mode: this.options.prestart, userRoots: () => this.options.watch };
-        this.#prestarter = new Prestarter(deps);
-      }
-      if (this.internal.handleSignals === true) {
-        this.#disposers.push(this.#ports.signals((signal) => this.#dispatch({ type: 'shutdown', trigger: signal, at: this.#now() })));
-        this.#disposers.push(this.#ports.suspendRequests(() => void this.#suspend()));
-      }
-      const startedAt = this.#now();
-      // Then the app: stdin and the watcher (its code and its initial scan) are not on its path
-      // to its first line. A change made before the watcher's scan saw the file is caught up
-      // (watch-changes.ts).
-      this.#dispatch({ type: 'start', at: startedAt });
-      // Right after the app's spawn, in the same turn: every instance is handed to the watchdog
-      // (watch(pid)) only once its spawn settled, a turn later, so it is guarded exactly as
-      // early as before, and its fork (~2 ms of CPU) is off the app's path to its first line.
-      // If it cannot start, the catch below stops the app: nothing is left running.
-      this.#watchdog = this.#ports.watchdog({ signal: this.options.signal, graceMs: Math.min(tuning.watchdogGraceMs, this.options.killTimeout) });
-      if (this.internal.readStdin === true) {
-        const controls = this.#ports.controls({ restart: () => this.restart(), forward: (line) => this.#apps.write(line) });
-        this.#controls = controls;
-        this.#disposers.push(() => controls.close());
-      }
-      const watcher = await this.#watch();
-      if (watcher === undefined) return;
-      await watcher.ready;
-      if (this.#stopped()) return;
-      const shown = this.options.watch.map((p) => path.relative(this.options.cwd, p) || '.');
-      const ms = Math.round(this.#now() - startedAt);
-      this.#logger.info(`watching ${shown.join(', ')}${this.options.logLevel === 'verbose' ? ` (ready in ${ms} ms)` : ''}`);
-      this.#publish({ name: 'watching', payload: { paths: shown, ms } });
+      await this.#startUp.run();
     } catch (error) {
       // Whatever ran already is stopped before the error is reported: nothing is left running.
       if (this.#state.tag === 'idle') await this.#release();
       else await this.stop();
-      throw error;
-    }
-  }
-
-  /** The watcher; undefined when devreload was stopped meanwhile. One that cannot be created stops the app again. */
-  async #watch(): Promise<ChangeSource | undefined> {
-    try {
-      const watcher = await this.#ports.watch({
-        options: this.options,
-        logger: this.#logger,
-        onChange: (changed) => this.#dispatch({ type: 'change', path: changed, at: this.#now() }),
-        instanceStartedAt: () => this.#spawnedAt,
-      });
-      this.#watcher = watcher;
-      if (!this.#stopped()) return watcher;
-      await watcher.close();
-      return undefined;
-    } catch (error) {
-      // Options are checked before anything starts; this is the rare rest (a .gitignore that
-      // became unreadable). Nothing may be left running: stop the app, then report.
-      await this.stop();
       throw error;
     }
   }
@@ -195,7 +148,7 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
 
   /** The machine's time: the monotonic clock, less the time devreload was suspended. */
   #now(): number {
-    return this.#ports.clock.now() - this.#suspendedMs;
+    return this.#ports.clock.now() - this.#suspension.suspendedMs;
   }
 
   restart(): void {
@@ -209,52 +162,16 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
 
   #dispatch(input: Input): void {
     this.#queue.push(input);
-    if (!this.#draining && this.#suspension === null) this.#drain();
   }
 
-  /**
-   * Ctrl-Z: the app's processes (and a build's) are stopped, then devreload itself, so that the
-   * shell sees the job stopped. Time stands still meanwhile (the kill timeout, the quiet
-   * window, the restart's duration, the crash streak's "quick exit"); changes made while suspended reach the machine once everything runs again, where
-   * the quiet window folds them into one restart. A second Ctrl-Z while suspending is the same.
-   */
-  #suspend(): Promise<void> {
-    this.#suspension ??= (async () => {
-      this.#timers.pause();
-      try {
-        await Promise.all([this.#apps.suspend(), this.#builds.suspend()]);
-      } finally {
-        const stoppedAt = this.#ports.clock.now();
-        this.#ports.stopSelf();
-        this.#suspendedMs += this.#ports.clock.now() - stoppedAt;
-        // Running again (`fg` or `bg`): the app first, then time, then the inputs that waited.
-        await Promise.all([this.#apps.resume(), this.#builds.resume()]);
-        this.#controls?.recheck();
-        this.#timers.resume();
-        this.#suspension = null;
-        if (!this.#draining && this.#queue.length > 0) this.#drain();
-      }
-    })();
-    return this.#suspension;
-  }
-
-  #drain(): void {
-    this.#draining = true;
-    try {
-      for (let next = this.#queue.shift(); next !== undefined; next = this.#queue.shift()) {
-        const { state, effects } = transition(this.#state, next, this.#config);
-        this.#state = state;
-        const announced: LogEvent[] = [];
-        for (const effect of effects) this.#run(effect, announced);
-        // Listeners hear about a transition once all of its effects ran; whatever they ask
-        // for (stop(), restart()) joins the queue behind it.
-        for (const event of announced) this.#announce(event);
-      }
-    } finally {
-      this.#draining = false;
-      // A listener threw out of the loop: what is still queued runs, just not inside it.
-      if (this.#queue.length > 0) queueMicrotask(() => this.#draining || this.#drain());
-    }
+  #handle(input: Input): void {
+    const { state, effects } = transition(this.#state, input, this.#config);
+    this.#state = state;
+    const announced: LogEvent[] = [];
+    for (const effect of effects) this.#run(effect, announced);
+    // Listeners hear about a transition once all of its effects ran; whatever they ask
+    // for (stop(), restart()) joins the queue behind it.
+    for (const event of announced) this.#out.announce(event);
   }
 
   #run(effect: Effect, announced: LogEvent[]): void {
@@ -264,7 +181,7 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
       case 'signal': {
         if (effect.target === 'build') return this.#builds.signal(effect.signal);
         const { ifReached } = effect;
-        return this.#apps.signal(effect.signal, ifReached && (() => this.#announceNow(ifReached)));
+        return this.#apps.signal(effect.signal, ifReached && (() => this.#out.logAndAnnounce(ifReached)));
       }
       case 'build':
         return this.#startBuild(effect.changes);
@@ -272,71 +189,36 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
         return this.#timers.set(effect.timer, effect.ms);
       case 'clearTimer':
         return this.#timers.clear(effect.timer);
-      case 'log': {
-        // The start line says which --prestart spare (if any) the instance was.
-        const { event } = effect;
-        const note = event.kind === 'spawned' ? this.#prestarter?.noteFor(event.pid) : undefined;
-        this.#logger.event(event.kind === 'spawned' && note !== undefined ? { ...event, note } : event);
-        announced.push(event);
+      case 'log':
+        this.#logger.event(effect.event);
+        announced.push(effect.event);
         return;
-      }
       case 'describeStop':
-        return this.#describeStop(effect);
+        return describeStop(effect, {
+          // A build is known by its first step's pid: what is left is the step under way's.
+          instanceFor: (leader) => this.#apps.instanceFor(leader) ?? this.#builds.stepFor(leader) ?? { leader, tag: undefined },
+          remaining: (leader, tag) => this.#ports.remaining(leader, tag),
+          // Gone while the table was read: nothing left to wait for.
+          stillStopping: () => this.#state.tag === 'stopping' || (this.#state.tag === 'building' && this.#state.shutdown !== null),
+          announce: (event) => this.#out.logAndAnnounce(event),
+          logger: this.#logger,
+        });
       case 'exit':
         return this.#finish(effect.code, effect.cause);
     }
-  }
-
-  /** A stop that takes long: one line (and a `waiting` event) naming what is left and when SIGKILL comes. */
-  #describeStop({ leaders, killInMs, canForce }: Extract<Effect, { type: 'describeStop' }>): void {
-    const [pid] = leaders;
-    if (pid === undefined) return;
-    // A build is known by its first step's pid: what is left is the step under way's.
-    const instances = leaders.map((leader) => this.#apps.instanceFor(leader) ?? this.#builds.stepFor(leader) ?? { leader, tag: undefined });
-    Promise.all(instances.map(({ leader, tag }) => this.#ports.remaining(leader, tag))).then(
-      (found) => {
-        // Gone while the table was read: nothing left to wait for.
-        const state = this.#state;
-        if (state.tag !== 'stopping' && !(state.tag === 'building' && state.shutdown !== null)) return;
-        this.#announceNow({ kind: 'waiting', pid, remaining: found.flat(), killInMs, canForce });
-      },
-      (error: unknown) => this.#logger.verbose(`could not list what the stop waits for: ${String(error)}`),
-    );
-  }
-
-  /** An event the machine left to an adapter's finding (a stop that reached something): logged and announced now. */
-  #announceNow(event: LogEvent): void {
-    this.#logger.event(event);
-    this.#announce(event);
-  }
-
-  #announce(event: LogEvent): void {
-    this.emit('event', event);
-    const publicEvent = toPublicEvent(event, this.options.cwd);
-    if (publicEvent !== undefined) this.#publish(publicEvent);
   }
 
   /** Lets go of everything start() acquired; safe to call more than once. */
   #release(): Promise<void> {
     this.#timers.clearAll();
     this.#apps.cancelProbe();
-    this.#sockets?.close();
-    for (const dispose of this.#disposers.splice(0)) dispose();
-    // The spare is killed and waited for before the watchdog is let go: nothing outlives us.
-    const spare = this.#prestarter?.close() ?? Promise.resolve();
-    const watcher = this.#watcher?.close() ?? Promise.resolve();
-    return spare.finally(() => this.#watchdog?.close()).then(() => watcher);
-  }
-
-  #publish(event: PublicEvent): void {
-    this.internal.json?.write(toJsonLine(event, new Date(this.#ports.clock.wall())));
-    (this.emit as (name: string, payload: unknown) => boolean)(event.name, event.payload);
+    return this.#startUp.release();
   }
 
   /** The app's environment for a start now: the options' env, the env files over it, the sockets' variables. */
   #env(): NodeJS.ProcessEnv {
     const base = this.options.envFiles.length === 0 ? this.options.env : { ...this.options.env, ...this.#envFiles.read() };
-    return this.#sockets === null ? base : socketEnv(this.#sockets.sockets, base);
+    return this.#startUp.sockets === null ? base : socketEnv(this.#startUp.sockets.sockets, base);
   }
 
   #startBuild(changes: Changes | null): void {
@@ -350,12 +232,13 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
 
   #spawn(changes: Changes | null): void {
     this.#spawnedAt = this.#ports.clock.wall();
-    this.#prestarter?.changed(changes);
-    const check = this.#readyCheck;
+    // A warm --prestart spare is woken only if none of these could have changed what it loaded.
+    this.#startUp.prestarter?.changed(changes);
+    const check = this.#startUp.readyCheck;
     const context = {
       options: this.options,
       env: this.#env(),
-      fds: this.#sockets === null ? undefined : instanceFds(this.#sockets.sockets),
+      fds: this.#startUp.sockets === null ? undefined : instanceFds(this.#startUp.sockets.sockets),
       readyCheck: check,
       json: this.internal.json !== undefined,
       terminal: this.#ports.stdout.isTTY === true,
@@ -367,7 +250,7 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
   #finish(code: number, cause: QuitCause): void {
     // The last event, once everything devreload started is gone (the watcher, a spare).
     const quit = () => {
-      this.#publish(toQuitEvent(code, cause));
+      this.#out.publish(toQuitEvent(code, cause));
       this.#resolveExited(code);
     };
     this.#release().then(quit, (error: unknown) => {

@@ -4,6 +4,7 @@ import type { Logger } from '../log/logger.js';
 import type { ResolvedOptions } from '../options/resolve.js';
 import { catchUpBatch, mtimeSlackMs } from '../tuning.js';
 import { createWatcher, type Watcher } from '../watch/watcher.js';
+import { changeRules, reloadOnlyRoots, routeChange } from '../proxy/reload-only.js';
 
 /**
  * The watcher as the supervisor sees it: relevant changes, minus the late re-check's reports
@@ -20,10 +21,21 @@ export function watchChanges(
   onChange: (changed: string) => void,
   /** Wall-clock time the current instance was asked to start, or null. */
   instanceStartedAt: () => number | null,
+  /** A `--reload-only` file changed: the pages reload, the app keeps running. */
+  onReloadOnly: (changed: string) => void = () => undefined,
 ): Watcher {
+  // Env files are watched wherever they are: a change restarts the app with the new values.
+  const watched = [...options.watch, ...options.envFiles];
+  const rules = changeRules(watched, options.reloadOnly, options.cwd);
+  const route = (changed: string) => {
+    const to = routeChange(changed, rules);
+    if (to === 'restart') onChange(changed);
+    else if (to === 'reload') onReloadOnly(changed);
+  };
   const watcher = createWatcher({
-    // Env files are watched wherever they are: a change restarts the app with the new values.
-    paths: [...options.watch, ...options.envFiles],
+    paths: [...watched, ...reloadOnlyRoots(options.reloadOnly, options.cwd, watched)],
+    // A --reload-only file is named by its glob: --ext does not filter it out.
+    anyExtension: rules.reloadOnly === undefined ? undefined : (candidate) => rules.reloadOnly?.(candidate) !== undefined,
     cwd: options.cwd,
     ext: options.ext,
     ignore: options.ignore,
@@ -36,10 +48,11 @@ export function watchChanges(
     // A write chokidar dropped, found later: an instance started after it has loaded it
     // (keep the mtime's few ms of slack on the side of restarting).
     if (change.mtimeMs !== undefined && loadedBy(change.mtimeMs, instanceStartedAt())) return;
-    onChange(change.path);
+    route(change.path);
   });
   watcher.on('error', (error) => logger.warn(error.message));
-  void watcher.ready.then(() => catchUp(watcher, Date.now(), instanceStartedAt, loadedBy, onChange));
+  // A --reload-only file written before the scan was done needs no reload: no page had it yet.
+  void watcher.ready.then(() => catchUp(watcher, Date.now(), instanceStartedAt, loadedBy, (changed) => routeChange(changed, rules) === 'restart' && onChange(changed)));
   return watcher;
 }
 

@@ -15,6 +15,8 @@ export interface IgnoreMatcherOptions {
   readonly ext?: readonly string[] | undefined;
   readonly ignore?: readonly string[] | undefined;
   readonly gitignore?: boolean | undefined;
+  /** Files that count whatever `ext` says (`--reload-only` files, named by their own globs). */
+  readonly anyExtension?: ((absPath: string) => boolean) | undefined;
 }
 
 /** What chokidar passes when it has stat'ed the path (it often has not). */
@@ -133,7 +135,7 @@ export function createIgnoreMatcher(
       return matchAncestorsOrSelf(root, segments.slice(0, -1), globs) ?? (gitignore && matchGitignore(gitignore, root, folder, true));
     }
     return (
-      matchExtension(target, stats, extensions) ??
+      (options.anyExtension?.(target) === true ? undefined : matchExtension(target, stats, extensions)) ??
       matchAncestorsOrSelf(root, segments, globs) ??
       (gitignore && matchGitignore(gitignore, root, target, stats?.isDirectory() ?? false))
     );

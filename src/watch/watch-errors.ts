@@ -51,3 +51,48 @@ export function toUnreadableError(error: unknown, cwd: string): { path: string; 
     error: new Error(`cannot read ${shown} (${error.code}: permission denied) — skipping it; changes inside it will not restart the app`, { cause: error }),
   };
 }
+
+export interface WatchErrorParts {
+  /** The project root: unreadable paths are named relative to it. */
+  readonly cwd: string;
+  /** Whether an absolute path is under a watched root. */
+  readonly isWatched: (absolute: string) => boolean;
+  /** Polls a path the OS would not watch natively (see PollingFallback). */
+  readonly poll: (absolute: string) => void;
+  readonly emit: (error: Error) => void;
+  /** The fallback's interval, named in the watch-limit message. */
+  readonly pollingMs: number;
+}
+
+/**
+ * Which of chokidar's errors reach the user, and how often: a watch limit once (fs.watch()
+ * fails once per file past it: thousands of identical errors), an unreadable path once per
+ * path (chokidar retries it on every event in its parent), anything else as it is.
+ */
+export class WatchErrorReports {
+  #limitReported = false;
+  readonly #unreadable = new Set<string>();
+
+  constructor(private readonly parts: WatchErrorParts) {}
+
+  report(error: unknown): void {
+    const limit = toWatchLimitError(error, this.parts.pollingMs);
+    if (limit !== undefined) {
+      // Whatever the OS would not watch natively is polled instead.
+      const failed = isErrnoException(error) && typeof error.path === 'string' ? path.resolve(error.path) : undefined;
+      if (failed !== undefined && this.parts.isWatched(failed)) this.parts.poll(failed);
+      if (this.#limitReported) return;
+      this.#limitReported = true;
+      this.parts.emit(limit);
+      return;
+    }
+    const unreadable = toUnreadableError(error, this.parts.cwd);
+    if (unreadable !== undefined) {
+      if (this.#unreadable.has(unreadable.path)) return;
+      this.#unreadable.add(unreadable.path);
+      this.parts.emit(unreadable.error);
+      return;
+    }
+    this.parts.emit(error instanceof Error ? error : new Error(String(error)));
+  }
+}

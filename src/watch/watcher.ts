@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
-import type { ChokidarOptions } from 'chokidar';
 import type { EventName } from 'chokidar/handler.js';
 import { createIgnoreMatcher, findWatchRoot } from './ignore-rules.js';
 import type { IgnoreMatcher, IgnoreRules, StatsLike } from './ignore-rules.js';
@@ -8,76 +7,17 @@ import { NewFolderRescan, RESCAN_DELAY_MS } from './new-folder-rescan.js';
 import { RootWatch } from './root-watch.js';
 import { watchRuleFiles } from './rule-files.js';
 import type { RuleFileWatch } from './rule-files.js';
-import { isErrnoException } from '../errors.js';
 import { FALLBACK_POLL_MS, PollingFallback } from './polling-fallback.js';
 import { TrailingChanges } from './trailing-change.js';
-import { toUnreadableError, toWatchLimitError } from './watch-errors.js';
+import { chokidarOptions } from './chokidar-options.js';
+import { WatchErrorReports } from './watch-errors.js';
 import { returnCheckMs } from '../tuning.js';
 import { LiveRules } from './live-rules.js';
 import { explainingIgnored } from './verbose-ignored.js';
 
-export type ChangeKind = 'add' | 'change' | 'unlink' | 'addDir' | 'unlinkDir';
+import type { ChangeKind, Watcher, WatcherEvents, WatcherOptions } from './watcher-types.js';
 
-export interface FileChange {
-  kind: ChangeKind;
-  /** Absolute. */
-  path: string;
-  /** Only on a change found by the late re-check: the file's mtime, to compare with when the app started. */
-  mtimeMs?: number;
-}
-
-export interface WatcherOptions {
-  /** Absolute folders or single files, validated to exist by the caller. */
-  paths: readonly string[];
-  /**
-   * Absolute project root: where relative globs start, and where .gitignore rules start when
-   * no `.git` is found above it (otherwise they start at the repository's top).
-   */
-  cwd: string;
-  /**
-   * Extensions without dots (['ts', 'js']); undefined = every file. Never filters folders out
-   * of the scan, but with an extension list a folder's own creation or removal is no change:
-   * only the matching files in it are.
-   */
-  ext?: readonly string[];
-  /** picomatch globs relative to cwd; a glob matching a folder ignores everything in it. */
-  ignore?: readonly string[];
-  /**
-   * Honour .gitignore files as git does: for each watched path, every one from the top of its
-   * repository (the nearest folder with a `.git`) down. Default true. An edited .gitignore
-   * re-reads the rules (no change is reported for it); the next event meets the new ones.
-   */
-  gitignore?: boolean;
-  /** Polling interval in ms; undefined = native OS events. */
-  poll?: number | undefined;
-  /**
-   * Called with the rule that dropped a path, once per path, for paths that appear or change
-   * after the initial scan (for --verbose); what the scan itself skipped is not listed.
-   */
-  onIgnored?: (path: string, rule: string) => void;
-}
-
-export interface WatcherEvents {
-  change: [change: FileChange];
-  error: [error: Error];
-  /** A .gitignore changed and its rules were re-read: from now on events meet the new ones. */
-  rules: [file: string];
-}
-
-export interface Watcher {
-  /** Resolves when the initial scan is done (or the watcher is closed); no event comes before. */
-  readonly ready: Promise<void>;
-  on(event: 'change', listener: (change: FileChange) => void): this;
-  on(event: 'error', listener: (error: Error) => void): this;
-  on(event: 'rules', listener: (file: string) => void): this;
-  off(event: 'change', listener: (change: FileChange) => void): this;
-  off(event: 'error', listener: (error: Error) => void): this;
-  off(event: 'rules', listener: (file: string) => void): this;
-  /** Absolute folder → names of the entries watched in it: how tests see that ignored folders cost no watches. */
-  getWatched(): Record<string, string[]>;
-  /** Idempotent: every call returns the same promise. */
-  close(): Promise<void>;
-}
+export type { ChangeKind, FileChange, Watcher, WatcherEvents, WatcherOptions } from './watcher-types.js';
 
 const CHANGE_KINDS: ReadonlySet<EventName> = new Set(['add', 'change', 'unlink', 'addDir', 'unlinkDir']);
 // Events carry their kind but not always stats; the kind says file or folder for sure.
@@ -105,15 +45,19 @@ class ChokidarWatcher extends EventEmitter<WatcherEvents> implements Watcher {
   #markReady: () => void = () => {};
   #isReady = false;
   #closing: Promise<void> | undefined;
-  #limitReported = false;
-  readonly #unreadable = new Set<string>();
-  readonly #cwd: string;
+  readonly #errors: WatchErrorReports;
   readonly #fallback: PollingFallback;
 
   constructor(options: WatcherOptions) {
     super();
     this.#paths = [...new Set(options.paths.map((root) => path.resolve(root)))];
-    this.#cwd = options.cwd;
+    this.#errors = new WatchErrorReports({
+      cwd: options.cwd,
+      isWatched: (absolute) => findWatchRoot(this.#paths, absolute) !== undefined,
+      poll: (absolute) => this.#fallback.add(absolute),
+      emit: (error) => this.emit('error', error),
+      pollingMs: FALLBACK_POLL_MS,
+    });
     const matcher = createIgnoreMatcher(options, (error) => this.#onError(error));
     this.#rules = matcher;
     this.#foldersSilent = options.ext !== undefined;
@@ -255,55 +199,6 @@ class ChokidarWatcher extends EventEmitter<WatcherEvents> implements Watcher {
   }
 
   #onError(error: unknown): void {
-    if (this.#closing !== undefined) return;
-    const limit = toWatchLimitError(error, FALLBACK_POLL_MS);
-    if (limit !== undefined) {
-      // Whatever the OS would not watch natively is polled instead (see PollingFallback).
-      const failed = isErrnoException(error) && typeof error.path === 'string' ? error.path : undefined;
-      if (failed !== undefined && findWatchRoot(this.#paths, path.resolve(failed)) !== undefined) this.#fallback.add(path.resolve(failed));
-      // fs.watch() fails once per file past the limit: thousands of identical errors.
-      if (this.#limitReported) return;
-      this.#limitReported = true;
-      this.emit('error', limit);
-      return;
-    }
-    const unreadable = toUnreadableError(error, this.#cwd);
-    if (unreadable !== undefined) {
-      // chokidar retries an unreadable folder on every event in its parent: warn once.
-      if (this.#unreadable.has(unreadable.path)) return;
-      this.#unreadable.add(unreadable.path);
-      this.emit('error', unreadable.error);
-      return;
-    }
-    this.emit('error', error instanceof Error ? error : new Error(String(error)));
+    if (this.#closing === undefined) this.#errors.report(error);
   }
-}
-
-function chokidarOptions(
-  options: WatcherOptions,
-  ignoreInitial: boolean,
-  ignored: (candidate: string, stats?: StatsLike) => boolean,
-): ChokidarOptions {
-  const polling = options.poll !== undefined;
-  return {
-    // Files that exist at start-up are the app's starting point, not changes. A root
-    // watched afresh after it was replaced reports its new content as added instead.
-    ignoreInitial,
-    // awaitWriteFinish would hold every event until the file size is stable for its
-    // threshold (2 s by default): that latency lands on every restart. Source files are
-    // written in one go; the supervisor's quiet window already absorbs bursts.
-    awaitWriteFinish: false,
-    usePolling: polling,
-    // chokidar merges options with a spread: an explicit undefined would erase its default.
-    ...(polling ? { interval: options.poll, binaryInterval: options.poll } : {}),
-    // `atomic` would hold every unlink for 100 ms to pair it with an add as one `change`.
-    // The quiet window already folds an editor's unlink + add into one restart, so the
-    // hold only made deletions late and split a rename (add now, unlink later) in two.
-    atomic: false,
-    // Following symlinks lets a link to an ancestor (`loop -> ..`) be walked 40 levels deep
-    // (until ELOOP), every file reported once per level; a link out of the project can pull
-    // in a huge tree. Links are watched as links: watch a target explicitly to follow it.
-    followSymlinks: false,
-    ignored,
-  };
 }

@@ -24,7 +24,7 @@ describe('an option given without its value says so, naming the option and what 
 
   it('covers every option that takes a value', () => {
     expect(required.map((o) => o.flags)).toEqual(expect.arrayContaining(['-w, --watch <path>', '-e, --ext <list>', '--socket <[host:]port>', '-k, --kill-timeout <ms>']));
-    expect(required.length + 2).toBe(valueOptions.length); // + --poll and --prestart, whose values are optional
+    expect(required.length + 3).toBe(valueOptions.length); // + --poll, --proxy and --prestart, whose values are optional
   });
 
   for (const option of required) {
@@ -50,7 +50,7 @@ describe('an option given without its value says so, naming the option and what 
     expect(options(['--prestart', 'runtime', 'node', 'server.js'])).toMatchObject({ prestart: 'runtime', command: 'node' });
     expect(options(['--prestart=runtime', '--', 'node'])).toMatchObject({ prestart: 'runtime' });
     expect(options(['--prestart', 'warm', '--', 'node'])).toMatchObject({ prestart: 'warm' });
-    // Checked where every source's value is (resolveOptions): see test/options.
+    // Checked where every source's value is (resolveOptions): see test/e2e/bad-input.test.ts.
     expect(options(['--prestart=cold', '--', 'node'])).toMatchObject({ prestart: 'cold' });
     expect(() => parseCli(['--prestart=', '--', 'node'])).toThrow(/^--prestart: the value is empty; expected runtime or warm/);
   });
@@ -108,6 +108,31 @@ describe('values arrive as typed', () => {
 
   it('a value may start with "-" when written with "="', () => {
     expect(options(['--ignore=-draft', '--', 'node']).ignore).toEqual(['-draft']);
+  });
+});
+
+describe('switches', () => {
+  it('a switch given twice is still on; short switches combine', () => {
+    expect(parseCli(['-V', '-V', '--', 'node', 'a.js'])).toMatchObject({ options: { logLevel: 'verbose' } });
+    expect(parseCli(['--json', '--json', '--prestart', '--prestart', '--', 'node', 'a.js'])).toMatchObject({ json: true, options: { prestart: true } });
+    expect(parseCli(['-qV', '--', 'node', 'a.js'])).toMatchObject({ kind: 'run', options: { logLevel: 'verbose' } });
+  });
+
+  it('--no-gitignore and --no-workspaces turn their setting off; absent, the setting is left to the config file', () => {
+    expect(options(['--no-gitignore', '--no-workspaces', '--', 'node'])).toMatchObject({ gitignore: false, workspaces: false });
+    const none = options(['--', 'node']);
+    expect('gitignore' in none || 'workspaces' in none).toBe(false);
+  });
+
+  it('the usual command lines', () => {
+    expect(parseCli(['--watch', 'src', '--', 'node', 'server.js'])).toEqual({ kind: 'run', options: { command: 'node', args: ['server.js'], watch: ['src'] }, config: undefined, clear: false, json: false });
+    expect(parseCli(['-h'])).toEqual({ kind: 'help' });
+    expect(parseCli(['--version'])).toEqual({ kind: 'version' });
+  });
+
+  it('an unknown option names the closest one; an argument before `--` is not taken for the command', () => {
+    expect(() => parseCli(['--verbos', '--', 'node', 'a.js'])).toThrow(/^Unknown option --verbos — did you mean --verbose\?/);
+    expect(() => parseCli(['--quiet', 'yes', '--', 'node', 'a.js'])).toThrow(/^unexpected argument "yes" before the command/);
   });
 });
 

@@ -25,15 +25,7 @@ async function targets(port: number): Promise<Target[] | undefined> {
 }
 
 async function waitForTarget(port: number, except: string | undefined, describe: () => string): Promise<Target> {
-  let found: Target | undefined;
-  const deadline = Date.now() + 15_000;
-  while (found === undefined) {
-    const list = await targets(port);
-    found = list?.find((t) => t.id !== except);
-    if (found === undefined && Date.now() > deadline) throw new Error(`no inspector target on ${port}\n${describe()}`);
-    if (found === undefined) await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return found;
+  return waitUntil(async () => (await targets(port))?.find((t) => t.id !== except), { interval: 50, describe: () => `an inspector target on ${port}\n${describe()}` });
 }
 
 describe('debugger sessions', () => {

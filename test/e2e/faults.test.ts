@@ -2,19 +2,14 @@ import { chmod, mkdir, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { canRun, disposeAfterEach, Devreload, devreloadBin, Project, serverFixture, waitUntil } from './harness.js';
 
-let project: Project | undefined;
-let devreload: Devreload | undefined;
-
 disposeAfterEach();
 
 const ready = /\] ready\b/;
 
 async function launch(args: string[], prepare?: (p: Project) => Promise<void>): Promise<{ d: Devreload; p: Project }> {
   const p = await Project.create();
-  project = p;
   await prepare?.(p);
   const d = new Devreload([...args, '--', 'node', serverFixture], { cwd: p.dir, env: { APP_RECORD: p.record } });
-  devreload = d;
   await d.waitFor(/\[devreload\] watching/);
   await d.waitFor(ready);
   return { d, p };
@@ -90,8 +85,7 @@ describe('an unreadable watched subdirectory', () => {
   // Needs `unshare` (util-linux) and user namespaces the kernel lets us create.
   it.skipIf(!canRun(['unshare', '--user', 'true']))('is warned about once and skipped; everything else keeps working (needs unshare --user)', async () => {
     const p = await Project.create();
-    project = p;
-    await mkdir(p.path('src/secret'));
+      await mkdir(p.path('src/secret'));
     await p.write('src/secret/key.js');
     await chmod(p.path('src/secret'), 0o000);
     // Root reads everything: run devreload as an unprivileged user (a user namespace maps
@@ -103,8 +97,7 @@ describe('an unreadable watched subdirectory', () => {
       env: { APP_RECORD: p.record },
       program: ['unshare', '--user', process.execPath, devreloadBin, '--watch', 'src', '--', 'node', serverFixture],
     });
-    devreload = d;
-    await d.waitFor(/\[devreload\] watching/);
+      await d.waitFor(/\[devreload\] watching/);
     await d.waitFor(ready);
     await p.write('src/app.js');
     await d.waitFor(ready, 2);

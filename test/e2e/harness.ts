@@ -7,6 +7,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
 import { readProcStat } from '../../src/process/proc-stat.js';
+import { waitUntil } from '../wait.js';
+
+/** The tests' one wait helper (test/wait.ts), for the e2e tests that import everything from here. */
+export { waitUntil };
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const devreloadBin = path.join(repoRoot, 'bin/devreload.js');
@@ -218,13 +222,6 @@ export function parked(parent: number): number[] {
   return found;
 }
 
-export async function waitUntil(predicate: () => boolean, options: { timeout?: number; describe: () => string }): Promise<void> {
-  const deadline = Date.now() + (options.timeout ?? 15_000);
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${options.describe()}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** True while `pid` exists and is not a zombie (a zombie has already exited). */
 export function isAlive(pid: number): boolean {

@@ -19,28 +19,27 @@ let scratch: string;
 let tarball: string;
 /** A fresh CommonJS project with the tarball installed. */
 let project: string;
+/** What `npm install <tarball>` printed on stderr. */
+let installWarnings: string;
 
-function npm(args: readonly string[], cwd: string): string {
-  try {
-    return execFileSync('npm', args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (error) {
-    const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
-    throw new Error(`npm ${args.join(' ')} failed in ${cwd}:\n${stdout}${stderr}`);
-  }
+/** What npm printed on stdout and on stderr (its warnings). */
+function npm(args: readonly string[], cwd: string): { stdout: string; stderr: string } {
+  const run = spawnSync('npm', args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (run.status !== 0) throw new Error(`npm ${args.join(' ')} failed in ${cwd}:\n${run.stdout}${run.stderr}`);
+  return { stdout: run.stdout, stderr: run.stderr };
 }
 
 beforeAll(async () => {
   scratch = await mkdtemp(path.join(os.tmpdir(), 'devreload-pack-'));
   // dist/ is current (global-setup rebuilt it if needed): packing must not rebuild it under the
-  // other test files, so no `prepare`.
-  const [packed] = JSON.parse(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', scratch], repoRoot)) as Array<{ filename: string }>;
+  // other test files, so no `prepack`.
+  const [packed] = JSON.parse(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', scratch], repoRoot).stdout) as Array<{ filename: string }>;
   tarball = path.join(scratch, packed!.filename);
   project = path.join(scratch, 'app');
   await mkdir(path.join(project, 'src'), { recursive: true });
   await writeFile(path.join(project, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'commonjs' }));
-  // As from the registry: no lifecycle script of the package runs (`prepare` only runs for
-  // git and folder installs). Dependencies come from the cache `npm ci` filled.
-  npm(['install', tarball, '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'], project);
+  // As a user installs it, scripts allowed. Dependencies come from the cache `npm ci` filled.
+  installWarnings = npm(['install', tarball, '--prefer-offline', '--no-audit', '--no-fund'], project).stderr;
 }, 180_000);
 
 afterAll(async () => {
@@ -56,7 +55,6 @@ describe('the packed package', () => {
         'package/README.md',
         'package/bin/devreload.js',
         'package/bin/package.json',
-        'package/bin/load-cli.js',
         'package/dist/devreload.cjs',
         'package/dist/devreload-watch.cjs',
         'package/dist/index.js',
@@ -66,6 +64,15 @@ describe('the packed package', () => {
     );
     expect(files.filter((file) => file.endsWith('.map'))).toEqual([]);
     expect(files.filter((file) => !/^package\/(dist|bin)\/|^package\/(LICENSE|README\.md|package\.json)$/.test(file))).toEqual([]);
+  });
+
+  // An install-time script (`prepare`, `install`, …) makes npm 11 warn on every install
+  // (`npm warn install-scripts devreload@0.1.0 (prepare: npm run build)`) and wait for the user
+  // to approve it: the package is built before it is packed (`prepack`), never at install.
+  it('installs without an install-script warning: the published manifest has no install-time script', () => {
+    expect(installWarnings.split('\n').filter((line) => /install-scripts/.test(line) && /devreload/.test(line))).toEqual([]);
+    const { scripts = {} } = JSON.parse(readFileSync(path.join(project, 'node_modules/devreload/package.json'), 'utf8')) as { scripts?: Record<string, string> };
+    expect(Object.keys(scripts).filter((name) => ['preinstall', 'install', 'postinstall', 'prepare'].includes(name))).toEqual([]);
   });
 
   // The CLI is two files (the watcher's is loaded after the app's spawn). A DevreloadError the

@@ -124,13 +124,12 @@ describeOnLinux('--prestart (warm spares)', () => {
   it('the spare loads the dependency before the save, once; the woken app finds it loaded and the start line says so', async () => {
     const d = await start(['--prestart']);
     expect(entries('start')[0]).toMatchObject({ warm: false });
-    expect(d.stderr).toMatch(/started node src\/server\.js \(--prestart: warm spares\)/);
     const spare = await warmSpare(d);
     const { savedAt, started } = await restart(d);
     expect(started, d.output).toMatchObject({ pid: spare, warm: true, version: '1.0.0' });
     const load = entries('dep').find((entry) => entry.pid === spare) as Entry;
     expect(load.at).toBeLessThan(savedAt);
-    await d.waitFor(/restarted in \d+ ms \(warm spare: \d+ modules\)/);
+    await d.waitFor(/--prestart: woke a warm Node spare \(\d+ modules? kept warm\)/);
     expectOneLoadPerInstance();
   });
 
@@ -141,17 +140,17 @@ describeOnLinux('--prestart (warm spares)', () => {
     const { started, savedAt } = await restart(d);
     expect(started).toMatchObject({ pid: spare, warm: false });
     expect((entries('dep').find((entry) => entry.pid === spare) as Entry).at).toBeGreaterThanOrEqual(savedAt);
-    expect(d.stderr).toMatch(/restarted in \d+ ms \(runtime spare\)/);
+    expect(d.stderr).toMatch(/--prestart: woke a runtime-only Node spare/);
   });
 
   it('--env-file: after a change the woken instance sees the new value, loaded in the new environment', async () => {
-    const d = await start(['--prestart', '--env-file', '.env'], { files: { '.env': 'GREETING=hello\n' } });
+    const d = await start(['--prestart', '--verbose', '--env-file', '.env'], { files: { '.env': 'GREETING=hello\n' } });
     expect(entries('start')[0]).toMatchObject({ greeting: 'hello' });
     await warmSpare(d);
     // The spare loaded sidefx with the old value: a fresh start instead.
     const changed = await restart(d, '.env', 'GREETING=bonjour\n');
     expect(changed.started).toMatchObject({ warm: false, greeting: 'bonjour' });
-    expect(d.stderr).toMatch(/restarted in \d+ ms \(fresh start: the environment changed \(GREETING\)\)/);
+    expect(d.stderr).toMatch(/--prestart: the environment changed \(GREETING\): starting cold/);
     // And the next spare is warm again, in the new environment.
     await warmSpare(d);
     const { started } = await restart(d);
@@ -169,32 +168,32 @@ describeOnLinux('--prestart (warm spares)', () => {
   });
 
   it('a lockfile change the watcher does not report (--ext js) still means a fresh start', async () => {
-    const d = await start(['--prestart', '--ext', 'js']);
+    const d = await start(['--prestart', '--verbose', '--ext', 'js']);
     await warmSpare(d);
     writeFileSync(project.path('package-lock.json'), JSON.stringify({ name: 'app', lockfileVersion: 3, packages: { 'node_modules/sidefx': { version: '1.0.1' } } }));
     const { started } = await restart(d);
     expect(started).toMatchObject({ warm: false });
-    expect(d.stderr).toMatch(/\(fresh start: package-lock\.json changed\)/);
+    expect(d.stderr).toMatch(/--prestart: package-lock\.json changed: starting cold/);
   });
 
   it('an npm install of a new version of a dependency (node_modules is never watched): the next start loads the new one', async () => {
-    const d = await start(['--prestart']);
+    const d = await start(['--prestart', '--verbose']);
     await warmSpare(d);
     install('sidefx', '2.0.0', sidefx('2.0.0'));
     const { started } = await restart(d);
     expect(started).toMatchObject({ warm: false, version: '2.0.0' });
-    expect(d.stderr).toMatch(/\(fresh start: node_modules\/\.package-lock\.json changed\)/);
+    expect(d.stderr).toMatch(/--prestart: node_modules\/\.package-lock\.json changed: starting cold/);
     // The next spare holds the new version.
     await waitUntil(() => entries('dep').some((entry) => entry.version === '2.0.0' && entry.pid !== started.pid), { describe: () => d.output });
     expect((await restart(d)).started).toMatchObject({ warm: true, version: '2.0.0' });
   });
 
   it('a dependency’s own file edited in place (patch-package, a debugging line) is seen as well', async () => {
-    const d = await start(['--prestart']);
+    const d = await start(['--prestart', '--verbose']);
     await warmSpare(d);
     writeFileSync(project.path('node_modules/sidefx/index.js'), sidefx('1.0.0-patched'));
     expect((await restart(d)).started).toMatchObject({ warm: false, version: '1.0.0-patched' });
-    expect(d.stderr).toMatch(/\(fresh start: node_modules\/sidefx\/index\.js changed\)/);
+    expect(d.stderr).toMatch(/--prestart: node_modules\/sidefx\/index\.js changed: starting cold/);
   });
 
   it('a .env a dependency reads while it loads: edited (and .gitignored, so no restart of its own), the next start reads it afresh', async () => {
@@ -202,21 +201,21 @@ describeOnLinux('--prestart (warm spares)', () => {
       'const greeting = process.env.GREETING ?? null;',
       "for (const line of require('node:fs').readFileSync('.env', 'utf8').split('\\n')) { const [k, v] = line.split('='); if (k) process.env[k] ??= v; }\nconst greeting = process.env.GREETING ?? null;",
     );
-    const d = await start(['--prestart', '--watch', '.'], { dep: dotenvish, files: { '.env': 'GREETING=hello\n', '.gitignore': '.env\n' } });
+    const d = await start(['--prestart', '--verbose', '--watch', '.'], { dep: dotenvish, files: { '.env': 'GREETING=hello\n', '.gitignore': '.env\n' } });
     expect(entries('start')[0]).toMatchObject({ greeting: 'hello' });
     await warmSpare(d);
     writeFileSync(project.path('.env'), 'GREETING=bonjour\n');
     const { started } = await restart(d);
     expect(started).toMatchObject({ warm: false, greeting: 'bonjour' });
-    expect(d.stderr).toMatch(/\(fresh start: \.env changed\)/);
+    expect(d.stderr).toMatch(/--prestart: \.env changed: starting cold/);
   });
 
   it('a changed file that is not a source file (config/*.json) means a fresh start', async () => {
-    const d = await start(['--prestart'], { files: { 'src/config/default.json': '{}' } });
+    const d = await start(['--prestart', '--verbose'], { files: { 'src/config/default.json': '{}' } });
     await warmSpare(d);
     const { started } = await restart(d, 'src/config/default.json', '{ "port": 1 }');
     expect(started).toMatchObject({ warm: false });
-    expect(d.stderr).toMatch(/\(fresh start: src\/config\/default\.json changed\)/);
+    expect(d.stderr).toMatch(/--prestart: src\/config\/default\.json changed: starting cold/);
   });
 
   it('a preload that must run before a dependency (-r ./first.js) keeps its order: only Node stays warm, said once', async () => {

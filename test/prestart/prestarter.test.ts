@@ -19,7 +19,7 @@ function setup(mode: 'runtime' | 'warm' = 'runtime') {
   let log = '';
   stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
   const logger = createLogger({ level: 'verbose', cwd: '/p', command: 'node', stream: stderr });
-  const prestarter = new Prestarter({ launch, watchdog: () => watchdog, clock, logger, mode, userRoots: () => ['/p'] });
+  const prestarter = new Prestarter({ launch, watchdog: () => watchdog, clock, logger, mode, userPaths: ['/p'] });
   return { clock, launcher, watchdog, prestarter, log: () => log };
 }
 
@@ -98,11 +98,11 @@ describe('Prestarter', () => {
 
   it('says once why it cannot apply, and then launches the ordinary way with no spare', async () => {
     const s = setup();
-    await s.prestarter.launch({ ...spec(), command: 'python3', args: ['main.py'] });
-    await s.prestarter.launch({ ...spec(), command: 'python3', args: ['main.py'] });
+    await s.prestarter.launch({ ...spec(), command: 'ruby', args: ['main.rb'] });
+    await s.prestarter.launch({ ...spec(), command: 'ruby', args: ['main.rb'] });
     await s.clock.advance(spareDelayMs * 3);
-    expect(s.launcher.specs.map((launched) => launched.command)).toEqual(['python3', 'python3']);
-    expect(s.log().match(/--prestart does not apply: python3 is not a Node command/g)).toHaveLength(1);
+    expect(s.launcher.specs.map((launched) => launched.command)).toEqual(['ruby', 'ruby']);
+    expect(s.log().match(/--prestart does not apply: ruby is not a Node command/g)).toHaveLength(1);
   });
 
   it('close() kills the parked spare and waits for it; no spare is started afterwards', async () => {
@@ -148,18 +148,17 @@ const recorded = (overrides: Partial<Recorded> = {}): Recorded => ({
 });
 
 describe('Prestarter, warm', () => {
-  it('the first start runs the park script, woken at once, so that it records what it loads; the start line says so', async () => {
+  it('the first start runs the park script, woken at once, so that it records what it loads', async () => {
     const s = setup('warm');
-    const first = await s.prestarter.launch(spec());
+    await s.prestarter.launch(spec());
     expect(s.launcher.specs[0]).toMatchObject({ command: 'node', args: [expect.stringMatching(/prestart\/park\.cjs$/), '--warm'] });
     const [park, wake] = messagesOf(s.launcher.instances[0]!.written);
     expect(park).toMatchObject({ roots: [], main: null, script: '/p/server.js' });
     expect(wake).toMatchObject({ argv: ['/p/server.js'], record: { file: expect.stringMatching(/run\.1\.record\.json$/), userRoots: ['/p'] } });
-    expect(s.prestarter.noteFor(first.pid)).toBe('--prestart: warm spares');
     await s.prestarter.close();
   });
 
-  it('the next spare waits for what the instance loaded, then loads the same roots; woken, it says how many modules', async () => {
+  it('the next spare waits for what the instance loaded, then loads the same roots; woken, a line says how many modules', async () => {
     const s = setup('warm');
     await s.prestarter.launch(spec());
     await s.clock.advance(spareDelayMs * 3);
@@ -174,7 +173,7 @@ describe('Prestarter, warm', () => {
     s.prestarter.changed({ paths: ['/p/src/app.ts'], count: 1 });
     const woken = await s.prestarter.launch(spec());
     expect(woken.pid).toBe(101);
-    expect(s.prestarter.noteFor(woken.pid)).toBe('warm spare: 58 modules');
+    expect(s.log()).toContain('--prestart: woke a warm Node spare (58 modules kept warm)');
     expect(messagesOf(s.launcher.instances[1]!.written)[1]).toMatchObject({ record: { file: expect.stringMatching(/run\.2\.record\.json$/) } });
     await s.prestarter.close();
   });
@@ -188,7 +187,7 @@ describe('Prestarter, warm', () => {
     await s.prestarter.close();
   });
 
-  it('a spare is not woken once a file a dependency may read changed: the start is fresh, recorded, and says why', async () => {
+  it('a spare is not woken once a file a dependency may read changed: the start is cold, recorded, and --verbose says why', async () => {
     const s = setup('warm');
     await s.prestarter.launch(spec());
     await s.clock.advance(spareRecordWaitMs + spareDelayMs);
@@ -199,12 +198,12 @@ describe('Prestarter, warm', () => {
     expect(next.pid).toBe(102);
     expect(spare.signals).toEqual(['SIGKILL']);
     expect(s.launcher.specs[2]?.args.at(-1)).toBe('--warm');
-    expect(s.prestarter.noteFor(next.pid)).toBe('fresh start: .env changed');
+    expect(s.log()).toContain('--prestart: .env changed: starting cold');
     // rs: a restart for a change devreload may not have seen.
     await s.clock.advance(spareRecordWaitMs + spareDelayMs);
     s.prestarter.changed({ paths: [], count: 0 });
-    const after = await s.prestarter.launch(spec());
-    expect(s.prestarter.noteFor(after.pid)).toBe('fresh start: a restart without a known change');
+    await s.prestarter.launch(spec());
+    expect(s.log()).toContain('--prestart: a restart without a known change: starting cold');
     await s.prestarter.close();
   });
 

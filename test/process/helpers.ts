@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { readProcessTable } from '../../src/process/table.js';
+import { waitUntil } from '../wait.js';
 
 // Shared by the test/process files that drive the fixtures in fixtures/process.
 
@@ -16,20 +17,8 @@ export const node = (script: string, ...args: string[]): { command: string; args
 });
 
 /** Polls `probe` until it returns a value; the timeout error lists the files in `dir` and the last error. */
-export async function waitFor<T>(dir: string, what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + TIMEOUT_MS;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((done) => setTimeout(done, 10));
-  }
-  const files = await readdir(dir).catch(() => []);
-  throw new Error(`timed out after ${TIMEOUT_MS} ms waiting for ${what}; files in ${dir}: ${files.join(', ')}; last error: ${String(last)}`);
+export function waitFor<T>(dir: string, what: string, probe: () => Promise<T | undefined>): Promise<T> {
+  return waitUntil(probe, { timeout: TIMEOUT_MS, interval: 10, describe: async () => `${what}; files in ${dir}: ${(await readdir(dir).catch(() => [])).join(', ')}` });
 }
 
 /** The {pid} a fixture wrote to `dir/name` once it was ready. */

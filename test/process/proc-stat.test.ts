@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseProcStat, readProcStat, type ProcStat } from '../../src/process/proc-stat.js';
 import { hasScript } from './host-tools.js';
+import { waitUntil } from '../wait.js';
 
 const SLEEP = spawnSync('sh', ['-c', 'command -v sleep'], { encoding: 'utf8' }).stdout.trim();
 const spawned: ChildProcess[] = [];
@@ -35,14 +36,14 @@ async function start(command: string, detached = false): Promise<number> {
  * Node's fork, then running sleep's start-up). A misparsed line never matches: the timeout names it.
  */
 async function statAsleep(pid: number, comm: string): Promise<ProcStat> {
-  const deadline = Date.now() + 10_000;
   let last: ProcStat | undefined;
-  while (Date.now() < deadline) {
+  return waitUntil(() => {
     last = readProcStat(pid);
-    if (last?.comm === comm && last.state === 'S') return last;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  throw new Error(`pid ${pid} never showed comm ${JSON.stringify(comm)} asleep; last stat: ${JSON.stringify(last)}`);
+    return last?.comm === comm && last.state === 'S' ? last : undefined;
+  }, {
+    interval: 5,
+    describe: () => `pid ${pid} to show comm ${JSON.stringify(comm)} asleep; last stat: ${JSON.stringify(last)}`,
+  });
 }
 
 describe('readProcStat on the real /proc', () => {

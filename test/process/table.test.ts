@@ -2,6 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultTableSource, parsePsOutput, readProcessTable, type ProcessEntry, type TableSource } from '../../src/process/table.js';
 import { hasPs } from './host-tools.js';
+import { waitUntil } from '../wait.js';
 
 const SOURCES: TableSource[] = ['proc', 'ps'];
 // Slim containers lack ps: its variants skip there, saying so, instead of failing to spawn it.
@@ -38,15 +39,11 @@ async function waitForEntry(
   describeWanted: string,
   predicate: (entry: ProcessEntry) => boolean,
 ): Promise<ProcessEntry> {
-  const deadline = Date.now() + 10_000;
   let table: ProcessEntry[] = [];
-  while (Date.now() < deadline) {
-    table = await readProcessTable(source);
-    const match = table.find(predicate);
-    if (match !== undefined) return match;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`timed out waiting for ${describeWanted} in the ${source} table:\n${JSON.stringify(table)}`);
+  return waitUntil(async () => (table = await readProcessTable(source)).find(predicate), {
+    interval: 10,
+    describe: () => `${describeWanted} in the ${source} table:\n${JSON.stringify(table)}`,
+  });
 }
 
 function find(table: readonly ProcessEntry[], pid: number): ProcessEntry {

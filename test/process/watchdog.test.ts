@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readProcessTable, type TableSource } from '../../src/process/table.js';
 import { startWatchdog } from '../../src/process/watchdog.js';
+import { waitUntil as waitFor } from '../wait.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 // The source file, never a copy in dist/ that an earlier build left behind.
@@ -53,11 +54,7 @@ function killGroup(pid: number | undefined): void {
 }
 
 async function waitUntil(condition: () => Promise<boolean> | boolean, explain: () => string): Promise<void> {
-  const deadline = Date.now() + TIMEOUT_MS;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${TIMEOUT_MS} ms: ${explain()}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await waitFor(condition, { timeout: TIMEOUT_MS, describe: explain });
 }
 
 /** Pids of `pids` still running (zombies count as gone). */

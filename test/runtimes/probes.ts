@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import { readProcessTable, type ProcessEntry } from '../../src/process/table.js';
 import { jsonEvents, type Devreload } from '../e2e/harness.js';
+import { waitUntil } from '../wait.js';
 
 /**
  * One GET to 127.0.0.1:`port` on a fresh connection that the server closes after answering: no
@@ -23,14 +24,8 @@ export async function get(port: number): Promise<string | undefined> {
 }
 
 /** The first answer the server on `port` gives (it may still be starting). */
-export async function answer(port: number, describe: () => string, timeout = 30_000): Promise<string> {
-  let text: string | undefined;
-  const deadline = Date.now() + timeout;
-  while ((text = await get(port)) === undefined) {
-    if (Date.now() > deadline) throw new Error(`nothing answered on 127.0.0.1:${port} within ${timeout} ms\n${describe()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return text;
+export function answer(port: number, describe: () => string, timeout = 30_000): Promise<string> {
+  return waitUntil(() => get(port), { timeout, interval: 50, describe: () => `an answer on 127.0.0.1:${port}\n${describe()}` });
 }
 
 /**
@@ -76,9 +71,5 @@ export function currentLeader(d: Devreload): number {
 
 /** Waits for an async condition, re-checked until it holds; the error shows `describe()`. */
 export async function eventually(check: () => Promise<boolean>, describe: () => string, timeout = 30_000): Promise<void> {
-  const deadline = Date.now() + timeout;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${describe()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await waitUntil(check, { timeout, interval: 50, describe });
 }

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Instance } from '../../src/process/instance.js';
 import { builtPreload, firstReply, get, handOff, Resources, socketFixture } from './helpers.js';
+import { waitUntil } from '../wait.js';
 
 // The bare instance loop devreload's supervisor will run, driven here by hand: stop the
 // instance (SIGTERM, wait until every process is gone), then start the next one. The socket
@@ -60,7 +61,7 @@ describe.each([
     for (let restart = 0; restart < RESTARTS; restart += 1) {
       // Let the client reach this instance before it goes.
       const served = load.requests.length;
-      while (load.requests.length < served + 2) await new Promise((tick) => setTimeout(tick, 5));
+      await waitUntil(() => load.requests.length >= served + 2, { interval: 5, describe: () => `two requests served by instance ${instance.pid}` });
       await instance.signal('SIGTERM');
       await instance.gone;
       const from = performance.now();
@@ -69,7 +70,7 @@ describe.each([
       pids.push(instance.pid);
     }
     const last = load.requests.length;
-    while (load.requests.length < last + 2) await new Promise((tick) => setTimeout(tick, 5));
+    await waitUntil(() => load.requests.length >= last + 2, { interval: 5, describe: () => `two requests served by the last instance` });
     const requests = await load.stop();
 
     const failed = requests.filter((r) => r.error !== undefined);

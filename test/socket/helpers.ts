@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { startInstance, type Instance, type InstanceSpec } from '../../src/process/instance.js';
 import { socketEnv } from '../../src/socket/env.js';
 import { listenSockets, type SocketSet } from '../../src/socket/listen.js';
+import { waitUntil } from '../wait.js';
 
 export const TIMEOUT_MS = 10_000;
 export const repoRoot = resolve(import.meta.dirname, '../..');
@@ -97,19 +98,8 @@ export async function getJson<T = Record<string, unknown>>(port: number): Promis
 }
 
 /** Polls `probe` until it returns a value; on timeout fails with `what` and the last error. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = TIMEOUT_MS): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((done) => setTimeout(done, 10));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last error: ${String(last)}`);
+export function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = TIMEOUT_MS): Promise<T> {
+  return waitUntil(probe, { timeout: timeoutMs, interval: 10, describe: () => what });
 }
 
 /** Settles with the promise's value, or fails after TIMEOUT_MS naming `what`. */

@@ -4,6 +4,7 @@ import { readTcpTable } from '../../src/socket/proc-net.js';
 import { probeReady, type ReadyProbe } from '../../src/socket/ready.js';
 import type { AcceptVia } from '../../src/socket/ready-attempts.js';
 import { get, isPending, PENDING_WINDOW_MS, Resources, socketFixture, within } from './helpers.js';
+import { waitUntil } from '../wait.js';
 
 const resources = new Resources();
 afterEach(() => resources.cleanUp());
@@ -81,12 +82,7 @@ describe.each<AcceptVia>(['proc', 'request'])('probeReady: accept on a handed-of
     const port = sockets[0]?.port ?? 0;
     const started = probe({ kind: 'accept', host: '127.0.0.1', port }, { acceptVia });
     const ours = async () => ((await readTcpTable()) ?? []).filter((e) => e.remotePort === port && e.state === 0x01).length;
-    await within(
-      (async () => {
-        while ((await ours()) === 0) await wait(5);
-      })(),
-      'the probe to connect',
-    );
+    await waitUntil(async () => (await ours()) > 0, { interval: 5, describe: () => 'the probe to connect' });
     started.cancel();
     expect(await started.ready).toBeNull();
     await wait(PENDING_WINDOW_MS);

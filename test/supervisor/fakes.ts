@@ -176,6 +176,7 @@ export function fakePorts() {
     launch: launcher.launch,
     watchdog: () => watchdog,
     listen: () => Promise.reject(new Error('no sockets in these tests')),
+    proxy: () => Promise.reject(new Error('no proxy in these tests')),
     probe: () => ({ ready: new Promise(() => {}), line: () => {}, cancel: () => {} }),
     watch: (request) => {
       watcher.request = request;

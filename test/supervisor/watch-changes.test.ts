@@ -7,6 +7,7 @@ import { resolveOptions } from '../../src/options/resolve.js';
 import { watchChanges } from '../../src/supervisor/watch-changes.js';
 import type { Watcher } from '../../src/watch/watcher.js';
 import { PassThrough } from 'node:stream';
+import { waitUntil } from '../wait.js';
 
 let dir: string;
 let watcher: Watcher | undefined;
@@ -38,8 +39,7 @@ describe('watchChanges: catching up after the first spawn', () => {
     const logger = createLogger({ level: 'quiet', cwd: dir, command: 'node', stream: new PassThrough() });
     watcher = watchChanges(options, logger, (file) => changed.push(path.relative(dir, file)), () => startedAt);
     await watcher.ready;
-    const deadline = Date.now() + 5000;
-    while (changed.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    await waitUntil(() => changed.length >= 2, { interval: 10, describe: () => `two catch-up changes, got ${JSON.stringify(changed)}` });
     expect(changed.sort()).toEqual(['src/deep/new.ts', 'src/new.js']);
   });
 

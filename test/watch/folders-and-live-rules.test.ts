@@ -2,6 +2,7 @@ import { mkdir, rm, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WatchFixture, expectOnlySentinel, put, tree } from './watch-harness.js';
+import { waitUntil } from '../wait.js';
 
 const fixture = new WatchFixture();
 afterEach(() => fixture.dispose());
@@ -140,9 +141,5 @@ describe('watcher: live .gitignore rules above cwd and outside it (workspace pac
 
 /** Resolves once chokidar watches `folder` (its entries are listed); chokidar's add() is asynchronous. */
 async function waitForWatched(watcher: { getWatched(): Record<string, string[]> }, folder: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(folder in watcher.getWatched())) {
-    if (Date.now() > deadline) throw new Error(`${folder} never watched: ${JSON.stringify(Object.keys(watcher.getWatched()))}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await waitUntil(() => folder in watcher.getWatched(), { describe: () => `${folder} to be watched: ${JSON.stringify(Object.keys(watcher.getWatched()))}` });
 }

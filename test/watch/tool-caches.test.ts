@@ -4,12 +4,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createIgnoreMatcher } from '../../src/watch/ignore-rules.js';
 import type { StatsLike } from '../../src/watch/ignore-rules.js';
 import { WatchFixture, expectOnlySentinel, put, tree } from './watch-harness.js';
+import { waitUntil } from '../wait.js';
 
 const fixture = new WatchFixture();
 afterEach(() => fixture.dispose());
 
 const FILE: StatsLike = { isFile: () => true, isDirectory: () => false };
-const FOLDER: StatsLike = { isFile: () => false, isDirectory: () => true };
 const ROOT = '/nonexistent-devreload-project';
 const at = (rel: string) => path.join(ROOT, rel);
 
@@ -128,17 +128,11 @@ describe('watcher: tool caches', () => {
 
 /** chokidar lists a folder once it reads it (its watch starts right after). */
 async function waitUntilListed(watcher: { getWatched(): Record<string, string[]> }, folder: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(folder in watcher.getWatched())) {
-    if (Date.now() > deadline) throw new Error(`${folder} never listed`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await waitUntil(() => folder in watcher.getWatched(), { describe: () => `${folder} to be listed` });
 }
 
 async function waitUntilTold(session: { ignored: { path: string; rule: string }[]; describe(): string }, file: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!session.ignored.some((entry) => entry.path === file)) {
-    if (Date.now() > deadline) throw new Error(`${file} never told as ignored: ${JSON.stringify(session.ignored)}\n${session.describe()}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await waitUntil(() => session.ignored.some((entry) => entry.path === file), {
+    describe: () => `${file} to be told as ignored: ${JSON.stringify(session.ignored)}\n${session.describe()}`,
+  });
 }

@@ -1,11 +1,12 @@
 // Turns the phases' raw samples into the markdown report: one section per figure (each in
-// its own file), then every target of issues 12 and 7, printed as held / not held, or why
+// its own file), then every target of issues 21, 15, 12 and 7, printed as held / not held, or why
 // it was not measured (a phase not run, an option the devreload under test does not have yet).
 import { burstSection } from './burst.js';
 import { cell, target } from './common.js';
 import { downtimeSection } from './downtime.js';
 import { footprintNotRun, footprintSection } from './footprint.js';
 import { latencyNotRun, latencySection } from './latency.js';
+import { proxySection } from './proxy.js';
 import { scriptBurstSection } from './script-burst.js';
 import { startupNotRun, startupSection } from './startup.js';
 
@@ -27,13 +28,14 @@ export function renderReport({ machine, options, durationS, results, hasSocket, 
   else startupNotRun(targets);
   if (results.downtime) out.push(...downtimeSection(results.downtime, options, hasSocket, targets));
   else targets.push(target(7, '0 refused connections with `--socket`', 'phase not run', '–'));
+  if (results.proxy) out.push(...proxySection(results.proxy, options, targets));
   if (results.burst) out.push(...burstSection(results.burst, options, targets));
   if (results.scripts) out.push(...scriptBurstSection(results.scripts, options, targets));
   if (results.footprint) out.push(...footprintSection(results.footprint, options, targets));
   else footprintNotRun(targets);
   // The newest issue first; within an issue, in the order of the sections above.
   const ordered = [...targets].sort((a, b) => Number(String(b.issue).slice(0, 2)) - Number(String(a.issue).slice(0, 2)));
-  out.push('### Targets (issues 15, 12 and 7)', '', '| issue | target | measured | |', '|---|---|---|---|');
+  out.push('### Targets (issues 23, 21, 15, 12 and 7)', '', '| issue | target | measured | |', '|---|---|---|---|');
   for (const { issue, text, measured, verdict } of ordered) out.push(`| ${cell(issue)} | ${text} | ${measured} | ${verdict} |`);
   out.push('');
   return `${out.join('\n')}\n`;

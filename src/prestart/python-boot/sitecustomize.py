@@ -1,0 +1,1 @@
+# devreload --prestart: stands in for the real sitecustomize while a Python spare boots (see python-park.py).

@@ -1,0 +1,244 @@
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { assetPath } from '../assets.js';
+import type { Instance, InstanceSpec } from '../process/instance.js';
+import { spareDelayMs } from '../tuning.js';
+import type { PrestartDeps } from './prestarter.js';
+import { findPythonCommand, type PythonCommand } from './python-command.js';
+import { planPython, type PythonPlan } from './python-plan.js';
+import { createScratch, mtimeNs, readStatus } from './python-scratch.js';
+import { pythonStaleness } from './python-staleness.js';
+import { encodePythonWake, loadAfterApp, parkArgs, pythonWakeFor, type ParkConfig } from './python-wake.js';
+import { spareLine } from './spare-line.js';
+
+interface Spare {
+  /** What the spare booted with: a spec that needs anything else gets a fresh start. */
+  readonly key: string;
+  readonly status: string;
+  /** Its status, what it printed while parked, the record it followed: removed once it is woken or gone. */
+  readonly files: readonly string[];
+  ready: Promise<Instance | null>;
+  readonly hooks: Pick<InstanceSpec, 'onOutputLine' | 'onEscaped'>;
+  dead: boolean;
+}
+
+interface Ready {
+  readonly plan: PythonPlan;
+  readonly park: string;
+  readonly shim: string;
+  readonly scratch: string;
+}
+
+/**
+ * `--prestart` for Python (python-park.py is the spare): every start is a spare's wake, so every
+ * instance records the third-party modules it loads, and the next spare, booted spareDelayMs
+ * later, imports them while parked. A cold start is a spare woken at once (nothing preloaded). A
+ * spare that a change made stale (python-staleness.ts) is discarded, and that start is cold.
+ */
+export class PythonSpares {
+  #ready: Ready | null | undefined;
+  #spare: Spare | null = null;
+  #cancelNext: (() => void) | null = null;
+  #closed: Promise<void> | null = null;
+  #count = 0;
+  /** Set once a spare found that loading dependencies ahead would change the app's order (or --prestart=runtime asked for that). */
+  #runtimeOnly: string | null;
+  readonly #said = new Set<string>();
+  #lastKind: string | null = null;
+
+  constructor(
+    private readonly deps: PrestartDeps,
+    private readonly command: PythonCommand,
+  ) {
+    this.#runtimeOnly = deps.mode === 'runtime' ? '--prestart=runtime' : null;
+  }
+
+  launch = async (spec: InstanceSpec): Promise<Instance> => {
+    this.#cancelNext?.();
+    this.#cancelNext = null;
+    const ready = this.#prepareOnce(spec);
+    if (ready === null) return this.deps.launch(spec);
+    const spare = this.#spare;
+    this.#spare = null;
+    const record = path.join(ready.scratch, `record-${++this.#count}`);
+    const instance = (spare === null ? null : await this.#wake(spare, spec, ready, record)) ?? (await this.#cold(spec, ready, record));
+    if (this.#closed === null) this.#cancelNext = this.deps.clock.after(spareDelayMs, () => this.#park(spec, ready, record));
+    return instance;
+  };
+
+  /** Kills the spare, waits until it is gone, removes the scratch folder. Idempotent. */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      this.#cancelNext?.();
+      const spare = this.#spare;
+      this.#spare = null;
+      if (spare !== null) await this.#discard(spare);
+      if (this.#ready) rmSync(this.#ready.scratch, { recursive: true, force: true });
+    })();
+    return this.#closed;
+  }
+
+  /** The plan and the files, once (the command never changes); null when spares do not apply. */
+  #prepareOnce(spec: InstanceSpec): Ready | null {
+    if (this.#ready !== undefined) return this.#ready;
+    const script = this.command.kind === 'console' ? this.command.script : undefined;
+    const planned = planPython(spec.command, spec.args, spec.env, script);
+    try {
+      if (!planned.ok) throw new Error(planned.reason);
+      this.#ready = { plan: planned.plan, park: assetPath('prestart/python-park.py'), shim: path.dirname(assetPath('prestart/python-boot/sitecustomize.py')), scratch: createScratch() };
+    } catch (error) {
+      this.deps.logger.warn(`--prestart does not apply: ${error instanceof Error ? error.message : String(error)}; restarting the ordinary way`);
+      this.#ready = null;
+    }
+    return this.#ready;
+  }
+
+  /** A cold start: a spare woken at once, so that it records what it loads. */
+  async #cold(spec: InstanceSpec, ready: Ready, record: string): Promise<Instance> {
+    const status = path.join(ready.scratch, `cold-${this.#count}`);
+    const config: ParkConfig = { mode: 'cold', status, capture: status };
+    const instance = await this.deps.launch({ ...spec, command: ready.plan.interpreter, args: parkArgs(ready.plan, ready.park, config) });
+    instance.write(encodePythonWake(pythonWakeFor(spec, ready.plan, instance.tag, record)));
+    return instance;
+  }
+
+  async #wake(spare: Spare, spec: InstanceSpec, ready: Ready, record: string): Promise<Instance | null> {
+    const stale = this.#unfit(spare, spec, ready);
+    const instance = stale === undefined ? await spare.ready : null;
+    if (instance === null || spare.dead) {
+      if (stale) this.deps.logger.verbose(`--prestart: ${stale}: starting cold`);
+      void this.#discard(spare);
+      return null;
+    }
+    spare.hooks.onOutputLine = spec.onOutputLine;
+    spare.hooks.onEscaped = spec.onEscaped;
+    instance.write(encodePythonWake(pythonWakeFor(spec, ready.plan, instance.tag, record)));
+    this.#announce(spare);
+    forget(spare);
+    return instance;
+  }
+
+  /** Why the spare cannot be this start: '' when it booted for another command line or environment. */
+  #unfit(spare: Spare, spec: InstanceSpec, ready: Ready): string | undefined {
+    const status = readStatus(spare.status);
+    if (status?.tainted != null) {
+      this.#fallBack(status.tainted);
+      return status.tainted;
+    }
+    if (spare.key !== keyOf(spec, ready.plan)) return '';
+    const sites = (status?.sites ?? []).map(([dir, then]) => ({ dir, then, now: mtimeNs(dir) }));
+    return pythonStaleness({ changed: changedPaths(spec), sites });
+  }
+
+  #park(spec: InstanceSpec, ready: Ready, record: string): void {
+    this.#cancelNext = null;
+    if (this.#closed !== null || this.#spare !== null) return;
+    const status = path.join(ready.scratch, `spare-${this.#count}`);
+    const config: ParkConfig = {
+      mode: this.#runtimeOnly === null ? 'warm' : 'runtime',
+      status: `${status}.json`,
+      capture: status,
+      record,
+      run: ready.plan.run,
+      user: [spec.cwd, ...(this.deps.userPaths ?? [])],
+      shim: ready.shim,
+      pythonpath: spec.env.PYTHONPATH ?? null,
+      after: loadAfterApp,
+    };
+    const hooks: Spare['hooks'] = {};
+    const spareSpec: InstanceSpec = {
+      ...spec,
+      onOutputLine: spec.onOutputLine === undefined ? undefined : (line, stream) => hooks.onOutputLine?.(line, stream),
+      onEscaped: (pid, startTime) => hooks.onEscaped?.(pid, startTime),
+      command: ready.plan.interpreter,
+      args: parkArgs(ready.plan, ready.park, config),
+      // site imports python-boot/'s empty sitecustomize and usercustomize; the spare imports the real ones.
+      env: { ...spec.env, PYTHONPATH: spec.env.PYTHONPATH ? `${ready.shim}${path.delimiter}${spec.env.PYTHONPATH}` : ready.shim },
+    };
+    const files = [config.status, `${status}.out`, `${status}.err`, record];
+    const spare: Spare = { key: keyOf(spec, ready.plan), status: config.status, files, hooks, dead: false, ready: Promise.resolve(null) };
+    spare.ready = this.deps.launch(spareSpec).then(
+      (instance) => {
+        this.deps.watchdog()?.watch(instance.pid);
+        void instance.exited.then(() => (spare.dead = true));
+        return instance;
+      },
+      (error: unknown) => {
+        spare.dead = true;
+        this.deps.logger.verbose(`could not prestart a spare: ${String(error)}`);
+        return null;
+      },
+    );
+    this.#spare = spare;
+  }
+
+  /** The start line: which spare, how much it keeps warm; in full when that kind of spare is new. */
+  #announce(spare: Spare): void {
+    const status = readStatus(spare.status);
+    if (status?.runtimeOnly != null) this.#say(`--prestart: ${status.runtimeOnly}: the Python spare keeps the runtime only, to keep that order`);
+    if (status?.stoppedAt != null) this.#say(`--prestart: ${status.stoppedAt} patches what is imported after it: only the modules loaded before it are kept warm`);
+    const warm = status === undefined || status.runtimeOnly !== null || this.#runtimeOnly !== null ? null : status.warm;
+    const line = spareLine({ runtime: 'Python', warm });
+    const kind = warm === null ? 'runtime' : 'warm';
+    if (kind !== this.#lastKind) this.deps.logger.info(line);
+    else this.deps.logger.verbose(line);
+    this.#lastKind = kind;
+  }
+
+  #fallBack(reason: string): void {
+    this.#runtimeOnly ??= reason;
+    this.#say(`--prestart: ${reason}: the Python spare keeps the runtime only from now on`);
+  }
+
+  #say(line: string): void {
+    if (this.#said.has(line)) return;
+    this.#said.add(line);
+    this.deps.logger.info(line);
+  }
+
+  async #discard(spare: Spare): Promise<void> {
+    const instance = await spare.ready;
+    if (instance !== null) {
+      spare.dead = true;
+      await instance.signal('SIGKILL').catch(() => []);
+      await instance.gone.catch(() => undefined);
+      this.deps.watchdog()?.unwatch(instance.pid);
+    }
+    forget(spare);
+  }
+}
+
+/** A long session leaves one record per instance otherwise. */
+function forget(spare: Spare): void {
+  for (const file of spare.files) rmSync(file, { force: true });
+}
+
+/** This restart's changed paths (DEVRELOAD_CHANGED, relative to the working directory), absolute. */
+function changedPaths(spec: InstanceSpec): string[] {
+  try {
+    const changed = JSON.parse(spec.env.DEVRELOAD_CHANGED ?? '[]') as unknown;
+    return Array.isArray(changed) ? changed.filter((p): p is string => typeof p === 'string').map((p) => path.resolve(spec.cwd, p)) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Everything a spare fixed at boot; the whole environment counts (Python reads PYTHON* at boot, dependencies read the rest). */
+function keyOf(spec: InstanceSpec, plan: PythonPlan): string {
+  const { DEVRELOAD_CHANGED: _changed, ...env } = spec.env;
+  return JSON.stringify([
+    plan.interpreter,
+    plan.bootArgs,
+    spec.cwd,
+    Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    spec.fds ?? [],
+    spec.onOutputLine === undefined,
+    spec.stdoutToStderr === true,
+  ]);
+}
+
+/** Spares for a Python command (an interpreter or a console script); undefined for any other. */
+export function pythonSparesFor(spec: InstanceSpec, deps: PrestartDeps): PythonSpares | undefined {
+  const command = findPythonCommand(spec.command, spec.cwd, spec.env);
+  return command === undefined ? undefined : new PythonSpares(deps, command);
+}

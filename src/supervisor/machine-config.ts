@@ -1,0 +1,23 @@
+import type { MachineConfig } from '../core/types.js';
+import type { ResolvedOptions } from '../options/resolve.js';
+import * as tuning from '../tuning.js';
+
+/** What the restart machine is told once: the user's options, and the tuned numbers (tuning.ts says why each). */
+export function machineConfig(options: ResolvedOptions): MachineConfig {
+  return {
+    stopSignal: options.signal,
+    killTimeout: options.killTimeout,
+    delay: options.delay,
+    burstThreshold: tuning.burstThreshold,
+    burstDelay: tuning.burstDelayMs,
+    duplicateSignalWindow: tuning.duplicateSignalWindowMs,
+    stopNotice: tuning.stopNoticeMs,
+    maxRecordedChanges: tuning.maxRecordedChanges,
+    onExit: options.onExit,
+    backoffBase: tuning.backoffBaseMs,
+    backoffMax: tuning.backoffMaxMs,
+    stableAfter: tuning.stableAfterMs,
+    build: options.build.length > 0,
+    postpone: options.postpone,
+  };
+}

@@ -1,0 +1,26 @@
+import type { Effect, LogEvent, Remaining } from '../core/types.js';
+import type { Logger } from '../log/logger.js';
+
+export interface WaitingLineParts {
+  /** The instance (or the build's step under way) that `leader` stands for. */
+  readonly instanceFor: (leader: number) => { leader: number; tag: string | undefined };
+  readonly remaining: (leader: number, tag: string | undefined) => Promise<Remaining[]>;
+  /** Still stopping once the process table was read: otherwise nothing is left to wait for. */
+  readonly stillStopping: () => boolean;
+  readonly announce: (event: LogEvent) => void;
+  readonly logger: Logger;
+}
+
+/** A stop that takes long: one line (and a `waiting` event) naming what is left and when SIGKILL comes. */
+export function describeStop({ leaders, killInMs, canForce }: Extract<Effect, { type: 'describeStop' }>, parts: WaitingLineParts): void {
+  const [pid] = leaders;
+  if (pid === undefined) return;
+  const instances = leaders.map(parts.instanceFor);
+  Promise.all(instances.map(({ leader, tag }) => parts.remaining(leader, tag))).then(
+    (found) => {
+      if (!parts.stillStopping()) return;
+      parts.announce({ kind: 'waiting', pid, remaining: found.flat(), killInMs, canForce });
+    },
+    (error: unknown) => parts.logger.verbose(`could not list what the stop waits for: ${String(error)}`),
+  );
+}
