@@ -17,7 +17,7 @@ if (inspectFlag.test(process.env.NODE_OPTIONS ?? '') && !process.execArgv.some((
   if (inspector.url() !== undefined) inspector.close();
 }
 
-const { main } = require('../dist/devreload.cjs');
+const { main } = loadCli();
 const exited = main(process.argv.slice(2));
 
 // After the initial scan, devreload's heap is mostly V8 slack, not data (5k files: ~20 MiB live
@@ -32,6 +32,18 @@ const exited = main(process.argv.slice(2));
 const v8 = require('node:v8');
 v8.setFlagsFromString('--semi-space-growth-factor=1');
 v8.setFlagsFromString('--heap-growing-percent=50');
+
+/** The CLI bundle; a checkout that was never built (`npm install` builds nothing) gets one line. */
+function loadCli() {
+  const bundle = require('node:path').join(__dirname, '../dist/devreload.cjs');
+  try {
+    return require(bundle);
+  } catch (error) {
+    if (error?.code !== 'MODULE_NOT_FOUND' || !String(error.message).includes(bundle)) throw error;
+    process.stderr.write(`[devreload] error: devreload is not built (${bundle} is missing): run \`npm run build\` in ${require('node:path').dirname(__dirname)}\n`);
+    process.exit(1);
+  }
+}
 
 exited.then(
   (code) => {

@@ -48,6 +48,13 @@ export const stopNoticeMs = 1000;
  * not stopped. Typed lines wait in the terminal meanwhile; one small /proc read per look. */
 export const foregroundCheckMs = 500;
 
+/** How often devreload looks whether its parent (or the top of its job, npm) is gone, when it
+ * does not lead its own process group: one getppid() and a kill(pid, 0) per ancestor. Measured
+ * here (schedstat, devreload idle under `sh -c`): ~150 µs of CPU per look, nearly all of it the
+ * idle event loop's wake-up, i.e. 0.015 % of a core; without it devreload wakes up not once.
+ * After a `kill <npm pid>` the app's stop begins within a second. */
+export const parentCheckMs = 1000;
+
 /** Changed paths a restart remembers verbatim (DEVRELOAD_CHANGED); the rest are counted. Keeps
  * the environment well below the kernel's 128 KiB per-string limit. */
 export const maxRecordedChanges = 1000;
@@ -85,6 +92,10 @@ export const spareRecordWaitMs = 10_500;
  * a straggler (a worker finishing its shutdown) within tens of ms; a look costs a few ms, so
  * start at 2 ms and double up to 50 ms. */
 export const goneCheckMs = { initialMs: 2, maxMs: 50 };
+
+/** A line of tapped app output (`--ready /regex/`, the proxy's build overlay) longer than this (a
+ * progress bar without line breaks) is cut, not held in memory until a line break comes. */
+export const maxOutputLineLength = 64 * 1024;
 
 /** `--ready`: pause between failed attempts and between looks at the kernel's table; 20 ms is
  * below what a person notices and costs nothing measurable. */
@@ -141,3 +152,40 @@ export const proxyHoldMs = 30_000;
 /** `--build` with `--proxy`: the overlay shows this many of the build's last output lines, enough
  * for a compiler's error and its context without the whole log. */
 export const proxyBuildLines = 40;
+
+/** A write this soon after an instance started counts as "right after" it for the restart-loop
+ * check: apps that write a generated file or a default config as they start do so while they
+ * boot (tens of ms for Node, up to about a second for a Django or Rails app). */
+export const loopWindowMs = 1000;
+
+/** A path rewritten with the same bytes right after this many starts in a row is the app's own
+ * write. 2 is the least that can tell: nothing says who wrote a file, so the first restart for it
+ * is obeyed (it may be a person's save); the start it causes writing the same bytes again is the
+ * loop. An edit, even one made right after each restart by a script, changes the bytes. */
+export const loopStreak = 2;
+
+/** A path that changes right after this many starts in a row with new bytes each time (a
+ * timestamp, a pid) is reported with the fix; it still restarts, since a script editing a file
+ * right after each restart (a soak test, a benchmark) looks the same. */
+export const loopWarnStreak = 5;
+
+/** The restart-loop report waits this long for the other files the same start writes (a
+ * generator writes several within a few ms), so that one line names them all. */
+export const loopReportDelayMs = 100;
+
+/** A new file that still exists when devreload looks at it (and was written just now) is held
+ * back until it has not changed for this long, waiting for the rename that makes it a temp file
+ * (`sed -i`, write-file-atomic, gedit): then the change is the renamed-over file's, one source,
+ * named by its real name. Measured: the temp's unlink and the real file's change come within
+ * ~1 ms of the temp's add. Shorter than the quiet window (defaultDelayMs), so a new file written
+ * while a restart is under way still joins that restart; a new file's own restart is later by
+ * about this much. */
+export const renameHoldMs = 20;
+
+/** The files an instance holds open for writing are read again for a change at most this often:
+ * a read costs one /proc stat per process started after the instance and one stat per fd of its
+ * processes (measured: 1.1–1.4 ms a change on a shared 2-core VM at a load average of 10–16, with
+ * ~40 such processes; a fraction of that on a quiet machine), and a burst of hundreds of changes
+ * would otherwise pay it for each one. A file the app opened within this long before its change
+ * may be missed, and restarts as it did before the check. */
+export const openFilesReuseMs = 10;

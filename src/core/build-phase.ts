@@ -1,8 +1,8 @@
 import { addChange } from './changes.js';
 import { log, same, to } from './effects.js';
 import { appExitCode } from './exit-codes.js';
-import { beginStop, newShutdown, quietTimer, repeatedShutdown, shutdownSignal, SIGKILL, spawnFor } from './steps.js';
-import type { Changes, Effect, ExitInfo, Input, MachineConfig, Pending, Serving, Shutdown, Signal, State, TimerName, Transition } from './types.js';
+import { beginStop, newShutdown, quietTimer, repeatedShutdown, shutdownSignal, SIGKILL, spawnFor, terminateRest } from './steps.js';
+import type { Changes, Effect, ExitInfo, Input, MachineConfig, Pending, Serving, Shutdown, Signal, State, TimerName, Transition, Trigger } from './types.js';
 
 /**
  * The `building` state of the restart machine (`--build`). The build runs while the last good
@@ -16,7 +16,7 @@ type Building = Extract<State, { tag: 'building' }>;
 /** Starts a build now. `app` keeps serving meanwhile; `first` is the build at launch. */
 export function startBuild(app: Serving | null, changes: Changes | null, from: number, at: number, first: boolean, effects: readonly Effect[]): Transition {
   return to(
-    { tag: 'building', app, build: { pid: null, since: at, from, changes, cancelled: false, escalated: false }, pending: null, shutdown: null, first },
+    { tag: 'building', app, build: { pid: null, since: at, from, changes, cancelled: false, escalated: false, sent: null }, pending: null, shutdown: null, first },
     ...effects,
     log({ kind: 'building', changes }),
     { type: 'build', changes },
@@ -29,7 +29,7 @@ export function awaitQuiet(app: Serving | null, pending: Pending, effects: reado
 }
 
 export function serving(pid: number, since: number, streak: number): Serving {
-  return { pid, since, streak, exiting: false, escalated: false };
+  return { pid, since, streak, exiting: false, escalated: false, sent: null };
 }
 
 export function onBuilding(state: Building, input: Input, config: MachineConfig): Transition {
@@ -44,7 +44,14 @@ export function onBuilding(state: Building, input: Input, config: MachineConfig)
       const build = { ...state.build, pid: input.pid };
       // Cancelled while it was being spawned: the stop could not be sent before there was a pid.
       if (!build.cancelled) return to({ ...state, build });
-      return to({ ...state, build }, ...stopBuild(state.shutdown === null ? config.stopSignal : shutdownSignal(state.shutdown, config), config));
+      const signal = state.shutdown === null ? config.stopSignal : shutdownSignal(state.shutdown, config);
+      return to({ ...state, build: { ...build, sent: signal } }, ...stopBuild(signal, config));
+    }
+    case 'buildExited': {
+      // The cancelled step's leader exited: SIGTERM for what it left, as for the app (steps.ts).
+      const build = state.build;
+      if (build === null || build.pid === null || build.sent === null) return same(state);
+      return to({ ...state, build: { ...build, sent: null } }, ...terminateRest(build.pid, build.sent, build.escalated, 'build'));
     }
     case 'buildSpawnFailed':
       // As a shell reports a command it cannot run.
@@ -53,7 +60,9 @@ export function onBuilding(state: Building, input: Input, config: MachineConfig)
       return finish(state, input.exit, null, input.at, config);
     case 'exited': {
       const app = state.app;
-      if (app === null || app.exiting) return same(state);
+      if (app === null) return same(state);
+      // Stopped for a shutdown, and its leader now exited: SIGTERM for what it left (steps.ts).
+      if (app.exiting) return app.sent === null ? same(state) : to({ ...state, app: { ...app, sent: null } }, ...terminateRest(app.pid, app.sent, app.escalated, 'app'));
       // The serving instance exited on its own while a build runs: what it left must go (as
       // anywhere else); the next instance comes from the build.
       return to(
@@ -83,7 +92,7 @@ function onChange(state: Building, path: string | null, at: number, config: Mach
   // The build under way no longer builds what is on disk: stop it, build again after the quiet window.
   const stop = build.pid === null ? [] : stopBuild(config.stopSignal, config);
   return to(
-    { ...state, pending, build: { ...build, cancelled: true } },
+    { ...state, pending, build: { ...build, cancelled: true, sent: build.pid === null ? null : config.stopSignal } },
     ...effects,
     log({ kind: 'buildCancelled', pid: build.pid, reason: 'change' }),
     ...stop,
@@ -156,13 +165,13 @@ function finish(state: Building, exit: ExitInfo, message: string | null, at: num
       return spawnFor(built, effects);
     }
     // Its leftovers are already being stopped: the new instance follows once they are gone.
-    if (app.exiting) return to({ tag: 'stopping', pid: app.pid, escalated: app.escalated, crashed: null, pending: built, shutdown: null }, ...effects);
+    if (app.exiting) return to({ tag: 'stopping', pid: app.pid, escalated: app.escalated, sent: app.sent, crashed: null, pending: built, shutdown: null }, ...effects);
     return beginStop(app.pid, { pending: built }, config, { reason: 'restart', before: effects });
   }
   const keeping = app === null || app.exiting ? null : app.pid;
   effects.push(log({ kind: 'buildFailed', exit, ms, keeping, message }));
   if (app !== null && !app.exiting) return to({ tag: 'running', pid: app.pid, since: app.since, streak: app.streak }, ...effects);
-  if (app !== null) return to({ tag: 'stopping', pid: app.pid, escalated: app.escalated, crashed: null, pending: null, shutdown: null }, ...effects);
+  if (app !== null) return to({ tag: 'stopping', pid: app.pid, escalated: app.escalated, sent: app.sent, crashed: null, pending: null, shutdown: null }, ...effects);
   if (state.first && config.onExit === 'quit') {
     const code = appExitCode(exit);
     return to({ tag: 'done', exitCode: code }, ...effects, { type: 'clearTimer', timer: 'quiet' }, { type: 'exit', code, cause: 'buildFailed' });
@@ -170,7 +179,7 @@ function finish(state: Building, exit: ExitInfo, message: string | null, at: num
   return to({ tag: 'waiting' }, ...effects);
 }
 
-function onShutdown(state: Building, trigger: Signal | 'api', at: number, config: MachineConfig): Transition {
+function onShutdown(state: Building, trigger: Trigger, at: number, config: MachineConfig): Transition {
   if (state.shutdown !== null) {
     // One Ctrl-C delivered twice (npm) counts once; a second one forces both at once.
     const repeat = repeatedShutdown(state.shutdown, trigger, at, config);
@@ -189,7 +198,7 @@ function onShutdown(state: Building, trigger: Signal | 'api', at: number, config
   if (build !== null && !build.cancelled) {
     effects.push(log({ kind: 'buildCancelled', pid: build.pid, reason: 'shutdown' }));
     if (build.pid !== null) effects.push(...stopBuild(signal, config));
-    build = { ...build, cancelled: true };
+    build = { ...build, cancelled: true, sent: build.pid === null ? null : signal };
   }
   if (app !== null && !app.exiting) {
     effects.push(
@@ -197,7 +206,7 @@ function onShutdown(state: Building, trigger: Signal | 'api', at: number, config
       { type: 'signal', signal },
       { type: 'setTimer', timer: 'kill', ms: config.killTimeout },
     );
-    app = { ...app, exiting: true };
+    app = { ...app, exiting: true, sent: signal };
   }
   return settled({ ...state, build, app, pending: null, shutdown }, effects);
 }

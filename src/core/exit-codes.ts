@@ -1,10 +1,14 @@
 import { constants } from 'node:os';
-import type { ExitInfo, MachineConfig, Signal } from './types.js';
+import type { ExitInfo, MachineConfig, Trigger } from './types.js';
 
-/** 128 + signal number, as a shell reports a process ended by that signal; 0 for a programmatic stop. */
-export function exitCodeFor(trigger: Signal | 'api'): number {
+/**
+ * 128 + signal number, as a shell reports a process ended by that signal; 0 for a programmatic
+ * stop. The parent going away counts as a hangup (129): it is handled as SIGHUP is, and like a
+ * closed terminal it is the environment ending the run, not a failure of the app.
+ */
+export function exitCodeFor(trigger: Trigger): number {
   if (trigger === 'api') return 0;
-  const number = constants.signals[trigger];
+  const number = constants.signals[trigger === 'parent' ? 'SIGHUP' : trigger];
   return 128 + number;
 }
 

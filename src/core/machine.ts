@@ -2,8 +2,8 @@ import { awaitQuiet, onBuilding, serving, startBuild } from './build-phase.js';
 import { addChange } from './changes.js';
 import { log, same, to } from './effects.js';
 import { appExitCode, backoffDelay } from './exit-codes.js';
-import { beginStop, newShutdown, quietTimer, repeatedShutdown, shutdownSignal, SIGKILL, spawnFor } from './steps.js';
-import type { Effect, Input, MachineConfig, OnExit, Pending, Shutdown, Signal, State, Transition } from './types.js';
+import { beginStop, newShutdown, quietTimer, repeatedShutdown, shutdownSignal, SIGKILL, spawnFor, terminateRest } from './steps.js';
+import type { Effect, Input, MachineConfig, OnExit, Pending, Shutdown, State, Transition, Trigger } from './types.js';
 
 
 /**
@@ -27,6 +27,7 @@ export function transition(state: State, input: Input, config: MachineConfig): T
       return to({ tag: 'starting', pending: null, shutdown: null, restart: null, streak: 0 }, log({ kind: 'starting' }), { type: 'spawn', changes: null });
 
     case 'buildSpawned':
+    case 'buildExited':
     case 'buildDone':
     case 'buildSpawnFailed':
       // Only the building state has a build.
@@ -61,6 +62,8 @@ export function transition(state: State, input: Input, config: MachineConfig): T
         return beginStop(state.pid, { crashed: { exit: input.exit, streak } }, config, { leftovers: true });
       }
       // While stopping, the leader's exit is expected; `gone` (every process) is what counts.
+      // What it left did not go with it: SIGTERM for it, unless that is what it already had.
+      if (state.tag === 'stopping' && state.sent !== null) return to({ ...state, sent: null }, ...terminateRest(state.pid, state.sent, state.escalated, 'app'));
       return same(state);
 
     case 'gone':
@@ -220,7 +223,7 @@ function onNotice(state: State, config: MachineConfig): Transition {
   });
 }
 
-function onShutdown(state: State, trigger: Signal | 'api', at: number, config: MachineConfig): Transition {
+function onShutdown(state: State, trigger: Trigger, at: number, config: MachineConfig): Transition {
   const shutdown: Shutdown = newShutdown(trigger, at);
   switch (state.tag) {
     case 'done':

@@ -1,11 +1,12 @@
 import { sourceCount } from './changes.js';
 import { log, to } from './effects.js';
 import { exitCodeFor } from './exit-codes.js';
-import type { Crash, Effect, MachineConfig, Pending, Shutdown, Signal, StopReason, Transition } from './types.js';
+import type { Crash, Effect, MachineConfig, Pending, Shutdown, Signal, StopReason, Transition, Trigger } from './types.js';
 
 /** Steps more than one state takes: beginning a stop, spawning for a restart, the quiet window. */
 
 export const SIGKILL: Signal = 'SIGKILL';
+export const SIGTERM: Signal = 'SIGTERM';
 
 interface StopFields {
   readonly crashed?: Crash;
@@ -25,12 +26,17 @@ interface StopHow {
   readonly after?: readonly Effect[];
 }
 
-/** The one way a stop begins: the signal now, SIGKILL when the kill timer fires, `gone` ends it. */
+/**
+ * The one way a stop begins: the signal now, SIGTERM for what is left once the leader exited
+ * (see terminateRest), SIGKILL when the kill timer fires, `gone` ends it.
+ */
 export function beginStop(pid: number, fields: StopFields, config: MachineConfig, how: StopHow): Transition {
   const signal = how.signal ?? config.stopSignal;
   const announce: Effect[] = how.reason === undefined ? [] : [log({ kind: 'stopping', pid, signal, reason: how.reason })];
+  // Leftovers: the leader exited before the stop began; there is no exit to follow up on.
+  const sent = how.leftovers === true ? null : signal;
   return to(
-    { tag: 'stopping', pid, escalated: false, crashed: fields.crashed ?? null, pending: fields.pending ?? null, shutdown: fields.shutdown ?? null },
+    { tag: 'stopping', pid, escalated: false, sent, crashed: fields.crashed ?? null, pending: fields.pending ?? null, shutdown: fields.shutdown ?? null },
     ...(how.before ?? []),
     ...announce,
     how.leftovers === true ? { type: 'signal', signal, ifReached: { kind: 'stopping', pid, signal, reason: 'leftovers' } } : { type: 'signal', signal },
@@ -64,28 +70,44 @@ export function quietTimer(pending: Pending, config: MachineConfig): Effect {
   return { type: 'setTimer', timer: 'quiet', ms };
 }
 
-/** SIGINT and SIGTERM are forwarded as they came; a closed terminal stops the app with the stop signal. */
+/**
+ * The leader of an instance (or build step) being stopped with `sent` exited: SIGTERM for what it
+ * left, announced (`terminating`) if that reached anything. The leader's exit says the app did
+ * what it does on that signal; what is still there will not answer it: a non-interactive shell's
+ * `&` jobs ignore SIGINT and SIGQUIT (POSIX), so after Ctrl-C they held the prompt until SIGKILL
+ * at the kill timeout. Nothing after SIGTERM (they had it, and to many programs a second SIGTERM
+ * means "quit now") or SIGKILL, and nothing once escalated: SIGKILL is on its way.
+ */
+export function terminateRest(pid: number, sent: Signal | null, escalated: boolean, target: 'app' | 'build'): Effect[] {
+  if (sent === null || escalated || sent === SIGTERM || sent === SIGKILL) return [];
+  return [{ type: 'signal', signal: SIGTERM, target, ifReached: { kind: 'terminating', pid, after: sent, target } }];
+}
+
+/** SIGINT and SIGTERM are forwarded as they came; a closed terminal or a parent gone stops the app with the stop signal. */
 export function shutdownSignal(shutdown: Shutdown, config: MachineConfig): Signal {
   return shutdown.trigger === 'SIGINT' || shutdown.trigger === 'SIGTERM' ? shutdown.trigger : config.stopSignal;
 }
 
-export function newShutdown(trigger: Signal | 'api', at: number): Shutdown {
+export function newShutdown(trigger: Trigger, at: number): Shutdown {
   return { trigger, since: at, exitCode: exitCodeFor(trigger), echoed: false };
 }
 
 /**
  * What a shutdown request means when devreload is already shutting down:
- * - `ignore`: stop() again (the API's stop is idempotent);
+ * - `ignore`: stop() again (the API's stop is idempotent), or the parent found gone: the Ctrl-C
+ *   or SIGHUP devreload is stopping for ended its parent too (npm, a shell), which is no reason to
+ *   hurry the app;
  * - `echo`: the same request delivered twice. `npm run` / `pnpm run` whose script shell execs
  *   the command (bash) forward the terminal's SIGINT to devreload, which also got it from the
  *   terminal: measured 0.3–1.1 ms apart (or merged into one by the kernel). Only the first
- *   repeat of the same signal within the window is taken as that echo;
+ *   repeat of the same signal within the window is taken as that echo. Likewise a signal right
+ *   after the parent was found gone: the same Ctrl-C ended the parent first;
  * - `force`: anything else. A person cannot press Ctrl-C twice within the window, so their
  *   second Ctrl-C always forces; so does a Ctrl-C after SIGTERM or SIGHUP (never an echo of them).
  */
-export function repeatedShutdown(shutdown: Shutdown, trigger: Signal | 'api', at: number, config: MachineConfig): 'ignore' | 'echo' | 'force' {
-  if (trigger === 'api') return 'ignore';
-  if (trigger === 'SIGINT' && shutdown.trigger !== 'SIGINT') return 'force';
+export function repeatedShutdown(shutdown: Shutdown, trigger: Trigger, at: number, config: MachineConfig): 'ignore' | 'echo' | 'force' {
+  if (trigger === 'api' || trigger === 'parent') return 'ignore';
+  if (trigger === 'SIGINT' && shutdown.trigger !== 'SIGINT' && shutdown.trigger !== 'parent') return 'force';
   if (!shutdown.echoed && at - shutdown.since < config.duplicateSignalWindow) return 'echo';
   return 'force';
 }

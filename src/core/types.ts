@@ -5,6 +5,12 @@
 
 export type Signal = NodeJS.Signals;
 
+/**
+ * What asks devreload to stop: a signal it received, `api` (stop()), or `parent`: the process
+ * that started it (or another process of the job it runs in, such as npm) went away.
+ */
+export type Trigger = Signal | 'api' | 'parent';
+
 export interface ExitInfo {
   readonly code: number | null;
   readonly signal: Signal | null;
@@ -36,9 +42,11 @@ export interface Serving {
   readonly pid: number;
   readonly since: number;
   readonly streak: number;
-  /** It exited on its own during the build: what it left in its group is being stopped. */
+  /** It exited on its own during the build, or it is being stopped (shutdown): what is left of it is being stopped. */
   readonly exiting: boolean;
   readonly escalated: boolean;
+  /** The signal its stop began with, while its leader still runs (null: not being stopped, or its leader has exited). */
+  readonly sent: Signal | null;
 }
 
 /** A build (`--build`) under way. */
@@ -53,6 +61,8 @@ export interface Build {
   /** A change (or a shutdown) came while it ran: it is being stopped, its result does not count. */
   readonly cancelled: boolean;
   readonly escalated: boolean;
+  /** The signal its cancel began with, while the step's leader still runs (null: not cancelled yet, or it has exited). */
+  readonly sent: Signal | null;
 }
 
 /** An exit the app made on its own, and how many quick exits in a row it ends. */
@@ -64,8 +74,7 @@ export interface Crash {
 export type OnExit = 'wait' | 'restart' | 'quit';
 
 export interface Shutdown {
-  /** What devreload received (or 'api' for a programmatic stop). */
-  readonly trigger: Signal | 'api';
+  readonly trigger: Trigger;
   readonly since: number;
   readonly exitCode: number;
   /** One repeat of the trigger was already taken as the same request delivered twice (npm forwarding it). */
@@ -95,6 +104,11 @@ export type State =
       readonly tag: 'stopping';
       readonly pid: number;
       readonly escalated: boolean;
+      /**
+       * The signal the stop began with, while the leader still runs; null once the leader has
+       * exited (or when it had exited before the stop began: `crashed`, leftovers).
+       */
+      readonly sent: Signal | null;
       /** Set when the app exited on its own before we asked it to stop. */
       readonly crashed: Crash | null;
       readonly pending: Pending | null;
@@ -131,8 +145,10 @@ export type Input =
   | { readonly type: 'exited'; readonly exit: ExitInfo; readonly at: number }
   | { readonly type: 'gone'; readonly at: number }
   | { readonly type: 'timer'; readonly timer: TimerName; readonly at: number }
-  | { readonly type: 'shutdown'; readonly trigger: Signal | 'api'; readonly at: number }
+  | { readonly type: 'shutdown'; readonly trigger: Trigger; readonly at: number }
   | { readonly type: 'buildSpawned'; readonly pid: number; readonly at: number }
+  /** The leader of the build step under way exited (what it started may still run). */
+  | { readonly type: 'buildExited'; readonly at: number }
   /** The build's leader exited and every process of its group is gone; `exit` is the leader's. */
   | { readonly type: 'buildDone'; readonly exit: ExitInfo; readonly at: number }
   | { readonly type: 'buildSpawnFailed'; readonly message: string; readonly at: number };
@@ -141,11 +157,11 @@ export type Input =
 export type StopReason = 'restart' | 'shutdown' | 'leftovers';
 
 /**
- * Why devreload ends: the shutdown's trigger (a signal it received, or `api` for stop()), the
- * app's exit under `--on-exit quit`, a command that cannot start, or a failed first build under
- * `--on-exit quit`.
+ * Why devreload ends: the shutdown's trigger (a signal it received, `api` for stop(), `parent`
+ * for the process that started it going away), the app's exit under `--on-exit quit`, a command
+ * that cannot start, or a failed first build under `--on-exit quit`.
  */
-export type ExitCause = Signal | 'api' | 'appExit' | 'spawnError' | 'buildFailed';
+export type ExitCause = Trigger | 'appExit' | 'spawnError' | 'buildFailed';
 
 /** `notice`: a stop still under way this long after it began is described (what is left, when SIGKILL comes). */
 export type TimerName = 'quiet' | 'kill' | 'backoff' | 'buildKill' | 'notice';
@@ -164,6 +180,11 @@ export type LogEvent =
   | { readonly kind: 'escalating'; readonly pid: number; readonly afterMs: number }
   | { readonly kind: 'forcing'; readonly pid: number }
   /**
+   * The leader (`pid`) of the app instance or build step being stopped exited after `after`;
+   * what it left running (a non-interactive shell's `&` jobs ignore SIGINT) gets SIGTERM.
+   */
+  | { readonly kind: 'terminating'; readonly pid: number; readonly after: Signal; readonly target: 'app' | 'build' }
+  /**
    * A stop takes long: what it still waits for, how long until SIGKILL (null: SIGKILL was sent
    * already), and whether a Ctrl-C now would force it (devreload is shutting down).
    */
@@ -177,7 +198,7 @@ export type LogEvent =
    * restart for changes that arrived meanwhile (`change`).
    */
   | { readonly kind: 'exited'; readonly exit: ExitInfo; readonly next: OnExit | 'change'; readonly streak: number; readonly retryInMs: number | null }
-  | { readonly kind: 'shutdown'; readonly trigger: Signal | 'api' }
+  | { readonly kind: 'shutdown'; readonly trigger: Trigger }
   /** `--postpone`: nothing starts before the first change. */
   | { readonly kind: 'postponed' }
   | { readonly kind: 'building'; readonly changes: Changes | null }

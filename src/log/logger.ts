@@ -107,7 +107,11 @@ export function createLogger(options: LoggerOptions): Logger {
         case 'exited':
           return reportExit(logger, event);
         case 'shutdown':
+          // Nothing else would tell why devreload stopped on its own.
+          if (event.trigger === 'parent') return logger.info('parent exited — stopping the app');
           return logger.verbose(`received ${event.trigger === 'api' ? 'stop()' : event.trigger} — stopping the app`);
+        case 'terminating':
+          return logger.verbose(`${event.target === 'build' ? 'build step' : 'app'} (pid ${event.pid}) exited after ${event.after} — sending SIGTERM to what it left running`);
         case 'postponed':
           return logger.info('waiting for a change before starting (--postpone)');
         case 'building':

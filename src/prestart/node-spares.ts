@@ -10,7 +10,7 @@ import { spareLine } from './spare-line.js';
 import { isNodeSource, whyStale, type SpareInputs } from './staleness.js';
 import { findTsxRuntime } from './tsx-runtime.js';
 import { encodeWake, wakeFor } from './wake.js';
-import type { PrestartDeps } from './prestarter.js';
+import type { PrestartDeps } from './deps.js';
 import { WarmSpares, type WarmBoot } from './warm-spares.js';
 
 type Hooks = Pick<InstanceSpec, 'onOutputLine' | 'onEscaped'>;

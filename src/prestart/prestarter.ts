@@ -1,24 +1,10 @@
-import type { Clock } from '../clock.js';
 import type { Changes } from '../core/types.js';
-import type { Logger } from '../log/logger.js';
 import type { Instance, InstanceSpec } from '../process/instance.js';
-import type { Watchdog } from '../process/watchdog.js';
+import type { PrestartDeps } from './deps.js';
 import { NodeSpares } from './node-spares.js';
 import { pythonSparesFor, type PythonSpares } from './python-spares.js';
 
-/** `runtime`: a spare boots the runtime only; `warm`: it also loads the app's third-party dependencies. */
-export type PrestartMode = 'runtime' | 'warm';
-
-export interface PrestartDeps {
-  launch(spec: InstanceSpec): Promise<Instance>;
-  watchdog(): Watchdog | null;
-  clock: Clock;
-  logger: Logger;
-  /** Default: warm. */
-  mode?: PrestartMode;
-  /** The user's own folders (the watched paths, workspace packages included): a spare never loads a module from them. */
-  userPaths?: readonly string[];
-}
+export type { PrestartDeps, PrestartMode } from './deps.js';
 
 /**
  * `--prestart`: stands in for the instance launcher, keeping a spare of the app's runtime booted

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { assetPath } from '../assets.js';
 import type { Instance, InstanceSpec } from '../process/instance.js';
 import { spareDelayMs } from '../tuning.js';
-import type { PrestartDeps } from './prestarter.js';
+import type { PrestartDeps } from './deps.js';
 import { findPythonCommand, type PythonCommand } from './python-command.js';
 import { planPython, type PythonPlan } from './python-plan.js';
 import { createScratch, mtimeNs, readStatus } from './python-scratch.js';

@@ -40,8 +40,8 @@ export interface SpawnedApp {
   /** Null unless `pipeOutput`. */
   stdout: Readable | null;
   stderr: Readable | null;
-  /** With `pipeOutput`: the lines of the app's stdout or stderr, split and decoded by execa. */
-  lines(from: 'stdout' | 'stderr'): AsyncIterable<string>;
+  /** With `pipeOutput`: the app's stdout or stderr as it comes, in chunks (output-tap.ts splits the lines). */
+  chunks(from: 'stdout' | 'stderr'): AsyncIterable<Uint8Array>;
   /** The leader exited (from the child's 'exit' event, the fastest signal). */
   exited: Promise<ExitInfo>;
 }
@@ -107,7 +107,7 @@ export async function spawnApp(options: SpawnOptions): Promise<SpawnedApp> {
     stdin,
     stdout: subprocess.stdout,
     stderr: subprocess.stderr,
-    lines: (from) => subprocess.iterable({ from }),
+    chunks: (from) => subprocess.iterable({ from, binary: true }),
     exited,
   };
 }

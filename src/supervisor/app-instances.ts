@@ -104,6 +104,11 @@ export class AppInstances {
     if (pids !== undefined) this.deps.logger.verbose(`sent ${signal} to ${pids.length === 0 ? 'nothing (already gone)' : `pid ${pids.join(', ')}`}`);
   }
 
+  /** The current instance's leader, until every process of it is gone; null without one. */
+  get currentPid(): number | null {
+    return this.#current?.pid ?? null;
+  }
+
   /** The current instance's leader and tag, if `pid` leads it. */
   instanceFor(pid: number): { leader: number; tag: string | undefined } | undefined {
     const current = this.#current;

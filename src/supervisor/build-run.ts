@@ -8,6 +8,8 @@ export interface BuildRunDeps {
   spec(line: string): InstanceSpec;
   /** The first step is running. */
   spawned(pid: number): void;
+  /** A step's leader exited (what it started may still run). */
+  exited(): void;
   /** The first step could not be started at all. */
   spawnFailed(message: string): void;
   /** Every process of the last step that ran is gone; `exit` is that step's (0: all succeeded). */
@@ -44,10 +46,10 @@ export class BuildRun {
     void this.#run();
   }
 
-  /** Sends `signal` to the step under way (its group and escaped descendants). */
-  signal(signal: NodeJS.Signals): void {
+  /** Sends `signal` to the step under way (its group and escaped descendants); `reached` runs if that was at least one process. */
+  signal(signal: NodeJS.Signals, reached?: () => void): void {
     this.#stopped = signal;
-    void this.#current?.signal(signal).catch(() => []);
+    void this.#current?.signal(signal).then((pids) => pids.length > 0 && reached?.(), () => undefined);
   }
 
   /**
@@ -112,6 +114,7 @@ export class BuildRun {
       // job) is not waited for, it is stopped: a build that never ends would hold the app back,
       // and one left running would be an orphan of devreload's.
       exit = await step.exited.catch((): ExitInfo => ({ code: null, signal: null }));
+      this.deps.exited();
       if (this.#stopped === null) await this.#stopLeftovers(step, line);
       await step.gone.catch(() => undefined);
       this.deps.watchdog()?.unwatch(step.pid);
@@ -122,7 +125,7 @@ export class BuildRun {
   }
 }
 
-export interface BuildsDeps extends Pick<BuildRunDeps, 'leftovers' | 'stopSignal' | 'killTimeout' | 'after'> {
+export interface BuildsDeps extends Pick<BuildRunDeps, 'leftovers' | 'stopSignal' | 'killTimeout' | 'after' | 'exited'> {
   readonly steps: readonly string[];
   readonly cwd: string;
   /** `--json`: devreload's stdout carries events, so the build's goes to stderr. */
@@ -154,6 +157,7 @@ export class Builds {
       stopSignal: deps.stopSignal,
       killTimeout: deps.killTimeout,
       after: deps.after,
+      exited: deps.exited,
       // The user's own command line: through the shell, as npm scripts run. Changed paths are
       // only ever in the environment, never in the command line.
       spec: (line) => ({ command: 'sh', args: ['-c', line], cwd: deps.cwd, env, stdoutToStderr: deps.json, copyTo: deps.copyTo, onOutputLine: deps.onOutputLine }),
@@ -171,8 +175,8 @@ export class Builds {
     run.start();
   }
 
-  signal(signal: NodeJS.Signals): void {
-    this.#current?.signal(signal);
+  signal(signal: NodeJS.Signals, reached?: () => void): void {
+    this.#current?.signal(signal, reached);
   }
 
   stepFor(pid: number): { leader: number; tag: string | undefined } | undefined {

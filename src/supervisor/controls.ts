@@ -56,6 +56,10 @@ export function readControls(input: NodeJS.ReadStream, handlers: ControlHandlers
 
 function lineReader(input: NodeJS.ReadableStream, handlers: ControlHandlers): Interface {
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY, terminal: false });
+  // readline re-emits the input's errors on the interface, where one without a listener would
+  // crash devreload: `nohup devreload … &` typed in a terminal gets a stdin opened write-only
+  // (EBADF on read). The input's own listeners end the reading.
+  lines.on('error', () => undefined);
   lines.on('line', (line) => {
     if (line.trim() === 'rs') handlers.restart();
     else handlers.forward(`${line}\n`);

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { LogEvent, OnExit, Signal } from '../core/types.js';
+import type { ExitCause, LogEvent, OnExit, Signal } from '../core/types.js';
 
 /** The events a Reloader emits (and `--json` prints as NDJSON), with paths relative to the working directory. */
 export interface ReloaderEvents {
@@ -57,7 +57,9 @@ export interface ReloaderEvents {
   /**
    * The last event: devreload itself stops, with exit code `code`, once every process it started
    * is gone. `reason`: `signal` (it received `signal`: SIGINT, SIGTERM or SIGHUP), `stop` (the
-   * API's `stop()`), `appExit` (`--on-exit quit`: the app exited, `code` is the app's),
+   * API's `stop()`), `parentExit` (the process that started devreload, or the top of the job it
+   * runs in such as npm, went away; code 129, as for SIGHUP), `appExit` (`--on-exit quit`: the
+   * app exited, `code` is the app's),
    * `spawnError` (the command could not be started: 126 or 127), `buildFailed` (`--build` with
    * `--on-exit quit`: the first build failed).
    */
@@ -66,14 +68,15 @@ export interface ReloaderEvents {
   event: [LogEvent];
 }
 
-export type QuitReason = 'signal' | 'stop' | 'appExit' | 'spawnError' | 'buildFailed';
+export type QuitReason = 'signal' | 'stop' | 'parentExit' | 'appExit' | 'spawnError' | 'buildFailed';
 
-/** Why the machine ended devreload: the shutdown's trigger (a signal, or `api` for stop()), or what ended it without one. */
-export type QuitCause = Signal | 'api' | Exclude<QuitReason, 'signal' | 'stop'>;
+/** Why the machine ended devreload: the shutdown's trigger (a signal, `api` for stop(), `parent`), or what ended it without one. */
+export type QuitCause = ExitCause;
 
 /** The final `quit` event for devreload's exit code and what caused it. */
 export function toQuitEvent(code: number, cause: QuitCause): PublicEvent {
   if (cause === 'api') return { name: 'quit', payload: { code, reason: 'stop', signal: null } };
+  if (cause === 'parent') return { name: 'quit', payload: { code, reason: 'parentExit', signal: null } };
   if (cause === 'appExit' || cause === 'spawnError' || cause === 'buildFailed') return { name: 'quit', payload: { code, reason: cause, signal: null } };
   return { name: 'quit', payload: { code, reason: 'signal', signal: cause } };
 }
@@ -116,6 +119,8 @@ export function toPublicEvent(event: LogEvent, cwd: string): PublicEvent | undef
     case 'starting':
     case 'shutdown':
     case 'postponed':
+    // Said on the log with --verbose; the `stop` event already told which signal the stop began with.
+    case 'terminating':
       return undefined;
   }
 }

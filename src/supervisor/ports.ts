@@ -1,37 +1,25 @@
 import type { Clock } from '../clock.js';
-import type { Logger } from '../log/logger.js';
 import type { ResolvedOptions } from '../options/resolve.js';
 import { startInstance, type Instance, type InstanceSpec } from '../process/instance.js';
+import { openForWriting, type OpenFile } from '../process/open-for-writing.js';
+import type { ChangeSource, WatchRequest } from './watch-request.js';
 import { startWatchdog, type Watchdog, type WatchdogOptions } from '../process/watchdog.js';
 import { listenSockets, type ListenSocketsOptions, type SocketSet } from '../socket/listen.js';
 import { probeReady, type ReadyProbe } from '../socket/ready.js';
 import type { ReadyCheck } from '../socket/ready-target.js';
 import type { Remaining } from '../core/types.js';
+import { parentCheckMs } from '../tuning.js';
 import { readControls, type ControlHandlers, type Controls } from './controls.js';
 import { onSuspendRequest, stopSelf } from './job-control.js';
 import { remainingProcesses } from './remaining.js';
+import { watchParent, type ParentWatchHandlers } from './parent-watch.js';
 import { onShutdownSignals, type ShutdownSignal } from './signals.js';
 import { startDevProxy, type DevProxy, type DevProxyOptions } from '../proxy/dev-proxy.js';
 
 export type { Clock } from '../clock.js';
 
-/** What the supervisor needs of a watcher once it is created. */
-export interface ChangeSource {
-  /** The initial scan is done: changes from now on are reported. */
-  readonly ready: Promise<void>;
-  /** Idempotent. */
-  close(): Promise<void>;
-}
-
-export interface WatchRequest {
-  readonly options: ResolvedOptions;
-  readonly logger: Logger;
-  readonly onChange: (path: string) => void;
-  /** A `--reload-only` file changed (it never reaches onChange). */
-  readonly onReloadOnly?: (path: string) => void;
-  /** Wall-clock time the current instance was asked to start, or null. */
-  readonly instanceStartedAt: () => number | null;
-}
+// In a file of their own: watch-changes.ts (loaded on demand by `watch` below) needs them too.
+export type { ChangeSource, WatchRequest } from './watch-request.js';
 
 /**
  * Every OS-facing part the supervisor uses, as one object (watchexec's supervisor is tested
@@ -56,10 +44,14 @@ export interface SupervisorPorts {
   controls(handlers: ControlHandlers): Controls;
   /** devreload's own SIGINT/SIGTERM/SIGHUP; returns the disposer. */
   signals(handler: (signal: ShutdownSignal) => void): () => void;
+  /** Follows devreload's parent and the top of the job it runs in (parent-watch.ts); returns the disposer. */
+  parentGone(handlers: ParentWatchHandlers): () => void;
   /** Ctrl-Z (SIGTSTP) sent to devreload; returns the disposer. */
   suspendRequests(handler: () => void): () => void;
   /** Stops devreload itself; returns once it was continued (`fg`, `bg`). */
   stopSelf(): void;
+  /** The files the instance led by `leader` holds open for writing (Linux; elsewhere none). */
+  openForWriting(leader: number): readonly OpenFile[];
   /** The processes left of the instance led by `leader` (and carrying its `tag`), with their command lines. */
   remaining(leader: number, tag: string | undefined): Promise<Remaining[]>;
   /** devreload's stdout (its TTY-ness decides colours for piped app output). */
@@ -99,13 +91,15 @@ export function realPorts(): SupervisorPorts {
     // CLI's code, and the app needs none of it to start.
     watch: async (request) => {
       const { watchChanges } = await import('./watch-changes.js');
-      return watchChanges(request.options, request.logger, request.onChange, request.instanceStartedAt, request.onReloadOnly);
+      return watchChanges(request);
     },
     clock: realClock,
     controls: (handlers) => readControls(process.stdin, handlers),
     signals: onShutdownSignals,
+    parentGone: (handlers) => watchParent(parentCheckMs, handlers),
     suspendRequests: onSuspendRequest,
     stopSelf,
+    openForWriting: (leader) => openForWriting(leader),
     remaining: (leader, tag) => remainingProcesses(leader, tag),
     stdout: process.stdout,
     stderr: process.stderr,

@@ -90,6 +90,7 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
       onOutputLine: options.proxy === undefined ? undefined : (line) => this.#startUp.proxy?.buildOutput(line),
       leftovers: (line, pids) => this.#logger.info(`build step \`${line}\` exited and left ${pids.length === 1 ? `pid ${pids[0]}` : `pids ${pids.join(', ')}`} running — stopping ${pids.length === 1 ? 'it' : 'them'}`),
       spawned: (pid) => this.#dispatch({ type: 'buildSpawned', pid, at: this.#now() }),
+      exited: () => this.#dispatch({ type: 'buildExited', at: this.#now() }),
       spawnFailed: (message) => this.#dispatch({ type: 'buildSpawnFailed', message, at: this.#now() }),
       done: (exit) => {
         this.#buildLoop.ended(this.#ports.clock.wall());
@@ -112,6 +113,10 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
       suspend: () => void this.#suspension.suspend(),
       forward: (line) => this.#apps.write(line),
       instanceStartedAt: () => this.#spawnedAt,
+      openForWriting: () => {
+        const leader = this.#apps.currentPid;
+        return leader === null ? [] : this.#ports.openForWriting(leader);
+      },
     });
     this.#suspension = new Suspension({
       clock: this.#ports.clock,
@@ -179,9 +184,10 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
       case 'spawn':
         return this.#spawn(effect.changes);
       case 'signal': {
-        if (effect.target === 'build') return this.#builds.signal(effect.signal);
         const { ifReached } = effect;
-        return this.#apps.signal(effect.signal, ifReached && (() => this.#out.logAndAnnounce(ifReached)));
+        const reached = ifReached && (() => this.#out.logAndAnnounce(ifReached));
+        if (effect.target === 'build') return this.#builds.signal(effect.signal, reached);
+        return this.#apps.signal(effect.signal, reached);
       }
       case 'build':
         return this.#startBuild(effect.changes);

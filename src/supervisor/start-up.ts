@@ -3,6 +3,7 @@ import type { Input } from '../core/types.js';
 import type { Logger } from '../log/logger.js';
 import type { ResolvedOptions } from '../options/resolve.js';
 import { Prestarter } from '../prestart/prestarter.js';
+import type { OpenFile } from '../process/open-for-writing.js';
 import type { Watchdog } from '../process/watchdog.js';
 import type { SocketSet } from '../socket/listen.js';
 import { readyCheckFor, type ReadyCheck } from '../socket/ready-target.js';
@@ -11,6 +12,7 @@ import type { DevProxy, EventSource } from '../proxy/dev-proxy.js';
 import type { Controls } from './controls.js';
 import type { EventOutput } from './event-output.js';
 import type { ChangeSource, SupervisorPorts } from './ports.js';
+import { parentHandlers } from './parent-watch.js';
 import { attachProxy } from './proxy-wiring.js';
 import type { InternalOptions } from './types.js';
 
@@ -37,6 +39,8 @@ export interface StartUpHost {
   forward(line: string): void;
   /** Wall-clock time the current instance (or the build before it) was started: compared with file mtimes. */
   instanceStartedAt(): number | null;
+  /** The files the current instance holds open for writing (none without one). */
+  openForWriting(): readonly OpenFile[];
 }
 
 /**
@@ -91,6 +95,11 @@ export class StartUp {
     // early as before, and its fork (~2 ms of CPU) is off the app's path to its first line.
     // If it cannot start, the caller stops the app: nothing is left running.
     this.watchdog = ports.watchdog({ signal: options.signal, graceMs: Math.min(tuning.watchdogGraceMs, options.killTimeout) });
+    if (internal.handleSignals === true) {
+      // The parent (or the top of the job, npm) going away stops everything, as SIGHUP does.
+      const gone = () => this.host.dispatch({ type: 'shutdown', trigger: 'parent', at: this.host.now() });
+      this.#disposers.push(ports.parentGone(parentHandlers(logger, gone)));
+    }
     if (internal.readStdin === true) {
       const controls = ports.controls({ restart: () => this.host.restart(), forward: (line) => this.host.forward(line) });
       this.controls = controls;
@@ -115,6 +124,7 @@ export class StartUp {
         onChange: (changed) => this.host.dispatch({ type: 'change', path: changed, at: this.host.now() }),
         onReloadOnly: (changed) => this.proxy?.reloadOnly([changed]),
         instanceStartedAt: () => this.host.instanceStartedAt(),
+        openForWriting: () => this.host.openForWriting(),
       });
       this.#watcher = watcher;
       if (!this.host.stopped()) return watcher;

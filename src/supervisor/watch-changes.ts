@@ -1,36 +1,48 @@
+import { statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Logger } from '../log/logger.js';
-import type { ResolvedOptions } from '../options/resolve.js';
 import { catchUpBatch, mtimeSlackMs } from '../tuning.js';
-import { createWatcher, type Watcher } from '../watch/watcher.js';
+import { fileKey, lookAt } from '../watch/file-look.js';
+import { createWatcher, type FileChange, type Watcher } from '../watch/watcher.js';
 import { changeRules, reloadOnlyRoots, routeChange } from '../proxy/reload-only.js';
+import { ChangeFilter } from './change-filter.js';
+import { ownOutputFiles } from './own-output.js';
+import type { ChangeSource, WatchRequest } from './watch-request.js';
 
 /**
  * The watcher as the supervisor sees it: relevant changes, minus the late re-check's reports
- * of writes the running instance already loaded. Throws (a bad glob, an unreadable .gitignore)
- * before anything is watched.
+ * of writes the running instance already loaded, minus what devreload and the app write
+ * themselves (change-filter.ts). Throws (a bad glob, an unreadable .gitignore) before anything
+ * is watched.
  *
  * The first instance is spawned before the watcher exists (the watcher's import and scan would
  * otherwise delay it), so once the scan is done every watched file written after that spawn is
  * reported as a change: an edit made in between is not lost.
  */
-export function watchChanges(
-  options: ResolvedOptions,
-  logger: Logger,
-  onChange: (changed: string) => void,
-  /** Wall-clock time the current instance was asked to start, or null. */
-  instanceStartedAt: () => number | null,
+export function watchChanges(request: WatchRequest): ChangeSource & Pick<Watcher, 'getWatched'> {
+  const { options, logger, instanceStartedAt } = request;
   /** A `--reload-only` file changed: the pages reload, the app keeps running. */
-  onReloadOnly: (changed: string) => void = () => undefined,
-): Watcher {
+  const onReloadOnly = request.onReloadOnly ?? (() => undefined);
+  const outputs = ownOutputFiles();
+  // Only what would restart the app is judged: a page reload for a file the app wrote (CSS it
+  // compiled) is what --reload-only is for, and it sets nothing off.
+  const filter = new ChangeFilter({
+    pass: request.onChange,
+    logger,
+    cwd: options.cwd,
+    clock: { wall: () => Date.now(), after },
+    outputs,
+    instanceStartedAt,
+    look: lookAt,
+    openForWriting: request.openForWriting ?? (() => []),
+  });
   // Env files are watched wherever they are: a change restarts the app with the new values.
   const watched = [...options.watch, ...options.envFiles];
   const rules = changeRules(watched, options.reloadOnly, options.cwd);
-  const route = (changed: string) => {
-    const to = routeChange(changed, rules);
-    if (to === 'restart') onChange(changed);
-    else if (to === 'reload') onReloadOnly(changed);
+  const route = (change: FileChange) => {
+    const to = routeChange(change.path, rules);
+    if (to === 'restart') filter.observe(change);
+    else if (to === 'reload') onReloadOnly(change.path);
   };
   const watcher = createWatcher({
     paths: [...watched, ...reloadOnlyRoots(options.reloadOnly, options.cwd, watched)],
@@ -41,19 +53,47 @@ export function watchChanges(
     ignore: options.ignore,
     gitignore: options.gitignore,
     poll: options.poll,
-    onIgnored: options.logLevel === 'verbose' ? (p, rule) => logger.verbose(`ignored ${path.relative(options.cwd, p)} (${rule})`) : undefined,
+    onIgnored:
+      options.logLevel === 'verbose'
+        ? (p, rule) => {
+            // Each line about devreload's own output file would be a write to it, and so another line.
+            if (outputs.size > 0 && isOneOf(p, outputs)) return;
+            logger.verbose(`ignored ${path.relative(options.cwd, p)} (${rule})`);
+          }
+        : undefined,
   });
   const loadedBy = (mtimeMs: number, started: number | null) => started !== null && mtimeMs + mtimeSlackMs < started;
   watcher.on('change', (change) => {
     // A write chokidar dropped, found later: an instance started after it has loaded it
     // (keep the mtime's few ms of slack on the side of restarting).
     if (change.mtimeMs !== undefined && loadedBy(change.mtimeMs, instanceStartedAt())) return;
-    route(change.path);
+    route(change);
   });
   watcher.on('error', (error) => logger.warn(error.message));
   // A --reload-only file written before the scan was done needs no reload: no page had it yet.
-  void watcher.ready.then(() => catchUp(watcher, Date.now(), instanceStartedAt, loadedBy, (changed) => routeChange(changed, rules) === 'restart' && onChange(changed)));
-  return watcher;
+  const caughtUp = (changed: string) => routeChange(changed, rules) === 'restart' && filter.observe({ kind: 'change', path: changed });
+  void watcher.ready.then(() => catchUp(watcher, Date.now(), instanceStartedAt, loadedBy, caughtUp));
+  return {
+    ready: watcher.ready,
+    getWatched: () => watcher.getWatched(),
+    close: () => {
+      filter.close();
+      return watcher.close();
+    },
+  };
+}
+
+function after(ms: number, fire: () => void): () => void {
+  const timer = setTimeout(fire, ms);
+  return () => clearTimeout(timer);
+}
+
+function isOneOf(file: string, keys: ReadonlySet<string>): boolean {
+  try {
+    return keys.has(fileKey(statSync(file, { bigint: true })));
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { DevreloadError } from '../errors.js';
 import { matchAlwaysIgnored } from './always-ignored.js';
+import { matchDataFile } from './data-files.js';
 import { below, createGitignoreLookup, isInside } from './gitignore-lookup.js';
 import type { GitignoreLookup } from './gitignore-lookup.js';
 import { readOptionalFile } from './gitignore.js';
@@ -137,7 +138,10 @@ export function createIgnoreMatcher(
     return (
       (options.anyExtension?.(target) === true ? undefined : matchExtension(target, stats, extensions)) ??
       matchAncestorsOrSelf(root, segments, globs) ??
-      (gitignore && matchGitignore(gitignore, root, target, stats?.isDirectory() ?? false))
+      (gitignore && matchGitignore(gitignore, root, target, stats?.isDirectory() ?? false)) ??
+      // Last: a user's own rule for the file is the one --verbose names. As with --ext, only a
+      // stat'ed file: a folder may be called `build.log`.
+      (stats?.isFile() === true ? matchDataFile(segments[segments.length - 1] ?? '', extensions) : undefined)
     );
   };
 

@@ -42,6 +42,8 @@ export class Harness {
   build: number | 'spawning' | null = null;
   buildRequests = 0;
   buildSignals: Signal[] = [];
+  /** Every signal sent to a build, with the build's pid at that moment. */
+  buildSignalsTo: Array<{ pid: number | 'spawning' | null; signal: Signal }> = [];
   nextBuildPid = 900;
 
   constructor(readonly cfg: MachineConfig = config) {}
@@ -70,6 +72,7 @@ export class Harness {
       case 'signal': {
         if (effect.target === 'build') {
           this.buildSignals.push(effect.signal);
+          this.buildSignalsTo.push({ pid: this.build, signal: effect.signal });
           break;
         }
         const pid = this.alive.at(-1);
@@ -134,6 +137,11 @@ export class Harness {
     this.build = pid;
     this.send({ type: 'buildSpawned', pid });
     return pid;
+  }
+
+  /** The leader of the build step under way exited; what it started may still run. */
+  buildExited(): this {
+    return this.send({ type: 'buildExited' });
   }
 
   /** Every process of the build is gone; it exited with `code`. */

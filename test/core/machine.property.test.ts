@@ -1,14 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { MachineConfig, OnExit } from '../../src/core/types.js';
+import type { MachineConfig, OnExit, Signal } from '../../src/core/types.js';
 import { config, Harness } from './harness.js';
 
 /**
  * Random interleavings of everything that can happen to the supervisor — saves, `rs`, time
  * passing, the app starting, crashing, exiting, dying slowly, and signals to devreload — fed to
  * the pure machine with a fake child. After every step: never two instances, spawn only when
- * nothing is alive or starting, exit only once everything is gone, and a state that agrees with
- * the world. At the end a shutdown must always complete. A failure prints fast-check's seed and
+ * nothing is alive or starting, exit only once everything is gone, a state that agrees with
+ * the world, and no signal but SIGKILL sent twice to one instance or build, nor after SIGKILL
+ * (the SIGTERM that follows a leader's exit comes once, and never on top of SIGTERM or SIGKILL).
+ * At the end a shutdown must always complete. A failure prints fast-check's seed and
  * path, which reproduce it: `fc.assert(..., { seed, path })`.
  */
 type Action =
@@ -19,8 +21,9 @@ type Action =
   | { kind: 'exitOnOwn'; code: number }
   | { kind: 'leaderExits' }
   | { kind: 'groupGone' }
-  | { kind: 'shutdown'; signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP' }
+  | { kind: 'shutdown'; signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'parent' }
   | { kind: 'buildSpawns' }
+  | { kind: 'buildLeaderExits' }
   | { kind: 'buildEnds'; ok: boolean };
 
 const action: fc.Arbitrary<Action> = fc.oneof(
@@ -31,8 +34,9 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   fc.record({ kind: fc.constant('exitOnOwn' as const), code: fc.integer({ min: 0, max: 3 }) }),
   fc.record({ kind: fc.constant('leaderExits' as const) }),
   fc.record({ kind: fc.constant('groupGone' as const) }),
-  fc.record({ kind: fc.constant('shutdown' as const), signal: fc.constantFrom('SIGINT' as const, 'SIGTERM' as const, 'SIGHUP' as const) }),
+  fc.record({ kind: fc.constant('shutdown' as const), signal: fc.constantFrom('SIGINT' as const, 'SIGTERM' as const, 'SIGHUP' as const, 'parent' as const) }),
   fc.record({ kind: fc.constant('buildSpawns' as const) }),
+  fc.record({ kind: fc.constant('buildLeaderExits' as const) }),
   fc.record({ kind: fc.constant('buildEnds' as const), ok: fc.boolean() }),
 );
 
@@ -41,6 +45,7 @@ const buildAction: fc.Arbitrary<Action> = fc.oneof(
   { arbitrary: action, weight: 4 },
   { arbitrary: fc.record({ kind: fc.constant('buildSpawns' as const) }), weight: 3 },
   { arbitrary: fc.record({ kind: fc.constant('buildEnds' as const), ok: fc.boolean() }), weight: 3 },
+  { arbitrary: fc.record({ kind: fc.constant('buildLeaderExits' as const) }), weight: 2 },
   { arbitrary: fc.record({ kind: fc.constant('spawnResult' as const), ok: fc.constant(true) }), weight: 3 },
   { arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 50, max: 400 }) }), weight: 2 },
   { arbitrary: fc.record({ kind: fc.constant('leaderExits' as const) }), weight: 2 },
@@ -51,6 +56,8 @@ const buildAction: fc.Arbitrary<Action> = fc.oneof(
 class World {
   readonly h: Harness;
   leaderExited = false;
+  /** The build step under way has reported its leader's exit. */
+  buildLeaderExited = false;
   spawnsAnswered = 0;
 
   constructor(cfg: MachineConfig) {
@@ -97,6 +104,12 @@ class World {
       case 'buildSpawns':
         if (h.build !== 'spawning') return;
         h.buildSpawned();
+        this.buildLeaderExited = false;
+        break;
+      case 'buildLeaderExits':
+        if (typeof h.build !== 'number' || this.buildLeaderExited) return;
+        this.buildLeaderExited = true;
+        h.buildExited();
         break;
       case 'buildEnds': {
         if (typeof h.build !== 'number') return;
@@ -131,6 +144,8 @@ class World {
     if (h.build !== null) expect(tag === 'building' || tag === 'done' ? 'ok' : tag).toBe('ok');
     if (h.build !== null) expect(this.spawnPending).toBe(false);
     if (tag === 'building' && h.state.app !== null) expect(h.alive).toContain(h.state.app.pid);
+    expectSignalsSane(h.signals);
+    expectSignalsSane(h.buildSignalsTo);
   }
 
   /** Ctrl-C, then let the world answer everything: devreload must always exit. */
@@ -150,12 +165,27 @@ class World {
   }
 }
 
+/** Per target: no signal but SIGKILL twice, and nothing but SIGKILL after SIGKILL. */
+function expectSignalsSane(signals: ReadonlyArray<{ pid: number | string | null; signal: Signal }>): void {
+  const byTarget = new Map<unknown, Signal[]>();
+  for (const { pid, signal } of signals) byTarget.set(pid, [...(byTarget.get(pid) ?? []), signal]);
+  for (const [pid, list] of byTarget) {
+    const killedAt = list.indexOf('SIGKILL');
+    if (killedAt >= 0) expect(list.slice(killedAt).every((s) => s === 'SIGKILL'), `pid ${String(pid)}: ${list.join(', ')}`).toBe(true);
+    const polite = list.filter((s) => s !== 'SIGKILL');
+    expect(new Set(polite).size, `pid ${String(pid)}: ${list.join(', ')}`).toBe(polite.length);
+  }
+}
+
+/** The stop signal varies: SIGTERM (no follow-up), SIGINT and SIGUSR2 (SIGTERM follows the leader's exit). */
+const stopSignal = fc.constantFrom<Signal>('SIGTERM', 'SIGINT', 'SIGUSR2');
+
 describe('restart state machine under random interleavings', () => {
   for (const onExit of ['wait', 'restart', 'quit'] as OnExit[]) {
     it(`keeps its invariants (--on-exit ${onExit})`, () => {
       fc.assert(
-        fc.property(fc.array(action, { maxLength: 120, size: 'max' }), (actions) => {
-          const world = new World({ ...config, onExit });
+        fc.property(fc.array(action, { maxLength: 120, size: 'max' }), stopSignal, (actions, signal) => {
+          const world = new World({ ...config, onExit, stopSignal: signal });
           world.h.send({ type: 'start' });
           world.check();
           for (const a of actions) world.apply(a);
@@ -169,8 +199,8 @@ describe('restart state machine under random interleavings', () => {
   for (const onExit of ['wait', 'restart', 'quit'] as OnExit[]) {
     it(`keeps its invariants with --build: never two builds, never a build and a start at once, a failed build keeps the instance (--on-exit ${onExit})`, () => {
       fc.assert(
-        fc.property(fc.array(buildAction, { maxLength: 120, size: 'max' }), fc.boolean(), (actions, postpone) => {
-          const world = new World({ ...config, onExit, build: true, postpone });
+        fc.property(fc.array(buildAction, { maxLength: 120, size: 'max' }), fc.boolean(), stopSignal, (actions, postpone, signal) => {
+          const world = new World({ ...config, onExit, build: true, postpone, stopSignal: signal });
           world.h.send({ type: 'start' });
           world.check();
           for (const a of actions) world.apply(a);

@@ -1,7 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Devreload, devreloadBin, disposeAfterEach, Project } from './harness.js';
+import { Devreload, devreloadBin, disposeAfterEach, Project, repoRoot } from './harness.js';
 
 // bin/devreload.js run as a program, as `devreload`, `npx devreload` and npm scripts run it
 // (the other e2e tests run `node bin/devreload.js`). Nothing between the kernel's `#!` and
@@ -31,5 +33,18 @@ describe('the bin as a program', () => {
     // Run as a program: the kernel started Node on the bin, with nothing in between.
     expect(readFileSync(`/proc/${d.pid}/cmdline`, 'utf8').split('\0')[1], d.output).toBe(devreloadBin);
     expect(JSON.parse(/^seen (.*)$/m.exec(d.stdout)![1]!), d.output).toEqual({ dotted: 'kept', dashed: 'also kept', certs, empty: '', argv: args });
+  });
+
+  it('in a checkout that was never built, says so in one line and exits 1 (npm install builds nothing)', () => {
+    const checkout = mkdtempSync(path.join(os.tmpdir(), 'devreload-unbuilt-'));
+    try {
+      mkdirSync(path.join(checkout, 'bin'));
+      for (const file of ['devreload.js', 'package.json']) copyFileSync(path.join(repoRoot, 'bin', file), path.join(checkout, 'bin', file));
+      const run = spawnSync(path.join(checkout, 'bin/devreload.js'), ['--', 'node', 'server.js'], { encoding: 'utf8', env: { ...process.env, PATH }, timeout: 20_000 });
+      expect(run.status, run.stderr).toBe(1);
+      expect(run.stderr).toBe(`[devreload] error: devreload is not built (${path.join(checkout, 'dist/devreload.cjs')} is missing): run \`npm run build\` in ${checkout}\n`);
+    } finally {
+      rmSync(checkout, { recursive: true, force: true });
+    }
   });
 });

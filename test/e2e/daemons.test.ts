@@ -24,8 +24,10 @@ import { appendFileSync } from 'node:fs';
 const record = (entry) => appendFileSync(process.env.APP_RECORD, JSON.stringify({ ...entry, at: Date.now() }) + '\\n');
 const role = process.argv[2] ?? 'start';
 record({ event: role, pid: process.pid, tag: process.env.DEVRELOAD_INSTANCE ?? null });
-// The shell way: setsid's sh backgrounds sleep and exits, and so does the outer sh.
-const sh = spawnSync('sh', ['-c', 'setsid sh -c "sleep 1000 </dev/null >/dev/null 2>&1 & echo \\\\$!" &'], { encoding: 'utf8' });
+// The shell way: setsid's sh backgrounds sleep and exits, and so does the outer sh. With
+// DAEMON_IGNORE_TERM=1 the sleep ignores SIGTERM too (as a background job it ignores SIGINT).
+const trap = process.env.DAEMON_IGNORE_TERM === '1' ? "trap '' TERM; " : '';
+const sh = spawnSync('sh', ['-c', 'setsid sh -c "' + trap + 'sleep 1000 </dev/null >/dev/null 2>&1 & echo \\\\$!" &'], { encoding: 'utf8' });
 record({ event: 'worker', pid: Number(sh.stdout.trim()), kind: 'sh', role });
 // The Node way: a detached, unref'd child of a parent that exits at once.
 const launcher = "const c = require('node:child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)'], { detached: true, stdio: 'ignore' }); c.unref(); process.stdout.write(String(c.pid));";
@@ -48,16 +50,18 @@ interface Started {
   tag: string;
 }
 
-async function launch(source: TableSource, args: string[] = []): Promise<Devreload> {
+async function launch(source: TableSource, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<Devreload> {
   project = await Project.create();
   await writeFile(project.path('daemons.mjs'), daemonsScript);
-  // A shell's background job ignores SIGINT (POSIX, without job control): after Ctrl-C the sh
-  // daemon waits for the SIGKILL at the kill timeout, shortened here.
+  // A daemon that ignores the stop signals waits for the SIGKILL at the kill timeout, shortened here.
   return new Devreload(['--watch', 'src', '--kill-timeout', '1500', ...args, '--', 'node', 'daemons.mjs'], {
     cwd: project.dir,
-    env: { APP_RECORD: project.record, DEVRELOAD_PROCESS_TABLE: source, DEVRELOAD_WATCHDOG_DEBUG: '1' },
+    env: { APP_RECORD: project.record, DEVRELOAD_PROCESS_TABLE: source, DEVRELOAD_WATCHDOG_DEBUG: '1', ...env },
   });
 }
+
+/** The sh daemon's sleep ignores SIGINT (a shell's background job) and SIGTERM: only SIGKILL ends it. */
+const ignoreTerm = { DAEMON_IGNORE_TERM: '1' };
 
 const lookalikes: number[] = [];
 
@@ -140,7 +144,7 @@ describe.each<TableSource>(['proc', 'ps'])('daemons (table: %s)', (source) => {
     });
 
     it('are gone after Ctrl-C', async () => {
-      const d = await launch(source);
+      const d = await launch(source, [], ignoreTerm);
       try {
         const [first] = await readyInstances(d, 1);
         // Once devreload exited, its watchdog stops whatever still carries the run's secret
@@ -151,9 +155,9 @@ describe.each<TableSource>(['proc', 'ps'])('daemons (table: %s)', (source) => {
         await d.waitForExit();
         await waitUntilGone(daemonsOf(() => true), () => d.output);
         expectAlive(others, d);
-        // The sh daemon's sleep ignores SIGINT (a background job of a shell without job
-        // control) and is only gone at the SIGKILL: meanwhile the waiting line names it, though
-        // it is in no group, session or tree of the app's.
+        // The sh daemon's sleep ignores SIGINT and SIGTERM (ignoreTerm) and is only gone at the
+        // SIGKILL: meanwhile the waiting line names it, though it is in no group, session or
+        // tree of the app's.
         expect(d.stderr).toMatch(new RegExp(`waiting for pids? (\\d+ \\([^)]*\\), )*${shDaemon} \\(sleep 1000\\)`));
       } finally {
         cleanupLookalikes();
@@ -221,13 +225,13 @@ describe.each<TableSource>(['proc', 'ps'])('daemons (table: %s)', (source) => {
 
     it('Ctrl-C during a later build step: the waiting line names that step’s daemon', async () => {
       // The machine knows a build by its first step's pid; what is left is the second step's.
-      const d = await launch(source, ['--build', 'true', '--build', 'node daemons.mjs build hold']);
+      const d = await launch(source, ['--build', 'true', '--build', 'node daemons.mjs build hold'], ignoreTerm);
       await waitUntil(() => daemonsOf((s) => s.role === 'build').length === 2, { describe: () => d.output });
       const [shDaemon] = daemonsOf((s) => s.role === 'build');
       d.interrupt();
       await d.waitForExit();
       await waitUntilGone(daemonsOf(() => true), () => d.output);
-      // Its sleep ignores SIGINT (see 'are gone after Ctrl-C'): it is left until the SIGKILL.
+      // Its sleep ignores SIGINT and SIGTERM (ignoreTerm): it is left until the SIGKILL.
       expect(d.stderr).toMatch(new RegExp(`waiting for pids? (\\d+ \\([^)]*\\), )*${shDaemon} \\(sleep 1000\\)`));
     });
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tapOutput } from '../../src/process/output-tap.js';
+import { maxOutputLineLength } from '../../src/tuning.js';
 import { spawnApp, type SpawnedApp } from '../../src/process/spawn.js';
 import { killAll, waitFor, withTimeout } from './helpers.js';
 
@@ -51,7 +52,7 @@ async function tapped(script: string, from: 'stdout' | 'stderr' = 'stdout') {
 }
 
 describe('tapOutput', () => {
-  it('copies every byte unchanged, and reports each line split at \\n and \\r\\n', async () => {
+  it('copies every byte unchanged, and reports each line split at \\n, \\r\\n and \\r', async () => {
     // Three bursts, so the pipe delivers them as separate chunks.
     const script = [
       "process.stdout.write('one\\ntwo\\r\\nthr');",
@@ -62,8 +63,8 @@ describe('tapOutput', () => {
     expect(await withTimeout(app.exited, 'exited')).toEqual({ code: 0, signal: null });
     await waitFor(dir, 'the last line', async () => (lines.at(-1)?.endsWith('last') === true ? true : undefined));
     expect(to.text()).toBe('one\ntwo\r\nthree ü\n\x1b[32mgreen\x1b[39m\n50%\r100%\rlast');
-    // A \r alone (a progress bar redrawing itself) does not end a line; the output's end does.
-    expect(lines).toEqual(['one', 'two', 'three ü', '\x1b[32mgreen\x1b[39m', '50%\r100%\rlast']);
+    // A \r alone (a progress bar redrawing itself) ends a line too, as the output's end does.
+    expect(lines).toEqual(['one', 'two', 'three ü', '\x1b[32mgreen\x1b[39m', '50%', '100%', 'last']);
     // devreload's own stdout/stderr must outlive the app.
     expect(to.ended()).toBe(false);
   });
@@ -97,6 +98,19 @@ describe('tapOutput', () => {
     await waitFor(dir, 'the lines', async () => (lines.length === 2 ? true : undefined));
     expect(lines).toEqual(['warn 1', 'warn 2']);
     expect(to.text()).toBe('warn 1\nwarn 2\n');
+  });
+
+  it('cuts a line longer than the limit into pieces instead of holding it until a line break comes', async () => {
+    // 1 MiB of a progress bar that never ends its line, then a line break.
+    const script = "const bar = 'x'.repeat(64 * 1024); let n = 0; const t = setInterval(() => { process.stdout.write(bar); if (++n === 16) { clearInterval(t); process.stdout.write('\\ndone\\n'); } }, 1);";
+    const { app, to, lines } = await tapped(script);
+    await withTimeout(app.exited, 'exited');
+    await waitFor(dir, 'the last line', async () => (lines.at(-1) === 'done' ? true : undefined));
+    // Reported in pieces of at most the limit, as they came: nothing held a whole MiB.
+    expect(lines.slice(0, -1).every((line) => line.length <= maxOutputLineLength && /^x+$/.test(line))).toBe(true);
+    expect(lines.slice(0, -1).join('').length).toBe(16 * 64 * 1024);
+    expect(lines.length).toBeGreaterThanOrEqual(17);
+    expect(to.bytes().length).toBe(16 * 64 * 1024 + '\ndone\n'.length);
   });
 
   it('does nothing for an output that is not piped', async () => {

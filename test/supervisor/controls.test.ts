@@ -1,3 +1,4 @@
+import { createReadStream, openSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { readControls, type TerminalAccess } from '../../src/supervisor/controls.js';
@@ -135,5 +136,25 @@ describe('the controls on a pipe', () => {
     expect(t.opened).toHaveLength(0);
     expect(t.state.ticks).toHaveLength(0);
     controls.close();
+  });
+
+  it('a stdin that cannot be read (`nohup` in a terminal opens /dev/null write-only: EBADF) ends the controls, not devreload', async () => {
+    const fd = openSync('/dev/null', 'w');
+    const stdin = createReadStream('', { fd }) as unknown as NodeJS.ReadStream;
+    const h = handlers();
+    const uncaught: unknown[] = [];
+    const listener = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', listener);
+    try {
+      // Registered first: it runs before readline's listener, which re-emits the error.
+      const failed = new Promise((resolve) => stdin.once('error', resolve));
+      const controls = readControls(stdin, h, fakeTerminal(true).access);
+      await failed;
+      await settle();
+      expect(uncaught).toEqual([]);
+      controls.close();
+    } finally {
+      process.off('uncaughtException', listener);
+    }
   });
 });

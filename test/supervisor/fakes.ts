@@ -53,6 +53,12 @@ export class FakeInstance implements Instance {
   #exit!: (info: ExitInfo) => void;
   #gone!: (info: ExitInfo) => void;
   #info: ExitInfo | undefined;
+  #isGone = false;
+  /**
+   * After its leader exits, what it started (a shell's `&` jobs, which ignore SIGINT) stays until
+   * SIGTERM or SIGKILL reaches it; false: everything exits with the leader.
+   */
+  lingers = false;
 
   constructor(
     readonly pid: number,
@@ -65,10 +71,16 @@ export class FakeInstance implements Instance {
   }
 
   async signal(signal: NodeJS.Signals): Promise<number[]> {
+    // Every process exited: the signal reaches nothing (a real scan finds an empty group).
+    if (this.#isGone || (this.#info !== undefined && !this.lingers)) return [];
     this.signals.push(signal);
+    if (this.#info !== undefined) {
+      if (signal === 'SIGTERM' || signal === 'SIGKILL') queueMicrotask(() => this.#goneNow());
+      return [this.pid];
+    }
     // Job control (Ctrl-Z, fg) stops and continues it; any other signal ends it.
     const ends = signal !== 'SIGSTOP' && signal !== 'SIGCONT';
-    if (this.obeys && ends && this.#info === undefined) queueMicrotask(() => this.die({ code: null, signal }));
+    if (this.obeys && ends) queueMicrotask(() => this.die({ code: null, signal }));
     return [this.pid];
   }
 
@@ -78,12 +90,18 @@ export class FakeInstance implements Instance {
 
   closeStdin(): void {}
 
-  /** The leader exits, and with it every process of the instance. */
+  /** The leader exits, and with it every process of the instance (unless it `lingers`). */
   die(info: ExitInfo = { code: 0, signal: null }): void {
     if (this.#info !== undefined) return;
     this.#info = info;
     this.#exit(info);
-    queueMicrotask(() => this.#gone(info));
+    if (!this.lingers) queueMicrotask(() => this.#goneNow());
+  }
+
+  #goneNow(): void {
+    if (this.#isGone || this.#info === undefined) return;
+    this.#isGone = true;
+    this.#gone(this.#info);
   }
 }
 
@@ -167,8 +185,9 @@ export function fakePorts() {
   const stderr = new PassThrough();
   const log: string[] = [];
   stderr.on('data', (chunk: Buffer) => log.push(...chunk.toString('utf8').split('\n').filter((line) => line !== '')));
-  const disposed = { signals: 0, controls: 0, suspend: 0 };
+  const disposed = { signals: 0, controls: 0, suspend: 0, parent: 0 };
   let shutdownHandler: ((signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP') => void) | undefined;
+  let parentHandler: ((pid: number) => void) | undefined;
   let suspendHandler: (() => void) | undefined;
   /** What happens while devreload is stopped (the test's `fg`): runs inside stopSelf(). */
   const job = { stops: 0, rechecks: 0, whileStopped: (): void => undefined };
@@ -201,11 +220,18 @@ export function fakePorts() {
       job.stops += 1;
       job.whileStopped();
     },
+    openForWriting: () => [],
     remaining: (leader) => Promise.resolve([{ pid: leader, command: 'node server.js' }]),
     signals: (handler) => {
       shutdownHandler = handler;
       return () => {
         disposed.signals += 1;
+      };
+    },
+    parentGone: (handlers) => {
+      parentHandler = handlers.gone;
+      return () => {
+        disposed.parent += 1;
       };
     },
     stdout: new PassThrough(),
@@ -222,5 +248,7 @@ export function fakePorts() {
     job,
     /** devreload itself receives `signal`. */
     kill: (signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'SIGTSTP') => (signal === 'SIGTSTP' ? suspendHandler?.() : shutdownHandler?.(signal)),
+    /** The process that started devreload (this pid) exited. */
+    parentExits: (pid = 1234) => parentHandler?.(pid),
   };
 }

@@ -44,7 +44,7 @@ function expectReleased(s: Setup): void {
   expect(s.clock.pending, 'timers left scheduled').toBe(0);
   expect(s.watcher.closed).toBe(true);
   expect(s.watchdog.closed).toBe(true);
-  expect(s.disposed).toEqual({ signals: 1, controls: 1, suspend: 1 });
+  expect(s.disposed).toEqual({ signals: 1, controls: 1, suspend: 1, parent: 1 });
 }
 
 describe('Supervisor (effect runner over fakes)', () => {

@@ -5,12 +5,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log/logger.js';
 import { resolveOptions } from '../../src/options/resolve.js';
 import { watchChanges } from '../../src/supervisor/watch-changes.js';
-import type { Watcher } from '../../src/watch/watcher.js';
+
 import { PassThrough } from 'node:stream';
 import { waitUntil } from '../wait.js';
 
 let dir: string;
-let watcher: Watcher | undefined;
+let watcher: ReturnType<typeof watchChanges> | undefined;
 
 afterEach(async () => {
   await watcher?.close();
@@ -37,7 +37,7 @@ describe('watchChanges: catching up after the first spawn', () => {
     const options = resolveOptions({ command: 'node', cwd: dir, watch: ['src'] });
     const changed: string[] = [];
     const logger = createLogger({ level: 'quiet', cwd: dir, command: 'node', stream: new PassThrough() });
-    watcher = watchChanges(options, logger, (file) => changed.push(path.relative(dir, file)), () => startedAt);
+    watcher = watchChanges({ options, logger, onChange: (file) => changed.push(path.relative(dir, file)), instanceStartedAt: () => startedAt });
     await watcher.ready;
     await waitUntil(() => changed.length >= 2, { interval: 10, describe: () => `two catch-up changes, got ${JSON.stringify(changed)}` });
     expect(changed.sort()).toEqual(['src/deep/new.ts', 'src/new.js']);
@@ -48,7 +48,7 @@ describe('watchChanges: catching up after the first spawn', () => {
     await writeFile(path.join(dir, 'a.js'), '//\n');
     const changed: string[] = [];
     const logger = createLogger({ level: 'quiet', cwd: dir, command: 'node', stream: new PassThrough() });
-    watcher = watchChanges(resolveOptions({ command: 'node', cwd: dir }), logger, (file) => changed.push(file), () => null);
+    watcher = watchChanges({ options: resolveOptions({ command: 'node', cwd: dir }), logger, onChange: (file) => changed.push(file), instanceStartedAt: () => null });
     await watcher.ready;
     // The catch-up runs right after `ready`; with no instance it returns before any stat.
     for (let hop = 0; hop < 5; hop += 1) await new Promise((resolve) => setImmediate(resolve));

@@ -195,17 +195,17 @@ describe('createIgnoreMatcher: .gitignore files above cwd', () => {
     await layout(home, { '.git': null, '.gitignore': '*\n', 'project/.gitignore': 'dist/\n' });
     const cwd = path.join(home, 'project');
     const match = createIgnoreMatcher({ paths: [cwd], cwd });
-    expect(match(path.join(cwd, 'debug.log'), FILE)).toBeUndefined();
+    expect(match(path.join(cwd, 'debug.tmp'), FILE)).toBeUndefined();
     expect(match(path.join(cwd, 'dist'), FOLDER)).toBe('.gitignore: dist/ (.gitignore)');
 
-    await writeFile(path.join(home, '.gitignore'), '*.log\n');
+    await writeFile(path.join(home, '.gitignore'), '*.tmp\n');
     match.reloadGitignore(path.join(home, '.gitignore'));
-    expect(match(path.join(cwd, 'debug.log'), FILE)).toBe('.gitignore: *.log (../.gitignore)');
+    expect(match(path.join(cwd, 'debug.tmp'), FILE)).toBe('.gitignore: *.tmp (../.gitignore)');
     expect(match(path.join(cwd, 'dist'), FOLDER)).toBe('.gitignore: dist/ (.gitignore)');
 
     await writeFile(path.join(home, '.gitignore'), '*\n');
     match.reloadGitignore(path.join(home, '.gitignore'));
-    expect(match(path.join(cwd, 'debug.log'), FILE)).toBeUndefined();
+    expect(match(path.join(cwd, 'debug.tmp'), FILE)).toBeUndefined();
   });
 
   it.skipIf(!hasCommand('git'))('agrees with git on a package outside cwd (needs git)', async () => {

@@ -155,15 +155,15 @@ describe('createIgnoreMatcher: watched paths', () => {
 describe('createIgnoreMatcher: .gitignore', () => {
   it('applies .gitignore rules inside cwd only, unless turned off', async () => {
     const dir = await fixture.tempDir();
-    await writeFile(path.join(dir, '.gitignore'), '*.log\nout/\n');
+    await writeFile(path.join(dir, '.gitignore'), '*.tmp\nout/\n');
     const outside = path.resolve(dir, '../elsewhere');
     const on = createIgnoreMatcher({ paths: [dir, outside], cwd: dir });
     const off = createIgnoreMatcher({ paths: [dir], cwd: dir, gitignore: false });
 
-    expect(on(path.join(dir, 'src/debug.log'), FILE)).toBe('.gitignore: *.log (.gitignore)');
+    expect(on(path.join(dir, 'src/debug.tmp'), FILE)).toBe('.gitignore: *.tmp (.gitignore)');
     expect(on(path.join(dir, 'out'), FOLDER)).toBe('.gitignore: out/ (.gitignore)');
-    expect(on(path.join(outside, 'debug.log'), FILE)).toBeUndefined();
-    expect(off(path.join(dir, 'src/debug.log'), FILE)).toBeUndefined();
+    expect(on(path.join(outside, 'debug.tmp'), FILE)).toBeUndefined();
+    expect(off(path.join(dir, 'src/debug.tmp'), FILE)).toBeUndefined();
     expect(off(path.join(dir, 'out'), FOLDER)).toBeUndefined();
   });
 

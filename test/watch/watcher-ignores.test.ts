@@ -61,11 +61,11 @@ describe('watcher: always-ignored folders', () => {
 });
 
 describe('watcher: .gitignore', () => {
-  const files = ['src/app.ts', 'lib/app.ts', 'build/out.js', 'src/app.log', 'src/keep.log', 'src/secret.ts'];
+  const files = ['src/app.ts', 'lib/app.ts', 'build/out.js', 'src/app.tmp', 'src/keep.tmp', 'src/secret.ts'];
   const gitignores = async (dir: string) => {
-    await writeFile(path.join(dir, '.gitignore'), '*.log\nbuild/\n');
-    // Nested: relative to src/, and a negation that overrides the root's *.log.
-    await writeFile(path.join(dir, 'src/.gitignore'), 'secret.ts\n!keep.log\n');
+    await writeFile(path.join(dir, '.gitignore'), '*.tmp\nbuild/\n');
+    // Nested: relative to src/, and a negation that overrides the root's *.tmp.
+    await writeFile(path.join(dir, 'src/.gitignore'), 'secret.ts\n!keep.tmp\n');
   };
 
   it('honours root and nested .gitignore files, with negation', async () => {
@@ -76,13 +76,13 @@ describe('watcher: .gitignore', () => {
     await session.watcher.ready;
     expect(Object.keys(session.watcher.getWatched())).not.toContain(path.join(dir, 'build'));
 
-    await put(path.join(dir, 'src/app.log'));
-    await put(path.join(dir, 'src/other.log'));
+    await put(path.join(dir, 'src/app.tmp'));
+    await put(path.join(dir, 'src/other.tmp'));
     await put(path.join(dir, 'build/out.js'));
     await put(path.join(dir, 'src/secret.ts'));
-    await put(path.join(dir, 'src/keep.log'));
+    await put(path.join(dir, 'src/keep.tmp'));
     await put(path.join(dir, 'lib/secret.ts'));
-    const wanted = [path.join(dir, 'src/keep.log'), path.join(dir, 'lib/secret.ts')];
+    const wanted = [path.join(dir, 'src/keep.tmp'), path.join(dir, 'lib/secret.ts')];
     await expectOnlySentinel(session, path.join(dir, 'src/sentinel.ts'), (c) => wanted.includes(c.path));
     await session.waitForPath(wanted[0]!);
     await session.waitForPath(wanted[1]!);
@@ -96,7 +96,7 @@ describe('watcher: .gitignore', () => {
     const session = fixture.start({ paths: [dir], cwd: dir, gitignore: false });
     await session.watcher.ready;
 
-    for (const file of ['src/app.log', 'build/out.js', 'src/secret.ts']) {
+    for (const file of ['src/app.tmp', 'build/out.js', 'src/secret.ts']) {
       await put(path.join(dir, file));
       await session.waitForPath(path.join(dir, file), 'change');
     }
