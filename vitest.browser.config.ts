@@ -9,6 +9,8 @@ export default defineConfig({
     // dist/ rebuilt when stale (as for every suite), then express, ejs and ws installed once.
     globalSetup: ['test/global-setup.ts', 'test/browser/global-setup.ts'],
     pool: 'forks',
+    // The pass (test/pass.ts) and every skipped test with its reason, after vitest's own report.
+    reporters: ['default', './test/skip-summary.ts'],
     // One browser and one app at a time: two cores, and timing-sensitive reloads.
     maxWorkers: 1,
     testTimeout: 60_000,

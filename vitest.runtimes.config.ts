@@ -8,6 +8,8 @@ export default defineConfig({
     // Rebuilds dist/ first when it is older than src/: e2e tests run the build, not the sources.
     globalSetup: ['test/global-setup.ts'],
     pool: 'forks',
+    // The pass (test/pass.ts) and every skipped test with its reason, after vitest's own report.
+    reporters: ['default', './test/skip-summary.ts'],
     maxWorkers: 1,
     testTimeout: 60_000,
     hookTimeout: 30_000,

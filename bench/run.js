@@ -7,12 +7,16 @@
 //   BENCH_BURST_ROUNDS=5       500-file bursts per peer
 //   BENCH_SCRIPT_ROUNDS=10     single saves and 25-file script bursts (one process per write), devreload only
 //   BENCH_FOOTPRINT_ROUNDS=3   launches per peer and tree for RSS / idle CPU / ready time
+//   BENCH_APP_ROUNDS=5         restarts per supervisor and real app (Express, Fastify, Fastify + tsx, Starlette)
+//   BENCH_APPS_CACHE=dir       where the real apps' npm dependencies are installed (default: $TMPDIR/devreload-bench-apps)
 //   BENCH_IDLE_MS=5000         idle interval over which CPU time is measured
 //   BENCH_SETTLE_MS=300        pause after each restart before the next measurement
-//   BENCH_PHASES=startup,latency,downtime,proxy,burst,scripts,footprint   run a subset
+//   BENCH_PHASES=startup,latency,downtime,proxy,burst,scripts,footprint,apps   run a subset
 //   BENCH_TREES=5k-src,10k-src,10k,100k                      footprint trees to build and measure
 //   BENCH_JSON=file            also write every raw sample there
 //   BENCH_DEVRELOAD=bin.js     devreload entry point to measure (default: this repo's bin/)
+//   BENCH_BASELINE=bin.js      another build's entry point, as an extra latency row in the same rounds
+//   BENCH_LATENCY_PEERS=a,b    only these latency rows (peer ids, e.g. devreload,devreloadDelay15,nodemon)
 //
 // Everything runs on 127.0.0.1 in a temp dir; every process started is killed at the end,
 // also on failure or Ctrl-C (see lib/registry.js).
@@ -23,6 +27,7 @@ import { machineInfo } from './lib/machine.js';
 import { checkPrerequisites, devreloadFeatures, node24Path } from './lib/peers.js';
 import { Registry } from './lib/registry.js';
 import { renderReport } from './lib/report/index.js';
+import { appsPhase } from './phases/apps.js';
 import { burstPhase } from './phases/burst.js';
 import { scriptBurstPhase } from './phases/script-burst.js';
 import { downtimePhase } from './phases/downtime.js';
@@ -31,7 +36,7 @@ import { latencyPhase } from './phases/latency.js';
 import { proxyPhase } from './phases/proxy.js';
 import { startupPhase } from './phases/startup.js';
 
-const PHASES = { startup: startupPhase, latency: latencyPhase, downtime: downtimePhase, proxy: proxyPhase, burst: burstPhase, scripts: scriptBurstPhase, footprint: footprintPhase };
+const PHASES = { startup: startupPhase, latency: latencyPhase, downtime: downtimePhase, proxy: proxyPhase, burst: burstPhase, scripts: scriptBurstPhase, footprint: footprintPhase, apps: appsPhase };
 
 function positive(name, fallback) {
   const raw = process.env[name];
@@ -60,6 +65,7 @@ function settings() {
       burst: positive('BENCH_BURST_ROUNDS', 5),
       scripts: positive('BENCH_SCRIPT_ROUNDS', 10),
       footprint: positive('BENCH_FOOTPRINT_ROUNDS', 3),
+      apps: positive('BENCH_APP_ROUNDS', 5),
     },
     idleMs: positive('BENCH_IDLE_MS', 5000),
     settleMs: positive('BENCH_SETTLE_MS', 300),
@@ -85,8 +91,8 @@ async function main() {
   const log = (text) => process.stderr.write(`[bench ${((Date.now() - began) / 1000).toFixed(0).padStart(4)} s] ${text}\n`);
   const features = { ...devreloadFeatures(), node24: node24Path() !== null };
   const ctx = { ...options, root, registry, log, features, hasSocket: features.socket };
-  const say = (name) => `devreload --${name} ${features[name] ? 'available' : 'not available yet'}`;
-  log(`temp root ${root}; ${say('socket')}; ${say('prestart')}`);
+  const say = (name, flag = `--${name}`) => `devreload ${flag} ${features[name] ? 'available' : 'not available yet'}`;
+  log(`temp root ${root}; ${say('socket')}; ${say('prestart')}; ${say('prestartRuntime', '--prestart=runtime')}`);
 
   const results = {};
   for (const phase of options.phases) {

@@ -101,6 +101,24 @@ export const maxOutputLineLength = 64 * 1024;
  * below what a person notices and costs nothing measurable. */
 export const readyIntervalMs = 20;
 
+/** Default readiness (the new instance listening on a TCP port, Linux). A look reads the open
+ * files of the instance's processes (~0.07 ms each); the TCP tables only while one of them holds
+ * a socket not yet known to be something else (~2 ms of kernel time on a machine with a large
+ * connection hash, whatever few sockets it holds). Look every tenth of the time the instance has
+ * been starting, so the `ready in N ms` figure is late by at most ~10 % (and by at least
+ * `minMs`); at most `maxMs` apart; stop after `giveUpMs`: an app that never listens (a worker, a
+ * script) then costs nothing more, and idle CPU stays 0. 30 s leaves room for servers that
+ * compile or connect to a database before they listen; a later listen goes unreported
+ * (`--ready <port>` has no such bound). The instance's other processes (a server under
+ * `npm run`, `tsx`, `sh -c`) are found by reading the processes started since its leader
+ * (~0.5 ms on a busy machine): first after `scanFirstMs` (a wrapper's own boot comes before its
+ * child: tsx's child exists at ~60 ms), then after `scanFraction` of the time so far, so a
+ * server found late is reported at most ~50 % late: none while a plain `node server.js` starts
+ * (it listens at ~60 ms), ~16 in 30 s. A socket absent from the LISTEN rows `absentLooks` times
+ * is taken for another kind (a connection, UNIX, UDP): Node and Python listen right after they
+ * create a server's socket. */
+export const listenLook = { minMs: 5, fraction: 0.1, maxMs: 1000, giveUpMs: 30_000, scanFirstMs: 100, scanFraction: 0.5, absentLooks: 3 };
+
 /** `--ready <url>` answered with a 5xx: the app is up but failing, so ask 10× less often. */
 export const readyServerErrorBackoff = 10;
 
@@ -189,3 +207,8 @@ export const renameHoldMs = 20;
  * would otherwise pay it for each one. A file the app opened within this long before its change
  * may be missed, and restarts as it did before the check. */
 export const openFilesReuseMs = 10;
+
+/** `--proxy`: how far into a streamed HTML page `</head>` (or `<body …>`) is looked for before the
+ * live-reload tag goes at the page's end instead. A head is a few KiB; a page whose first 64 KiB
+ * hold neither still gets its tag, only late, and the bytes before it are never held. */
+export const proxyInjectLookaheadBytes = 64 * 1024;

@@ -2,7 +2,8 @@
 // or `tsx src/server.ts` in a TypeScript copy of the project. Each runs with its defaults
 // unless the row says otherwise.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,7 +24,24 @@ export function devreloadFeatures() {
   } catch (error) {
     throw new Error(`bench: \`${DEVRELOAD_BIN} --help\` failed (is it built? \`npm run build\`):\n${error.stderr ?? error.message}`);
   }
-  return { socket: /--socket\b/.test(help), prestart: /--prestart\b/.test(help), proxy: /--proxy\b/.test(help) };
+  return { socket: /--socket\b/.test(help), prestart: /--prestart\b/.test(help), proxy: /--proxy\b/.test(help), prestartRuntime: acceptsPrestartRuntime() };
+}
+
+/**
+ * Whether `--prestart=runtime` (issue 22: the runtime-only spare, `--prestart` alone keeping the
+ * dependencies warm too) is accepted: devreload runs `node -e 0` with it under `--on-exit quit`
+ * in an empty folder and exits 0; a devreload without it exits 2 (an unexpected argument).
+ */
+function acceptsPrestartRuntime() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'devreload-bench-probe-'));
+  try {
+    execFileSync(process.execPath, [DEVRELOAD_BIN, '--prestart=runtime', '--on-exit', 'quit', '--', process.execPath, '-e', '0'], { cwd: dir, stdio: 'ignore', timeout: 20_000 });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -75,7 +93,9 @@ const TSX_BIN = './node_modules/.bin/tsx';
 const devreloadLines = {
   ready: /\[devreload\] watching /,
   restarting: /\[devreload\] restarting/,
-  spawned: /\[devreload\] restarted in/,
+  // Once an instance was seen listening, a restart is reported when the new one listens
+  // (`ready in N ms (listening on …)`) instead of at its spawn (`restarted in N ms`).
+  spawned: /\[devreload\] (restarted in|ready in)/,
 };
 
 /** devreload with `flags` over `command`; `needs` names an option --help must list first. */
@@ -86,7 +106,7 @@ function devreload(id, label, flags, command, extra = {}) {
     app: command.id,
     // Run as a program, the way `devreload`, `npx devreload` and npm scripts run it: the bin's
     // `#!/usr/bin/env node` starts the `node` on PATH.
-    command: DEVRELOAD_BIN,
+    command: extra.bin ?? DEVRELOAD_BIN,
     args: (port) => [...(typeof flags === 'function' ? flags(port) : flags), '--', ...command.argv],
     ...devreloadLines,
     ...extra,
@@ -109,6 +129,9 @@ export const PEERS = {
   devreloadDelay0: devreload('devreloadDelay0', 'devreload --delay 0', ['--delay', '0'], COMMANDS.node),
   // The quiet window devreload had before issue 15 (15 ms), for the scripts phase's single-save pair.
   devreloadDelay15: devreload('devreloadDelay15', 'devreload --delay 15', ['--delay', '15'], COMMANDS.node),
+  // BENCH_BASELINE=<another build's bin/devreload.js>: the same defaults from that build, in the
+  // same rounds (a before → after that shares the machine's load).
+  ...(process.env.BENCH_BASELINE ? { devreloadBaseline: devreload('devreloadBaseline', 'devreload (baseline build)', [], COMMANDS.node, { bin: process.env.BENCH_BASELINE }) } : {}),
   devreloadVerbose: devreload('devreload', 'devreload --verbose', ['--verbose'], COMMANDS.node, verboseReady),
   // Bound to loopback like everything else the bench starts.
   devreloadSocket: devreload('devreloadSocket', 'devreload --socket', (port) => ['--socket', `127.0.0.1:${port}`], COMMANDS.node, { needs: 'socket' }),

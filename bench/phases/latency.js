@@ -13,10 +13,13 @@ import { msBetween } from '../lib/session.js';
 const SPARE_WAIT_MS = 5000;
 
 export async function latencyPhase(ctx) {
-  const all = [
-    PEERS.devreload, PEERS.devreloadDelay0, PEERS.devreloadPrestart, PEERS.nodemon, PEERS.nodeWatch, PEERS.nodeWatch24,
+  const every = [
+    PEERS.devreload, ...(PEERS.devreloadBaseline ? [PEERS.devreloadBaseline] : []), PEERS.devreloadDelay0, PEERS.devreloadPrestart, PEERS.nodemon, PEERS.nodeWatch, PEERS.nodeWatch24,
     PEERS.devreloadTsx, PEERS.devreloadPrestartTsx, PEERS.tsxWatch,
   ];
+  // BENCH_LATENCY_PEERS=devreload,nodemon,…: a quick run of a few rows (ids as in peers.js; devreloadDelay15 too).
+  const chosen = process.env.BENCH_LATENCY_PEERS?.split(',').map((id) => id.trim()).filter(Boolean);
+  const all = chosen === undefined ? every : chosen.map((id) => PEERS[id] ?? fail(`bench: BENCH_LATENCY_PEERS names no peer "${id}" (known: ${Object.keys(PEERS).join(', ')})`));
   const peers = all.filter((peer) => available(peer, ctx.features));
   const running = [];
   try {
@@ -97,4 +100,8 @@ function breakdown(session, peer, at, oldPid) {
 
 function spawnsLogged(session, peer, at) {
   return peer.spawned === null ? 0 : session.lines.filter((l) => l.arrivedAt > at && peer.spawned.test(l.line)).length;
+}
+
+function fail(message) {
+  throw new Error(message);
 }

@@ -193,6 +193,13 @@ export type LogEvent =
   | { readonly kind: 'spawned'; readonly pid: number; readonly restartMs: number | null; readonly changes: Changes | null }
   | { readonly kind: 'spawnFailed'; readonly message: string; readonly fatal: boolean }
   /**
+   * Not the machine's: the supervisor saw the instance become ready (it listens, or `--ready`'s
+   * check passed). `ms`: from its spawn; `restartMs`: from the change (null for the first start);
+   * `address`: where it was seen listening; `changes`: what the restart folded in, when this
+   * line stands in for the `spawned` one (else null).
+   */
+  | { readonly kind: 'ready'; readonly pid: number; readonly ms: number; readonly restartMs: number | null; readonly address: string | null; readonly changes: Changes | null }
+  /**
    * The app exited on its own. `next` says what follows: wait for a change, restart after
    * `retryInMs` (`--on-exit restart`; `streak` counts quick exits in a row), quit, or a
    * restart for changes that arrived meanwhile (`change`).

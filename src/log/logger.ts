@@ -102,6 +102,11 @@ export function createLogger(options: LoggerOptions): Logger {
             const folded = event.changes !== null && event.changes.count > 1 ? ` — ${describeChanges(event.changes)} changed` : '';
             return logger.info(`restarted in ${Math.round(event.restartMs)} ms${folded}${verbose ? c.dim(` (pid ${event.pid})`) : ''}`);
           }
+        case 'ready': {
+          const where = event.address === null ? '' : ` (listening on ${event.address})`;
+          const folded = event.changes !== null && event.changes.count > 1 ? ` — ${describeChanges(event.changes)} changed` : '';
+          return logger.info(`ready in ${Math.round(event.restartMs ?? event.ms)} ms${where}${folded}${verbose ? c.dim(` (pid ${event.pid})`) : ''}`);
+        }
         case 'spawnFailed':
           return logger.error(event.fatal ? `error: ${event.message}` : `${event.message} — waiting for changes`);
         case 'exited':

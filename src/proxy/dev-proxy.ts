@@ -3,6 +3,7 @@ import http, { type IncomingMessage } from 'node:http';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { stripVTControlCharacters } from 'node:util';
+import type { Clock } from '../clock.js';
 import type { Logger } from '../log/logger.js';
 import type { ProxySpec } from '../options/proxy.js';
 import type { PublicEvent, ReloaderEvents } from '../supervisor/events.js';
@@ -14,6 +15,7 @@ import { Gate, type HoldReport } from './hold.js';
 import { findListener, loopbackHosts } from './listener.js';
 import { listenProxy } from './listen.js';
 import { LiveReload, type Overlay } from './live-reload.js';
+import { ReloadBatch, type QuietWindow } from './reload-batch.js';
 
 /** The supervisor as the proxy hears it: its public events, by name. */
 export interface EventSource {
@@ -25,7 +27,7 @@ export interface DevProxyOptions {
   readonly spec: ProxySpec;
   /** How errors name the option: `--proxy` or `proxy`. */
   readonly option: string;
-  /** The app's port as the options tell it (`--proxy 3001:3000`, `--socket`, `--ready`). */
+  /** The app's port as the options tell it (`--proxy 3001:3000`, `--socket`, `--ready`); undefined: the port each instance is seen listening on (the `ready` event). */
   readonly appPort: number | undefined;
   /** With `--socket`: where devreload's own socket for the app's port is reached. */
   readonly appHost: string | undefined;
@@ -35,6 +37,10 @@ export interface DevProxyOptions {
   readonly publish: (event: PublicEvent) => void;
   readonly logger: Logger;
   readonly cwd: string;
+  /** The supervisor's clock: a held request's bound, the `--reload-only` quiet window. */
+  readonly clock: Clock;
+  /** The restart machine's quiet window: `--reload-only` changes are coalesced with it. */
+  readonly quiet: QuietWindow;
   /** How long a request waits for a ready instance (tests shorten it). */
   readonly holdMs?: number;
 }
@@ -46,7 +52,7 @@ export interface DevProxy {
   readonly waiting: number;
   /** A line a `--build` step printed: the overlay shows the last ones if the build fails. */
   buildOutput(line: string): void;
-  /** `--reload-only` files changed: the pages reload, the app keeps running. */
+  /** `--reload-only` files changed: the pages reload once the quiet window passed, once for the batch; the app keeps running. */
   reloadOnly(paths: readonly string[]): void;
   /** Stops listening and drops every connection. Idempotent. */
   close(): void;
@@ -65,6 +71,7 @@ class Proxy implements DevProxy {
   readonly #holdMs: number;
   readonly #gate: Gate;
   readonly #live = new LiveReload();
+  readonly #reloads: ReloadBatch;
   /** This devreload run: a page rendered by an earlier run reloads once this one's app is ready. */
   readonly #run = randomBytes(4).toString('hex');
   #readyCount = 0;
@@ -80,7 +87,8 @@ class Proxy implements DevProxy {
   constructor(private readonly options: DevProxyOptions) {
     this.#holdMs = options.holdMs ?? proxyHoldMs;
     this.#version = `${this.#run}.0`;
-    this.#gate = new Gate({ holdMs: this.#holdMs, now: () => performance.now(), report: (report) => this.#reportHold(report) });
+    this.#gate = new Gate({ holdMs: this.#holdMs, clock: options.clock, report: (report) => this.#reportHold(report) });
+    this.#reloads = new ReloadBatch(options.clock, options.quiet, (paths) => this.#reloadPages(paths));
     this.#door = new FrontDoor({
       gate: this.#gate,
       live: this.#live,
@@ -105,6 +113,8 @@ class Proxy implements DevProxy {
       this.close();
       throw error;
     }
+    // Accepting can fail later (out of file descriptors): said, never an uncaught 'error'.
+    this.#server.on('error', (error) => this.options.logger.warn(`proxy: ${error.message}`));
     this.options.publish({ name: 'proxy', payload: { phase: 'listening', url: this.url } });
   }
 
@@ -118,11 +128,8 @@ class Proxy implements DevProxy {
   }
 
   reloadOnly(paths: readonly string[]): void {
-    const shown = paths.map((p) => path.relative(this.options.cwd, p) || '.');
-    // Mid-restart, the pages reload once the new instance is ready anyway.
-    const pages = this.#gate.state.tag === 'open' ? this.#live.ready(this.#nextVersion()) : 0;
-    this.options.logger.info(`reloading the browser: ${shown[0] ?? '?'}${shown.length > 1 ? ` (+${shown.length - 1} more)` : ''} changed (${plural(pages, 'page')})`);
-    this.options.publish({ name: 'reload', payload: { pages, reason: 'reloadOnly', paths: shown } });
+    if (this.#closed) return;
+    for (const changed of paths) this.#reloads.add(changed);
   }
 
   close(): void {
@@ -130,6 +137,7 @@ class Proxy implements DevProxy {
     this.#closed = true;
     for (const [name, listener] of this.#listeners.splice(0)) this.options.events.off(name, listener);
     this.#looking?.abort();
+    this.#reloads.close();
     this.#gate.close();
     this.#live.close();
     this.#retire();
@@ -150,10 +158,12 @@ class Proxy implements DevProxy {
       case 'spawned':
         // After a failure, without a change first (`rs`): this instance may serve, so requests wait for it.
         if (this.#gate.state.tag === 'failed') this.#gate.hold();
-        if (!this.options.reportsReady) this.#lookForListener(undefined);
+        // Without the supervisor's word, the proxy looks for the app's known port itself.
+        if (!this.options.reportsReady && this.options.appPort !== undefined) this.#lookForListener(undefined);
         return;
       case 'ready':
-        if (this.options.reportsReady) this.#lookForListener(action.port);
+        // The port the instance was seen listening on is the app's when no option gave one.
+        if (this.options.reportsReady || (this.options.appPort === undefined && action.port !== undefined)) this.#lookForListener(action.port);
         return;
       case 'crashed':
         this.#hold();
@@ -215,10 +225,20 @@ class Proxy implements DevProxy {
     this.#overlay = null;
     const version = this.#nextVersion();
     this.#gate.open();
-    const pages = this.#live.ready(version);
-    if (pages === 0) return;
-    this.options.logger.verbose(`proxy: told ${plural(pages, 'page')} to reload`);
-    this.options.publish({ name: 'reload', payload: { pages, reason: 'restart', paths: [] } });
+    const connections = this.#live.ready(version);
+    if (connections === 0) return;
+    this.options.logger.verbose(`proxy: told the browser to reload (${plural(connections, 'connection')})`);
+    this.options.publish({ name: 'reload', payload: { connections, reason: 'restart', paths: [] } });
+  }
+
+  /** A batch of `--reload-only` changes: a new version for the same instance, so every page reloads. */
+  #reloadPages(paths: readonly string[]): void {
+    const shown = paths.map((p) => path.relative(this.options.cwd, p) || '.');
+    // Mid-restart, the pages reload once the new instance is ready anyway. A failed build's
+    // overlay stays: the instance serving is still the last good one.
+    const connections = this.#gate.state.tag === 'open' ? this.#live.ready(this.#nextVersion(), this.#overlay) : 0;
+    this.options.logger.info(`reloading the browser: ${shown[0] ?? '?'}${shown.length > 1 ? ` (+${shown.length - 1} more)` : ''} changed (${plural(connections, 'connection')})`);
+    this.options.publish({ name: 'reload', payload: { connections, reason: 'reloadOnly', paths: shown } });
   }
 
   #nextVersion(): string {

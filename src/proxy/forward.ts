@@ -1,6 +1,9 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import net from 'node:net';
-import { cspNonce, injectedResponse, scriptTag, wantsInjection } from './inject.js';
+import { pipeline } from 'node:stream';
+import { acceptedEncodings, contentEncoding, decoder } from './decode.js';
+import { cspNonce, injectedHeaders, scriptTag, wantsInjection } from './inject.js';
+import { TagInserter } from './inject-stream.js';
 
 /** Where the current instance is reached, and the connection pool for it. */
 export interface Upstream {
@@ -40,6 +43,8 @@ function forwardedHeaders(request: IncomingMessage): OutgoingHttpHeaders {
   headers['x-forwarded-for'] = earlier === undefined ? client : `${String(earlier)}, ${client}`;
   headers['x-forwarded-host'] ??= request.headers.host ?? '';
   headers['x-forwarded-proto'] ??= 'http';
+  const accepted = acceptedEncodings(request.headers['accept-encoding']);
+  if (accepted !== undefined) headers['accept-encoding'] = accepted;
   return headers;
 }
 
@@ -63,18 +68,15 @@ export function forwardRequest(request: IncomingMessage, response: ServerRespons
   });
   outgoing.on('response', (incoming) => {
     answered = true;
-    relay(request, incoming, response, hooks.version).catch((error: unknown) => {
-      incoming.destroy();
-      if (!response.headersSent) hooks.fail(`devreload could not read the app's answer: ${String(error)}`);
-      else response.destroy();
-    });
+    relay(request, incoming, response, hooks.version);
   });
   outgoing.on('error', (error) => {
     if (answered || response.writableEnded) return response.destroy();
     if (canResend(request)) return hooks.dropped(error);
     hooks.fail(`the app closed the connection before answering (${(error as NodeJS.ErrnoException).code ?? error.message}); the request had a body, so devreload did not send it again`);
   });
-  // The browser went away: so does the request to the app.
+  // The browser went away: so does the request to the app. (A body cut off by a reset ends here
+  // too: an IncomingMessage emits 'error' only to listeners, and `pipe` adds none to its source.)
   response.on('close', () => {
     if (!response.writableFinished) outgoing.destroy();
   });
@@ -83,19 +85,21 @@ export function forwardRequest(request: IncomingMessage, response: ServerRespons
   else request.pipe(outgoing);
 }
 
-async function relay(request: IncomingMessage, incoming: IncomingMessage, response: ServerResponse, version: string): Promise<void> {
+/**
+ * The app's answer as it streams: bytes go on as they come (a page the app writes in chunks
+ * shows in chunks), an HTML page decoded and with the tag added on the way. An error on either
+ * side once the status line is out can only cut the answer off.
+ */
+function relay(request: IncomingMessage, incoming: IncomingMessage, response: ServerResponse, version: string): void {
   const status = incoming.statusCode ?? 502;
+  const headers = endToEnd(incoming.headers);
   if (!wantsInjection(request.method, status, incoming.headers)) {
-    response.writeHead(status, incoming.statusMessage, endToEnd(incoming.headers));
-    incoming.pipe(response);
-    incoming.on('error', () => response.destroy());
-    return;
+    response.writeHead(status, incoming.statusMessage, headers);
+    return void pipeline(incoming, response, () => undefined);
   }
-  // A page is read whole: its length changes, and it may need decompressing first.
-  const chunks: Buffer[] = [];
-  for await (const chunk of incoming) chunks.push(chunk as Buffer);
-  const tag = scriptTag(version, cspNonce(incoming.headers));
-  const page = await injectedResponse(Buffer.concat(chunks), endToEnd(incoming.headers) as IncomingHttpHeaders, tag);
-  response.writeHead(status, incoming.statusMessage, page.headers);
-  response.end(page.body);
+  const tag = Buffer.from(scriptTag(version, cspNonce(incoming.headers)), 'utf8');
+  response.writeHead(status, incoming.statusMessage, injectedHeaders(headers, tag.length));
+  const decoding = decoder(contentEncoding(incoming.headers));
+  const stages = decoding === undefined ? [new TagInserter(tag)] : [decoding, new TagInserter(tag)];
+  pipeline([incoming, ...stages, response], () => undefined);
 }

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { clientScript } from './client-script.js';
 import { forwardRequest, type Upstream } from './forward.js';
 import type { Gate, Refusal, Waiter } from './hold.js';
+import { expectResets } from './expected-errors.js';
 import { clientPath } from './inject.js';
 import { accepts } from './listener.js';
 import { eventsPath, type LiveReload, type Overlay } from './live-reload.js';
@@ -39,6 +40,8 @@ export class FrontDoor {
   }
 
   upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // Node took its own error listener off: a reset while the upgrade waits would be uncaught.
+    expectResets(socket);
     this.#upgraded.add(socket);
     socket.once('close', () => this.#upgraded.delete(socket));
     if ((request.url ?? '').startsWith('/__devreload/')) return refuseUpgrade(socket, 404, 'Not Found', 'devreload: no WebSocket here');
@@ -57,7 +60,7 @@ export class FrontDoor {
       response.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(clientScript) });
       return void response.end(request.method === 'HEAD' ? undefined : clientScript);
     }
-    if (url.pathname === eventsPath) return this.state.live.connect(request, response, url);
+    if (url.pathname === eventsPath) return this.state.live.connect(request, response);
     sendAnswer(request, response, { status: 404, title: `devreload: no such path ${url.pathname}`, lines: [`devreload serves ${clientPath} and ${eventsPath}; everything else goes to the app.`] });
   }
 

@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.js';
 import type { Failure } from './follow.js';
 
 /** Why a held request is answered by devreload instead of the app. */
@@ -34,13 +35,15 @@ export interface HoldReport {
 interface Held {
   readonly waiter: Waiter;
   readonly since: number;
-  readonly timer: NodeJS.Timeout;
+  /** Cancels its timeout. */
+  readonly cancel: () => void;
 }
 
 export interface GateOptions {
   /** How long a request may wait for a ready instance before devreload answers 502. */
   readonly holdMs: number;
-  readonly now: () => number;
+  /** The supervisor's clock (tests pass one that moves when they say). */
+  readonly clock: Pick<Clock, 'now' | 'after'>;
   readonly report: (report: HoldReport) => void;
 }
 
@@ -55,7 +58,7 @@ export class Gate {
 
   constructor(private readonly options: GateOptions) {
     // Until the first instance is ready.
-    this.#state = { tag: 'held', since: options.now() };
+    this.#state = { tag: 'held', since: options.clock.now() };
   }
 
   get state(): GateState {
@@ -90,20 +93,17 @@ export class Gate {
       waiter.refuse({ kind: 'closed' });
       return () => undefined;
     }
-    const since = this.options.now();
-    const held: Held = {
-      waiter,
-      since,
-      timer: setTimeout(() => {
-        this.#held.delete(held);
-        const waitedMs = Math.round(this.options.now() - since);
-        this.options.report({ phase: 'timedOut', requests: 1, waitedMs });
-        waiter.refuse({ kind: 'timeout', waitedMs });
-      }, this.options.holdMs),
+    const since = this.options.clock.now();
+    const timedOut = () => {
+      this.#held.delete(held);
+      const waitedMs = Math.round(this.options.clock.now() - since);
+      this.options.report({ phase: 'timedOut', requests: 1, waitedMs });
+      waiter.refuse({ kind: 'timeout', waitedMs });
     };
+    const held: Held = { waiter, since, cancel: this.options.clock.after(this.options.holdMs, timedOut) };
     this.#held.add(held);
     return () => {
-      clearTimeout(held.timer);
+      held.cancel();
       this.#held.delete(held);
     };
   }
@@ -120,7 +120,7 @@ export class Gate {
 
   /** The instance is going away (or not there yet): requests wait from now on. */
   hold(): void {
-    if (this.#state.tag === 'open' || this.#state.tag === 'failed') this.#state = { tag: 'held', since: this.options.now() };
+    if (this.#state.tag === 'open' || this.#state.tag === 'failed') this.#state = { tag: 'held', since: this.options.clock.now() };
   }
 
   /** Nothing will serve until a change: what waits, and what comes, is answered with `failure`. */
@@ -141,12 +141,12 @@ export class Gate {
   #take(): Held[] {
     const held = [...this.#held];
     this.#held.clear();
-    for (const { timer } of held) clearTimeout(timer);
+    for (const { cancel } of held) cancel();
     return held;
   }
 
   #longestWait(held: readonly Held[]): number {
-    const now = this.options.now();
+    const now = this.options.clock.now();
     return Math.round(Math.max(...held.map(({ since }) => now - since)));
   }
 }

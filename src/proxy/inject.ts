@@ -1,17 +1,8 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
-import { promisify } from 'node:util';
-import zlib from 'node:zlib';
+import { canDecode, contentEncoding } from './decode.js';
 
 /** Where the live-reload client is served; `v` is the version of the app that rendered the page. */
 export const clientPath = '/__devreload/client.js';
-
-const decoders: Record<string, (body: Buffer) => Promise<Buffer>> = {
-  gzip: promisify(zlib.gunzip),
-  'x-gzip': promisify(zlib.gunzip),
-  br: promisify(zlib.brotliDecompress),
-  // RFC 9110's deflate is zlib-wrapped; some servers send it raw, as browsers also accept.
-  deflate: (body) => promisify(zlib.inflate)(body).catch(() => promisify(zlib.inflateRaw)(body)),
-};
 
 /**
  * Whether a response gets the client script: a whole `text/html` body (not a HEAD, a 204/304
@@ -21,22 +12,17 @@ export function wantsInjection(method: string | undefined, status: number, heade
   if (method === 'HEAD' || status < 200 || status === 204 || status === 206 || status === 304) return false;
   const mime = (headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
   if (mime !== 'text/html') return false;
-  const encoding = contentEncoding(headers);
-  return encoding === undefined || encoding in decoders;
-}
-
-function contentEncoding(headers: IncomingHttpHeaders): string | undefined {
-  const value = headers['content-encoding']?.trim().toLowerCase();
-  return value === undefined || value === '' || value === 'identity' ? undefined : value;
+  return canDecode(contentEncoding(headers));
 }
 
 /**
  * The one tag added to a page: an external script from the proxy's own origin, so a
  * `script-src 'self'` policy allows it; with a nonce-based policy it carries the page's nonce.
+ * `async`: placed in the head, it must not hold the page's parsing up.
  */
 export function scriptTag(version: string, nonce: string | undefined): string {
   const attribute = nonce === undefined ? '' : ` nonce="${nonce.replace(/[^A-Za-z0-9+/=_-]/g, '')}"`;
-  return `<script src="${clientPath}?v=${encodeURIComponent(version)}"${attribute}></script>`;
+  return `<script src="${clientPath}?v=${encodeURIComponent(version)}" async${attribute}></script>`;
 }
 
 /** The nonce a `script-src` (or `default-src`) directive allows, if any. */
@@ -49,31 +35,18 @@ export function cspNonce(headers: IncomingHttpHeaders): string | undefined {
 }
 
 /**
- * Puts `tag` before the last `</body>` (else `</html>`, else at the end). The page's bytes are
- * searched as latin1, where every byte is one character: offsets stay byte offsets whatever the
- * page's own charset (UTF-8 and the other ASCII-compatible ones).
+ * The headers of a page with `tagBytes` more in it, sent as it streams. A compressed page is
+ * sent decoded, without a length (chunked: the decoded length is known only at its end); an
+ * identity page keeps its Content-Length plus the tag's (TagInserter adds it exactly once). No
+ * validators: a 304 for a page would bring back a copy that names an older version of the app,
+ * and the client would reload it again.
  */
-export function insertTag(html: Buffer, tag: string): Buffer {
-  const text = html.toString('latin1').toLowerCase();
-  let at = text.lastIndexOf('</body');
-  if (at === -1) at = text.lastIndexOf('</html');
-  if (at === -1) at = html.length;
-  return Buffer.concat([html.subarray(0, at), Buffer.from(tag, 'utf8'), html.subarray(at)]);
-}
-
-/**
- * The body with the tag in it, sent uncompressed, and the headers that describe it: no
- * Content-Encoding, the new Content-Length, and no validators (a 304 for a page would bring
- * back a copy that names an older version of the app, and the client would reload it again).
- */
-export async function injectedResponse(body: Buffer, headers: IncomingHttpHeaders, tag: string): Promise<{ body: Buffer; headers: OutgoingHttpHeaders }> {
-  const encoding = contentEncoding(headers);
-  const decode = encoding === undefined ? undefined : decoders[encoding];
-  const html = decode === undefined ? body : await decode(body);
-  const injected = insertTag(html, tag);
+export function injectedHeaders(headers: OutgoingHttpHeaders, tagBytes: number): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = { ...headers };
-  for (const name of ['content-encoding', 'content-length', 'transfer-encoding', 'etag', 'last-modified', 'content-md5']) delete out[name];
-  out['content-length'] = injected.length;
+  const length = out['content-length'];
+  const identity = contentEncoding(headers as IncomingHttpHeaders) === undefined;
+  for (const name of ['content-encoding', 'content-length', 'etag', 'last-modified', 'content-md5']) delete out[name];
+  if (identity && length !== undefined) out['content-length'] = Number(length) + tagBytes;
   out['cache-control'] = 'no-store';
-  return { body: injected, headers: out };
+  return out;
 }

@@ -10,10 +10,12 @@ export interface UpgradeHooks {
 /**
  * A WebSocket (or any HTTP/1.1 upgrade): the request as it came, then bytes both ways. Once
  * connected, either side closing closes the other: a restart ends the app's connections and
- * the page's own code reconnects, through the proxy, to the next instance.
+ * the page's own code reconnects, through the proxy, to the next instance. `client` has its
+ * error listener already (FrontDoor.upgrade).
  */
 export function forwardUpgrade(request: IncomingMessage, client: Duplex, head: Buffer, target: { host: string; port: number }, hooks: UpgradeHooks): void {
   const app = net.connect({ host: target.host, port: target.port });
+  const closeApp = () => app.destroy();
   let connected = false;
   // Refused before connecting: the client is the caller's again (to hold), not this attempt's to close.
   let handedBack = false;
@@ -26,9 +28,10 @@ export function forwardUpgrade(request: IncomingMessage, client: Duplex, head: B
     app.pipe(client);
     client.pipe(app);
   });
-  app.once('error', (error: NodeJS.ErrnoException) => {
+  app.on('error', (error: NodeJS.ErrnoException) => {
     if (!connected && error.code === 'ECONNREFUSED' && !client.destroyed) {
       handedBack = true;
+      client.off('close', closeApp);
       return hooks.refused();
     }
     client.destroy();
@@ -36,13 +39,12 @@ export function forwardUpgrade(request: IncomingMessage, client: Duplex, head: B
   app.once('close', () => {
     if (!handedBack) client.destroy();
   });
-  client.once('error', () => app.destroy());
-  client.once('close', () => app.destroy());
+  client.once('close', closeApp);
 }
 
-/** Answers an upgrade that will not be forwarded, then closes the connection. */
+/** Answers an upgrade that will not be forwarded, then closes the connection (http's sockets allow half-open ones: a client that keeps its side open would keep it forever). */
 export function refuseUpgrade(client: Duplex, status: number, reason: string, message: string): void {
   if (client.destroyed) return;
   const body = Buffer.from(`${message}\n`, 'utf8');
-  client.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.toString('utf8')}`);
+  client.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.toString('utf8')}`, () => client.destroy());
 }

@@ -21,6 +21,7 @@ import fs = require('node:fs');
 import net = require('node:net');
 import path = require('node:path');
 import type HostMismatch = require('./host-mismatch.cjs');
+import type KeepAccepted = require('./keep-accepted.cjs');
 
 // Must match socketsEnvVar in env.ts, which owns the format.
 const envVar = 'DEVRELOAD_SOCKETS';
@@ -77,7 +78,12 @@ function install(): void {
     const taken = new Set<HandedOff>();
     const listen = server.listen;
     server.listen = function patchedListen(this: net.Server, ...args: unknown[]): net.Server {
-      return listen.apply(this, attempt(() => handOff(args, sockets, taken)) ?? args);
+      const handed = attempt(() => handOff(args, sockets, taken));
+      // On a handed-off socket, close() must not reset what it accepted (keep-accepted.cts).
+      if (handed !== undefined || attempt(() => takesHandedOff(args, sockets)) === true) {
+        attempt(() => (require('./keep-accepted.cjs') as typeof KeepAccepted).keepAcceptedOnClose(this));
+      }
+      return listen.apply(this, handed ?? args);
     };
   }
 
@@ -138,6 +144,12 @@ function handOff(args: unknown[], sockets: readonly HandedOff[], taken: Set<Hand
     return typeof request.callback === 'function' ? [options, request.callback] : [options];
   }
   return undefined;
+}
+
+/** `listen({ fd })` on a handed-off socket: an app that takes it itself (it opted in). */
+function takesHandedOff(args: unknown[], sockets: readonly HandedOff[]): boolean {
+  const fd = (args[0] as { fd?: unknown } | null | undefined)?.fd;
+  return typeof fd === 'number' && sockets.some((socket) => locate(socket) === fd);
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { ReadyTarget } from '../options/ready.js';
+import type { InspectorPorts } from './inspector-ports.js';
 import type { ListeningSocket } from './listen.js';
 
 /** How a probe decides the new instance is ready (see ready.ts). */
@@ -13,16 +14,26 @@ export type ReadyCheck =
   /** An HTTP(S) GET answered with a status below 500. */
   | { readonly kind: 'url'; readonly url: string }
   /** A line of the app's output (ANSI colours removed) matches. */
-  | { readonly kind: 'output'; readonly pattern: RegExp };
+  | { readonly kind: 'output'; readonly pattern: RegExp }
+  /**
+   * The default where the kernel's tables can be read: the instance starts listening on any TCP
+   * port (but an inspector's). Looked for only while the instance starts, and given up after a
+   * while: an app may never listen at all.
+   */
+  | { readonly kind: 'listen'; readonly inspector: InspectorPorts };
 
 /**
- * The check for an instance. Without `--ready`, the first handed-off socket's port is the
- * default (the app is ready once it accepts there); without sockets either, there is none.
+ * The check for an instance. `--ready` wins. Without it, the first handed-off socket's port
+ * (the app is ready once it accepts there: a `listen` check would see devreload's own socket,
+ * which the app holds from its first instruction). Without sockets either, the app listening
+ * anywhere but on its inspector's ports (`inspector`; the probe gives up at once where the
+ * kernel's tables cannot be read). Without `inspector`, no check.
  */
-export function readyCheckFor(target: ReadyTarget | undefined, sockets: readonly ListeningSocket[]): ReadyCheck | undefined {
+export function readyCheckFor(target: ReadyTarget | undefined, sockets: readonly ListeningSocket[], inspector?: InspectorPorts): ReadyCheck | undefined {
   if (target === undefined) {
     const first = sockets[0];
-    return first === undefined ? undefined : { kind: 'accept', host: loopbackFor(first), port: first.port };
+    if (first !== undefined) return { kind: 'accept', host: loopbackFor(first), port: first.port };
+    return inspector === undefined ? undefined : { kind: 'listen', inspector };
   }
   switch (target.kind) {
     case 'output':

@@ -1,20 +1,27 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stripVTControlCharacters } from 'node:util';
+import { listenCheckSupported, ListenerSearch } from './listener.js';
+import { formatAddress } from './proc-net.js';
 import { acceptAttempt, connectAttempt, urlAttempt, type AcceptVia, type Attempt, type AttemptResult } from './ready-attempts.js';
 import type { ReadyCheck } from './ready-target.js';
-import { readyIntervalMs, readyServerErrorBackoff } from '../tuning.js';
+import { listenLook, readyIntervalMs, readyServerErrorBackoff } from '../tuning.js';
+
+/** How a probe ended. */
+export type ProbeResult =
+  /** `ms` after probeReady(); `address` (`127.0.0.1:3000`) where the `listen` check saw the app listen. */
+  | { readonly outcome: 'ready'; readonly ms: number; readonly address: string | null }
+  /** `listen`: the instance was not seen listening within the bound (it may never listen). */
+  | { readonly outcome: 'gaveUp' }
+  | { readonly outcome: 'cancelled' };
 
 export interface ReadyProbe {
-  /**
-   * Milliseconds from probeReady() to readiness, or null once cancelled first.
-   * Never rejects: a probe that cannot succeed simply stays pending until cancelled.
-   */
-  readonly ready: Promise<number | null>;
+  /** Never rejects: a check that cannot succeed stays pending until cancelled (`listen`: until it gives up). */
+  readonly ready: Promise<ProbeResult>;
   /** One line the app printed; only `output` checks look at it. Call it for every line. */
   line(text: string): void;
   /**
    * Stops at once: the pending connection or request is destroyed and no timer, poll or
-   * connection happens after this call. Idempotent; a no-op once ready.
+   * connection happens after this call. Idempotent; a no-op once settled.
    */
   cancel(): void;
 }
@@ -22,19 +29,23 @@ export interface ReadyProbe {
 export interface ProbeOptions {
   /** Force how an `accept` check works (tests); default: `proc` where /proc/net/tcp exists. */
   acceptVia?: AcceptVia;
+  /** The instance's leader, once spawned: a `listen` check looks at its processes. */
+  leader?: Promise<number>;
+  /** When a `listen` check gives up (tests); default: tuning's `listenLook.giveUpMs`. */
+  giveUpMs?: number;
 }
 
 const intervalMs = readyIntervalMs;
 const serverErrorBackoff = readyServerErrorBackoff;
 
-/** Starts probing right away (start it when the instance is spawned). */
+/** Starts probing right away: call it just before the instance is spawned. */
 export function probeReady(check: ReadyCheck, options: ProbeOptions = {}): ReadyProbe {
   const started = performance.now();
   const controller = new AbortController();
-  let resolveReady!: (value: number | null) => void;
-  const ready = new Promise<number | null>((resolve) => (resolveReady = resolve));
+  let resolveReady!: (value: ProbeResult) => void;
+  const ready = new Promise<ProbeResult>((resolve) => (resolveReady = resolve));
   let settled = false;
-  const finish = (value: number | null): void => {
+  const finish = (value: ProbeResult): void => {
     if (settled) return;
     settled = true;
     controller.abort();
@@ -42,25 +53,60 @@ export function probeReady(check: ReadyCheck, options: ProbeOptions = {}): Ready
   };
   const elapsed = (): number => Math.round(performance.now() - started);
 
-  if (check.kind !== 'output') {
+  if (check.kind === 'listen') {
+    // Nothing before the spawn: its work starts once the leader is known.
+    void (options.leader ?? Promise.reject(new Error('a listen check needs the leader')))
+      .then((leader) => {
+        // No kernel tables to read (macOS, the BSDs, DEVRELOAD_PROCESS_TABLE=ps): nothing to report.
+        if (!listenCheckSupported()) return 'gaveUp';
+        return watchListen(new ListenerSearch(check.inspector), leader, started, options.giveUpMs ?? listenLook.giveUpMs, controller.signal);
+      })
+      .then(
+        (found) => found !== undefined && finish(found === 'gaveUp' ? { outcome: 'gaveUp' } : { outcome: 'ready', ms: elapsed(), address: found }),
+        // A failed launch (the caller cancels), or a table that cannot be read: no readiness to report.
+        () => finish({ outcome: 'gaveUp' }),
+      );
+  } else if (check.kind !== 'output') {
     const attempt = attemptFor(check, options.acceptVia);
     void retry(attempt, controller.signal).then((ok) => {
-      if (ok) finish(elapsed());
+      if (ok) finish({ outcome: 'ready', ms: elapsed(), address: null });
     });
   }
 
   return {
     ready,
     line(text) {
-      if (!settled && check.kind === 'output' && check.pattern.test(stripVTControlCharacters(text))) finish(elapsed());
+      if (!settled && check.kind === 'output' && check.pattern.test(stripVTControlCharacters(text))) finish({ outcome: 'ready', ms: elapsed(), address: null });
     },
     cancel() {
-      finish(null);
+      finish({ outcome: 'cancelled' });
     },
   };
 }
 
-function attemptFor(check: Exclude<ReadyCheck, { kind: 'output' }>, acceptVia: AcceptVia | undefined): Attempt {
+/** When the next look at the kernel's tables is due, `elapsedMs` into an instance's start. */
+export function nextLookMs(elapsedMs: number): number {
+  return Math.min(listenLook.maxMs, Math.max(listenLook.minMs, Math.round(elapsedMs * listenLook.fraction)));
+}
+
+/** The address the instance listens on, `gaveUp` past the bound, undefined once aborted. */
+async function watchListen(search: ListenerSearch, leader: number, started: number, giveUpMs: number, signal: AbortSignal): Promise<string | 'gaveUp' | undefined> {
+  while (!signal.aborted) {
+    const found = search.look(leader, performance.now() - started);
+    if (signal.aborted) return undefined;
+    if (found !== undefined) return formatAddress(found.localAddress, found.localPort);
+    const elapsed = performance.now() - started;
+    if (elapsed >= giveUpMs) return 'gaveUp';
+    try {
+      await sleep(nextLookMs(elapsed), undefined, { signal });
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+function attemptFor(check: Exclude<ReadyCheck, { kind: 'output' | 'listen' }>, acceptVia: AcceptVia | undefined): Attempt {
   switch (check.kind) {
     case 'connect':
       return connectAttempt(check.hosts, check.port);

@@ -1,11 +1,12 @@
-import type { Input } from '../core/types.js';
+import type { Input, LogEvent } from '../core/types.js';
 import { DevreloadError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Instance, InstanceSpec } from '../process/instance.js';
 import type { Watchdog } from '../process/watchdog.js';
-import type { ReadyProbe } from '../socket/ready.js';
+import type { ProbeOptions, ProbeResult, ReadyProbe } from '../socket/ready.js';
 import type { ReadyCheck } from '../socket/ready-target.js';
-import type { PublicEvent } from './events.js';
+import { listenLook } from '../tuning.js';
+import { ReadyLines } from './ready-lines.js';
 
 /** A machine input without its timestamp. */
 export type Unstamped = Input extends infer I ? (I extends Input ? Omit<I, 'at'> : never) : never;
@@ -13,12 +14,22 @@ export type Unstamped = Input extends infer I ? (I extends Input ? Omit<I, 'at'>
 export interface AppInstancesDeps {
   /** Spawns one instance (the prestarter's launch with --prestart). */
   launch(spec: InstanceSpec): Promise<Instance>;
-  probe(check: ReadyCheck): ReadyProbe;
+  probe(check: ReadyCheck, options: Pick<ProbeOptions, 'leader'>): ReadyProbe;
   watchdog(): Watchdog | null;
   /** Feeds the machine; the supervisor stamps the time. */
   dispatch(input: Unstamped): void;
-  publish(event: PublicEvent): void;
+  /** Emits (and with --json prints) an event that was already logged. */
+  announce(event: LogEvent): void;
+  /** The supervisor's monotonic time, and a one-shot timer on the same clock. */
+  now(): number;
+  after(ms: number, fire: () => void): () => void;
   logger: Logger;
+}
+
+/** When the `spawned` line of the current instance was logged, and what it said. */
+interface SpawnedLine {
+  readonly event: Extract<LogEvent, { kind: 'spawned' }>;
+  readonly at: number;
 }
 
 /**
@@ -31,12 +42,42 @@ export class AppInstances {
   #probe: ReadyProbe | undefined;
   /** Launches not yet resolved: an instance being spawned when Ctrl-Z comes is suspended too. */
   readonly #launching = new Set<Promise<unknown>>();
+  readonly #lines: ReadyLines;
+  /** The check of the instance launched last (the same for a whole run). */
+  #check: ReadyCheck | undefined;
+  /** By default (`listen`), readiness is expected once an instance was seen listening, until one is not. */
+  #listened = false;
+  #spawned: SpawnedLine | null = null;
+  /** An instance found ready before its `spawned` line came (its inputs waited: Ctrl-Z). */
+  #early: { readonly instance: Instance; readonly result: Extract<ProbeResult, { outcome: 'ready' }>; readonly at: number } | null = null;
 
-  constructor(private readonly deps: AppInstancesDeps) {}
+  constructor(private readonly deps: AppInstancesDeps) {
+    this.#lines = new ReadyLines({ logger: deps.logger, after: deps.after, holdMs: listenLook.giveUpMs });
+  }
 
-  /** `spec` gets the readiness hooks added; `check` is `--ready`'s (if any). */
+  /**
+   * A machine event for the log. A restart's `restarted in` line, measured to the spawn, waits
+   * for the instance's readiness when it is expected, and is replaced by `ready in`.
+   */
+  log(event: LogEvent): void {
+    if (event.kind !== 'spawned') return this.#lines.event(event, false);
+    this.#spawned = { event, at: this.deps.now() };
+    const expected = this.#check !== undefined && (this.#check.kind !== 'listen' || this.#listened);
+    this.#lines.event(event, expected);
+    const early = this.#early;
+    this.#early = null;
+    if (early?.instance.pid === event.pid) this.#ready(early.instance, early.result, early.at);
+  }
+
+  /** `spec` gets the readiness hooks added; `check` is how readiness is seen (none: not reported). */
   launch(spec: (hooks: Pick<InstanceSpec, 'onOutputLine' | 'onEscaped'>) => InstanceSpec, check: ReadyCheck | undefined): void {
-    const probe = check === undefined ? undefined : this.deps.probe(check);
+    this.#check = check;
+    const launchedAt = this.deps.now();
+    let settleLeader!: { resolve: (pid: number) => void; reject: (error: unknown) => void };
+    const leaderPid = new Promise<number>((resolve, reject) => (settleLeader = { resolve, reject }));
+    leaderPid.catch(() => undefined);
+    // Started before the spawn (its time counts from there); a `listen` check waits for the leader's pid.
+    const probe = check === undefined ? undefined : this.deps.probe(check, { leader: leaderPid });
     this.#probe = probe;
     // The leader's pid is known only once spawned; escaped processes are found by later scans.
     let leader: number | undefined;
@@ -55,10 +96,12 @@ export class AppInstances {
     launched.then(
       (instance) => {
         leader = instance.pid;
-        this.#adopt(instance, probe);
+        settleLeader.resolve(instance.pid);
+        this.#adopt(instance, probe, launchedAt);
       },
       (error: unknown) => {
         probe?.cancel();
+        settleLeader.reject(error);
         const message = error instanceof Error ? error.message : String(error);
         const exitCode = error instanceof DevreloadError ? error.exitCode : 1;
         this.deps.dispatch({ type: 'spawnFailed', message, exitCode });
@@ -124,14 +167,33 @@ export class AppInstances {
     this.#probe?.cancel();
   }
 
-  #adopt(instance: Instance, probe: ReadyProbe | undefined): void {
+  /** Instance ready `at`: `ready in N ms`, from the change that restarted it (or from its launch). */
+  #ready(instance: Instance, result: Extract<ProbeResult, { outcome: 'ready' }>, at: number): void {
+    const spawned = this.#spawned;
+    if (spawned === null || spawned.event.pid !== instance.pid) return;
+    const restartMs = spawned.event.restartMs === null ? null : spawned.event.restartMs + (at - spawned.at);
+    const held = this.#lines.heldFor(instance.pid);
+    const event: LogEvent = { kind: 'ready', pid: instance.pid, ms: result.ms, restartMs, address: result.address, changes: held?.changes ?? null };
+    this.#lines.ready(event);
+    this.deps.announce(event);
+  }
+
+  #adopt(instance: Instance, probe: ReadyProbe | undefined, launchedAt: number): void {
     this.#current = instance;
     this.deps.watchdog()?.watch(instance.pid);
     this.deps.dispatch({ type: 'spawned', pid: instance.pid });
-    void probe?.ready.then((ms) => {
-      if (ms === null) return;
-      this.deps.logger.info(`ready in ${ms} ms`);
-      this.deps.publish({ name: 'ready', payload: { pid: instance.pid, ms } });
+    void probe?.ready.then((result) => {
+      if (result.outcome === 'cancelled') return;
+      if (result.outcome === 'gaveUp') {
+        // Not seen listening: the next restart's line no longer waits for it.
+        this.#listened = false;
+        if (this.#lines.heldFor(instance.pid) !== undefined) this.#lines.flush();
+        return;
+      }
+      const at = this.deps.now();
+      if (this.#check?.kind === 'listen') this.#listened = true;
+      if (this.#spawned?.event.pid !== instance.pid) this.#early = { instance, result: { ...result, ms: at - launchedAt }, at };
+      else this.#ready(instance, { ...result, ms: at - launchedAt }, at);
     });
     void instance.exited.then((exit) => {
       probe?.cancel();

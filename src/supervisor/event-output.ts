@@ -1,5 +1,4 @@
 import type { LogEvent } from '../core/types.js';
-import type { Logger } from '../log/logger.js';
 import { toJsonLine, toPublicEvent, type PublicEvent } from './events.js';
 
 export interface EventOutputParts {
@@ -10,7 +9,8 @@ export interface EventOutputParts {
   readonly wall: () => number;
   /** Public events name paths relative to it. */
   readonly cwd: string;
-  readonly logger: Logger;
+  /** Writes an event to the log (the supervisor's instances decide when a restart's line is said). */
+  readonly log: (event: LogEvent) => void;
 }
 
 /** Where the machine's events go: the `event` listeners, the public events (API and `--json`) and, for late ones, the log. */
@@ -19,7 +19,7 @@ export class EventOutput {
 
   /** An event the machine left to an adapter's finding (a stop that reached something): logged and announced now. */
   logAndAnnounce(event: LogEvent): void {
-    this.parts.logger.event(event);
+    this.parts.log(event);
     this.announce(event);
   }
 

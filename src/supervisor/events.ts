@@ -25,8 +25,14 @@ export interface ReloaderEvents {
   kill: [{ pid: number; reason: 'timeout' | 'forced' }];
   /** The app exited on its own (not devreload: see `quit`); `next` says what devreload does about it. */
   exit: [{ code: number | null; signal: Signal | null; next: OnExit | 'change'; retryInMs: number | null }];
-  /** The instance is ready (`--ready`, or by default with `--socket`): it accepts, answers, or printed the line. */
-  ready: [{ pid: number; ms: number }];
+  /**
+   * The instance is ready: by default it listens on a TCP port (Linux; `address`, e.g.
+   * `127.0.0.1:3000`); with `--socket` it accepted on the first socket; with `--ready` it
+   * accepts, answers, or printed the line (`address` null). `ms`: from its spawn; `restartMs`:
+   * from the change that restarted it, i.e. what the restart took until ready (null for the
+   * first start).
+   */
+  ready: [{ pid: number; ms: number; restartMs: number | null; address: string | null }];
   /** A new instance replaced the old one. */
   restart: [{ pid: number; ms: number; paths: string[]; count: number }];
   /**
@@ -48,10 +54,12 @@ export interface ReloaderEvents {
    */
   proxy: [{ phase: 'listening'; url: string } | { phase: 'released' | 'failed' | 'timedOut'; requests: number; waitedMs: number }];
   /**
-   * `--proxy`: the open pages were told to reload (`pages`: how many): a restart's new instance
-   * is ready (`restart`), or a `--reload-only` file changed (`reloadOnly`, with its `paths`).
+   * `--proxy`: the open pages were told to reload: a restart's new instance is ready
+   * (`restart`), or `--reload-only` files changed (`reloadOnly`, one event per quiet window,
+   * with all their `paths`). `connections`: the live-reload streams told; a browser's tabs
+   * share one (a tab without Web Locks, e.g. on a non-loopback http:// address, has its own).
    */
-  reload: [{ pages: number; reason: 'restart' | 'reloadOnly'; paths: string[] }];
+  reload: [{ connections: number; reason: 'restart' | 'reloadOnly'; paths: string[] }];
   /** The app could not be started (not `error`: an EventEmitter throws an unhandled `error`). */
   spawnError: [{ message: string; fatal: boolean }];
   /**
@@ -104,6 +112,8 @@ export function toPublicEvent(event: LogEvent, cwd: string): PublicEvent | undef
         name: 'restart',
         payload: { pid: event.pid, ms: Math.round(event.restartMs), paths: relative(event.changes?.paths ?? []), count: event.changes?.count ?? 0 },
       };
+    case 'ready':
+      return { name: 'ready', payload: { pid: event.pid, ms: Math.round(event.ms), restartMs: event.restartMs === null ? null : Math.round(event.restartMs), address: event.address } };
     case 'spawnFailed':
       return { name: 'spawnError', payload: { message: event.message, fatal: event.fatal } };
     case 'exited':

@@ -5,7 +5,7 @@ import { openForWriting, type OpenFile } from '../process/open-for-writing.js';
 import type { ChangeSource, WatchRequest } from './watch-request.js';
 import { startWatchdog, type Watchdog, type WatchdogOptions } from '../process/watchdog.js';
 import { listenSockets, type ListenSocketsOptions, type SocketSet } from '../socket/listen.js';
-import { probeReady, type ReadyProbe } from '../socket/ready.js';
+import { probeReady, type ProbeOptions, type ReadyProbe } from '../socket/ready.js';
 import type { ReadyCheck } from '../socket/ready-target.js';
 import type { Remaining } from '../core/types.js';
 import { parentCheckMs } from '../tuning.js';
@@ -33,8 +33,8 @@ export interface SupervisorPorts {
   watchdog(options: WatchdogOptions): Watchdog;
   /** Binds `--socket` addresses before anything runs. */
   listen(specs: ResolvedOptions['sockets'], options: ListenSocketsOptions): Promise<SocketSet>;
-  /** Starts probing one instance for readiness (`--ready`). */
-  probe(check: ReadyCheck): ReadyProbe;
+  /** Starts probing one instance for readiness, just before it is spawned (`leader`: its pid, once it is). */
+  probe(check: ReadyCheck, options: Pick<ProbeOptions, 'leader'>): ReadyProbe;
   /** `--proxy`: binds the dev proxy's port (rejects with a DevreloadError when it cannot) and has it follow the supervisor's events. */
   proxy(options: DevProxyOptions): Promise<DevProxy>;
   /** Creates the watcher; rejects (a bad glob, an unreadable .gitignore) before anything is watched. */
@@ -85,7 +85,7 @@ export function realPorts(): SupervisorPorts {
     launch: startInstance,
     watchdog: startWatchdog,
     listen: listenSockets,
-    probe: (check) => probeReady(check),
+    probe: (check, options) => probeReady(check, options),
     proxy: startDevProxy,
     // Loaded on demand, after the first spawn: chokidar and the ignore rules are half of the
     // CLI's code, and the app needs none of it to start.

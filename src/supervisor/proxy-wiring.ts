@@ -3,11 +3,13 @@ import type { Logger } from '../log/logger.js';
 import { appPortFromOptions } from '../options/proxy.js';
 import type { ResolvedOptions } from '../options/resolve.js';
 import type { DevProxy, EventSource } from '../proxy/dev-proxy.js';
-import { readyEventCarriesPort } from '../proxy/ready-address.js';
+import { listenCheckSupported } from '../socket/listener.js';
+import type { QuietWindow } from '../proxy/reload-batch.js';
 import type { SocketSet } from '../socket/listen.js';
 import type { ReadyCheck } from '../socket/ready-target.js';
 import type { PublicEvent } from './events.js';
 import type { SupervisorPorts } from './ports.js';
+import { machineConfig } from './machine-config.js';
 import type { InternalOptions } from './types.js';
 
 export interface ProxyWiring {
@@ -31,7 +33,10 @@ export async function attachProxy(events: EventSource, wiring: ProxyWiring): Pro
   if (spec === undefined) throw new Error('attachProxy without --proxy');
   const option = wiring.internal.naming === 'cli' ? '--proxy' : 'proxy';
   const appPort = appPortFromOptions(spec, options.sockets, options.ready);
-  if (appPort === undefined && !readyEventCarriesPort) {
+  // Without a port from the options, the port the instance is seen listening on (the `ready`
+  // event's address): only where that check can run (Linux's /proc).
+  const learnsPort = wiring.readyCheck?.kind === 'listen' && listenCheckSupported();
+  if (appPort === undefined && !learnsPort) {
     const example = option === '--proxy' ? `--proxy ${spec.port}:3000 (or --socket 3000, or --ready 3000)` : `proxy: "${spec.port}:3000" (or socket, or ready)`;
     throw new DevreloadError(`${option}: which port does the app listen on? Give it after the proxy's, e.g. ${example}`);
   }
@@ -43,10 +48,20 @@ export async function attachProxy(events: EventSource, wiring: ProxyWiring): Pro
     option,
     appPort,
     appHost,
-    reportsReady: wiring.readyCheck !== undefined,
+    // The default check (the app listening) gives up after a while and sees nothing without
+    // /proc: the proxy then looks for the app's port itself, as it does without a check.
+    reportsReady: wiring.readyCheck !== undefined && wiring.readyCheck.kind !== 'listen',
     events,
     publish: wiring.publish,
     logger: wiring.logger,
     cwd: options.cwd,
+    clock: wiring.ports.clock,
+    // --reload-only changes wait for the same quiet window as a restart.
+    quiet: quietWindow(options),
   });
+}
+
+function quietWindow(options: ResolvedOptions): QuietWindow {
+  const { delay, burstThreshold, burstDelay } = machineConfig(options);
+  return { delay, burstThreshold, burstDelay };
 }

@@ -64,14 +64,16 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
       json: internal.json,
       wall: () => this.#ports.clock.wall(),
       cwd: options.cwd,
-      logger: this.#logger,
+      log: (event) => this.#apps.log(event),
     });
     this.#apps = new AppInstances({
       launch: (spec) => (this.#startUp.prestarter?.launch ?? this.#ports.launch)(spec),
       probe: this.#ports.probe,
       watchdog: () => this.#startUp.watchdog,
       dispatch: (input) => this.#dispatch({ ...input, at: this.#now() } as Input),
-      publish: (event) => this.#out.publish(event),
+      announce: (event) => this.#out.announce(event),
+      now: () => this.#now(),
+      after: (ms, fire) => this.#ports.clock.after(ms, fire),
       logger: this.#logger,
     });
     this.#envFiles = new EnvFiles(options.envFiles, options.cwd, this.#logger);
@@ -196,7 +198,8 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
       case 'clearTimer':
         return this.#timers.clear(effect.timer);
       case 'log':
-        this.#logger.event(effect.event);
+        // Through the instances: a restart's line may wait for the new instance to be ready.
+        this.#apps.log(effect.event);
         announced.push(effect.event);
         return;
       case 'describeStop':

@@ -6,6 +6,7 @@ import { Prestarter } from '../prestart/prestarter.js';
 import type { OpenFile } from '../process/open-for-writing.js';
 import type { Watchdog } from '../process/watchdog.js';
 import type { SocketSet } from '../socket/listen.js';
+import { inspectorPorts } from '../socket/inspector-ports.js';
 import { readyCheckFor, type ReadyCheck } from '../socket/ready-target.js';
 import * as tuning from '../tuning.js';
 import type { DevProxy, EventSource } from '../proxy/dev-proxy.js';
@@ -69,7 +70,7 @@ export class StartUp {
       this.sockets = await ports.listen(options.sockets, { option: internal.naming === 'cli' ? '--socket' : 'socket' });
       if (this.host.stopped()) return await this.host.release();
     }
-    this.readyCheck = readyCheckFor(options.ready, this.sockets?.sockets ?? []);
+    this.readyCheck = readyCheckFor(options.ready, this.sockets?.sockets ?? [], inspectorPorts(options.command, options.args, options.env));
     if (options.proxy !== undefined) {
       const wiring = { options, internal, ports, logger, sockets: this.sockets, readyCheck: this.readyCheck, publish: this.host.out.publish.bind(this.host.out) };
       const proxy = await attachProxy(this.host.events, wiring);

@@ -1,7 +1,8 @@
 import { readdirSync, statSync } from 'node:fs';
 import type { Dirent } from 'node:fs';
 import path from 'node:path';
-import { FSWatcher } from 'chokidar';
+import type { FSWatcher } from 'chokidar';
+import { newFSWatcher } from './polling-env.js';
 import type { ChokidarOptions } from 'chokidar';
 import type { EventName } from 'chokidar/handler.js';
 import { isErrnoException } from '../errors.js';
@@ -138,7 +139,7 @@ export class RootWatch {
   #start(ignoreInitial: boolean): Promise<void> {
     // Unreadable now: chokidar reports its own error for the path; compare from scratch.
     this.#identity = tryIdentityOf(this.root);
-    const fsw = new FSWatcher(this.#options(ignoreInitial));
+    const fsw = newFSWatcher(this.#options(ignoreInitial));
     this.#fsw = fsw;
     const ready = new Promise<void>((resolve) => fsw.once('ready', () => resolve()));
     fsw.on('all', (event, changed) => {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { FSWatcher } from 'chokidar';
+import { newFSWatcher } from './polling-env.js';
 
 export interface RuleFileWatch {
   readonly ready: Promise<void>;
@@ -17,7 +17,7 @@ export function watchRuleFiles(
   if (files.length === 0) return undefined;
   const wanted = new Set(files);
   // chokidar watches a missing file's folder for the file to appear, filtered to that name.
-  const fsw = new FSWatcher({
+  const fsw = newFSWatcher({
     ignoreInitial: true,
     awaitWriteFinish: false,
     atomic: false,

@@ -14,6 +14,8 @@ import { WatchErrorReports } from './watch-errors.js';
 import { returnCheckMs } from '../tuning.js';
 import { LiveRules } from './live-rules.js';
 import { explainingIgnored } from './verbose-ignored.js';
+import { pollingInterval } from './polling-env.js';
+import { checkEventless } from './eventless-mounts.js';
 
 import type { ChangeKind, Watcher, WatcherEvents, WatcherOptions } from './watcher-types.js';
 
@@ -26,7 +28,8 @@ const FOLDER: StatsLike = Object.freeze({ isFile: () => false, isDirectory: () =
 const RETURN_CHECK_MS = returnCheckMs;
 
 export function createWatcher(options: WatcherOptions): Watcher {
-  return new ChokidarWatcher(options);
+  // CHOKIDAR_USEPOLLING in the environment is a polling default below `poll` (polling-env.ts).
+  return new ChokidarWatcher({ ...options, poll: pollingInterval(options.poll) });
 }
 
 class ChokidarWatcher extends EventEmitter<WatcherEvents> implements Watcher {
@@ -115,7 +118,9 @@ class ChokidarWatcher extends EventEmitter<WatcherEvents> implements Watcher {
     this.ready = new Promise((resolve) => {
       this.#markReady = resolve;
     });
-    void Promise.all([...roots.map((root) => root.ready), this.#ruleFiles?.ready]).then(() => {
+    // A root on a mount that may send no events is said once, before the watcher is ready.
+    const eventless = checkEventless(this.#paths, options.cwd, options.poll).then((warning) => warning && this.#onError(warning));
+    void Promise.all([...roots.map((root) => root.ready), this.#ruleFiles?.ready, eventless]).then(() => {
       if (this.#closing !== undefined) return;
       this.#isReady = true;
       for (const root of roots) root.activate();

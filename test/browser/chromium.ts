@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterEach } from 'vitest';
 
 /** Debian's chromium: no browser is downloaded. */
@@ -14,12 +14,17 @@ afterEach(async () => {
   for (const browser of browsers.splice(0)) await browser.close();
 });
 
-/** A page in a fresh headless chromium, closed after the test; `loads` counts its load events. */
-export async function openPage(): Promise<{ page: Page; loads: () => number; navigations: number[] }> {
+/** A fresh headless chromium's one profile, closed after the test: its tabs share connections, as a person's browser's do. */
+export async function openBrowser(extraFlags: readonly string[] = []): Promise<BrowserContext> {
   if (!existsSync(chromiumPath)) throw new Error(`the browser suite needs chromium at ${chromiumPath} (apt-get install chromium, or set DEVRELOAD_CHROMIUM)`);
-  const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: flags });
+  const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: [...flags, ...extraFlags] });
   browsers.push(browser);
-  const page = await browser.newPage();
+  return browser.newContext();
+}
+
+/** A tab in a fresh headless chromium (or in `context`); `loads` counts its load events. */
+export async function openPage(context?: BrowserContext): Promise<{ page: Page; loads: () => number; navigations: number[] }> {
+  const page = await (context ?? (await openBrowser())).newPage();
   let loads = 0;
   page.on('load', () => (loads += 1));
   // When each document request left the browser (Date.now(), the clock the app records with).

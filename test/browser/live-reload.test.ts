@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { disposeAfterEach, Devreload, waitUntil } from '../e2e/harness.js';
-import { openPage } from './chromium.js';
+import { disposeAfterEach, Devreload, jsonEvents, waitUntil } from '../e2e/harness.js';
+import { openBrowser, openPage } from './chromium.js';
 import { ExpressProject } from './express-project.js';
 import { twoPorts } from '../proxy/ports.js';
 
@@ -124,15 +124,9 @@ describe('the browser follows the server', () => {
       connect();
     })()`);
     // Read with evaluate (CDP, which the page's policy allows), not waitForFunction (an eval the policy refuses).
-    const echoed = async (pid: number | undefined) => {
-      const deadline = Date.now() + 20_000;
-      for (;;) {
-        const seen = (await page.evaluate('window.echoes')) as string[];
-        if (seen.includes(`${pid}:again`)) return;
-        if (Date.now() > deadline) throw new Error(`no echo from ${pid} among ${JSON.stringify(seen)}\n${devreload.output}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    };
+    const echoes = () => page.evaluate('window.echoes') as Promise<string[]>;
+    const echoed = (pid: number | undefined) =>
+      waitUntil(async () => (await echoes()).includes(`${pid}:again`), { timeout: 20_000, interval: 50, describe: async () => `an echo from ${pid} among ${JSON.stringify(await echoes())}\n${devreload.output}` });
     await echoed(first);
     await project.save('src/message.js', "exports.message = 'restarted';\n");
     await waitUntil(() => project.entries('listening').length === 2, { describe: () => devreload.output });
@@ -152,5 +146,59 @@ describe('the browser follows the server', () => {
     await project.save('src/message.js', "exports.message = 'changed while devreload was down';\n");
     await serve(project, [], {}, ports);
     await shows(page, 'message', 'changed while devreload was down');
+  });
+
+  it('eight tabs of one browser all load, and all reload after an edit: they share one events stream', async () => {
+    const project = await ExpressProject.create();
+    const { devreload, url } = await serve(project, ['--json']);
+    const context = await openBrowser();
+    const tabs = [];
+    // A stream per tab would hold all 6 connections chromium opens to an origin: the 7th tab would never load.
+    for (let index = 0; index < 8; index++) {
+      const { page } = await openPage(context);
+      await page.goto(url, { timeout: 15_000 });
+      expect(await page.textContent('#message')).toBe('hello from the route');
+      tabs.push(page);
+    }
+    await project.save('src/message.js', "exports.message = 'every tab reloaded';\n");
+    for (const tab of tabs) await shows(tab, 'message', 'every tab reloaded');
+    expect(jsonEvents(devreload, 'reload'), devreload.output).toEqual([expect.objectContaining({ reason: 'restart', connections: 1 })]);
+    // The tab holding the stream goes: the next one takes it over.
+    await tabs[0]?.close();
+    await project.save('src/message.js', "exports.message = 'after the first tab closed';\n");
+    for (const tab of tabs.slice(1)) await shows(tab, 'message', 'after the first tab closed');
+  });
+
+  it('a page whose policy blocks the stream (no connect-src \'self\') says so in the console, and still reloads while another tab holds the stream', async () => {
+    const project = await ExpressProject.create();
+    const { devreload, url } = await serve(project, []);
+    const context = await openBrowser();
+    const { page: strict } = await openPage(context);
+    const warnings: string[] = [];
+    strict.on('console', (message) => void (message.type() === 'warning' && warnings.push(message.text())));
+    await strict.goto(`${url}strict`);
+    await waitUntil(() => warnings.find((text) => text.startsWith('[devreload]')), { describe: () => `devreload's console warning (got ${JSON.stringify(warnings)})\n${devreload.output}` });
+    expect(warnings.filter((text) => text.startsWith('[devreload]'))).toEqual([
+      "[devreload] live reload is off in this page: its Content-Security-Policy blocks the connection to /__devreload/events (connect-src). Allow 'self' in connect-src while developing, or reload by hand.",
+    ]);
+    const { page: other } = await openPage(context);
+    await other.goto(url);
+    await project.save('src/message.js', "exports.message = 'reloaded by the other tab\\'s stream';\n");
+    await shows(other, 'message', "reloaded by the other tab's stream");
+    await shows(strict, 'message', "reloaded by the other tab's stream");
+  });
+
+  it('where the browser has no Web Locks (http:// on a name other than loopback), each tab keeps a stream of its own', async () => {
+    const project = await ExpressProject.create();
+    const { devreload, url } = await serve(project, ['--json']);
+    // Not a secure context: chromium offers no navigator.locks there.
+    const context = await openBrowser(['--host-resolver-rules=MAP devreload.test 127.0.0.1']);
+    const insecure = url.replace('127.0.0.1', 'devreload.test');
+    const tabs = [(await openPage(context)).page, (await openPage(context)).page];
+    for (const tab of tabs) await tab.goto(insecure);
+    expect(await tabs[0]?.evaluate('typeof navigator.locks')).toBe('undefined');
+    await project.save('src/message.js', "exports.message = 'each tab on its own';\n");
+    for (const tab of tabs) await shows(tab, 'message', 'each tab on its own');
+    expect(jsonEvents(devreload, 'reload'), devreload.output).toEqual([expect.objectContaining({ reason: 'restart', connections: 2 })]);
   });
 });

@@ -1,3 +1,4 @@
+import { skipInPass } from '../pass.js';
 import { chmod, mkdir, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { canRun, disposeAfterEach, Devreload, devreloadBin, Project, serverFixture, waitUntil } from './harness.js';
@@ -83,7 +84,8 @@ describe('file-system faults', () => {
 
 describe('an unreadable watched subdirectory', () => {
   // Needs `unshare` (util-linux) and user namespaces the kernel lets us create.
-  it.skipIf(!canRun(['unshare', '--user', 'true']))('is warned about once and skipped; everything else keeps working (needs unshare --user)', async () => {
+  it.skipIf(!canRun(['unshare', '--user', 'true']))('is warned about once and skipped; everything else keeps working (needs unshare --user)', async (context) => {
+    skipInPass(context, { polling: 'a known limit: while polling, chokidar reports no error for a folder it may not read, so nothing is said about it' });
     const p = await Project.create();
       await mkdir(p.path('src/secret'));
     await p.write('src/secret/key.js');

@@ -107,7 +107,9 @@ export class Project {
   }
 
   async cleanup(): Promise<void> {
-    for (const pid of this.allPids()) forceKill(pid);
+    // Only what is still this project's: a pid recorded long ago may have been reused since (the
+    // machine is shared and pids wrap), and a stranger killed here was once another test's devreload.
+    for (const pid of this.allPids()) if (carriesEntry(pid, `APP_RECORD=${this.record}`)) forceKill(pid);
     await rm(this.dir, { recursive: true, force: true });
     await rm(this.record, { force: true });
     for (const file of this.#sidecars) await rm(file, { recursive: true, force: true });
@@ -154,6 +156,11 @@ export class Devreload {
 
   get output(): string {
     return `--- stdout ---\n${this.stdout}\n--- stderr ---\n${this.stderr}`;
+  }
+
+  /** How it ended; null while it runs. */
+  get exit(): Exit | null {
+    return this.#exit;
   }
 
   get alive(): boolean {
@@ -222,6 +229,15 @@ export function parked(parent: number): number[] {
   return found;
 }
 
+
+/** `pid`'s environment holds `entry` (Linux: /proc/<pid>/environ; false once it is gone or unreadable). */
+export function carriesEntry(pid: number, entry: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(entry);
+  } catch {
+    return false;
+  }
+}
 
 /** True while `pid` exists and is not a zombie (a zombie has already exited). */
 export function isAlive(pid: number): boolean {

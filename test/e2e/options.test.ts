@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { cliOptions } from '../../src/cli/options.js';
+import { skipInPass } from '../pass.js';
 import { disposeAfterEach, Devreload, devreloadBin, freePort, hasCommand, jsonEvents, Project, repoRoot, serverFixture, starts, waitUntil } from './harness.js';
 
 // Every option listed in --help has a test here (or, for --kill-timeout, in restart.test.ts)
@@ -172,13 +173,14 @@ describe('every option does what it says', () => {
   it('--quiet hides devreload’s informational lines but not the app’s output', async () => {
     const d = await launch(['--watch', 'src', '--quiet']);
     // Quiet mode does not say when the watcher is ready: save (slower than the quiet window)
-    // until the first instance is stopped, which shows a save was seen, then stop saving. Saving
-    // on until a second instance *records* its start could keep stopping each new instance
-    // before its first line on a loaded machine (a boot slower than the saves' pace).
-    for (let tries = 0; p().entries('stopped').length === 0; tries++) {
-      if (tries > 60) throw new Error(`no stop after ${tries} saves\n${d.output}`);
+    // until the app is told to stop, then wait for the new instance without saving again. Saving
+    // on until it booted restarted it again each time: under load every instance was stopped
+    // before it could say so, and the loop went on forever.
+    const stopping = () => /got SIGTERM/.test(d.stdout);
+    for (let tries = 0; !stopping() && starts(p()) < 2; tries++) {
+      if (tries > 60 || !d.alive) throw new Error(`no restart after ${tries} saves; devreload ${d.alive ? 'still running' : `exited: ${JSON.stringify(d.exit)}`}\n${d.output}`);
       await p().write('src/app.js');
-      await waitUntil(() => p().entries('stopped').length > 0, { timeout: 250, describe: () => d.output }).catch(() => undefined);
+      await waitUntil(() => stopping() || starts(p()) >= 2, { timeout: 250, describe: () => d.output }).catch(() => undefined);
     }
     await waitUntil(() => starts(p()) >= 2, { describe: () => d.output });
     expect(d.stderr).not.toMatch(/restarting|starting/);
@@ -195,7 +197,8 @@ describe('every option does what it says', () => {
     expect(d.stderr).toMatch(/restarted in \d+ ms \(pid \d+\)/);
   });
 
-  it('--verbose says which ignore rule dropped a path', async () => {
+  it('--verbose says which ignore rule dropped a path', async (context) => {
+    skipInPass(context, { polling: 'a known limit: polling reads only what is watched, so an ignored path raises nothing to explain (docs/how-it-works.md, Platforms)' });
     project = await Project.create();
     await writeFile(p().path('.gitignore'), 'build/\n');
     const d = await launch(['--verbose', '--ignore', 'src/*.log']);

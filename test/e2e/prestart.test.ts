@@ -65,7 +65,9 @@ describeOnLinux('--prestart', () => {
   it('the spare runs no user code, no user preload and binds no port; woken, it is the app a fresh start would be', async () => {
     const port = await freePort();
     const d = await launch(['--watch', 'src', '--prestart'], ['node', '-r', './preload.cjs', serverFixture, 'an arg'], { PORT: String(port) });
-    await d.waitFor(/listening/);
+    // The app's line: devreload's own `ready in … (listening on …)` says "listening" too.
+    const listening = /\[app \d+\] listening/;
+    await d.waitFor(listening);
     const spare = await oneSpare(d);
 
     // Parked: its own session and group, nothing of the user's has run in it.
@@ -75,7 +77,7 @@ describeOnLinux('--prestart', () => {
     expect(listeningSockets(spare)).toEqual([]);
 
     await project.save('src/app.js');
-    await d.waitFor(/listening/, 2);
+    await d.waitFor(listening, 2);
     const woken = project.entries('start')[1];
     expect(woken?.pid, d.output).toBe(spare);
     expect(woken).toMatchObject({ argv: ['an arg'], cwd: project.dir, changed: JSON.stringify(['src/app.js']) });

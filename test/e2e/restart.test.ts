@@ -19,15 +19,18 @@ describe('restarting on change', () => {
   it('starts the app once, and restarts it exactly once per save', async () => {
     const port = await freePort();
     const d = await launch(['--watch', 'src'], { PORT: String(port) });
-    await d.waitFor(/listening/);
+    const listening = /\[app \d+\] listening/;
+    // A restart is reported once the new instance listens, measured from the change.
+    const restarted = /\[devreload\] ready in \d+ ms \(listening on 127\.0\.0\.1:\d+\)/;
+    await d.waitFor(listening);
     expect(starts(project)).toBe(1);
 
     await project.write('src/app.js');
-    await d.waitFor(/restarted in \d+ ms/);
-    await d.waitFor(/listening/, 2);
+    await d.waitFor(restarted, 2);
+    await d.waitFor(listening, 2);
     await project.write('src/app.js');
-    await d.waitFor(/restarted in \d+ ms/, 2);
-    await d.waitFor(/listening/, 3);
+    await d.waitFor(restarted, 3);
+    await d.waitFor(listening, 3);
 
     expect(starts(project)).toBe(3);
     expect(d.count(/restarting: src\/app\.js changed/)).toBe(2);
@@ -38,13 +41,13 @@ describe('restarting on change', () => {
   it('stops the whole group, lets the shutdown handler finish, and starts the next instance only after every process is gone', async () => {
     const port = await freePort();
     const d = await launch(['--watch', 'src'], { PORT: String(port), APP_WORKERS: '2', APP_STOP_MS: '300', CHILD_STOP_MS: '600' });
-    await d.waitFor(/listening/);
+    await d.waitFor(/\[app \d+\] listening/);
     const [first] = project.entries('start');
     const workers = project.entries('worker').map((w) => w.pid);
     expect(workers).toHaveLength(2);
 
     await project.write('src/app.js');
-    await d.waitFor(/listening/, 2);
+    await d.waitFor(/\[app \d+\] listening/, 2);
 
     const second = project.entries('start')[1];
     const stopped = project.entries('stopped').find((e) => e.pid === first?.pid);

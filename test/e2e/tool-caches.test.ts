@@ -1,3 +1,4 @@
+import { skipInPass } from '../pass.js';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
@@ -46,7 +47,8 @@ describe('tool caches never restart anything', () => {
     expect(all.map((e) => e.paths)).toEqual([['helper.py'], ['helper.py'], ['main.py']]);
   });
 
-  it('each tool cache kind is ignored, a cache the user names in --watch is not, and --verbose names the rule', async () => {
+  it('each tool cache kind is ignored, a cache the user names in --watch is not, and --verbose names the rule', async (context) => {
+    skipInPass(context, { polling: 'a known limit: polling reads only what is watched, so an ignored path raises nothing to name a rule for (docs/how-it-works.md, Platforms)' });
     const project = await Project.create();
     await mkdir(project.path('.cache/generated'), { recursive: true });
     await project.write('venv/pyvenv.cfg', 'home = /usr/bin\n');

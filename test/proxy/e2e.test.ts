@@ -21,9 +21,9 @@ afterEach(async () => {
 });
 
 /** Runs devreload to completion: one `[devreload] error:` line, exit 2, and the app never started. */
-async function fails(args: string[], expected: RegExp): Promise<void> {
+async function fails(args: string[], expected: RegExp, env: NodeJS.ProcessEnv = {}): Promise<void> {
   const project = await Project.create();
-  const devreload = new Devreload([...args, '--', 'node', server], { cwd: project.dir, env: { APP_RECORD: project.record, PORT: '1' } });
+  const devreload = new Devreload([...args, '--', 'node', server], { cwd: project.dir, env: { APP_RECORD: project.record, PORT: '1', ...env } });
   const exit = await devreload.waitForExit();
   const lines = devreload.stderr.trim().split('\n');
   expect(exit, devreload.output).toEqual({ code: 2, signal: null });
@@ -51,8 +51,8 @@ describe('bad input: one clear line, nothing left running', () => {
     await fails(['--socket', '3000', '--proxy', '3000'], /--proxy: port 3000 is the app's own port \(--socket 3000\)/);
   });
 
-  it('an app port nobody gave', async () => {
-    await fails(['--proxy', '3001'], /--proxy: which port does the app listen on\? Give it after the proxy's, e\.g\. --proxy 3001:3000/);
+  it('an app port nobody gave, where the port an instance listens on cannot be seen (no /proc: the ps path)', async () => {
+    await fails(['--proxy', '3001'], /--proxy: which port does the app listen on\? Give it after the proxy's, e\.g\. --proxy 3001:3000/, { DEVRELOAD_PROCESS_TABLE: 'ps' });
   });
 
   it('--reload-only without --proxy', async () => {
@@ -80,6 +80,17 @@ describe('the option reaches the proxy from every source', () => {
     expect(devreload.stderr).toContain(`[devreload] started node ${server} — open http://127.0.0.1:${proxyPort}`);
     expect(await pidThrough(proxyPort)).toBe(project.entries('start')[0]?.pid);
     expect(jsonEvents(devreload, 'proxy')[0]).toMatchObject({ phase: 'listening', url: `http://127.0.0.1:${proxyPort}` });
+  });
+
+  it('--proxy alone: the app’s port is the one each instance is seen listening on (Linux), through restarts', async () => {
+    const project = await Project.create();
+    const [proxyPort, appPort] = await twoPorts();
+    const devreload = await start(['--proxy', String(proxyPort)], project, appPort);
+    expect(await pidThrough(proxyPort)).toBe(project.entries('start')[0]?.pid);
+    await project.write('src/app.js');
+    await waitUntil(() => project.entries('start').length >= 2, { describe: () => devreload.output });
+    // The request waits for the new instance, found listening on the same port, and reaches it.
+    expect(await pidThrough(proxyPort)).toBe(project.entries('start')[1]?.pid);
   });
 
   it('"proxy" in devreload.config.json', async () => {
@@ -114,11 +125,13 @@ describe('--reload-only', () => {
     const page = await get(proxyPort, '/page');
     const version = /client\.js\?v=([^"]+)"/.exec(page.body.toString())?.[1] ?? '';
     expect(version).not.toBe('');
-    const stream = await listen(proxyPort, version);
+    const stream = await listen(proxyPort);
+    await waitUntil(() => stream.states()[0]?.version === version, { describe: () => `the page's version on connecting (${JSON.stringify(stream.events)})` });
     await project.save('views/title.txt', 'second\n');
-    await waitUntil(() => stream.events.some((e) => e.event === 'reload'), { describe: () => devreload.output });
-    expect(jsonEvents(devreload, 'reload')).toEqual([expect.objectContaining({ event: 'reload', pages: 1, reason: 'reloadOnly', paths: ['views/title.txt'] })]);
-    expect(devreload.stderr).toMatch(/reloading the browser: views\/title\.txt changed \(1 page\)/);
+    await waitUntil(() => stream.states().length === 2, { describe: () => devreload.output });
+    expect(stream.states()[1]?.version).not.toBe(version);
+    expect(jsonEvents(devreload, 'reload')).toEqual([expect.objectContaining({ event: 'reload', connections: 1, reason: 'reloadOnly', paths: ['views/title.txt'] })]);
+    expect(devreload.stderr).toMatch(/reloading the browser: views\/title\.txt changed \(1 connection\)/);
     expect((await get(proxyPort, '/page')).body.toString()).toContain('<h1 id="title">second</h1>');
     // No restart: one instance, still the same.
     expect(project.entries('start')).toHaveLength(1);
@@ -126,6 +139,24 @@ describe('--reload-only', () => {
     // A file of the app's own still restarts it.
     await project.save('src/app.js');
     await waitUntil(() => project.entries('start').length === 2, { describe: () => devreload.output });
+  });
+
+  it('ten files written at once are one reload, naming all ten', async () => {
+    const project = await Project.create();
+    await project.write('views/title.txt', 'first\n');
+    const [proxyPort, appPort] = await twoPorts();
+    const devreload = await start(['--proxy', `${proxyPort}:${appPort}`, '--reload-only', 'views/**', '--json'], project, appPort);
+    await waitUntil(() => listening(project).length === 1, { describe: () => devreload.output });
+    const names = Array.from({ length: 10 }, (_, index) => `views/part-${index}.html`);
+    await Promise.all(names.map((name) => writeFile(project.path(name), name)));
+    await waitUntil(() => jsonEvents(devreload, 'reload').length > 0, { describe: () => devreload.output });
+    // A later file's reload comes after every earlier batch's: anything before it belongs to the ten.
+    await writeFile(project.path('views/later.html'), 'later');
+    await waitUntil(() => jsonEvents(devreload, 'reload').some((e) => (e.paths as string[]).includes('views/later.html')), { describe: () => devreload.output });
+    const reloads = jsonEvents(devreload, 'reload').map((e) => [...(e.paths as string[])].sort());
+    expect(reloads, devreload.output).toEqual([[...names].sort(), ['views/later.html']]);
+    expect(devreload.stderr).toMatch(/reloading the browser: views\/part-\d\.html \(\+9 more\) changed/);
+    expect(project.entries('start')).toHaveLength(1);
   });
 });
 

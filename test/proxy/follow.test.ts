@@ -10,7 +10,7 @@ describe('proxyActionFor: what each supervisor event means for requests and page
     [{ name: 'stop', payload: { pid: 1, signal: 'SIGTERM', reason: 'leftovers' } }, undefined],
     [{ name: 'start', payload: { pid: 1 } }, { type: 'spawned' }],
     [{ name: 'restart', payload: { pid: 2, ms: 40, paths: ['a.js'], count: 1 } }, { type: 'spawned' }],
-    [{ name: 'ready', payload: { pid: 2, ms: 40 } }, { type: 'ready', port: undefined }],
+    [{ name: 'ready', payload: { pid: 2, ms: 40, restartMs: null, address: null } }, { type: 'ready', port: undefined }],
     [{ name: 'change', payload: { paths: ['a.js'], count: 1 } }, { type: 'retry' }],
     [{ name: 'exit', payload: { code: 1, signal: null, next: 'wait', retryInMs: null } }, { type: 'crashed', failure: { kind: 'exit', code: 1, signal: null }, final: true }],
     [{ name: 'exit', payload: { code: 1, signal: null, next: 'quit', retryInMs: null } }, { type: 'crashed', failure: { kind: 'exit', code: 1, signal: null }, final: true }],
@@ -30,8 +30,9 @@ describe('proxyActionFor: what each supervisor event means for requests and page
   });
 
   it('takes the port from a ready event that tells it', () => {
-    expect(readyPort({ pid: 1, ms: 2 })).toBeUndefined();
-    expect(readyPort({ pid: 1, ms: 2, address: { host: '127.0.0.1', port: 3000 } } as never)).toBe(3000);
+    expect(readyPort({ pid: 1, ms: 2, restartMs: null, address: null })).toBeUndefined();
+    expect(readyPort({ pid: 1, ms: 2, restartMs: 5, address: '127.0.0.1:3000' })).toBe(3000);
+    expect(readyPort({ pid: 1, ms: 2, restartMs: 5, address: '[::]:3001' })).toBe(3001);
   });
 
   it('describes each failure for the overlay', () => {

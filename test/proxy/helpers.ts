@@ -5,6 +5,8 @@ import { afterEach } from 'vitest';
 import { createLogger } from '../../src/log/logger.js';
 import { startDevProxy, type DevProxy, type DevProxyOptions, type EventSource } from '../../src/proxy/dev-proxy.js';
 import type { PublicEvent } from '../../src/supervisor/events.js';
+import { realClock } from '../../src/supervisor/ports.js';
+import { burstDelayMs, burstThreshold, defaultDelayMs } from '../../src/tuning.js';
 import { freePort } from '../e2e/harness.js';
 
 /** Everything a test started, closed after it whatever happened. */
@@ -68,6 +70,8 @@ export async function startTestProxy(options: Partial<DevProxyOptions> & { appPo
     publish: (event) => supervisor.published.push(event),
     logger: createLogger({ level: 'verbose', cwd: '/', command: 'app', stream, env: {} }),
     cwd: '/',
+    clock: realClock,
+    quiet: { delay: defaultDelayMs, burstThreshold, burstDelay: burstDelayMs },
     ...options,
   });
   open.push(() => proxy.close());
@@ -94,11 +98,17 @@ export function get(port: number, path = '/', headers: http.OutgoingHttpHeaders 
   });
 }
 
-/** An open `/__devreload/events` stream, its events as they come. */
-export function listen(port: number, version: string): Promise<{ events: Array<{ event: string; data: unknown }>; close: () => void }> {
+/** A `state` the events stream sent. */
+export interface StreamState {
+  version: string | null;
+  overlay: { title: string; lines: string[] } | null;
+}
+
+/** An open `/__devreload/events` stream, the states it sent as they come. */
+export function listen(port: number): Promise<{ events: Array<{ event: string; data: StreamState }>; states: () => StreamState[]; close: () => void }> {
   return new Promise((resolve, reject) => {
-    const events: Array<{ event: string; data: unknown }> = [];
-    const request = http.get({ host: '127.0.0.1', port, path: `/__devreload/events?v=${encodeURIComponent(version)}`, agent: false }, (response) => {
+    const events: Array<{ event: string; data: StreamState }> = [];
+    const request = http.get({ host: '127.0.0.1', port, path: '/__devreload/events', agent: false }, (response) => {
       let buffer = '';
       response.setEncoding('utf8').on('data', (chunk: string) => {
         buffer += chunk;
@@ -107,21 +117,13 @@ export function listen(port: number, version: string): Promise<{ events: Array<{
         for (const block of blocks) {
           const event = /^event: (.*)$/m.exec(block)?.[1];
           const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (event !== undefined) events.push({ event, data: data === undefined ? undefined : JSON.parse(data) });
+          if (event !== undefined) events.push({ event, data: JSON.parse(data ?? 'null') as StreamState });
         }
       });
       const close = () => request.destroy();
       open.push(close);
-      resolve({ events, close });
+      resolve({ events, states: () => events.filter((e) => e.event === 'state').map((e) => e.data), close });
     });
     request.on('error', (error) => (events.length === 0 ? reject(error) : undefined));
   });
-}
-
-export async function until(predicate: () => boolean, describe: () => string, timeout = 10_000): Promise<void> {
-  const deadline = Date.now() + timeout;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${describe()}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }

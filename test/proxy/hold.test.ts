@@ -1,25 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { Gate, type HoldReport, type Refusal } from '../../src/proxy/hold.js';
+import { FakeClock } from '../supervisor/fakes.js';
 
 function setup(holdMs = 60_000) {
-  let now = 0;
+  const clock = new FakeClock();
   const reports: HoldReport[] = [];
-  const gate = new Gate({ holdMs, now: () => now, report: (report) => reports.push(report) });
+  const gate = new Gate({ holdMs, clock, report: (report) => reports.push(report) });
   const outcomes: string[] = [];
   const waiter = (name: string) => ({
     release: () => outcomes.push(`${name} released`),
     refuse: (refusal: Refusal) => outcomes.push(`${name} refused: ${refusal.kind}`),
   });
-  return { gate, reports, outcomes, waiter, advance: (ms: number) => (now += ms) };
+  return { gate, reports, outcomes, waiter, clock, advance: (ms: number) => clock.advance(ms) };
 }
 
 describe('Gate', () => {
-  it('holds until the first instance is ready, then lets through in arrival order and reports the longest wait', () => {
+  it('holds until the first instance is ready, then lets through in arrival order and reports the longest wait', async () => {
     const { gate, reports, outcomes, waiter, advance } = setup();
     gate.pass(waiter('a'));
-    advance(30);
+    await advance(30);
     gate.pass(waiter('b'));
-    advance(10);
+    await advance(10);
     expect(outcomes).toEqual([]);
     gate.open();
     expect(outcomes).toEqual(['a released', 'b released']);
@@ -28,12 +29,12 @@ describe('Gate', () => {
     expect(outcomes.at(-1)).toBe('c released');
   });
 
-  it('holds again from a stop, and answers with the failure once nothing will start', () => {
+  it('holds again from a stop, and answers with the failure once nothing will start', async () => {
     const { gate, reports, outcomes, waiter, advance } = setup();
     gate.open();
     gate.hold();
     gate.pass(waiter('a'));
-    advance(5);
+    await advance(5);
     const failure = { kind: 'exit', code: 1, signal: null } as const;
     gate.fail(failure);
     gate.pass(waiter('b'));
@@ -55,13 +56,35 @@ describe('Gate', () => {
     expect(outcomes).toEqual([]);
   });
 
-  it('refuses a request that waited longer than the bound', async () => {
-    const { gate, reports, outcomes, waiter } = setup(20);
+  it('refuses a request once it has waited the bound, not before', async () => {
+    const { gate, reports, outcomes, waiter, advance } = setup(30_000);
     gate.pass(waiter('slow'));
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    await advance(10_000);
+    gate.pass(waiter('later'));
+    await advance(19_999);
+    expect(outcomes).toEqual([]);
+    await advance(1);
     expect(outcomes).toEqual(['slow refused: timeout']);
-    expect(reports.map((r) => r.phase)).toEqual(['timedOut']);
+    expect(reports).toEqual([{ phase: 'timedOut', requests: 1, waitedMs: 30_000 }]);
+    expect(gate.waiting).toBe(1);
+    await advance(10_000);
+    expect(outcomes).toEqual(['slow refused: timeout', 'later refused: timeout']);
     expect(gate.waiting).toBe(0);
+  });
+
+  it('lets go of a request\'s timer once it is released, refused or cancelled', () => {
+    const { gate, waiter, clock } = setup();
+    const cancel = gate.pass(waiter('gone'));
+    gate.pass(waiter('released'));
+    expect(clock.pending).toBe(2);
+    cancel();
+    expect(clock.pending).toBe(1);
+    gate.open();
+    expect(clock.pending).toBe(0);
+    gate.hold();
+    gate.pass(waiter('failed'));
+    gate.fail({ kind: 'exit', code: 1, signal: null });
+    expect(clock.pending).toBe(0);
   });
 
   it('wait() holds even while open, until the next instance (a request the stopping one dropped)', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeHolders } from '../../src/socket/holder.js';
-import { parseTcpTable } from '../../src/socket/proc-net.js';
+import { socketInode } from '../../src/socket/proc-fds.js';
+import { formatAddress, parseTcpTable } from '../../src/socket/proc-net.js';
 
 // Rows as Linux prints them: a listening socket with one queued connection, that connection
 // (no inode yet: nobody accepted it), the client's side of it, and a v6 listener.
@@ -35,6 +36,24 @@ describe('parseTcpTable', () => {
       { localAddress: '::ffff:c000:202', localPort: 3002, remotePort: 0, state: 0x0a, inode: 79 },
       { localAddress: 'fe80::3fff:9a:d7a3', localPort: 3003, remotePort: 0, state: 0x0a, inode: 80 },
     ]);
+  });
+});
+
+describe('formatAddress', () => {
+  it('brackets IPv6 addresses, as a URL holds them', () => {
+    expect(formatAddress('127.0.0.1', 3000)).toBe('127.0.0.1:3000');
+    expect(formatAddress('0.0.0.0', 80)).toBe('0.0.0.0:80');
+    expect(formatAddress('::', 3000)).toBe('[::]:3000');
+    expect(formatAddress('::1', 3001)).toBe('[::1]:3001');
+  });
+});
+
+describe('socketInode', () => {
+  it('reads the inode of a /proc/<pid>/fd link to a socket, and nothing else', () => {
+    expect(socketInode('socket:[180946]')).toBe(180946);
+    expect(socketInode('pipe:[180946]')).toBeUndefined();
+    expect(socketInode('anon_inode:[eventpoll]')).toBeUndefined();
+    expect(socketInode('/tmp/socket:[1]')).toBeUndefined();
   });
 });
 

@@ -20,6 +20,14 @@ describe('readyCheckFor', () => {
     expect(readyCheckFor(undefined, [])).toBeUndefined();
   });
 
+  it('without --ready or sockets, the app listening anywhere, where the kernel’s tables can be read; --ready and --socket win', () => {
+    const inspector = { ports: [9229], ephemeral: false };
+    expect(readyCheckFor(undefined, [], inspector)).toEqual({ kind: 'listen', inspector });
+    expect(readyCheckFor(undefined, sockets, inspector)).toEqual({ kind: 'accept', host: '::1', port: 3000 });
+    expect(readyCheckFor({ kind: 'port', port: 8080 }, [], inspector)).toEqual({ kind: 'connect', hosts: ['127.0.0.1', '::1'], port: 8080 });
+    expect(readyCheckFor({ kind: 'url', url: 'http://localhost:3000/' }, [], inspector)).toEqual({ kind: 'url', url: 'http://localhost:3000/' });
+  });
+
   it('waits for an accept on a handed-off port (a bare connect would succeed at once)', () => {
     expect(readyCheckFor({ kind: 'port', port: 3001 }, sockets)).toEqual({ kind: 'accept', host: '127.0.0.1', port: 3001 });
     expect(readyCheckFor({ kind: 'port', host: 'localhost', port: 3001 }, sockets)).toEqual({ kind: 'accept', host: '127.0.0.1', port: 3001 });

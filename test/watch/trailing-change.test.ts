@@ -1,3 +1,4 @@
+import { skipInPass } from '../pass.js';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,7 +11,8 @@ afterEach(async () => {
 });
 
 describe('a second write right after the first (format-on-save)', () => {
-  it('is reported, although chokidar throttles changes to one per 50 ms', async () => {
+  it('is reported, although chokidar throttles changes to one per 50 ms', async (context) => {
+    skipInPass(context, { polling: 'a known limit: two writes within one polling interval are one change (the workaround is for native events)' });
     fixture = new WatchFixture();
     const dir = await fixture.tempDir();
     await tree(dir, ['app.ts', 'sentinel.ts']);

@@ -8,7 +8,7 @@ export function burstSection({ rows, files, maxMs }, options, targets) {
     `All ${files} files are rewritten back to back; every one is imported by the app (so node --watch sees them too). ` +
     'Back = burst start → the last new instance listening, once the supervisor has printed nothing and ' +
     `started nothing for 2 s (given up after ${maxMs / 1000} s).`, '',
-    'Restarts = new instances the supervisor says it started (`restarted in` for devreload, `starting` for ' +
+    'Restarts = new instances the supervisor says it started (`restarted in` or `ready in` for devreload, `starting` for ' +
     'nodemon, `Restarting` for node --watch); booted = of those, how many ran far enough to stamp their first line.', '',
     '| supervisor | restarts per burst | booted | `restarting` lines logged | burst start → app back (ms) | writing the burst took (ms) | longest pause between two writes (ms) |',
     '|---|---|---|---|---|---|---|',

@@ -11,8 +11,11 @@ export const NOT_MEASURED = '**not measured**';
 export const target = (issue, text, measured, verdict) => ({ issue, text, measured, verdict });
 
 /** For a row whose devreload option the build under test does not have yet. */
-export const unavailableText = (peer) =>
-  peer.needs === 'node24' ? 'not available (Node 24 could not be installed from the npm registry)' : `not available (\`devreload --help\` lists no \`--${peer.needs}\`)`;
+export const unavailableText = (peer) => {
+  if (peer.needs === 'node24') return 'not available (Node 24 could not be installed from the npm registry)';
+  if (peer.needs === 'prestartRuntime') return 'not available (devreload does not accept `--prestart=runtime` yet)';
+  return `not available (\`devreload --help\` lists no \`--${peer.needs}\`)`;
+};
 
 /** Markdown-safe one-line text. */
 export const cell = (text) => String(text).replace(/\|/g, '\\|');

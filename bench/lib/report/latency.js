@@ -79,6 +79,9 @@ export function latencySection({ rows, unavailable = [], cold, coldTsx = [], spa
 
 function latencyTargets(rows, unavailable, overheadOf, targets) {
   const byId = Object.fromEntries(rows.map((row) => [row.peer.id, median(overheadOf(row))]));
+  if (Number.isFinite(byId.devreload) && Number.isFinite(byId.nodemon)) {
+    targets.push(target(22, '`devreload` (defaults): latency overhead ≤ nodemon’s (same run)', `${fmt(byId.devreload)} vs ${fmt(byId.nodemon)} ms`, held(byId.devreload <= byId.nodemon)));
+  }
   for (const id of ['devreload', 'devreloadDelay0']) {
     const label = rows.find((row) => row.peer.id === id)?.peer.label;
     if (label === undefined) continue;

@@ -9,7 +9,7 @@ export function scriptBurstSection({ peer, reference, files, samples }, options,
   const lines = [
     `### Bursts written by scripts, one process per write (${peer.label}, ${rounds} rounds)`, '',
     `Each round: one save of the watched module, then ${files} files (all imported by the app) rewritten by each writer below, ` +
-    'one process per file. Restarts = `restarted in` lines after the burst began; back = burst start → the last new instance ' +
+    'one process per file. Restarts = `restarted in` and `ready in` lines after the burst began; back = burst start → the last new instance ' +
     'listening, once nothing was printed or started for 2 s.', '',
     '| what was written | restarts | booted | burst start → app back (ms) | writing took (ms) |',
     '|---|---|---|---|---|',
