@@ -26,7 +26,7 @@ export function warmSetFrom(record: Recorded | null, dropped: ReadonlySet<string
   let leftOut: string | undefined;
   if (record.envChanged.length > 0 && roots.some((root) => root.kind === 'import')) {
     roots = roots.filter((root) => root.kind === 'require');
-    leftOut = `the app sets ${record.envChanged.slice(0, 3).join(', ')} in process.env, so its ES module imports load at every start`;
+    leftOut = `${record.envChanged.slice(0, 3).join(', ')} changed in process.env while the app loaded (its code, or a module it imports such as dotenv/config), so its ES module imports load at every start`;
   }
   const esm = record.main === 'esm' || roots.some((root) => root.kind === 'import');
   return { roots, envs: record.envs, main: record.main, mainFile: record.mainFile, esm, leftOut };
