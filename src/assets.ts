@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** Files devreload hands to other processes: they must exist as files, next to the code. */
-export type Asset = 'socket/preload.cjs' | 'process/watchdog.sh' | 'prestart/park.cjs' | 'prestart/python-park.py' | 'prestart/python-boot/sitecustomize.py';
+export type Asset = 'socket/preload.cjs' | 'process/watchdog.sh' | 'prestart/park.cjs' | 'prestart/record-hooks.mjs' | 'prestart/python-park.py' | 'prestart/python-boot/sitecustomize.py';
 
 /**
  * The path of a built asset. This module sits at the root of dist/ both in the compiled

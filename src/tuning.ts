@@ -83,6 +83,11 @@ export const mtimeSlackMs = 15;
  * 40 ms of CPU) does not slow the new instance's on a 2-core machine. */
 export const spareDelayMs = 300;
 
+/** Warm `--prestart`: how long the next spare waits for the new instance to say what it loaded
+ * (it does once nothing new loaded for ~100 ms, at most 10 s after its start: record.cts); a
+ * spare made before would load what the instance before it loaded. */
+export const spareRecordWaitMs = 10_500;
+
 /** Waiting for every process of a stopped instance to be gone: most are gone at the first look,
  * a straggler (a worker finishing its shutdown) within tens of ms; a look costs a few ms, so
  * start at 2 ms and double up to 50 ms. */

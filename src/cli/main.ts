@@ -79,7 +79,8 @@ export function parseCli(argv: readonly string[]): ParsedCli {
     onExit: scalar(result.onExit) as DevreloadOptions['onExit'],
     socket: result.socket === undefined ? undefined : list(result.socket),
     ready: scalar(result.ready) as string | undefined,
-    prestart: on(result.prestart) ? true : undefined,
+    // `--prestart` alone: cac's true (warm); with a value, the value as typed (checked by resolveOptions).
+    prestart: scalar(result.prestart) as DevreloadOptions['prestart'] | undefined,
     build: result.build === undefined ? undefined : list(result.build),
     envFile: result.envFile === undefined ? undefined : list(result.envFile),
     postpone: on(result.postpone) ? true : undefined,

@@ -54,11 +54,12 @@ export interface DevreloadOptions {
   /** When the app exits on its own: wait for a change (default), restart with backoff, or quit with its code. */
   onExit?: OnExit;
   /**
-   * Keep the next instance's Node runtime booted and parked, before any user code, so a
-   * restart skips Node's boot (`node` and `tsx` commands). Opt-in: the app can tell by
-   * `process.uptime()`. Default: false.
+   * Keep the next instance booted and parked, before any user code, so a restart skips Node's
+   * boot (`node` and `tsx` commands): `true` or `'warm'` also loads the app's third-party
+   * dependencies (from node_modules) in it, as the last instance loaded them; `'runtime'` keeps
+   * Node alone. Opt-in: the app can tell by `process.uptime()`. Default: false.
    */
-  prestart?: boolean;
+  prestart?: boolean | 'runtime' | 'warm';
   /**
    * Build step(s) run through `sh -c` before every start, in order; the running instance is
    * replaced only when every step succeeds. A string or a list of strings.
@@ -101,7 +102,7 @@ export interface ResolvedOptions {
   readonly onExit: OnExit;
   readonly sockets: readonly SocketSpec[];
   readonly ready: ReadyTarget | undefined;
-  readonly prestart: boolean;
+  readonly prestart: false | 'runtime' | 'warm';
   readonly build: readonly string[];
   /** Absolute paths. */
   readonly envFiles: readonly string[];
@@ -168,7 +169,7 @@ export function resolveOptions(input: DevreloadOptions, naming: OptionNaming = '
     onExit: parseOnExit(input.onExit ?? 'wait', name('onExit')),
     sockets,
     ready,
-    prestart: parseBoolean(input.prestart ?? false, name('prestart')),
+    prestart: parsePrestart(input.prestart ?? false, name('prestart'), naming),
     build: parseBuild(input.build, name('build')),
     envFiles: listOf(input.envFile).map((file) => {
       const absolute = path.resolve(cwd, file);
@@ -251,6 +252,15 @@ function parseIgnore(value: DevreloadOptions['ignore'], option: string): readonl
 function parseBoolean(value: unknown, option: string): boolean {
   if (typeof value === 'boolean') return value;
   throw new DevreloadError(`${option}: expected true or false, got ${JSON.stringify(value)}`);
+}
+
+/** `--prestart [runtime|warm]`; `prestart: true | false | 'runtime' | 'warm'`. */
+export function parsePrestart(value: unknown, option: string, naming: OptionNaming): false | 'runtime' | 'warm' {
+  if (value === true || value === 'warm') return 'warm';
+  if (value === false) return false;
+  if (value === 'runtime') return 'runtime';
+  const expected = naming === 'cli' ? 'runtime or warm (or no value: warm)' : 'true, false, "runtime" or "warm"';
+  throw new DevreloadError(`${option}: expected ${expected}, got ${JSON.stringify(value)}`);
 }
 
 const onExitPolicies = ['wait', 'restart', 'quit'] as const;

@@ -43,7 +43,7 @@ export const optionKeys = {
   onExit: { expects: '"wait", "restart" or "quit"', accepts: isString },
   socket: { expects: 'a [host:]port or an array of them', accepts: oneOrMany(either(isString, isNumber)) },
   ready: { expects: 'a port, a URL or a "/regex/"', accepts: either(isString, isNumber) },
-  prestart: { expects: 'true or false', accepts: isBoolean },
+  prestart: { expects: 'true, false, "runtime" or "warm"', accepts: (v: unknown) => isBoolean(v) || v === 'runtime' || v === 'warm' },
   build: { expects: 'a command line or an array of them', accepts: oneOrMany(isString) },
   envFile: { expects: 'a path or an array of paths', accepts: oneOrMany(isString) },
   postpone: { expects: 'true or false', accepts: isBoolean },

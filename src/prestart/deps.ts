@@ -3,12 +3,17 @@ import type { Logger } from '../log/logger.js';
 import type { Instance, InstanceSpec } from '../process/instance.js';
 import type { Watchdog } from '../process/watchdog.js';
 
+/** `runtime`: a spare boots the runtime only; `warm`: it also loads the app's third-party dependencies. */
+export type PrestartMode = 'runtime' | 'warm';
+
 /** What every kind of spare (Node's, Python's) needs of the supervisor. */
 export interface PrestartDeps {
   launch(spec: InstanceSpec): Promise<Instance>;
   watchdog(): Watchdog | null;
   clock: Clock;
   logger: Logger;
-  /** The user's own folders (the watched paths): a spare never loads a module from them. */
+  /** Default: warm. */
+  mode?: PrestartMode;
+  /** The user's own folders (the watched paths, workspace packages included): a spare never loads a module from them. */
   userPaths?: readonly string[];
 }

@@ -1,11 +1,9 @@
 import path from 'node:path';
 import { quoteNodeOption, splitNodeOptions } from '../process/node-options.js';
 
-/** A preload the app asked for: run when the spare wakes, never while it is parked. */
-export interface Preload {
-  readonly kind: 'require' | 'import';
-  readonly specifier: string;
-}
+import type { Preload } from './protocol.cjs';
+
+export type { Preload } from './protocol.cjs';
 
 /** How to boot a spare for this command, and what to run in it when it wakes. */
 export interface NodePlan {

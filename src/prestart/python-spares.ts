@@ -41,15 +41,17 @@ export class PythonSpares {
   #cancelNext: (() => void) | null = null;
   #closed: Promise<void> | null = null;
   #count = 0;
-  /** Set once a spare found that loading dependencies ahead would change the app's order. */
-  #runtimeOnly: string | null = null;
+  /** Set once a spare found that loading dependencies ahead would change the app's order (or --prestart=runtime asked for that). */
+  #runtimeOnly: string | null;
   readonly #said = new Set<string>();
   #lastKind: string | null = null;
 
   constructor(
     private readonly deps: PrestartDeps,
     private readonly command: PythonCommand,
-  ) {}
+  ) {
+    this.#runtimeOnly = deps.mode === 'runtime' ? '--prestart=runtime' : null;
+  }
 
   launch = async (spec: InstanceSpec): Promise<Instance> => {
     this.#cancelNext?.();

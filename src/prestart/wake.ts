@@ -2,15 +2,9 @@ import path from 'node:path';
 import type { InstanceSpec } from '../process/instance.js';
 import { instanceEnv, localPathEnv } from '../process/spawn.js';
 import type { NodePlan } from './plan.js';
+import type { RecordRequest, Wake } from './protocol.cjs';
 
-/** The one message a parked spare reads from its stdin (src/prestart/park.cts reads it). */
-export interface Wake {
-  readonly cwd: string;
-  readonly env: Record<string, string>;
-  readonly argv: readonly string[];
-  readonly execArgv: readonly string[];
-  readonly preloads: NodePlan['preloads'];
-}
+export type { Wake } from './protocol.cjs';
 
 const lengthDigits = 10;
 
@@ -19,7 +13,7 @@ const lengthDigits = 10;
  * `tag` is the spare's own instance tag: the woken app is that instance, and every process it
  * starts must carry the tag the spare's stop and the watchdog look for.
  */
-export function wakeFor(spec: InstanceSpec, plan: NodePlan, tag: string | undefined): Wake {
+export function wakeFor(spec: InstanceSpec, plan: NodePlan, tag: string | undefined, record?: RecordRequest): Wake {
   const env: Record<string, string> = {};
   // Exactly what a fresh spawn would give it (the PATH of execa's preferLocal, from the same
   // library and options), node_modules/.bin on PATH and the tag included.
@@ -32,11 +26,12 @@ export function wakeFor(spec: InstanceSpec, plan: NodePlan, tag: string | undefi
     argv: [path.resolve(spec.cwd, plan.script), ...plan.args],
     execArgv: plan.execArgv,
     preloads: plan.preloads,
+    ...(record === undefined ? {} : { record }),
   };
 }
 
-/** Length-prefixed, so the spare reads exactly its message and leaves the rest of stdin to the app. */
-export function encodeWake(wake: Wake): Buffer {
-  const body = Buffer.from(JSON.stringify(wake), 'utf8');
+/** Length-prefixed, so the spare reads exactly its messages (a Park, a Wake) and leaves the rest of stdin to the app. */
+export function encodeWake(message: object): Buffer {
+  const body = Buffer.from(JSON.stringify(message), 'utf8');
   return Buffer.concat([Buffer.from(`${String(body.length).padStart(lengthDigits, '0')}\n`, 'latin1'), body]);
 }

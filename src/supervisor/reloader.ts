@@ -251,6 +251,8 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
 
   #spawn(changes: Changes | null): void {
     this.#spawnedAt = this.#ports.clock.wall();
+    // A warm --prestart spare is woken only if none of these could have changed what it loaded.
+    this.#startUp.prestarter?.changed(changes);
     const check = this.#startUp.readyCheck;
     const context = {
       options: this.options,

@@ -79,7 +79,7 @@ export class StartUp {
       if (this.host.stopped()) return await this.host.release();
     }
     if (options.prestart) {
-      const deps = { launch: ports.launch, watchdog: () => this.watchdog, clock: ports.clock, logger, userPaths: options.watch };
+      const deps = { launch: ports.launch, watchdog: () => this.watchdog, clock: ports.clock, logger, userPaths: options.watch, mode: options.prestart };
       this.prestarter = new Prestarter(deps);
     }
     if (internal.handleSignals === true) {

@@ -20,6 +20,7 @@ describe('createReloader', () => {
     expect(() => createReloader({ command: 'node', killTimeout: -1 })).toThrow(/^killTimeout: must not be negative/);
     expect(() => createReloader({ command: '' })).toThrow(/^command: expected the program to run/);
     expect(() => createReloader({ command: 'node', signal: 'SIGNOPE' })).toThrow(/^signal: unknown signal/);
+    expect(() => createReloader({ command: 'node', prestart: 'cold' as never })).toThrow('prestart: must be true, false, "runtime" or "warm", got string "cold"');
   });
 
   it('rejects a misspelled option and a wrong value in the config file’s words, starting nothing', () => {

@@ -24,7 +24,7 @@ describe('an option given without its value says so, naming the option and what 
 
   it('covers every option that takes a value', () => {
     expect(required.map((o) => o.flags)).toEqual(expect.arrayContaining(['-w, --watch <path>', '-e, --ext <list>', '--socket <[host:]port>', '-k, --kill-timeout <ms>']));
-    expect(required.length + 2).toBe(valueOptions.length); // + --poll and --proxy, whose values are optional
+    expect(required.length + 3).toBe(valueOptions.length); // + --poll, --proxy and --prestart, whose values are optional
   });
 
   for (const option of required) {
@@ -43,6 +43,17 @@ describe('an option given without its value says so, naming the option and what 
       });
     }
   }
+
+  it('--prestart without a mode is warm; runtime or warm after it (or after =) is its mode, anything else the command', () => {
+    expect(options(['--prestart', '--', 'node']).prestart).toBe(true);
+    expect(options(['--prestart', 'node', 'server.js'])).toMatchObject({ prestart: true, command: 'node', args: ['server.js'] });
+    expect(options(['--prestart', 'runtime', 'node', 'server.js'])).toMatchObject({ prestart: 'runtime', command: 'node' });
+    expect(options(['--prestart=runtime', '--', 'node'])).toMatchObject({ prestart: 'runtime' });
+    expect(options(['--prestart', 'warm', '--', 'node'])).toMatchObject({ prestart: 'warm' });
+    // Checked where every source's value is (resolveOptions): see test/e2e/bad-input.test.ts.
+    expect(options(['--prestart=cold', '--', 'node'])).toMatchObject({ prestart: 'cold' });
+    expect(() => parseCli(['--prestart=', '--', 'node'])).toThrow(/^--prestart: the value is empty; expected runtime or warm/);
+  });
 
   it('--poll without a number polls at the default interval; a number after it is its value', () => {
     expect(options(['--poll', '--', 'node']).poll).toBe(true);

@@ -54,6 +54,10 @@ describe('bad input: one clear line, non-zero exit, nothing left running', () =>
     await fails(['--delay=-5', '--', 'node', serverFixture], /--delay: must not be negative, got -5/);
   });
 
+  it('--prestart with a mode it does not know', async () => {
+    await fails(['--prestart=cold', '--', 'node', serverFixture], /^\[devreload\] error: --prestart: expected runtime or warm \(or no value: warm\), got "cold"$/);
+  });
+
   it('unknown signal', async () => {
     await fails(['--signal', 'SIGNOPE', '--', 'node', serverFixture], /--signal: unknown signal "SIGNOPE"/);
   });

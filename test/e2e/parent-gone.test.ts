@@ -41,11 +41,13 @@ function commandOf(pid: number): string {
 
 /** devreload (the app's parent), its watchdog and spare, the app and its workers. */
 function everything(project: Project) {
-  const app = project.entries('start')[0]?.pid;
-  const devreload = app === undefined ? undefined : parentOf(app);
-  if (devreload === undefined) throw new Error(`no devreload above the app (${String(app)})`);
+  const first = project.entries('start')[0]?.pid;
+  const devreload = first === undefined ? undefined : parentOf(first);
+  if (devreload === undefined) throw new Error(`no devreload above the app (${String(first)})`);
   const watchdog = childrenOf(devreload).filter((pid) => commandOf(pid).includes('watchdog'));
-  return { devreload, watchdog, spare: parked(devreload), app: project.allPids() };
+  // A warm --prestart's first instance runs the park script too: the spare is the one that is no app.
+  const app = project.allPids();
+  return { devreload, watchdog, spare: parked(devreload).filter((pid) => !app.includes(pid)), app };
 }
 
 async function portIsFree(port: number): Promise<boolean> {

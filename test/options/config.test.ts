@@ -63,6 +63,17 @@ describe('configuration files', () => {
     expect(() => loadConfig(dir, undefined)).toThrow('package.json#devreload: expected an object of options, got an array ["src"]');
   });
 
+  it('prestart: true, false, "runtime" or "warm"; anything else names what it expects', async () => {
+    for (const prestart of [true, false, 'runtime', 'warm']) {
+      await write('devreload.config.json', { prestart });
+      expect(loadConfig(dir, undefined)).toEqual({ prestart });
+    }
+    await write('devreload.config.json', { prestart: 'cold' });
+    expect(() => loadConfig(dir, undefined)).toThrow('devreload.config.json: "prestart" must be true, false, "runtime" or "warm", got string "cold"');
+    await write('devreload.config.json', { prestart: 1 });
+    expect(() => loadConfig(dir, undefined)).toThrow('devreload.config.json: "prestart" must be true, false, "runtime" or "warm", got number 1');
+  });
+
   it('devreload.config.json may have // and /* */ comments and trailing commas', async () => {
     await write(
       'devreload.config.json',

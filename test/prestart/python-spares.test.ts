@@ -16,7 +16,7 @@ import { FakeClock, FakeLauncher, FakeWatchdog, settle } from '../supervisor/fak
 let site: string;
 afterEach(() => rmSync(site, { recursive: true, force: true }));
 
-function setup() {
+function setup(mode?: 'runtime' | 'warm') {
   site = mkdtempSync(path.join(tmpdir(), 'devreload-site-packages-'));
   const clock = new FakeClock();
   const launcher = new FakeLauncher();
@@ -26,7 +26,7 @@ function setup() {
   let log = '';
   stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
   const logger = createLogger({ level: 'normal', cwd: '/p', command: 'python3', stream: stderr });
-  const prestarter = new Prestarter({ launch, watchdog: () => watchdog, clock, logger, userPaths: ['/p/src'] });
+  const prestarter = new Prestarter({ launch, watchdog: () => watchdog, clock, logger, userPaths: ['/p/src'], mode });
   const config = (index: number) => JSON.parse(launcher.specs[index]!.args.at(-1)!) as ParkConfig;
   const wake = (index: number) => JSON.parse(launcher.instances[index]!.written.join('').slice(11)) as PythonWake;
   /** What python-park.py reports once parked. */
@@ -67,6 +67,13 @@ describe('Python spares', () => {
     // Its report and the record it followed are not needed any more: a long session leaves no trail.
     expect(existsSync(s.config(1).status)).toBe(false);
     expect(first.pid).toBe(100);
+  });
+
+  it('--prestart=runtime: the Python spares keep the runtime only', async () => {
+    const s = setup('runtime');
+    await s.prestarter.launch(spec());
+    await s.clock.advance(spareDelayMs);
+    expect(s.config(1).mode).toBe('runtime');
   });
 
   it.each([
