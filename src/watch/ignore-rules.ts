@@ -122,8 +122,8 @@ export function createIgnoreMatcher(
   const matcher = (absPath: string, stats?: StatsLike): string | undefined => {
     const target = normalAbsolute(absPath);
     const root = findWatchRoot(roots, target);
-    // Outside every root: chokidar watches a single file's parent folder to notice the
-    // file coming back after a delete; leave those internal checks alone.
+    // Outside every root: no rule of these applies (each root's chokidar instance keeps out
+    // of what is outside it on its own: watcher.ts).
     if (root === undefined || root === target) return undefined;
     const segments = below(root, target).split(path.sep);
     const always = matchAlwaysIgnored(segments) ?? virtualenvs.match(root, target, stats?.isDirectory() ?? false);

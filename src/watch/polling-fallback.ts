@@ -1,8 +1,9 @@
-import { FSWatcher, type ChokidarOptions } from 'chokidar';
+import type { ChokidarOptions, FSWatcher } from 'chokidar';
 import { stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import type { EventName } from 'chokidar/handler.js';
 import { fallbackPollMs, mtimeSlackMs } from '../tuning.js';
+import { StaysClosedWatcher } from './stays-closed.js';
 
 /** How often paths that could not be watched natively are polled (the why: tuning.ts). */
 export const FALLBACK_POLL_MS = fallbackPollMs;
@@ -45,7 +46,7 @@ export class PollingFallback {
     if (this.#closed || paths.length === 0) return;
     if (this.#fsw === undefined) {
       const options: ChokidarOptions = { ignoreInitial: true, usePolling: true, interval: FALLBACK_POLL_MS, binaryInterval: FALLBACK_POLL_MS, atomic: false, ignored: this.ignored };
-      this.#fsw = new FSWatcher(options);
+      this.#fsw = new StaysClosedWatcher(options);
       this.#fsw.on('all', (event, changed) => {
         if (this.#failedAt.has(changed)) this.#reported.add(changed);
         this.onEvent(event, changed);
