@@ -32,12 +32,23 @@ export const burstThreshold = 2;
  * every bench round. */
 export const burstDelayMs = 150;
 
-/** One Ctrl-C under `npm run` / `pnpm run` whose script shell execs (bash) reaches devreload
- * twice (the terminal's, then the package manager's forward): measured 0.3–1.1 ms apart in a
- * real pty, idle or with 4 busy loops on 2 cores (npm 11, pnpm 9; with dash as /bin/sh only one
- * arrives). 50 ms leaves a wide margin for a loaded machine and stays well below the fastest
- * human double press (~100 ms); only one repeat is ever taken as the echo (core/steps.ts). */
+/** A shutdown signal repeated this soon is the same request delivered twice, whoever started
+ * devreload: no person presses Ctrl-C twice within 50 ms (~100 ms at the fastest), and only one
+ * repeat is ever taken as the echo (core/steps.ts). For a parent known to forward signals, see
+ * forwardedSignalWindowMs. */
 export const duplicateSignalWindowMs = 50;
+
+/** One Ctrl-C under `npm run` / `pnpm run` whose script shell execs (bash) reaches devreload
+ * twice: the terminal's, then the package manager's forward, sent when npm's own event loop gets
+ * to it (supervisor/forwarding-parent.ts tells this case). Measured 0.3–1.1 ms apart on an idle
+ * machine (npm 11, pnpm 9), 9–50 ms at a load average of 11 on 2 cores, 17–68 ms at 15: past
+ * 50 ms, devreload took npm's copy for a second press and SIGKILLed the app (2 Ctrl-Cs in 10 at
+ * a load of 15; the job-control e2e test failed 1 run in 3 under load). 500 ms is 7× the worst copy seen, and stays below the 1 s after
+ * which a slow stop says "Ctrl-C again to force": a press that answers it always forces. A quick
+ * double press inside it still forces, by its own forwarded copy (only one echo is taken), unless
+ * the kernel merged each press's two copies into one (a loaded machine does, ~half the time):
+ * then a third press forces. */
+export const forwardedSignalWindowMs = 500;
 
 /** A stop still under way after this long gets one line naming what devreload waits for: most
  * apps are gone within tens of ms, and a second of silence is where people start to wonder. */

@@ -99,11 +99,14 @@ export function newShutdown(trigger: Trigger, at: number): Shutdown {
  *   hurry the app;
  * - `echo`: the same request delivered twice. `npm run` / `pnpm run` whose script shell execs
  *   the command (bash) forward the terminal's SIGINT to devreload, which also got it from the
- *   terminal: measured 0.3–1.1 ms apart (or merged into one by the kernel). Only the first
- *   repeat of the same signal within the window is taken as that echo. Likewise a signal right
- *   after the parent was found gone: the same Ctrl-C ended the parent first;
- * - `force`: anything else. A person cannot press Ctrl-C twice within the window, so their
- *   second Ctrl-C always forces; so does a Ctrl-C after SIGTERM or SIGHUP (never an echo of them).
+ *   terminal: 0.3–1.1 ms apart idle, 70 ms and more on a loaded machine (npm forwards when its
+ *   own loop gets to it), or merged into one by the kernel. The window is the config's: wide
+ *   (tuning.ts) when devreload's parent is known to forward, 50 ms otherwise. Only the first
+ *   repeat of the same signal within it is taken as that echo, so a second press still forces,
+ *   by its own forwarded copy if need be. Likewise a signal right after the parent was found
+ *   gone: the same Ctrl-C ended the parent first;
+ * - `force`: anything else: a second Ctrl-C (one echo already taken, or past the window), a
+ *   Ctrl-C after SIGTERM or SIGHUP (never an echo of them).
  */
 export function repeatedShutdown(shutdown: Shutdown, trigger: Trigger, at: number, config: MachineConfig): 'ignore' | 'echo' | 'force' {
   if (trigger === 'api' || trigger === 'parent') return 'ignore';

@@ -2,15 +2,19 @@ import type { MachineConfig } from '../core/types.js';
 import type { ResolvedOptions } from '../options/resolve.js';
 import * as tuning from '../tuning.js';
 
-/** What the restart machine is told once: the user's options, and the tuned numbers (tuning.ts says why each). */
-export function machineConfig(options: ResolvedOptions): MachineConfig {
+/**
+ * What the restart machine is told once: the user's options, and the tuned numbers (tuning.ts
+ * says why each). `signalsForwarded`: devreload's parent passes the terminal's Ctrl-C on to it
+ * (forwarding-parent.ts), so the copy may come late.
+ */
+export function machineConfig(options: ResolvedOptions, signalsForwarded = false): MachineConfig {
   return {
     stopSignal: options.signal,
     killTimeout: options.killTimeout,
     delay: options.delay,
     burstThreshold: tuning.burstThreshold,
     burstDelay: tuning.burstDelayMs,
-    duplicateSignalWindow: tuning.duplicateSignalWindowMs,
+    duplicateSignalWindow: signalsForwarded ? tuning.forwardedSignalWindowMs : tuning.duplicateSignalWindowMs,
     stopNotice: tuning.stopNoticeMs,
     maxRecordedChanges: tuning.maxRecordedChanges,
     onExit: options.onExit,

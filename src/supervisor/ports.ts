@@ -15,6 +15,7 @@ import { onSuspendRequest, stopSelf } from './job-control.js';
 import { remainingProcesses } from './remaining.js';
 import { watchParent, type ParentWatchHandlers } from './parent-watch.js';
 import { onShutdownSignals, type ShutdownSignal } from './signals.js';
+import { signalsForwardedByParent } from './forwarding-parent.js';
 import { startDevProxy, type DevProxy, type DevProxyOptions } from '../proxy/dev-proxy.js';
 
 export type { Clock } from '../clock.js';
@@ -45,6 +46,8 @@ export interface SupervisorPorts {
   controls(handlers: ControlHandlers): Controls;
   /** devreload's own SIGINT/SIGTERM/SIGHUP; returns the disposer. */
   signals(handler: (signal: ShutdownSignal) => void): () => void;
+  /** Whether devreload's parent passes the terminal's Ctrl-C on to it too (`npm run`): each press may arrive twice. */
+  signalsForwarded(): boolean;
   /** Follows devreload's parent and the top of the job it runs in (parent-watch.ts); returns the disposer. */
   parentGone(handlers: ParentWatchHandlers): () => void;
   /** Ctrl-Z (SIGTSTP) sent to devreload; returns the disposer. */
@@ -99,6 +102,7 @@ export function realPorts(): SupervisorPorts {
     clock: realClock,
     controls: (handlers) => readControls(process.stdin, handlers),
     signals: onShutdownSignals,
+    signalsForwarded: signalsForwardedByParent,
     parentGone: (handlers) => watchParent(parentCheckMs, handlers),
     suspendRequests: onSuspendRequest,
     stopSelf,

@@ -55,7 +55,8 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
   ) {
     super();
     this.#ports = { ...realPorts(), ...internal.ports };
-    this.#config = machineConfig(options);
+    // Only a run that takes signals itself (the CLI) hears its parent's forwarded copies.
+    this.#config = machineConfig(options, internal.handleSignals === true && this.#ports.signalsForwarded());
     this.#timers = new Timers(this.#ports.clock, (timer) => this.#dispatch({ type: 'timer', timer, at: this.#now() }));
     this.#logger =
       internal.logger ??

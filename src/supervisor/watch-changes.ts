@@ -5,6 +5,7 @@ import { catchUpBatch, mtimeSlackMs } from '../tuning.js';
 import { fileKey, lookAt } from '../watch/file-look.js';
 import { findLinkedRoots } from '../watch/linked-roots.js';
 import { createWatcher, type FileChange, type Watcher } from '../watch/watcher.js';
+import { namedByGlobs } from '../watch/user-globs.js';
 import { changeRules, reloadOnlyRoots, routeChange } from '../proxy/reload-only.js';
 import { ChangeFilter } from './change-filter.js';
 import { ownOutputFiles } from './own-output.js';
@@ -51,8 +52,8 @@ export function watchChanges(request: WatchRequest): ChangeSource & Pick<Watcher
   };
   const watcher = createWatcher({
     paths: [...watched, ...reloadOnlyRoots(options.reloadOnly, options.cwd, watched)],
-    // A --reload-only file is named by its glob: --ext does not filter it out.
-    anyExtension: rules.reloadOnly === undefined ? undefined : (candidate) => rules.reloadOnly?.(candidate) !== undefined,
+    // A --reload-only file is named by its glob: neither --ext nor .gitignore filters it out.
+    named: namedByGlobs(options.reloadOnly, options.cwd),
     cwd: options.cwd,
     ext: options.ext,
     ignore: options.ignore,

@@ -8,6 +8,7 @@ import { below, createGitignoreLookup, isInside } from './gitignore-lookup.js';
 import type { GitignoreLookup } from './gitignore-lookup.js';
 import { readOptionalFile } from './gitignore.js';
 import { compileUserGlobs } from './user-globs.js';
+import type { NamedFiles } from './user-globs.js';
 import { Virtualenvs } from './virtualenvs.js';
 
 export interface IgnoreMatcherOptions {
@@ -16,8 +17,8 @@ export interface IgnoreMatcherOptions {
   readonly ext?: readonly string[] | undefined;
   readonly ignore?: readonly string[] | undefined;
   readonly gitignore?: boolean | undefined;
-  /** Files that count whatever `ext` says (`--reload-only` files, named by their own globs). */
-  readonly anyExtension?: ((absPath: string) => boolean) | undefined;
+  /** Files named on purpose (`--reload-only` globs): they count whatever `ext` and .gitignore say. */
+  readonly named?: NamedFiles | undefined;
 }
 
 /** What chokidar passes when it has stat'ed the path (it often has not). */
@@ -77,7 +78,9 @@ export function createIgnoreMatcher(
   // Each root's top as its repository decides (addOwnTop() in matchGitignore leaves these alone).
   const rootTops = new Map(gitignore === undefined ? [] : roots.map((root) => [root, gitignore.topOf(root)]));
 
-  const matchGitignore = (rules: GitignoreLookup, root: string, target: string, isDir: boolean) => {
+  const named = options.named;
+  /** `isFile`: stat'ed as one. A folder, or a path not stat'ed yet, may hold what a glob names. */
+  const matchGitignore = (rules: GitignoreLookup, root: string, target: string, isDir: boolean, isFile = false) => {
     if (!rootsChecked.has(root)) {
       // The user asked for a gitignored folder (build output, generated code): watch it, with
       // the .gitignore files from its outermost ignored folder down (git reads none there).
@@ -86,7 +89,10 @@ export function createIgnoreMatcher(
       rootsChecked.add(root);
     }
     const rule = rules.match(target, isDir);
-    if (rule !== undefined) gitignored.add(target);
+    if (rule === undefined) return undefined;
+    // Build output is what is usually gitignored, and what `--reload-only` names (compiled CSS).
+    if (named !== undefined && (named.names(target) || (!isFile && named.reaches(target)))) return undefined;
+    gitignored.add(target);
     return rule;
   };
 
@@ -122,8 +128,8 @@ export function createIgnoreMatcher(
   const matcher = (absPath: string, stats?: StatsLike): string | undefined => {
     const target = normalAbsolute(absPath);
     const root = findWatchRoot(roots, target);
-    // Outside every root: chokidar watches a single file's parent folder to notice the
-    // file coming back after a delete; leave those internal checks alone.
+    // Outside every root: no rule of these applies (each root's chokidar instance keeps out
+    // of what is outside it on its own: watcher.ts).
     if (root === undefined || root === target) return undefined;
     const segments = below(root, target).split(path.sep);
     const always = matchAlwaysIgnored(segments) ?? virtualenvs.match(root, target, stats?.isDirectory() ?? false);
@@ -136,9 +142,9 @@ export function createIgnoreMatcher(
       return matchAncestorsOrSelf(root, segments.slice(0, -1), globs) ?? (gitignore && matchGitignore(gitignore, root, folder, true));
     }
     return (
-      (options.anyExtension?.(target) === true ? undefined : matchExtension(target, stats, extensions)) ??
+      (named?.names(target) === true ? undefined : matchExtension(target, stats, extensions)) ??
       matchAncestorsOrSelf(root, segments, globs) ??
-      (gitignore && matchGitignore(gitignore, root, target, stats?.isDirectory() ?? false)) ??
+      (gitignore && matchGitignore(gitignore, root, target, stats?.isDirectory() ?? false, stats?.isFile() ?? false)) ??
       // Last: a user's own rule for the file is the one --verbose names. As with --ext, only a
       // stat'ed file: a folder may be called `build.log`.
       (stats?.isFile() === true ? matchDataFile(segments[segments.length - 1] ?? '', extensions) : undefined)

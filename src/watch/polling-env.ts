@@ -1,4 +1,5 @@
-import { FSWatcher, type ChokidarOptions } from 'chokidar';
+import type { ChokidarOptions, FSWatcher } from 'chokidar';
+import { StaysClosedWatcher } from './stays-closed.js';
 import { defaultPollMs } from '../tuning.js';
 
 /**
@@ -29,8 +30,8 @@ export function pollingInterval(poll: number | undefined, env: NodeJS.ProcessEnv
 }
 
 /**
- * `new FSWatcher(options)` with chokidar's environment variables out of its sight: the options
- * devreload computed (with pollingInterval()) are what it watches with. The variables are put
+ * A chokidar watcher that stays closed (stays-closed.ts), made with chokidar's environment
+ * variables out of its sight: the options devreload computed (with pollingInterval()) are what it watches with. The variables are put
  * back before anything else runs (the constructor is synchronous), so the app, whose
  * environment is devreload's, still gets them.
  */
@@ -38,7 +39,7 @@ export function newFSWatcher(options: ChokidarOptions): FSWatcher {
   const saved = [USE_POLLING_ENV, INTERVAL_ENV].map((name) => [name, process.env[name]] as const);
   for (const [name] of saved) delete process.env[name];
   try {
-    return new FSWatcher(options);
+    return new StaysClosedWatcher(options);
   } finally {
     for (const [name, value] of saved) if (value !== undefined) process.env[name] = value;
   }

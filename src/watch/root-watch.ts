@@ -7,6 +7,7 @@ import type { ChokidarOptions } from 'chokidar';
 import type { EventName } from 'chokidar/handler.js';
 import { isErrnoException } from '../errors.js';
 import type { StatsLike } from './ignore-rules.js';
+import { StaysClosedWatcher } from './stays-closed.js';
 
 // Past this many entries an un-ignored folder counts as watched: the walk must stay cheap.
 const SETTLE_WALK_LIMIT = 10_000;
@@ -38,7 +39,9 @@ interface Identity {
  * a new file) does to `--watch src --watch .env`. So every event on the root itself
  * re-checks its identity (device, inode, birth time); when it changed, the instance is
  * thrown away and a fresh one reports everything the new root contains as added. A
- * deleted root is reported gone and re-checked every `retryMs` until it is back.
+ * deleted root is reported gone and re-checked every `retryMs` (one stat) until it is back;
+ * chokidar's own way, watching the parent for it, is kept out (watcher.ts): with the project
+ * folder deleted too, that parent was /tmp, read in full on each change there.
  */
 export class RootWatch {
   readonly root: string;
@@ -159,7 +162,10 @@ export class RootWatch {
       }
     });
     fsw.add(this.root);
-    return ready;
+    // Gone again before chokidar looked at it: chokidar watches nothing then, and says nothing.
+    return ready.then(() => {
+      if (this.#fsw === fsw) this.#verify();
+    });
   }
 
   #stop(): void {
@@ -197,17 +203,18 @@ export class RootWatch {
       this.#handlers.onError(error);
       return;
     }
-    if (!deleted && current?.id === previous?.id) return;
+    if (!deleted && current !== undefined && current.id === previous?.id) return;
     this.#stop();
     if (current !== undefined) {
       void this.#start(false);
       return;
     }
     this.#identity = undefined;
+    // Waiting first: whoever hears of the loss may close this watch (and its wait) at once.
+    this.#waitForReturn();
     if (previous !== undefined && !deleted) {
       this.#handlers.onGone(previous.isDirectory ? 'unlinkDir' : 'unlink', this.root);
     }
-    this.#waitForReturn();
   }
 
   #waitForReturn(): void {

@@ -16,7 +16,11 @@ export function watchRuleFiles(
 ): RuleFileWatch | undefined {
   if (files.length === 0) return undefined;
   const wanted = new Set(files);
-  // chokidar watches a missing file's folder for the file to appear, filtered to that name.
+  // chokidar watches a missing file's folder for the file to appear, filtered to that name;
+  // when that folder is missing too, it would climb to the nearest ancestor that exists (a
+  // deleted project: /tmp) and read all of it on every change there. Only the files and
+  // their own folders are let through.
+  const allowed = new Set([...files, ...files.map((file) => path.dirname(file))]);
   const fsw = newFSWatcher({
     ignoreInitial: true,
     awaitWriteFinish: false,
@@ -25,6 +29,7 @@ export function watchRuleFiles(
     usePolling: poll !== undefined,
     // chokidar merges options with a spread: an explicit undefined would erase its default.
     ...(poll !== undefined ? { interval: poll, binaryInterval: poll } : {}),
+    ignored: (candidate: string) => !allowed.has(path.resolve(candidate)),
   });
   const ready = new Promise<void>((resolve) => fsw.once('ready', () => resolve()));
   fsw.on('all', (event, changed) => {

@@ -1,5 +1,7 @@
 /** The watcher's public face: what it reports, what it is given, what it can do. */
 
+import type { NamedFiles } from './user-globs.js';
+
 export type ChangeKind = 'add' | 'change' | 'unlink' | 'addDir' | 'unlinkDir';
 
 export interface FileChange {
@@ -24,8 +26,12 @@ export interface WatcherOptions {
    * only the matching files in it are.
    */
   ext?: readonly string[];
-  /** Files that count whatever `ext` says (`--reload-only` files, named by their own globs). */
-  anyExtension?: ((absPath: string) => boolean) | undefined;
+  /**
+   * Files named on purpose (`--reload-only` globs): they count whatever `ext` and .gitignore say
+   * (gitignored folders are walked for them below a glob's fixed part); node_modules, VCS
+   * folders and `ignore` still win.
+   */
+  named?: NamedFiles | undefined;
   /** picomatch globs relative to cwd; a glob matching a folder ignores everything in it. */
   ignore?: readonly string[];
   /**

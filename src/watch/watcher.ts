@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import type { EventName } from 'chokidar/handler.js';
 import { createIgnoreMatcher, findWatchRoot } from './ignore-rules.js';
+import { isInside } from './gitignore-lookup.js';
 import type { IgnoreMatcher, IgnoreRules, StatsLike } from './ignore-rules.js';
 import { NewFolderRescan, RESCAN_DELAY_MS } from './new-folder-rescan.js';
 import { RootWatch } from './root-watch.js';
@@ -161,9 +162,16 @@ class ChokidarWatcher extends EventEmitter<WatcherEvents> implements Watcher {
     return root === undefined ? undefined : this.#roots.get(root);
   }
 
-  /** A root's own chokidar instance leaves nested roots to theirs: no path is watched twice. */
+  /**
+   * A root's own chokidar instance leaves nested roots to theirs: no path is watched twice.
+   * Nothing outside its root either: chokidar watches a deleted file's folder (or, that one
+   * gone too, the nearest ancestor that exists) for its return, which RootWatch checks for
+   * itself; a deleted project had it watch and re-read all of /tmp.
+   */
   #ignoredUnder(root: string): (candidate: string, stats?: StatsLike) => boolean {
     return (candidate, stats) => {
+      // chokidar's paths are absolute and normal, as the roots are.
+      if (!isInside(candidate, root)) return true;
       const owner = findWatchRoot(this.#paths, candidate);
       if (owner !== undefined && owner !== root && findWatchRoot([root], owner) === root) return true;
       return this.#isIgnored(candidate, stats) !== undefined;

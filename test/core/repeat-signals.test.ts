@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Effect } from '../../src/core/types.js';
+import { forwardedSignalWindowMs } from '../../src/tuning.js';
 import { config, Harness } from './harness.js';
 
 // What a shutdown signal means while devreload is already shutting down (core/steps.ts):
 // one press delivered twice by npm/pnpm counts once; a person's second Ctrl-C always forces.
+// `config` has the 50 ms window of a devreload whose parent is not known to forward signals.
 
 const signalsSent = (h: Harness) => h.signals.map((s) => s.signal);
 
@@ -58,6 +60,54 @@ describe('a repeated shutdown signal', () => {
     expect(signalsSent(h)).toEqual(['SIGTERM']);
     h.advance(150).send({ type: 'shutdown', trigger: 'SIGINT' });
     expect(signalsSent(h)).toEqual(['SIGTERM', 'SIGKILL']);
+  });
+});
+
+// Under `npm run` with bash as the script shell (devreload's parent forwards Ctrl-C), the machine
+// is given the wider window: npm's copy arrives when npm's loop gets to it, 70 ms late and more
+// on a loaded machine, and each press yields two copies unless the kernel merged them.
+const forwarded = { ...config, duplicateSignalWindow: forwardedSignalWindowMs };
+
+describe('a repeated shutdown signal, under a parent that forwards Ctrl-C', () => {
+  it('npm’s copy 120 ms late is the echo, not a second press (it was SIGKILL past 50 ms)', () => {
+    const h = new Harness(forwarded).running();
+    h.send({ type: 'shutdown', trigger: 'SIGINT' }).advance(120).send({ type: 'shutdown', trigger: 'SIGINT' });
+    expect(signalsSent(h)).toEqual(['SIGINT']);
+    expect(h.logs('forcing')).toHaveLength(0);
+    h.gone();
+    expect(h.exitCode).toBe(130);
+  });
+
+  it('a quick second press forces at its first copy once the echo came', () => {
+    const h = new Harness(forwarded).running();
+    h.send({ type: 'shutdown', trigger: 'SIGINT' }).advance(30).send({ type: 'shutdown', trigger: 'SIGINT' });
+    h.advance(150).send({ type: 'shutdown', trigger: 'SIGINT' });
+    expect(signalsSent(h)).toEqual(['SIGINT', 'SIGKILL']);
+    // Its own copy changes nothing more.
+    h.advance(30).send({ type: 'shutdown', trigger: 'SIGINT' });
+    expect(signalsSent(h)).toEqual(['SIGINT', 'SIGKILL']);
+    expect(h.logs('forcing')).toHaveLength(1);
+  });
+
+  it('the kernel merged the first press’s copies: a second press forces by its forwarded copy', () => {
+    const h = new Harness(forwarded).running();
+    h.send({ type: 'shutdown', trigger: 'SIGINT' }).advance(200).send({ type: 'shutdown', trigger: 'SIGINT' });
+    expect(signalsSent(h)).toEqual(['SIGINT']);
+    h.advance(40).send({ type: 'shutdown', trigger: 'SIGINT' });
+    expect(signalsSent(h)).toEqual(['SIGINT', 'SIGKILL']);
+  });
+
+  it('a press past the window forces at once: the one "Ctrl-C again to force" asks for, a second after the first', () => {
+    expect(forwardedSignalWindowMs).toBeLessThan(config.stopNotice);
+    const h = new Harness(forwarded).running();
+    h.send({ type: 'shutdown', trigger: 'SIGINT' }).advance(config.stopNotice).send({ type: 'shutdown', trigger: 'SIGINT' });
+    expect(signalsSent(h)).toEqual(['SIGINT', 'SIGKILL']);
+  });
+
+  it('SIGTERM forwarded late (a task runner signalled the whole job) stays graceful too', () => {
+    const h = new Harness(forwarded).running();
+    h.send({ type: 'shutdown', trigger: 'SIGTERM' }).advance(150).send({ type: 'shutdown', trigger: 'SIGTERM' });
+    expect(signalsSent(h)).toEqual(['SIGTERM']);
   });
 });
 

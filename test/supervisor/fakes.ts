@@ -223,6 +223,8 @@ export function fakePorts() {
     openForWriting: () => [],
     remaining: (leader) => Promise.resolve([{ pid: leader, command: 'node server.js' }]),
     appProcess: (leader) => leader,
+    // Run directly, not by a package manager that forwards Ctrl-C (tests replace it for that).
+    signalsForwarded: () => false,
     signals: (handler) => {
       shutdownHandler = handler;
       return () => {

@@ -267,6 +267,27 @@ describe('Supervisor (effect runner over fakes)', () => {
       expectReleased(s);
     });
 
+    it('under a parent that forwards Ctrl-C (npm run), its copy 200 ms late is no second press; a press after 500 ms forces', async () => {
+      const s = setup({}, { signalsForwarded: () => true });
+      await s.supervisor.start();
+      await settle();
+      const app = s.launcher.last;
+      app.obeys = false;
+      s.kill('SIGINT');
+      await s.clock.advance(200);
+      s.kill('SIGINT');
+      await settle();
+      expect(app.signals).toEqual(['SIGINT']);
+      expect(s.log.join('\n')).not.toMatch(/second interrupt/);
+      await s.clock.advance(300);
+      s.kill('SIGINT');
+      await settle();
+      expect(app.signals).toEqual(['SIGINT', 'SIGKILL']);
+      app.die({ code: null, signal: 'SIGKILL' });
+      await expect(s.supervisor.exited).resolves.toBe(130);
+      expectReleased(s);
+    });
+
     it('settling: the old instance is gone and the quiet window runs; nothing more starts', async () => {
       const s = await running({ delay: 500 });
       s.watcher.change(path.join(repoRoot, 'src/a.ts'));

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DevreloadError } from '../../src/errors.js';
 import { createIgnoreMatcher, findWatchRoot } from '../../src/watch/ignore-rules.js';
+import { namedByGlobs } from '../../src/watch/user-globs.js';
 import type { StatsLike } from '../../src/watch/ignore-rules.js';
 import { WatchFixture } from './watch-harness.js';
 
@@ -114,7 +115,7 @@ describe('createIgnoreMatcher: watched paths', () => {
     expect(match(at('src/app.md'), FILE)).toBeUndefined();
   });
 
-  it('leaves paths outside every watched path alone (chokidar watches a file\'s parent)', () => {
+  it('leaves paths outside every watched path alone (no rule of theirs applies there)', () => {
     const match = createIgnoreMatcher({ paths: [at('src/app.ts')], cwd: ROOT, ext: ['ts'] });
     expect(match(at('src'), FOLDER)).toBeUndefined();
     expect(match(at('src/other.md'), FILE)).toBeUndefined();
@@ -165,6 +166,40 @@ describe('createIgnoreMatcher: .gitignore', () => {
     expect(on(path.join(outside, 'debug.tmp'), FILE)).toBeUndefined();
     expect(off(path.join(dir, 'src/debug.tmp'), FILE)).toBeUndefined();
     expect(off(path.join(dir, 'out'), FOLDER)).toBeUndefined();
+  });
+
+  it('lets a --reload-only glob beat .gitignore for what it names, never node_modules, VCS folders or --ignore', async () => {
+    const dir = await fixture.tempDir();
+    await writeFile(path.join(dir, '.gitignore'), 'public/build/\n*.css\ndist/\n');
+    const in_ = (rel: string) => path.join(dir, rel);
+    const named = namedByGlobs(['public/**/*.css', '*.min.js'], dir);
+    const match = createIgnoreMatcher({ paths: [dir], cwd: dir, ext: ['js'], ignore: ['public/tmp'], named });
+    // Named: .gitignore and --ext let it through, and the gitignored folder is walked for it.
+    expect(match(in_('public/build'), FOLDER)).toBeUndefined();
+    expect(match(in_('public/build'))).toBeUndefined();
+    expect(match(in_('public/build/app.css'), FILE)).toBeUndefined();
+    expect(match(in_('public/build/deep/er/x.css'), FILE)).toBeUndefined();
+    // Not named: still gitignored, inside the walked folder too.
+    expect(match(in_('public/build/app.js'), FILE)).toBe('.gitignore: public/build/ (.gitignore)');
+    expect(match(in_('src/site.css'), FILE)).toBe('extension not in: js');
+    // Outside a glob's fixed part a gitignored folder stays pruned: `*.min.js` has none.
+    expect(match(in_('dist'), FOLDER)).toBe('.gitignore: dist/ (.gitignore)');
+    expect(match(in_('src/vendor.min.js'), FILE)).toBeUndefined();
+    // What always wins.
+    expect(match(in_('public/node_modules'), FOLDER)).toBe('always ignored: node_modules');
+    expect(match(in_('public/node_modules/x.css'), FILE)).toBe('always ignored: node_modules');
+    expect(match(in_('public/.git/x.css'), FILE)).toBe('always ignored: .git');
+    expect(match(in_('public/tmp/x.css'), FILE)).toBe('ignore glob: public/tmp');
+  });
+
+  it('walks a gitignored folder above a glob\'s fixed part on the way to it, and nothing else in it', async () => {
+    const dir = await fixture.tempDir();
+    await writeFile(path.join(dir, '.gitignore'), 'public/\n');
+    const match = createIgnoreMatcher({ paths: [dir], cwd: dir, named: namedByGlobs(['public/build/**'], dir) });
+    expect(match(path.join(dir, 'public'), FOLDER)).toBeUndefined();
+    expect(match(path.join(dir, 'public/build/app.css'), FILE)).toBeUndefined();
+    expect(match(path.join(dir, 'public/index.html'), FILE)).toBe('.gitignore: public/ (.gitignore)');
+    expect(match(path.join(dir, 'public/other'), FOLDER)).toBe('.gitignore: public/ (.gitignore)');
   });
 
   it('honours .gitignore below a watched folder that is itself gitignored only by not applying it', async () => {
