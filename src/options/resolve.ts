@@ -128,7 +128,7 @@ export type OptionNaming = 'cli' | 'api';
 export function resolveOptions(input: DevreloadOptions, naming: OptionNaming = 'api'): ResolvedOptions {
   const name = (key: string) => (naming === 'cli' ? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : key);
   // The config file's checks, in its words: a misspelled key is an error, never a silent default.
-  checkShape(input as unknown as Record<string, unknown>, { kind: 'api', name: naming === 'cli' ? 'devreload' : 'createReloader', label: name });
+  checkShape(input as unknown as Record<string, unknown>, { kind: 'api', name: naming === 'cli' ? 'devreload' : 'createReloader', label: name, keysOnly: naming === 'cli' });
   if (input.exec === undefined && (input.command === undefined || input.command.trim() === '')) {
     throw new DevreloadError(
       naming === 'cli'

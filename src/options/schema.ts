@@ -71,6 +71,8 @@ export interface ShapeSource {
   readonly name: string;
   /** The key as its value errors name it: `devreload.config.json: "delay"`, `delay`, `--delay`. */
   readonly label: (key: string) => string;
+  /** Command-line values are left to resolve.ts's validators, which word errors as options. */
+  readonly keysOnly?: boolean;
 }
 
 /** The keys `kind` accepts, in the table's order. */
@@ -92,6 +94,7 @@ export function checkShape(data: Record<string, unknown>, source: ShapeSource, h
     const mean = suggestion === undefined ? '' : ` (did you mean "${suggestion}"?)`;
     throw new DevreloadError(`${source.name}: unknown key "${name}"${mean}${hint(name)}; known keys: ${known.join(', ')}`);
   }
+  if (source.keysOnly === true) return;
   for (const key of known) {
     const value = data[key];
     if (value === undefined) continue;
