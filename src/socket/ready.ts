@@ -24,6 +24,14 @@ export interface ReadyProbe {
    * connection happens after this call. Idempotent; a no-op once settled.
    */
   cancel(): void;
+  /**
+   * The instance is about to be told to stop: settles now and says how. A `listen` check looks
+   * once more first, as its looks are spaced out (a tenth of the time the instance has been
+   * starting): an app that began listening since the last one was ready, and a stop that only
+   * cancelled would lose that. The other checks cancel (their tries are network round trips).
+   * `ready` resolves to the same result.
+   */
+  settleNow(): ProbeResult;
 }
 
 export interface ProbeOptions {
@@ -44,14 +52,16 @@ export function probeReady(check: ReadyCheck, options: ProbeOptions = {}): Ready
   const controller = new AbortController();
   let resolveReady!: (value: ProbeResult) => void;
   const ready = new Promise<ProbeResult>((resolve) => (resolveReady = resolve));
-  let settled = false;
+  let settled: ProbeResult | undefined;
   const finish = (value: ProbeResult): void => {
-    if (settled) return;
-    settled = true;
+    if (settled !== undefined) return;
+    settled = value;
     controller.abort();
     resolveReady(value);
   };
   const elapsed = (): number => Math.round(performance.now() - started);
+  /** A `listen` check's search, once the leader is known (for the last look). */
+  let listening: { readonly search: ListenerSearch; readonly leader: number } | undefined;
 
   if (check.kind === 'listen') {
     // Nothing before the spawn: its work starts once the leader is known.
@@ -59,7 +69,9 @@ export function probeReady(check: ReadyCheck, options: ProbeOptions = {}): Ready
       .then((leader) => {
         // No kernel tables to read (macOS, the BSDs, DEVRELOAD_PROCESS_TABLE=ps): nothing to report.
         if (!listenCheckSupported()) return 'gaveUp';
-        return watchListen(new ListenerSearch(check.inspector), leader, started, options.giveUpMs ?? listenLook.giveUpMs, controller.signal);
+        if (settled !== undefined) return undefined;
+        listening = { search: new ListenerSearch(check.inspector), leader };
+        return watchListen(listening.search, leader, started, options.giveUpMs ?? listenLook.giveUpMs, controller.signal);
       })
       .then(
         (found) => found !== undefined && finish(found === 'gaveUp' ? { outcome: 'gaveUp' } : { outcome: 'ready', ms: elapsed(), address: found }),
@@ -76,10 +88,23 @@ export function probeReady(check: ReadyCheck, options: ProbeOptions = {}): Ready
   return {
     ready,
     line(text) {
-      if (!settled && check.kind === 'output' && check.pattern.test(stripVTControlCharacters(text))) finish({ outcome: 'ready', ms: elapsed(), address: null });
+      if (settled === undefined && check.kind === 'output' && check.pattern.test(stripVTControlCharacters(text))) finish({ outcome: 'ready', ms: elapsed(), address: null });
     },
     cancel() {
       finish({ outcome: 'cancelled' });
+    },
+    settleNow() {
+      if (settled === undefined && listening !== undefined) {
+        let found: string | undefined;
+        try {
+          found = lookOnce(listening.search, listening.leader, performance.now() - started);
+        } catch {
+          // A table that cannot be read: no readiness to report, as in the looks before.
+        }
+        if (found !== undefined) finish({ outcome: 'ready', ms: elapsed(), address: found });
+      }
+      finish({ outcome: 'cancelled' });
+      return settled ?? { outcome: 'cancelled' };
     },
   };
 }
@@ -92,9 +117,9 @@ export function nextLookMs(elapsedMs: number): number {
 /** The address the instance listens on, `gaveUp` past the bound, undefined once aborted. */
 async function watchListen(search: ListenerSearch, leader: number, started: number, giveUpMs: number, signal: AbortSignal): Promise<string | 'gaveUp' | undefined> {
   while (!signal.aborted) {
-    const found = search.look(leader, performance.now() - started);
+    const found = lookOnce(search, leader, performance.now() - started);
     if (signal.aborted) return undefined;
-    if (found !== undefined) return formatAddress(found.localAddress, found.localPort);
+    if (found !== undefined) return found;
     const elapsed = performance.now() - started;
     if (elapsed >= giveUpMs) return 'gaveUp';
     try {
@@ -104,6 +129,12 @@ async function watchListen(search: ListenerSearch, leader: number, started: numb
     }
   }
   return undefined;
+}
+
+/** One look: the address the instance listens on, or undefined (not yet, or the tables cannot be read). */
+function lookOnce(search: ListenerSearch, leader: number, elapsedMs: number): string | undefined {
+  const found = search.look(leader, elapsedMs);
+  return found === undefined ? undefined : formatAddress(found.localAddress, found.localPort);
 }
 
 function attemptFor(check: Exclude<ReadyCheck, { kind: 'output' | 'listen' }>, acceptVia: AcceptVia | undefined): Attempt {

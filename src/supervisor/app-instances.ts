@@ -48,6 +48,10 @@ export class AppInstances {
   /** By default (`listen`), readiness is expected once an instance was seen listening, until one is not. */
   #listened = false;
   #spawned: SpawnedLine | null = null;
+  /** The current instance's probe, once the instance is adopted, and when it was launched. */
+  #probed: { readonly instance: Instance; readonly probe: ReadyProbe; readonly launchedAt: number } | null = null;
+  /** Probes whose outcome was acted on (by lastLook() or when `ready` resolved): once only. */
+  readonly #heard = new WeakSet<ReadyProbe>();
   /** An instance found ready before its `spawned` line came (its inputs waited: Ctrl-Z). */
   #early: { readonly instance: Instance; readonly result: Extract<ProbeResult, { outcome: 'ready' }>; readonly at: number } | null = null;
 
@@ -167,6 +171,20 @@ export class AppInstances {
     this.#probe?.cancel();
   }
 
+  /**
+   * The current instance is about to be told to stop. Its probe settles first, and a `listen`
+   * check looks once more: an instance that began listening since the last look (they are a tenth
+   * of its start-up time apart) was ready, and its `ready in` line comes before the stop's.
+   */
+  lastLook(): void {
+    const probe = this.#probe;
+    if (probe === undefined) return;
+    const result = probe.settleNow();
+    const probed = this.#probed;
+    // Not adopted yet (still being spawned): #adopt hears the outcome from `ready`.
+    if (probed?.probe === probe) this.#heardFrom(probed.instance, probe, result, probed.launchedAt);
+  }
+
   /** Instance ready `at`: `ready in N ms`, from the change that restarted it (or from its launch). */
   #ready(instance: Instance, result: Extract<ProbeResult, { outcome: 'ready' }>, at: number): void {
     const spawned = this.#spawned;
@@ -178,23 +196,31 @@ export class AppInstances {
     this.deps.announce(event);
   }
 
+  /** What `probe` (of `instance`) found, acted on once, whether lastLook() or `ready` told it first. */
+  #heardFrom(instance: Instance, probe: ReadyProbe, result: ProbeResult, launchedAt: number): void {
+    if (this.#heard.has(probe)) return;
+    this.#heard.add(probe);
+    if (result.outcome === 'cancelled') return;
+    if (result.outcome === 'gaveUp') {
+      // Not seen listening: the next restart's line no longer waits for it.
+      this.#listened = false;
+      if (this.#lines.heldFor(instance.pid) !== undefined) this.#lines.flush();
+      return;
+    }
+    const at = this.deps.now();
+    if (this.#check?.kind === 'listen') this.#listened = true;
+    if (this.#spawned?.event.pid !== instance.pid) this.#early = { instance, result: { ...result, ms: at - launchedAt }, at };
+    else this.#ready(instance, { ...result, ms: at - launchedAt }, at);
+  }
+
   #adopt(instance: Instance, probe: ReadyProbe | undefined, launchedAt: number): void {
     this.#current = instance;
     this.deps.watchdog()?.watch(instance.pid);
     this.deps.dispatch({ type: 'spawned', pid: instance.pid });
-    void probe?.ready.then((result) => {
-      if (result.outcome === 'cancelled') return;
-      if (result.outcome === 'gaveUp') {
-        // Not seen listening: the next restart's line no longer waits for it.
-        this.#listened = false;
-        if (this.#lines.heldFor(instance.pid) !== undefined) this.#lines.flush();
-        return;
-      }
-      const at = this.deps.now();
-      if (this.#check?.kind === 'listen') this.#listened = true;
-      if (this.#spawned?.event.pid !== instance.pid) this.#early = { instance, result: { ...result, ms: at - launchedAt }, at };
-      else this.#ready(instance, { ...result, ms: at - launchedAt }, at);
-    });
+    if (probe !== undefined) {
+      this.#probed = { instance, probe, launchedAt };
+      void probe.ready.then((result) => this.#heardFrom(instance, probe, result, launchedAt));
+    }
     void instance.exited.then((exit) => {
       probe?.cancel();
       this.deps.dispatch({ type: 'exited', exit });
@@ -202,6 +228,7 @@ export class AppInstances {
     const onGone = () => {
       this.deps.watchdog()?.unwatch(instance.pid);
       if (this.#current === instance) this.#current = null;
+      if (this.#probed?.instance === instance) this.#probed = null;
       this.deps.dispatch({ type: 'gone' });
     };
     instance.gone.then(onGone, (error: unknown) => {

@@ -186,6 +186,8 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
     const { state, effects } = transition(this.#state, input, this.#config);
     this.#state = state;
     const announced: LogEvent[] = [];
+    // The app is about to be told to stop: whether it was ready by now is decided first, and said first.
+    if (effects.some((effect) => effect.type === 'signal' && effect.target !== 'build')) this.#apps.lastLook();
     for (const effect of effects) this.#run(effect, announced);
     // Listeners hear about a transition once all of its effects ran; whatever they ask
     // for (stop(), restart()) joins the queue behind it.

@@ -183,7 +183,7 @@ describe('probeReady: listen (the default: the instance listens on a TCP port)',
   const listenOnLine = "process.stdin.once('data', () => { const s = require('net').createServer(); s.listen(0, '127.0.0.1', () => console.log('port ' + s.address().port)); });";
 
   /** Starts `command args` as devreload does: the probe first (it notes what listens already), then the spawn. */
-  async function start(command: string, args: string[], check = { kind: 'listen' as const, inspector }, extra: { fds?: number[]; giveUpMs?: number } = {}) {
+  async function start(command: string, args: string[], check = { kind: 'listen' as const, inspector }, extra: { fds?: number[]; giveUpMs?: number; leaderAfterMs?: number } = {}) {
     let setLeader!: (pid: number) => void;
     const leader = new Promise<number>((resolve) => (setLeader = resolve));
     const started = probe(check, { leader, ...(extra.giveUpMs === undefined ? {} : { giveUpMs: extra.giveUpMs }) });
@@ -197,6 +197,7 @@ describe('probeReady: listen (the default: the instance listens on a TCP port)',
       onOutputLine: (line) => lines.push(line),
       copyTo: { stdout: new PassThrough().resume(), stderr: new PassThrough().resume() },
     });
+    if (extra.leaderAfterMs !== undefined) await wait(extra.leaderAfterMs);
     setLeader(instance.pid);
     const port = () => waitUntil(() => lines.map((l) => /^port (\d+)$/.exec(l)?.[1]).find(Boolean), { describe: () => `the app to print its port; it printed ${JSON.stringify(lines)}` }).then(Number);
     return { started, instance, port };
@@ -244,6 +245,22 @@ describe('probeReady: listen (the default: the instance listens on a TCP port)',
     const { started, instance } = await start(process.execPath, ['-e', listenOnLine], { kind: 'listen', inspector: { ports: [], ephemeral: true } });
     instance.write('go\n');
     expect(await isPending(started.ready)).toBe(true);
+  });
+
+  it('settleNow() looks once more: listening since the last look is ready, not listening is cancelled', async () => {
+    // The looks are a tenth of the start-up time apart: 2 s in, 200 ms, which the listen falls into.
+    const { started, instance, port } = await start(process.execPath, ['-e', listenOnLine], undefined, { leaderAfterMs: 2000 });
+    expect(await isPending(started.ready)).toBe(true);
+    instance.write('go\n');
+    const address = `127.0.0.1:${await port()}`;
+    const result = started.settleNow();
+    expect(result).toEqual({ outcome: 'ready', ms: expect.any(Number), address });
+    expect(await started.ready).toBe(result);
+    expect(started.settleNow()).toBe(result);
+
+    const idle = await start(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)']);
+    expect(idle.started.settleNow()).toEqual(cancelled);
+    expect(await idle.started.ready).toEqual(cancelled);
   });
 
   it('gives up after its bound when the instance never listens', async () => {

@@ -196,7 +196,7 @@ export function fakePorts() {
     watchdog: () => watchdog,
     listen: () => Promise.reject(new Error('no sockets in these tests')),
     proxy: () => Promise.reject(new Error('no proxy in these tests')),
-    probe: () => ({ ready: new Promise(() => {}), line: () => {}, cancel: () => {} }),
+    probe: () => ({ ready: new Promise(() => {}), line: () => {}, cancel: () => {}, settleNow: () => ({ outcome: 'cancelled' }) }),
     watch: (request) => {
       watcher.request = request;
       return Promise.resolve(watcher);

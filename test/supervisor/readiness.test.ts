@@ -16,6 +16,8 @@ interface FakeProbe {
   readonly check: ReadyCheck;
   settle(result: ProbeResult): void;
   cancelled: boolean;
+  /** What a last look (settleNow) finds: the instance listening since the probe's last look. */
+  lastLook: ProbeResult;
 }
 
 async function running(options: Partial<DevreloadOptions> = {}) {
@@ -24,15 +26,22 @@ async function running(options: Partial<DevreloadOptions> = {}) {
   fakes.ports.probe = (check): ReadyProbe => {
     let resolve!: (result: ProbeResult) => void;
     const ready = new Promise<ProbeResult>((r) => (resolve = r));
-    const probe: FakeProbe = { check, settle: (result) => resolve(result), cancelled: false };
+    let settled: ProbeResult | undefined;
+    const finish = (result: ProbeResult): ProbeResult => {
+      settled ??= result;
+      resolve(settled);
+      return settled;
+    };
+    const probe: FakeProbe = { check, settle: finish, cancelled: false, lastLook: { outcome: 'cancelled' } };
     probes.push(probe);
     return {
       ready,
       line: () => {},
       cancel: () => {
         probe.cancelled = true;
-        resolve({ outcome: 'cancelled' });
+        finish({ outcome: 'cancelled' });
       },
+      settleNow: () => finish(probe.lastLook),
     };
   };
   const resolved = resolveOptions({ command: 'node', args: ['server.js'], cwd: repoRoot, watch: ['src'], delay: 15, ...options }, 'api');
@@ -110,6 +119,22 @@ describe('readiness lines and events', () => {
       '[devreload] restarting: src/other.js changed',
     ]);
     expect(s.probe(1).cancelled).toBe(true);
+  });
+
+  it('an instance that began listening since the last look is ready, and said so before the restart that stops it', async () => {
+    const s = await running();
+    await s.clock.advance(30);
+    s.probe(0).lastLook = listening('127.0.0.1:3000');
+    await s.restart('src/app.js');
+    const lines = s.log.filter((line) => /ready|restart/.test(line));
+    expect(lines).toEqual(['[devreload] ready in 30 ms (listening on 127.0.0.1:3000)', '[devreload] restarting: src/app.js changed']);
+    expect(s.ready).toEqual([{ pid: 100, ms: 30, restartMs: null, address: '127.0.0.1:3000' }]);
+    // It was seen listening: the next instance's line waits for its readiness.
+    expect(s.log.filter((line) => line.includes('restarted in'))).toEqual([]);
+    await s.clock.advance(40);
+    s.probe(1).settle(listening('127.0.0.1:3000'));
+    await settle();
+    expect(s.log.at(-1)).toBe('[devreload] ready in 60 ms (listening on 127.0.0.1:3000)');
   });
 
   it('an app not seen listening within the bound: its held line is printed then, and the next restart’s line is not held', async () => {
