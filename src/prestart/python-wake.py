@@ -4,10 +4,15 @@
 # sys.orig_argv, the deferred sitecustomize/usercustomize, sys.path[0], then the script or module
 # run as CPython runs them (Modules/main.c, Python/pythonrun.c), in a fresh __main__ module.
 #
-# It also starts the record of what the app imports (an audit hook on "import" events), appended to a
-# file as it goes, for the next spare.
+# It also starts the record of what the app imports at start (an audit hook on "import" events),
+# appended to a file as it goes, for the next spare.
 import os
 import sys
+
+# The app's start is over once it binds a socket (a server binds once it has loaded its app), or
+# when an import comes this long (seconds) after the one before it: what loads later (on a first
+# request, a first job) is imported lazily, and loading it ahead could change what the app does.
+_SETTLE_GAP = 0.25
 
 
 def _third_party(file):
@@ -15,15 +20,19 @@ def _third_party(file):
 
 
 def _recorder(path, preloaded):
-    """The record, for the next spare, appended as the app imports. Two kinds of lines:
-    `name` when an import begins (at once: the app's last import is never late), and
-    `name<TAB>file` once it is loaded (a spare checks that it loaded the same file). Returns a
-    flush for exit. Never raises: it runs inside the app's imports."""
+    """The record, for the next spare, appended as the app imports until its start is over
+    (_SETTLE_GAP). Two kinds of lines: `name` when an import begins (at once: the app's last
+    import is never late), and `name<TAB>file` once it is loaded (a spare checks that it loaded
+    the same file). Returns a flush for exit. Never raises: it runs inside the app's imports."""
+    import time
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
     ours = [(os.fstat(fd).st_dev, os.fstat(fd).st_ino)]
     resolved = set()
     begun = []
     count = [0]
+    # When the last import began; None once the start is over (then only the files of imports
+    # begun before are still written).
+    last = [time.monotonic()]
 
     def loaded():
         # An import's event comes before its parent package's: a name not loaded yet waits (for
@@ -60,12 +69,19 @@ def _recorder(path, preloaded):
             pass
 
     def on_event(event, args):
+        if event == 'socket.bind' and last[0] is not None:
+            last[0] = None
+            flush()
         if event != 'import':
             return
         try:
             count[0] += 1
             lines = loaded()
-            if args[0] not in ('__main__', '__mp_main__'):
+            now = time.monotonic()
+            if last[0] is not None and now - last[0] > _SETTLE_GAP:
+                last[0] = None
+            if last[0] is not None and args[0] not in ('__main__', '__mp_main__'):
+                last[0] = now
                 lines.append(f'{args[0]}\n')
                 begun.append((args[0], count[0]))
             write(lines)
