@@ -7,7 +7,7 @@ import { fingerprintAll } from './dependency-inputs.js';
 import { bootNodeOptions, planPrestart, type NodePlan } from './plan.js';
 import type { Park, SpareReport } from './protocol.cjs';
 import { spareLine } from './spare-line.js';
-import { isNodeSource, whyStale, type SpareInputs } from './staleness.js';
+import { isNodeSource, knownChanges, whyStale, type SpareInputs } from './staleness.js';
 import { findTsxRuntime } from './tsx-runtime.js';
 import { encodeWake, wakeFor } from './wake.js';
 import type { PrestartDeps } from './deps.js';
@@ -60,8 +60,7 @@ export class NodeSpares {
 
   /** What changed for the next start: the supervisor says so right before it launches. */
   changed(changes: Changes | null): void {
-    // A restart asked for with nothing changed (rs) may be for a change nobody watches.
-    this.#changed = changes === null ? [] : changes.paths.length === 0 || changes.count > changes.paths.length ? 'unknown' : changes.paths;
+    this.#changed = knownChanges(changes);
   }
 
   launch = async (spec: InstanceSpec): Promise<Instance> => {
