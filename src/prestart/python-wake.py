@@ -1,7 +1,8 @@
 # The second half of a prestarted Python spare (python-park.py loads it before parking): the wake.
 # The message (src/prestart/python-wake.ts owns its format) says what a cold start of the command
 # would have been; the process becomes that: environment, working directory, sys.argv,
-# sys.orig_argv, the deferred sitecustomize/usercustomize, sys.path[0], then the script or module
+# sys.orig_argv, its command line and name as ps shows them, the deferred
+# sitecustomize/usercustomize, sys.path[0], then the script or module
 # run as CPython runs them (Modules/main.c, Python/pythonrun.c), in a fresh __main__ module.
 #
 # It also starts the record of what the app imports at start (an audit hook on "import" events),
@@ -103,6 +104,30 @@ def _recorder(path, preloaded):
     return flush
 
 
+def _retitle(args, comm):
+    """/proc/<pid>/cmdline and comm as a cold start's (what ps, top and pgrep -f show): the
+    interpreter as spawned (the spare's own first word), then `args`. The kernel reads the command
+    line from the memory the spare's own argv was in (its stack): the cold one is written there,
+    padded with NULs, where it fits (it is shorter than the park script's with its config, but
+    for very long arguments). Linux only; anything else leaves them as they are."""
+    try:
+        with open('/proc/self/comm', 'w') as out:
+            out.write(comm)
+        with open('/proc/self/cmdline', 'rb') as own:
+            words = [own.read().split(b'\0', 1)[0], *map(os.fsencode, args)]
+        with open('/proc/self/stat', 'rb') as stat:
+            # arg_start and arg_end are fields 48 and 49; the name (field 2) may hold spaces.
+            fields = stat.read().rpartition(b')')[2].split()
+        start, end = int(fields[45]), int(fields[46])
+        data = b''.join(word + b'\0' for word in words)
+        if 0 < len(data) <= end - start:
+            with open('/proc/self/mem', 'r+b', buffering=0) as memory:
+                memory.seek(start)
+                memory.write(data.ljust(end - start, b'\0'))
+    except Exception:
+        pass
+
+
 def _path0(run):
     """sys.path[0] as CPython computes it (Python/pathconfig.c), or None under -P/-I."""
     if getattr(sys.flags, 'safe_path', sys.flags.isolated):
@@ -184,6 +209,7 @@ def wake(message, deferred, preloaded, main_keys, here):
     sys.argv = list(message['argv'])
     if hasattr(sys, 'orig_argv'):
         sys.orig_argv = [sys.orig_argv[0], *message['origArgv']]
+    _retitle(message['origArgv'], message['comm'])
     flush = _recorder(message['record'], preloaded)
     interrupted = []
 
