@@ -10,7 +10,8 @@ import { planPython, type PythonPlan } from './python-plan.js';
 import { createScratch, mtimeNs, readStatus } from './python-scratch.js';
 import { isPythonSource } from './python-staleness.js';
 import { encodePythonWake, loadAfterApp, parkArgs, pythonWakeFor, type ParkConfig } from './python-wake.js';
-import { spareLine } from './spare-line.js';
+import { SpareLines } from './spare-line.js';
+import { killSpare, spawnSpare, wakeHooks, type SpareHooks } from './spare-process.js';
 import { knownChanges, whyStale, type SpareInputs } from './staleness.js';
 
 interface Spare {
@@ -22,7 +23,7 @@ interface Spare {
   /** Its status, what it printed while parked, the record it followed: removed once it is woken or gone. */
   readonly files: readonly string[];
   ready: Promise<Instance | null>;
-  readonly hooks: Pick<InstanceSpec, 'onOutputLine' | 'onEscaped'>;
+  readonly hooks: SpareHooks;
   dead: boolean;
 }
 
@@ -48,7 +49,7 @@ export class PythonSpares {
   /** Set once a spare found that loading dependencies ahead would change the app's order (or --prestart=runtime asked for that). */
   #runtimeOnly: string | null;
   readonly #said = new Set<string>();
-  #lastKind: string | null = null;
+  readonly #lines: SpareLines;
   /** What the next launch starts for (changed()). */
   #changed: readonly string[] | 'unknown' = [];
 
@@ -57,6 +58,7 @@ export class PythonSpares {
     private readonly command: PythonCommand,
   ) {
     this.#runtimeOnly = deps.mode === 'runtime' ? '--prestart=runtime' : null;
+    this.#lines = new SpareLines(deps.logger);
   }
 
   /** What changed for the next start: the supervisor says so right before it launches. */
@@ -123,8 +125,7 @@ export class PythonSpares {
       void this.#discard(spare);
       return null;
     }
-    spare.hooks.onOutputLine = spec.onOutputLine;
-    spare.hooks.onEscaped = spec.onEscaped;
+    wakeHooks(spare.hooks, spec);
     instance.write(encodePythonWake(pythonWakeFor(spec, ready.plan, instance.tag, record)));
     this.#announce(spare);
     forget(spare);
@@ -169,30 +170,16 @@ export class PythonSpares {
       pythonpath: spec.env.PYTHONPATH ?? null,
       after: loadAfterApp,
     };
-    const hooks: Spare['hooks'] = {};
     const spareSpec: InstanceSpec = {
       ...spec,
-      onOutputLine: spec.onOutputLine === undefined ? undefined : (line, stream) => hooks.onOutputLine?.(line, stream),
-      onEscaped: (pid, startTime) => hooks.onEscaped?.(pid, startTime),
       command: ready.plan.interpreter,
       args: parkArgs(ready.plan, ready.park, config),
       // site imports python-boot/'s empty sitecustomize and usercustomize; the spare imports the real ones.
       env: { ...spec.env, PYTHONPATH: spec.env.PYTHONPATH ? `${ready.shim}${path.delimiter}${spec.env.PYTHONPATH}` : ready.shim },
     };
     const files = [config.status, `${status}.out`, `${status}.err`, record];
-    const spare: Spare = { key: keyOf(spec, ready.plan), env: spec.env, status: config.status, files, hooks, dead: false, ready: Promise.resolve(null) };
-    spare.ready = this.deps.launch(spareSpec).then(
-      (instance) => {
-        this.deps.watchdog()?.watch(instance.pid);
-        void instance.exited.then(() => (spare.dead = true));
-        return instance;
-      },
-      (error: unknown) => {
-        spare.dead = true;
-        this.deps.logger.verbose(`could not prestart a spare: ${String(error)}`);
-        return null;
-      },
-    );
+    const spare: Spare = { key: keyOf(spec, ready.plan), env: spec.env, status: config.status, files, hooks: {}, dead: false, ready: Promise.resolve(null) };
+    spare.ready = spawnSpare(this.deps, spareSpec, spare.hooks, () => (spare.dead = true));
     this.#spare = spare;
   }
 
@@ -202,11 +189,7 @@ export class PythonSpares {
     if (status?.runtimeOnly != null) this.#say(`--prestart: ${status.runtimeOnly}: the Python spare keeps the runtime only, to keep that order`);
     if (status?.stoppedAt != null) this.#say(`--prestart: ${status.stoppedAt} patches what is imported after it: only the modules loaded before it are kept warm`);
     const warm = status === undefined || status.runtimeOnly !== null || this.#runtimeOnly !== null ? null : status.warm;
-    const line = spareLine({ runtime: 'Python', warm });
-    const kind = warm === null ? 'runtime' : 'warm';
-    if (kind !== this.#lastKind) this.deps.logger.info(line);
-    else this.deps.logger.verbose(line);
-    this.#lastKind = kind;
+    this.#lines.woke({ runtime: 'Python', warm });
   }
 
   #fallBack(reason: string): void {
@@ -224,9 +207,7 @@ export class PythonSpares {
     const instance = await spare.ready;
     if (instance !== null) {
       spare.dead = true;
-      await instance.signal('SIGKILL').catch(() => []);
-      await instance.gone.catch(() => undefined);
-      this.deps.watchdog()?.unwatch(instance.pid);
+      await killSpare(this.deps, instance);
     }
     forget(spare);
   }
