@@ -132,7 +132,7 @@ export class PythonSpares {
     return instance;
   }
 
-  /** Why the spare cannot be this start: '' when it booted for another command line or environment. */
+  /** Why the spare cannot be this start: '' when it booted for another command line. */
   #unfit(spare: Spare, spec: InstanceSpec, ready: Ready, changed: readonly string[] | 'unknown'): string | undefined {
     const status = readStatus(spare.status);
     if (status?.tainted != null) {
@@ -143,11 +143,12 @@ export class PythonSpares {
     // A pip install or removal moves a site folder's mtime. Site ran at boot (its .pth files,
     // sitecustomize) in a runtime-only spare too: every spare counts as warm here.
     const sites = status?.sites ?? [];
-    const files = (mtime: (dir: string, then: string | null) => string | null) => new Map(sites.map(([dir, then]) => [dir, mtime(dir, then) ?? '-']));
+    const boot = new Map(sites.map(([dir, then]) => [dir, then ?? '-']));
+    const now = new Map(sites.map(([dir]) => [dir, mtimeNs(dir) ?? '-']));
     const dirs = sites.map(([dir]) => dir);
     return whyStale({
-      boot: { env: spare.env, files: files((_, then) => then) },
-      now: { env: spec.env, files: files(mtimeNs) },
+      boot: { env: spare.env, files: boot },
+      now: { env: spec.env, files: now },
       changed,
       warm: true,
       isSource: (file) => isPythonSource(file, dirs),
