@@ -91,6 +91,8 @@ describe('Python spares', () => {
     // A change nobody watches may be behind it: as good as a changed .env.
     ['a restart typed (rs), with no changed path', (s: Setup) => s.restart([])],
     ['more changes than the restart kept (the rest only counted)', (s: Setup) => s.restart(['src/app.py'], {}, 2)],
+    // The app's DEVRELOAD_CHANGED is not what decides: the supervisor's changes are.
+    ['a .env edit with a malformed DEVRELOAD_CHANGED', (s: Setup) => (s.prestarter.changed({ paths: ['/p/.env'], count: 1 }), s.prestarter.launch(spec([], { DEVRELOAD_CHANGED: '["src/ap' })))],
   ])('%s: the parked spare is killed and the start is cold', async (_, next) => {
     const s = setup();
     await s.prestarter.launch(spec());
