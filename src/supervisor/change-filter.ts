@@ -18,6 +18,8 @@ export interface ChangeFilterDeps {
   readonly outputs: ReadonlySet<string>;
   /** Wall-clock time the current instance was started, or null. */
   readonly instanceStartedAt: () => number | null;
+  /** Wall-clock time the last --build step ended, or null: what it wrote is no write of the app's. */
+  readonly buildEndedAt: () => number | null;
   /** Undefined: the path is gone. `wantContent` says, by its mtime, whether its bytes are wanted too. */
   readonly look: (file: string, wantContent: (mtimeMs: number) => boolean) => FileLook | undefined;
   /** The files the current instance holds open for writing (none without an instance). */
@@ -109,7 +111,7 @@ export class ChangeFilter {
       this.#loop.noteOwnWrite(file, look.mtimeMs, start);
       return this.#remember(file, HELD, ` (pid ${holder})`, start);
     }
-    if (this.#loop.isLoop(file, look.mtimeMs, start, look.content)) return this.#drop(file, LOOP);
+    if (!this.#writtenByBuild(look.mtimeMs) && this.#loop.isLoop(file, look.mtimeMs, start, look.content)) return this.#drop(file, LOOP);
     this.#foldRenamed(file, look.key);
     const held = this.#holds.get(file);
     if (held !== undefined) {
@@ -119,6 +121,17 @@ export class ChangeFilter {
     }
     if (isNew && look.isFile && this.#justWritten(look)) return this.#hold(file, look);
     this.deps.pass(file);
+  }
+
+  /**
+   * Written before the last build ended, so by the build (or while it ran): the build-loop check
+   * (build-loop.ts) owns that case. A build's last write lands a few ms before the instance it
+   * precedes starts, inside the restart-loop check's slack for coarse mtimes, and was taken for
+   * the app's own write, so the build's loop was never reported.
+   */
+  #writtenByBuild(mtimeMs: number): boolean {
+    const ended = this.deps.buildEndedAt();
+    return ended !== null && mtimeMs <= ended;
   }
 
   #judgeUnlink(file: string, seen: number): void {

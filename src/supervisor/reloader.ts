@@ -43,6 +43,7 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
   readonly #buildLoop: BuildLoop;
   /** Wall-clock time the current instance (or the build before it) was started: compared with file mtimes. */
   #spawnedAt: number | null = null;
+  #buildEndedAt: number | null = null;
   /** The sockets, the watchdog, a spare, stdin, the watcher: what start() acquires. */
   readonly #startUp: StartUp;
   #started: Promise<void> | null = null;
@@ -106,7 +107,8 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
       exited: () => this.#dispatch({ type: 'buildExited', at: this.#now() }),
       spawnFailed: (message) => this.#dispatch({ type: 'buildSpawnFailed', message, at: this.#now() }),
       done: (exit) => {
-        this.#buildLoop.ended(this.#ports.clock.wall());
+        this.#buildEndedAt = this.#ports.clock.wall();
+        this.#buildLoop.ended(this.#buildEndedAt);
         this.#dispatch({ type: 'buildDone', exit, at: this.#now() });
       },
     });
@@ -126,6 +128,7 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
       suspend: () => void this.#suspension.suspend(),
       forward: (line) => this.#apps.write(line),
       instanceStartedAt: () => this.#spawnedAt,
+      buildEndedAt: () => this.#buildEndedAt,
       openForWriting: () => {
         const leader = this.#apps.currentPid;
         return leader === null ? [] : this.#ports.openForWriting(leader);

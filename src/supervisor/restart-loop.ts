@@ -16,8 +16,8 @@ export interface RestartLoopOptions {
  */
 export type Written = Buffer | 'app' | undefined;
 
-/** What changed right after one start: path → what it held then. */
-type Early = Map<string, Written>;
+/** What changed right after one start: path → what it held then, and its mtime. */
+type Early = Map<string, { readonly written: Written; readonly at: number }>;
 
 interface Run {
   /** Starts in a row, up to the previous one, right after which the path changed. */
@@ -25,6 +25,8 @@ interface Run {
   /** …with the same write each time (alike()). */
   readonly same: number;
   readonly content: Written;
+  /** The mtime of that write: the same write reported again is no second one. */
+  readonly at: number;
 }
 
 /**
@@ -113,8 +115,11 @@ export class RestartLoop {
     if (start === null) return false;
     if (start !== this.#start) this.#nextStart(start);
     if (!this.isRightAfter(writtenAt, start)) return false;
+    // A write reported again after the next start (a second event, the watcher's late re-check),
+    // within the mtime slack of a quick restart, is the one that set that start off, not a new one.
+    if (this.#runs.get(file)?.at === writtenAt) return false;
     // The app's own write stays known as such, whatever else the same start shows of it.
-    if (this.#early.get(file) !== 'app') this.#early.set(file, written);
+    if (this.#early.get(file)?.written !== 'app') this.#early.set(file, { written, at: writtenAt });
     return true;
   }
 
@@ -127,10 +132,10 @@ export class RestartLoop {
   #nextStart(start: number): void {
     if (this.#start !== null) {
       const runs = new Map<string, Run>();
-      for (const [file, content] of this.#early) {
+      for (const [file, { written: content, at }] of this.#early) {
         const run = this.#runs.get(file);
         const same = run !== undefined && alike(run.content, content);
-        runs.set(file, { starts: (run?.starts ?? 0) + 1, same: same ? run.same + 1 : 1, content });
+        runs.set(file, { starts: (run?.starts ?? 0) + 1, same: same ? run.same + 1 : 1, content, at });
       }
       this.#runs = runs;
     }

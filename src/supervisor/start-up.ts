@@ -40,6 +40,8 @@ export interface StartUpHost {
   forward(line: string): void;
   /** Wall-clock time the current instance (or the build before it) was started: compared with file mtimes. */
   instanceStartedAt(): number | null;
+  /** Wall-clock time the last --build step ended, or null. */
+  buildEndedAt(): number | null;
   /** The files the current instance holds open for writing (none without one). */
   openForWriting(): readonly OpenFile[];
 }
@@ -125,6 +127,7 @@ export class StartUp {
         onChange: (changed) => this.host.dispatch({ type: 'change', path: changed, at: this.host.now() }),
         onReloadOnly: (changed) => this.proxy?.reloadOnly([changed]),
         instanceStartedAt: () => this.host.instanceStartedAt(),
+        buildEndedAt: () => this.host.buildEndedAt(),
         openForWriting: () => this.host.openForWriting(),
       });
       this.#watcher = watcher;

@@ -37,6 +37,7 @@ export function watchChanges(request: WatchRequest): ChangeSource & Pick<Watcher
     clock: { wall: () => Date.now(), after },
     outputs,
     instanceStartedAt,
+    buildEndedAt: request.buildEndedAt ?? (() => null),
     look: lookAt,
     openForWriting: request.openForWriting ?? (() => []),
   });

@@ -21,6 +21,8 @@ export interface WatchRequest {
   readonly onReloadOnly?: (path: string) => void;
   /** Wall-clock time the current instance was asked to start, or null. */
   readonly instanceStartedAt: () => number | null;
+  /** Wall-clock time the last --build step ended, or null. */
+  readonly buildEndedAt?: () => number | null;
   /** The files the current instance holds open for writing (none without an instance). */
   readonly openForWriting?: () => readonly OpenFile[];
 }

@@ -33,7 +33,7 @@ afterEach(async () => {
 const SQLITE = Buffer.concat([Buffer.from('SQLite format 3\0', 'latin1'), Buffer.alloc(4080)]);
 
 /** A filter fed by hand, with real files in `dir`: what passes and what --verbose says. */
-function setup(options: { outputs?: string[]; openForWriting?: () => readonly OpenFile[]; startedAt?: () => number | null } = {}) {
+function setup(options: { outputs?: string[]; openForWriting?: () => readonly OpenFile[]; startedAt?: () => number | null; buildEndedAt?: () => number | null } = {}) {
   const clock = new FakeClock();
   // Timers on the fake clock, wall-clock time near the real one: it is compared with real mtimes.
   const base = Date.now() - clock.current;
@@ -48,6 +48,7 @@ function setup(options: { outputs?: string[]; openForWriting?: () => readonly Op
     clock,
     outputs: new Set((options.outputs ?? []).map((file) => fileKey(statSync(path.join(dir, file), { bigint: true })))),
     instanceStartedAt: options.startedAt ?? (() => null),
+    buildEndedAt: options.buildEndedAt ?? (() => null),
     look: lookAt,
     openForWriting: options.openForWriting ?? (() => []),
   });
@@ -211,6 +212,22 @@ describe('ChangeFilter', () => {
     observe('change', 'routes.gen.js');
     expect(passed).toEqual(['routes.gen.js']);
     expect(verbose).toEqual(['ignored routes.gen.js (restart loop: the app writes it right after it starts)']);
+  });
+
+  it("leaves a --build step's writes to the build-loop check, though they land just before the instance starts", () => {
+    // The build's last write, the build's end, the instance's start: a few ms apart, within the
+    // slack the restart-loop check allows coarse mtimes. The same bytes after every start.
+    let buildEndedAt: number | null = null;
+    let startedAt: number | null = null;
+    const { passed, verbose, observe } = setup({ startedAt: () => startedAt, buildEndedAt: () => buildEndedAt });
+    for (let build = 0; build < 3; build += 1) {
+      writeFileSync(path.join(dir, 'generated.txt'), 'same\n');
+      buildEndedAt = statSync(path.join(dir, 'generated.txt')).mtimeMs + 1;
+      startedAt = buildEndedAt + 2;
+      observe('change', 'generated.txt');
+    }
+    expect(passed).toEqual(['generated.txt', 'generated.txt', 'generated.txt']);
+    expect(verbose).toEqual([]);
   });
 
   it('stops at close(): what is held is dropped', async () => {

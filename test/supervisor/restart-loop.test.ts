@@ -48,6 +48,19 @@ describe('RestartLoop', () => {
     expect(loop.isLoop('/p/src/generated.js', 9_000 + loopWindowMs + 1, 9_000, Buffer.from('edited'))).toBe(false);
   });
 
+  it('never takes one write reported again after the quick restart it set off for the app writing it again', async () => {
+    const { clock, warnings, loop } = setup();
+    // A person's save right after start 1 restarts the app; start 2 comes 10 ms after the write,
+    // within the mtime slack, and the watcher's late re-check reports the same write again.
+    const edit = Buffer.from('// edit 1');
+    expect(loop.isLoop('/p/src/app.js', 1_050, 1_000, edit)).toBe(false);
+    expect(loop.isLoop('/p/src/app.js', 1_050, 1_060, Buffer.from(edit))).toBe(false);
+    // Their next save, right after start 2, restarts as usual.
+    expect(loop.isLoop('/p/src/app.js', 1_300, 1_060, Buffer.from('// edit 2'))).toBe(false);
+    await clock.advance(loopReportDelayMs);
+    expect(warnings).toEqual([]);
+  });
+
   it('never takes edits with new bytes right after each restart as a loop (a script, a soak test), but says so after a while', async () => {
     const { clock, warnings, loop } = setup();
     for (let start = 1; start <= 3 * loopWarnStreak; start += 1) {
