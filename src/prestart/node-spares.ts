@@ -6,14 +6,13 @@ import { spareDelayMs, spareRecordWaitMs } from '../tuning.js';
 import { fingerprintAll } from './dependency-inputs.js';
 import { bootNodeOptions, planPrestart, type NodePlan } from './plan.js';
 import type { Park, SpareReport } from './protocol.cjs';
-import { spareLine } from './spare-line.js';
-import { isNodeSource, whyStale, type SpareInputs } from './staleness.js';
+import { SpareLines } from './spare-line.js';
+import { killSpare, spawnSpare, wakeHooks, type SpareHooks } from './spare-process.js';
+import { isNodeSource, knownChanges, whyStale, type SpareInputs } from './staleness.js';
 import { findTsxRuntime } from './tsx-runtime.js';
 import { encodeWake, wakeFor } from './wake.js';
 import type { PrestartDeps } from './deps.js';
 import { WarmSpares, type WarmBoot } from './warm-spares.js';
-
-type Hooks = Pick<InstanceSpec, 'onOutputLine' | 'onEscaped'>;
 
 interface Spare {
   /** What the spare booted with: a spec that needs anything else gets a fresh start. */
@@ -22,7 +21,7 @@ interface Spare {
   readonly env: SpareInputs['env'];
   ready: Promise<Instance | null>;
   /** The spare was spawned with these hooks; a wake points them at the new instance's. */
-  readonly hooks: Hooks;
+  readonly hooks: SpareHooks;
   /** Set once the spare exited or could not be spawned: it cannot be woken. */
   dead: boolean;
   /** A warm spare's inputs, once spawned; null for a runtime-only one. */
@@ -50,18 +49,17 @@ export class NodeSpares {
   readonly #warm: WarmSpares | null;
   /** What the next launch starts for (changed()). */
   #changed: readonly string[] | 'unknown' = [];
-  /** The kind of the spare last woken: the line that says so is printed in full when it changes. */
-  #lastKind: 'runtime' | 'warm' | null = null;
+  readonly #lines: SpareLines;
 
   constructor(private readonly deps: PrestartDeps) {
     const userRoots = () => deps.userPaths ?? [];
     this.#warm = deps.mode !== 'runtime' ? new WarmSpares({ logger: deps.logger, userRoots, ownPreloads }) : null;
+    this.#lines = new SpareLines(deps.logger);
   }
 
   /** What changed for the next start: the supervisor says so right before it launches. */
   changed(changes: Changes | null): void {
-    // A restart asked for with nothing changed (rs) may be for a change nobody watches.
-    this.#changed = changes === null ? [] : changes.paths.length === 0 || changes.count > changes.paths.length ? 'unknown' : changes.paths;
+    this.#changed = knownChanges(changes);
   }
 
   launch = async (spec: InstanceSpec): Promise<Instance> => {
@@ -150,42 +148,29 @@ export class NodeSpares {
     const warm = this.#warm !== null && this.#warm.blocker(plan) === undefined ? this.#warm : null;
     // Fingerprinted before the spawn: a change while the spare loads is seen at its wake.
     const prepared = warm?.prepare(spec.cwd, plan.script);
-    const hooks: Hooks = {};
-    const forward: Hooks = {
-      onOutputLine: spec.onOutputLine === undefined ? undefined : (line, stream) => hooks.onOutputLine?.(line, stream),
-      onEscaped: (pid, startTime) => hooks.onEscaped?.(pid, startTime),
+    const spare: Spare = { key: keyOf(spec, plan), env: spec.env, hooks: {}, dead: false, warm: null, ready: Promise.resolve(null) };
+    const gone = () => {
+      spare.dead = true;
+      // A spare that could not load one of the roots says so before it exits.
+      this.#reportOf(spare);
     };
-    const spare: Spare = { key: keyOf(spec, plan), env: spec.env, hooks, dead: false, warm: null, ready: Promise.resolve(null) };
-    spare.ready = this.deps.launch(this.#spareSpec(spec, plan, forward, warm !== null)).then(
-      (instance) => {
-        this.deps.watchdog()?.watch(instance.pid);
-        void instance.exited.then(() => {
-          spare.dead = true;
-          // A spare that could not load one of the roots says so before it exits.
-          this.#reportOf(spare);
-        });
-        if (warm !== null && prepared !== undefined) {
-          const report = warm.reportOf(instance.tag ?? String(instance.pid));
-          spare.warm = { files: prepared.boot.files, report };
-          const { env, argv, execArgv } = wakeFor(spec, plan, instance.tag);
-          const park: Park = { ...prepared.park, env, argv, execArgv, report };
-          instance.write(encodeWake(park));
-        }
-        return instance;
-      },
-      (error: unknown) => {
-        spare.dead = true;
-        this.deps.logger.verbose(`could not prestart a spare: ${String(error)}`);
-        return null;
-      },
-    );
+    spare.ready = spawnSpare(this.deps, this.#spareSpec(spec, plan, warm !== null), spare.hooks, gone).then((instance) => {
+      if (instance !== null && warm !== null && prepared !== undefined) {
+        const report = warm.reportOf(instance.tag ?? String(instance.pid));
+        spare.warm = { files: prepared.boot.files, report };
+        const { env, argv, execArgv } = wakeFor(spec, plan, instance.tag);
+        const park: Park = { ...prepared.park, env, argv, execArgv, report };
+        instance.write(encodeWake(park));
+      }
+      return instance;
+    });
     this.#spare = spare;
   }
 
   /** A start with nothing preloaded, through the park script and woken at once, so that it records what it loads. */
   async #launchRecording(spec: InstanceSpec, plan: NodePlan): Promise<Instance> {
     const warm = this.#warm as WarmSpares;
-    const instance = await this.deps.launch(this.#spareSpec(spec, plan, {}, true));
+    const instance = await this.deps.launch(this.#spareSpec(spec, plan, true));
     const tag = instance.tag ?? String(instance.pid);
     const wake = wakeFor(spec, plan, instance.tag, warm.recordRequest(tag));
     const park: Park = { env: wake.env, argv: wake.argv, execArgv: wake.execArgv, roots: [], envs: [], main: null, script: path.resolve(spec.cwd, plan.script), report: null, esmRecorder: null };
@@ -193,12 +178,11 @@ export class NodeSpares {
     return instance;
   }
 
-  #spareSpec(spec: InstanceSpec, plan: NodePlan, hooks: Hooks, warm: boolean): InstanceSpec {
+  #spareSpec(spec: InstanceSpec, plan: NodePlan, warm: boolean): InstanceSpec {
     const env = { ...spec.env, NODE_OPTIONS: bootNodeOptions(spec.env.NODE_OPTIONS) };
     if (env.NODE_OPTIONS === undefined) delete env.NODE_OPTIONS;
     return {
       ...spec,
-      ...hooks,
       // tsx's own command would start a second Node process: the spare is that process.
       command: plan.runtimeFlags.length > 0 ? 'node' : spec.command,
       args: [...plan.runtimeFlags, ...plan.bootFlags, this.#park as string, ...(warm ? ['--warm'] : [])],
@@ -226,17 +210,12 @@ export class NodeSpares {
 
   /** The start line: which spare, how much it keeps warm; in full when that kind of spare is new. */
   #announce(spare: Spare): void {
-    const kind = spare.warm === null ? 'runtime' : 'warm';
     // A spare woken while it still loads says so once it is done: it is warm either way.
-    const line = spareLine({ runtime: 'Node', warm: kind === 'runtime' ? null : (this.#reportOf(spare)?.loaded ?? 0) });
-    if (kind !== this.#lastKind) this.deps.logger.info(line);
-    else this.deps.logger.verbose(line);
-    this.#lastKind = kind;
+    this.#lines.woke({ runtime: 'Node', warm: spare.warm === null ? null : (this.#reportOf(spare)?.loaded ?? 0) });
   }
 
   #wake(instance: Instance, spare: Spare, spec: InstanceSpec, plan: NodePlan): void {
-    spare.hooks.onOutputLine = spec.onOutputLine;
-    spare.hooks.onEscaped = spec.onEscaped;
+    wakeHooks(spare.hooks, spec);
     const record = spare.warm === null ? undefined : this.#warm?.recordRequest(instance.tag ?? String(instance.pid));
     instance.write(encodeWake(wakeFor(spec, plan, instance.tag, record)));
     if (spare.warm !== null) this.#warm?.forget(spare.warm);
@@ -246,9 +225,7 @@ export class NodeSpares {
     const instance = await spare.ready;
     if (instance === null) return;
     spare.dead = true;
-    await instance.signal('SIGKILL').catch(() => []);
-    await instance.gone.catch(() => undefined);
-    this.deps.watchdog()?.unwatch(instance.pid);
+    await killSpare(this.deps, instance);
     if (spare.warm !== null) {
       this.#reportOf(spare);
       this.#warm?.forget(spare.warm);

@@ -26,8 +26,7 @@ export class Prestarter {
 
   launch = (spec: InstanceSpec): Promise<Instance> => {
     this.#runtime ??= pythonSparesFor(spec, this.deps) ?? new NodeSpares(this.deps);
-    // Python's spares read the changed paths from the spec's DEVRELOAD_CHANGED.
-    if (this.#runtime instanceof NodeSpares) this.#runtime.changed(this.#changes);
+    this.#runtime.changed(this.#changes);
     this.#changes = null;
     return this.#runtime.launch(spec);
   };

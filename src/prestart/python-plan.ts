@@ -16,8 +16,10 @@ export interface PythonPlan {
   readonly run: { readonly kind: 'script'; readonly path: string } | { readonly kind: 'module'; readonly name: string };
   /** `sys.argv` of a cold start (for `-m`, runpy puts the module's file in place of '-m'). */
   readonly argv: readonly string[];
-  /** `sys.orig_argv` of a cold start after the interpreter's own name. */
+  /** `sys.orig_argv` of a cold start after the interpreter's own name (and its command line, /proc/<pid>/cmdline). */
   readonly origArgv: readonly string[];
+  /** The process name of a cold start (/proc/<pid>/comm, what `ps -o comm` and `top` show). */
+  readonly comm: string;
 }
 
 export type PythonPlanResult = { readonly ok: true; readonly plan: PythonPlan } | { readonly ok: false; readonly reason: string };
@@ -70,6 +72,7 @@ export function planPython(command: string, args: readonly string[], env: NodeJS
       run,
       argv: [run.kind === 'module' ? '-m' : run.path, ...rest],
       origArgv: [...args],
+      comm: path.basename(command),
     },
   };
 }
@@ -86,10 +89,13 @@ function planConsoleScript(script: ConsoleScript, args: readonly string[]): Pyth
   if (shebang === undefined) return fail(`${script.file} has no #! line`);
   let interpreter = shebang.interpreter;
   let flags: string[] = shebang.arg === undefined ? [] : [shebang.arg];
+  // The kernel names the process after the script, until env runs the interpreter.
+  let comm = path.basename(script.file);
   // env finds the interpreter on PATH; the spare's spawn does the same lookup.
   if (path.basename(interpreter) === 'env' && shebang.arg !== undefined && !/\s/.test(shebang.arg)) {
     interpreter = shebang.arg;
     flags = [];
+    comm = path.basename(interpreter);
   }
   if (!isPythonName(path.basename(interpreter))) return fail(`${script.file} runs ${shebang.interpreter}${shebang.arg === undefined ? '' : ` ${shebang.arg}`}, not a Python interpreter`);
   // The kernel passes the line's rest as one word: python reads it as one cluster of options.
@@ -106,6 +112,7 @@ function planConsoleScript(script: ConsoleScript, args: readonly string[]): Pyth
       run: { kind: 'script', path: script.file },
       argv: [script.file, ...args],
       origArgv: [...flags, script.file, ...args],
+      comm,
     },
   };
 }

@@ -1,24 +1,29 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { assetPath } from '../assets.js';
+import type { Changes } from '../core/types.js';
 import type { Instance, InstanceSpec } from '../process/instance.js';
 import { spareDelayMs } from '../tuning.js';
 import type { PrestartDeps } from './deps.js';
 import { findPythonCommand, type PythonCommand } from './python-command.js';
 import { planPython, type PythonPlan } from './python-plan.js';
 import { createScratch, mtimeNs, readStatus } from './python-scratch.js';
-import { pythonStaleness } from './python-staleness.js';
+import { isPythonSource } from './python-staleness.js';
 import { encodePythonWake, loadAfterApp, parkArgs, pythonWakeFor, type ParkConfig } from './python-wake.js';
-import { spareLine } from './spare-line.js';
+import { SpareLines } from './spare-line.js';
+import { killSpare, spawnSpare, wakeHooks, type SpareHooks } from './spare-process.js';
+import { knownChanges, whyStale, type SpareInputs } from './staleness.js';
 
 interface Spare {
   /** What the spare booted with: a spec that needs anything else gets a fresh start. */
   readonly key: string;
+  /** The environment it booted (and loaded its dependencies) in. */
+  readonly env: SpareInputs['env'];
   readonly status: string;
   /** Its status, what it printed while parked, the record it followed: removed once it is woken or gone. */
   readonly files: readonly string[];
   ready: Promise<Instance | null>;
-  readonly hooks: Pick<InstanceSpec, 'onOutputLine' | 'onEscaped'>;
+  readonly hooks: SpareHooks;
   dead: boolean;
 }
 
@@ -33,7 +38,7 @@ interface Ready {
  * `--prestart` for Python (python-park.py is the spare): every start is a spare's wake, so every
  * instance records the third-party modules it loads, and the next spare, booted spareDelayMs
  * later, imports them while parked. A cold start is a spare woken at once (nothing preloaded). A
- * spare that a change made stale (python-staleness.ts) is discarded, and that start is cold.
+ * spare that a change made stale (staleness.ts) is discarded, and that start is cold.
  */
 export class PythonSpares {
   #ready: Ready | null | undefined;
@@ -44,24 +49,34 @@ export class PythonSpares {
   /** Set once a spare found that loading dependencies ahead would change the app's order (or --prestart=runtime asked for that). */
   #runtimeOnly: string | null;
   readonly #said = new Set<string>();
-  #lastKind: string | null = null;
+  readonly #lines: SpareLines;
+  /** What the next launch starts for (changed()). */
+  #changed: readonly string[] | 'unknown' = [];
 
   constructor(
     private readonly deps: PrestartDeps,
     private readonly command: PythonCommand,
   ) {
     this.#runtimeOnly = deps.mode === 'runtime' ? '--prestart=runtime' : null;
+    this.#lines = new SpareLines(deps.logger);
+  }
+
+  /** What changed for the next start: the supervisor says so right before it launches. */
+  changed(changes: Changes | null): void {
+    this.#changed = knownChanges(changes);
   }
 
   launch = async (spec: InstanceSpec): Promise<Instance> => {
     this.#cancelNext?.();
     this.#cancelNext = null;
+    const changed = this.#changed;
+    this.#changed = [];
     const ready = this.#prepareOnce(spec);
     if (ready === null) return this.deps.launch(spec);
     const spare = this.#spare;
     this.#spare = null;
     const record = path.join(ready.scratch, `record-${++this.#count}`);
-    const instance = (spare === null ? null : await this.#wake(spare, spec, ready, record)) ?? (await this.#cold(spec, ready, record));
+    const instance = (spare === null ? null : await this.#wake(spare, spec, ready, record, changed)) ?? (await this.#cold(spec, ready, record));
     if (this.#closed === null) this.#cancelNext = this.deps.clock.after(spareDelayMs, () => this.#park(spec, ready, record));
     return instance;
   };
@@ -102,32 +117,43 @@ export class PythonSpares {
     return instance;
   }
 
-  async #wake(spare: Spare, spec: InstanceSpec, ready: Ready, record: string): Promise<Instance | null> {
-    const stale = this.#unfit(spare, spec, ready);
+  async #wake(spare: Spare, spec: InstanceSpec, ready: Ready, record: string, changed: readonly string[] | 'unknown'): Promise<Instance | null> {
+    const stale = this.#unfit(spare, spec, ready, changed);
     const instance = stale === undefined ? await spare.ready : null;
     if (instance === null || spare.dead) {
       if (stale) this.deps.logger.verbose(`--prestart: ${stale}: starting cold`);
       void this.#discard(spare);
       return null;
     }
-    spare.hooks.onOutputLine = spec.onOutputLine;
-    spare.hooks.onEscaped = spec.onEscaped;
+    wakeHooks(spare.hooks, spec);
     instance.write(encodePythonWake(pythonWakeFor(spec, ready.plan, instance.tag, record)));
     this.#announce(spare);
     forget(spare);
     return instance;
   }
 
-  /** Why the spare cannot be this start: '' when it booted for another command line or environment. */
-  #unfit(spare: Spare, spec: InstanceSpec, ready: Ready): string | undefined {
+  /** Why the spare cannot be this start: '' when it booted for another command line. */
+  #unfit(spare: Spare, spec: InstanceSpec, ready: Ready, changed: readonly string[] | 'unknown'): string | undefined {
     const status = readStatus(spare.status);
     if (status?.tainted != null) {
       this.#fallBack(status.tainted);
       return status.tainted;
     }
     if (spare.key !== keyOf(spec, ready.plan)) return '';
-    const sites = (status?.sites ?? []).map(([dir, then]) => ({ dir, then, now: mtimeNs(dir) }));
-    return pythonStaleness({ changed: changedPaths(spec), sites });
+    // A pip install or removal moves a site folder's mtime. Site ran at boot (its .pth files,
+    // sitecustomize) in a runtime-only spare too: every spare counts as warm here.
+    const sites = status?.sites ?? [];
+    const boot = new Map(sites.map(([dir, then]) => [dir, then ?? '-']));
+    const now = new Map(sites.map(([dir]) => [dir, mtimeNs(dir) ?? '-']));
+    const dirs = sites.map(([dir]) => dir);
+    return whyStale({
+      boot: { env: spare.env, files: boot },
+      now: { env: spec.env, files: now },
+      changed,
+      warm: true,
+      isSource: (file) => isPythonSource(file, dirs),
+      cwd: spec.cwd,
+    });
   }
 
   #park(spec: InstanceSpec, ready: Ready, record: string): void {
@@ -145,30 +171,16 @@ export class PythonSpares {
       pythonpath: spec.env.PYTHONPATH ?? null,
       after: loadAfterApp,
     };
-    const hooks: Spare['hooks'] = {};
     const spareSpec: InstanceSpec = {
       ...spec,
-      onOutputLine: spec.onOutputLine === undefined ? undefined : (line, stream) => hooks.onOutputLine?.(line, stream),
-      onEscaped: (pid, startTime) => hooks.onEscaped?.(pid, startTime),
       command: ready.plan.interpreter,
       args: parkArgs(ready.plan, ready.park, config),
       // site imports python-boot/'s empty sitecustomize and usercustomize; the spare imports the real ones.
       env: { ...spec.env, PYTHONPATH: spec.env.PYTHONPATH ? `${ready.shim}${path.delimiter}${spec.env.PYTHONPATH}` : ready.shim },
     };
     const files = [config.status, `${status}.out`, `${status}.err`, record];
-    const spare: Spare = { key: keyOf(spec, ready.plan), status: config.status, files, hooks, dead: false, ready: Promise.resolve(null) };
-    spare.ready = this.deps.launch(spareSpec).then(
-      (instance) => {
-        this.deps.watchdog()?.watch(instance.pid);
-        void instance.exited.then(() => (spare.dead = true));
-        return instance;
-      },
-      (error: unknown) => {
-        spare.dead = true;
-        this.deps.logger.verbose(`could not prestart a spare: ${String(error)}`);
-        return null;
-      },
-    );
+    const spare: Spare = { key: keyOf(spec, ready.plan), env: spec.env, status: config.status, files, hooks: {}, dead: false, ready: Promise.resolve(null) };
+    spare.ready = spawnSpare(this.deps, spareSpec, spare.hooks, () => (spare.dead = true));
     this.#spare = spare;
   }
 
@@ -178,11 +190,7 @@ export class PythonSpares {
     if (status?.runtimeOnly != null) this.#say(`--prestart: ${status.runtimeOnly}: the Python spare keeps the runtime only, to keep that order`);
     if (status?.stoppedAt != null) this.#say(`--prestart: ${status.stoppedAt} patches what is imported after it: only the modules loaded before it are kept warm`);
     const warm = status === undefined || status.runtimeOnly !== null || this.#runtimeOnly !== null ? null : status.warm;
-    const line = spareLine({ runtime: 'Python', warm });
-    const kind = warm === null ? 'runtime' : 'warm';
-    if (kind !== this.#lastKind) this.deps.logger.info(line);
-    else this.deps.logger.verbose(line);
-    this.#lastKind = kind;
+    this.#lines.woke({ runtime: 'Python', warm });
   }
 
   #fallBack(reason: string): void {
@@ -200,9 +208,7 @@ export class PythonSpares {
     const instance = await spare.ready;
     if (instance !== null) {
       spare.dead = true;
-      await instance.signal('SIGKILL').catch(() => []);
-      await instance.gone.catch(() => undefined);
-      this.deps.watchdog()?.unwatch(instance.pid);
+      await killSpare(this.deps, instance);
     }
     forget(spare);
   }
@@ -213,24 +219,15 @@ function forget(spare: Spare): void {
   for (const file of spare.files) rmSync(file, { force: true });
 }
 
-/** This restart's changed paths (DEVRELOAD_CHANGED, relative to the working directory), absolute. */
-function changedPaths(spec: InstanceSpec): string[] {
-  try {
-    const changed = JSON.parse(spec.env.DEVRELOAD_CHANGED ?? '[]') as unknown;
-    return Array.isArray(changed) ? changed.filter((p): p is string => typeof p === 'string').map((p) => path.resolve(spec.cwd, p)) : [];
-  } catch {
-    return [];
-  }
-}
-
-/** Everything a spare fixed at boot; the whole environment counts (Python reads PYTHON* at boot, dependencies read the rest). */
+/**
+ * What a spare fixed at boot besides its environment (staleness.ts compares that: Python reads
+ * PYTHON* at boot, dependencies read the rest): a spec that differs in any of it cannot use it.
+ */
 function keyOf(spec: InstanceSpec, plan: PythonPlan): string {
-  const { DEVRELOAD_CHANGED: _changed, ...env } = spec.env;
   return JSON.stringify([
     plan.interpreter,
     plan.bootArgs,
     spec.cwd,
-    Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
     spec.fds ?? [],
     spec.onOutputLine === undefined,
     spec.stdoutToStderr === true,

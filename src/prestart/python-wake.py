@@ -1,13 +1,19 @@
 # The second half of a prestarted Python spare (python-park.py loads it before parking): the wake.
 # The message (src/prestart/python-wake.ts owns its format) says what a cold start of the command
 # would have been; the process becomes that: environment, working directory, sys.argv,
-# sys.orig_argv, the deferred sitecustomize/usercustomize, sys.path[0], then the script or module
+# sys.orig_argv, its command line and name as ps shows them, the deferred
+# sitecustomize/usercustomize, sys.path[0], then the script or module
 # run as CPython runs them (Modules/main.c, Python/pythonrun.c), in a fresh __main__ module.
 #
-# It also starts the record of what the app imports (an audit hook on "import" events), appended to a
-# file as it goes, for the next spare.
+# It also starts the record of what the app imports at start (an audit hook on "import" events),
+# appended to a file as it goes, for the next spare.
 import os
 import sys
+
+# The app's start is over once it binds a socket (a server binds once it has loaded its app), or
+# when an import comes this long (seconds) after the one before it: what loads later (on a first
+# request, a first job) is imported lazily, and loading it ahead could change what the app does.
+_SETTLE_GAP = 0.25
 
 
 def _third_party(file):
@@ -15,15 +21,19 @@ def _third_party(file):
 
 
 def _recorder(path, preloaded):
-    """The record, for the next spare, appended as the app imports. Two kinds of lines:
-    `name` when an import begins (at once: the app's last import is never late), and
-    `name<TAB>file` once it is loaded (a spare checks that it loaded the same file). Returns a
-    flush for exit. Never raises: it runs inside the app's imports."""
+    """The record, for the next spare, appended as the app imports until its start is over
+    (_SETTLE_GAP). Two kinds of lines: `name` when an import begins (at once: the app's last
+    import is never late), and `name<TAB>file` once it is loaded (a spare checks that it loaded
+    the same file). Returns a flush for exit. Never raises: it runs inside the app's imports."""
+    import time
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
     ours = [(os.fstat(fd).st_dev, os.fstat(fd).st_ino)]
     resolved = set()
     begun = []
     count = [0]
+    # When the last import began; None once the start is over (then only the files of imports
+    # begun before are still written).
+    last = [time.monotonic()]
 
     def loaded():
         # An import's event comes before its parent package's: a name not loaded yet waits (for
@@ -60,12 +70,19 @@ def _recorder(path, preloaded):
             pass
 
     def on_event(event, args):
+        if event == 'socket.bind' and last[0] is not None:
+            last[0] = None
+            flush()
         if event != 'import':
             return
         try:
             count[0] += 1
             lines = loaded()
-            if args[0] not in ('__main__', '__mp_main__'):
+            now = time.monotonic()
+            if last[0] is not None and now - last[0] > _SETTLE_GAP:
+                last[0] = None
+            if last[0] is not None and args[0] not in ('__main__', '__mp_main__'):
+                last[0] = now
                 lines.append(f'{args[0]}\n')
                 begun.append((args[0], count[0]))
             write(lines)
@@ -85,6 +102,30 @@ def _recorder(path, preloaded):
     write(lines)
     sys.addaudithook(on_event)
     return flush
+
+
+def _retitle(args, comm):
+    """/proc/<pid>/cmdline and comm as a cold start's (what ps, top and pgrep -f show): the
+    interpreter as spawned (the spare's own first word), then `args`. The kernel reads the command
+    line from the memory the spare's own argv was in (its stack): the cold one is written there,
+    padded with NULs, where it fits (it is shorter than the park script's with its config, but
+    for very long arguments). Linux only; anything else leaves them as they are."""
+    try:
+        with open('/proc/self/comm', 'w') as out:
+            out.write(comm)
+        with open('/proc/self/cmdline', 'rb') as own:
+            words = [own.read().split(b'\0', 1)[0], *map(os.fsencode, args)]
+        with open('/proc/self/stat', 'rb') as stat:
+            # arg_start and arg_end are fields 48 and 49; the name (field 2) may hold spaces.
+            fields = stat.read().rpartition(b')')[2].split()
+        start, end = int(fields[45]), int(fields[46])
+        data = b''.join(word + b'\0' for word in words)
+        if 0 < len(data) <= end - start:
+            with open('/proc/self/mem', 'r+b', buffering=0) as memory:
+                memory.seek(start)
+                memory.write(data.ljust(end - start, b'\0'))
+    except Exception:
+        pass
 
 
 def _path0(run):
@@ -168,6 +209,7 @@ def wake(message, deferred, preloaded, main_keys, here):
     sys.argv = list(message['argv'])
     if hasattr(sys, 'orig_argv'):
         sys.orig_argv = [sys.orig_argv[0], *message['origArgv']]
+    _retitle(message['origArgv'], message['comm'])
     flush = _recorder(message['record'], preloaded)
     interrupted = []
 

@@ -8,6 +8,7 @@ export interface PythonWake {
   readonly env: Record<string, string>;
   readonly argv: readonly string[];
   readonly origArgv: readonly string[];
+  readonly comm: string;
   readonly run: PythonPlan['run'];
   /** Where the woken app records the third-party modules it loads, for the next spare. */
   readonly record: string;
@@ -53,7 +54,7 @@ export function pythonWakeFor(spec: InstanceSpec, plan: PythonPlan, tag: string 
   // Exactly what a fresh spawn would give it (node_modules/.bin on PATH, the tag).
   const fresh = tag === undefined ? localPathEnv(spec.cwd, spec.env) : instanceEnv(spec.cwd, spec.env, tag);
   for (const [name, value] of Object.entries(fresh)) if (value !== undefined) env[name] = value;
-  return { cwd: spec.cwd, env, argv: plan.argv, origArgv: plan.origArgv, run: plan.run, record };
+  return { cwd: spec.cwd, env, argv: plan.argv, origArgv: plan.origArgv, comm: plan.comm, run: plan.run, record };
 }
 
 /** Length-prefixed, so the spare reads exactly its message and leaves the rest of stdin to the app. */

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { Changes } from '../core/types.js';
 
 /**
  * Never stale: a spare is woken only if a fresh start now would load what it loaded. These are
@@ -66,4 +67,15 @@ function changedVariable(boot: SpareInputs['env'], now: SpareInputs['env']): str
 /** Node's source files: JavaScript and TypeScript in every module flavour. */
 export function isNodeSource(file: string): boolean {
   return /\.[cm]?[jt]sx?$/.test(file);
+}
+
+/**
+ * What changed for a start, as whyStale takes it: `unknown` for a restart asked for without a
+ * change (a user's `rs` after editing something unwatched) or when more changed than the restart
+ * kept (paths past the recorded ones are only counted); nothing for a start no change asked for
+ * (the first, a restart after a crash).
+ */
+export function knownChanges(changes: Changes | null): readonly string[] | 'unknown' {
+  if (changes === null) return [];
+  return changes.paths.length === 0 || changes.count > changes.paths.length ? 'unknown' : changes.paths;
 }

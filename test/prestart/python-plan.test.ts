@@ -16,6 +16,7 @@ describe('planPython', () => {
         // sys.argv[0] is the script as typed; sys.path[0] (its folder) is computed by the spare, as CPython does.
         argv: ['app.py', '--port', '8000'],
         origArgv: ['-u', '-X', 'dev', '-Wignore', 'app.py', '--port', '8000'],
+        comm: 'python3',
       },
     });
   });
@@ -40,12 +41,15 @@ describe('planPython', () => {
         run: { kind: 'script', path: '/venv/bin/uvicorn' },
         argv: ['/venv/bin/uvicorn', 'app:app', '--port', '1'],
         origArgv: ['-sE', '/venv/bin/uvicorn', 'app:app', '--port', '1'],
+        // The kernel names the process after the script it runs.
+        comm: 'uvicorn',
       },
     });
     // env finds the interpreter on PATH: the spare's spawn looks it up the same way.
     expect(planPython('flask', ['run'], {}, { file: '/p/bin/flask', shebang: '#!/usr/bin/env python3' })).toMatchObject({
       ok: true,
-      plan: { interpreter: 'python3', bootArgs: [], argv: ['/p/bin/flask', 'run'], origArgv: ['/p/bin/flask', 'run'] },
+      // Named after the script until env runs python3, which then names it.
+      plan: { interpreter: 'python3', bootArgs: [], argv: ['/p/bin/flask', 'run'], origArgv: ['/p/bin/flask', 'run'], comm: 'python3' },
     });
   });
 

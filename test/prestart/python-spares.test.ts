@@ -32,10 +32,17 @@ function setup(mode?: 'runtime' | 'warm') {
   /** What python-park.py reports once parked. */
   const report = (index: number, fields: object = {}) =>
     writeFileSync(config(index).status, JSON.stringify({ warm: 3, dropped: [], sites: [[site, mtimeNs(site)]], runtimeOnly: null, tainted: null, stoppedAt: null, ...fields }));
-  return { clock, launcher, watchdog, prestarter, config, wake, report, log: () => log };
+  /** A restart for these changed paths (relative to /p), as the supervisor asks for it; `count` past the paths kept. */
+  const restart = (changed: readonly string[], env: NodeJS.ProcessEnv = {}, count = changed.length) => {
+    prestarter.changed({ paths: changed.map((file) => path.join('/p', file)), count });
+    return prestarter.launch(spec(changed, env));
+  };
+  return { clock, launcher, watchdog, prestarter, config, wake, report, restart, log: () => log };
 }
 
-const spec = (changed: string[] = [], env: NodeJS.ProcessEnv = {}): InstanceSpec => ({
+type Setup = ReturnType<typeof setup>;
+
+const spec = (changed: readonly string[] = [], env: NodeJS.ProcessEnv = {}): InstanceSpec => ({
   command: 'python3',
   args: ['-u', 'src/app.py', 'x'],
   cwd: '/p',
@@ -58,7 +65,7 @@ describe('Python spares', () => {
     expect(s.watchdog.lines).toEqual(['+101']);
     s.report(1);
 
-    const woken = await s.prestarter.launch(spec(['src/app.py']));
+    const woken = await s.restart(['src/app.py']);
     expect(woken.pid).toBe(101);
     expect(s.launcher.specs).toHaveLength(2);
     expect(s.wake(1)).toMatchObject({ argv: ['src/app.py', 'x'], env: { DEVRELOAD_INSTANCE: 'run.2', DEVRELOAD_CHANGED: '["src/app.py"]' } });
@@ -77,16 +84,21 @@ describe('Python spares', () => {
   });
 
   it.each([
-    ['a .env edit', () => spec(['.env'])],
-    ['a requirements.txt edit', () => spec(['requirements.txt'])],
-    ['a pip install (the site folder changed)', () => (utimesSync(site, new Date(), new Date(2001, 1, 1)), spec(['src/app.py']))],
-    ['another environment', () => spec(['src/app.py'], { PYTHONPATH: '/p/lib' })],
+    ['a .env edit', (s: Setup) => s.restart(['.env'])],
+    ['a requirements.txt edit', (s: Setup) => s.restart(['requirements.txt'])],
+    ['a pip install (the site folder changed)', (s: Setup) => (utimesSync(site, new Date(), new Date(2001, 1, 1)), s.restart(['src/app.py']))],
+    ['another environment', (s: Setup) => s.restart(['src/app.py'], { PYTHONPATH: '/p/lib' })],
+    // A change nobody watches may be behind it: as good as a changed .env.
+    ['a restart typed (rs), with no changed path', (s: Setup) => s.restart([])],
+    ['more changes than the restart kept (the rest only counted)', (s: Setup) => s.restart(['src/app.py'], {}, 2)],
+    // The app's DEVRELOAD_CHANGED is not what decides: the supervisor's changes are.
+    ['a .env edit with a malformed DEVRELOAD_CHANGED', (s: Setup) => (s.prestarter.changed({ paths: ['/p/.env'], count: 1 }), s.prestarter.launch(spec([], { DEVRELOAD_CHANGED: '["src/ap' })))],
   ])('%s: the parked spare is killed and the start is cold', async (_, next) => {
     const s = setup();
     await s.prestarter.launch(spec());
     await s.clock.advance(spareDelayMs);
     s.report(1);
-    const started = await s.prestarter.launch(next());
+    const started = await next(s);
     await settle();
     expect(started.pid).toBe(102);
     expect(s.config(2).mode).toBe('cold');
@@ -102,11 +114,11 @@ describe('Python spares', () => {
     s.report(1, { tainted: 'loading dep imports the app’s own settings (/p/src/settings.py)' });
     s.launcher.instances[1]!.die({ code: 0, signal: null });
     await settle();
-    expect((await s.prestarter.launch(spec(['src/app.py']))).pid).toBe(102);
+    expect((await s.restart(['src/app.py'])).pid).toBe(102);
     await s.clock.advance(spareDelayMs);
     expect(s.config(3).mode).toBe('runtime');
     s.report(3, { warm: 0 });
-    expect((await s.prestarter.launch(spec(['src/app.py']))).pid).toBe(103);
+    expect((await s.restart(['src/app.py'])).pid).toBe(103);
     expect(s.log().match(/--prestart: loading dep imports the app’s own settings \(\/p\/src\/settings\.py\): the Python spare keeps the runtime only from now on/g)).toHaveLength(1);
     expect(s.log()).toContain('--prestart: woke a runtime-only Python spare');
   });
@@ -117,7 +129,7 @@ describe('Python spares', () => {
     for (let round = 1; round <= 2; round++) {
       await s.clock.advance(spareDelayMs);
       s.report(round, { warm: 0, runtimeOnly: '/p/src/sitecustomize.py is the app’s own sitecustomize, which Python runs before anything else' });
-      await s.prestarter.launch(spec(['src/app.py']));
+      await s.restart(['src/app.py']);
     }
     expect(s.log().match(/sitecustomize\.py is the app’s own sitecustomize.*: the Python spare keeps the runtime only, to keep that order/g)).toHaveLength(1);
     expect(s.log().match(/woke a runtime-only Python spare/g)).toHaveLength(1);

@@ -1,37 +1,31 @@
 import { describe, expect, it } from 'vitest';
-import { pythonStaleness } from '../../src/prestart/python-staleness.js';
+import { isPythonSource } from '../../src/prestart/python-staleness.js';
 
-const site = { dir: '/venv/lib/python3.12/site-packages', then: '100', now: '100' };
+const site = '/venv/lib/python3.12/site-packages';
 
-describe('pythonStaleness', () => {
-  it('a change to the app’s Python source leaves the spare usable (its dependencies never read it)', () => {
-    expect(pythonStaleness({ changed: ['/p/src/app.py', '/p/src/pkg/__init__.py', '/p/types.pyi'], sites: [site] })).toBeUndefined();
-    // A restart asked for by hand, or after a crash: nothing changed.
-    expect(pythonStaleness({ changed: [], sites: [site] })).toBeUndefined();
-  });
-
-  it('a site folder whose mtime moved (pip install), appeared or went away makes it stale', () => {
-    expect(pythonStaleness({ changed: [], sites: [{ ...site, now: '200' }] })).toMatch(/site-packages changed \(a package was installed or removed\)/);
-    expect(pythonStaleness({ changed: [], sites: [{ dir: '/home/u/.local/lib/python3.12/site-packages', then: null, now: '5' }] })).toMatch(/\.local/);
-    expect(pythonStaleness({ changed: [], sites: [{ ...site, now: null }] })).toMatch(/changed/);
+describe('isPythonSource', () => {
+  it('the app’s Python source: only the app loads it (a spare’s dependencies never read it)', () => {
+    for (const file of ['/p/src/app.py', '/p/src/pkg/__init__.py', '/p/types.pyi', '/p/gui.pyw', '/p/src/__pycache__/app.cpython-312.pyc']) {
+      expect(isPythonSource(file, [site]), file).toBe(true);
+    }
   });
 
   it.each([
-    ['/p/requirements.txt', /requirements\.txt changed \(the dependencies may have changed\)/],
-    ['/p/requirements-dev.txt', /dependencies/],
-    ['/p/pyproject.toml', /dependencies/],
-    ['/p/poetry.lock', /dependencies/],
-    ['/p/uv.lock', /dependencies/],
-    ['/p/Pipfile.lock', /dependencies/],
-    ['/p/setup.py', /dependencies/],
-    ['/p/src/sitecustomize.py', /Python reads it at start-up/],
-    ['/p/src/extra.pth', /Python reads it at start-up/],
-    ['/p/.env', /\.env changed and is not Python source/],
-    ['/p/config/settings.json', /settings\.json changed and is not Python source/],
-    ['/p/templates/index.html', /not Python source/],
-    ['/p/src/native.so', /not Python source/],
-    ['/venv/lib/python3.12/site-packages/dep/core.py', /belongs to an installed package/],
-  ])('%s makes it stale', (changed, reason) => {
-    expect(pythonStaleness({ changed: ['/p/src/app.py', changed], sites: [site] })).toMatch(reason);
+    ['/p/requirements.txt', 'a manifest'],
+    ['/p/requirements-dev.txt', 'a manifest'],
+    ['/p/pyproject.toml', 'a manifest'],
+    ['/p/poetry.lock', 'a lockfile'],
+    ['/p/uv.lock', 'a lockfile'],
+    ['/p/Pipfile.lock', 'a lockfile'],
+    ['/p/setup.py', 'Python, but a manifest'],
+    ['/p/src/sitecustomize.py', 'Python, read at start-up'],
+    ['/p/src/extra.pth', 'read at start-up'],
+    ['/p/.env', 'a file a dependency may read'],
+    ['/p/config/settings.json', 'a file a dependency may read'],
+    ['/p/templates/index.html', 'a file a dependency may read'],
+    ['/p/src/native.so', 'an extension module'],
+    [`${site}/dep/core.py`, 'Python, but an installed package’s'],
+  ])('%s is not (%s)', (file) => {
+    expect(isPythonSource(file, [site])).toBe(false);
   });
 });

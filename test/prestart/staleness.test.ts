@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isNodeSource, whyStale, type StalenessCheck } from '../../src/prestart/staleness.js';
+import { isNodeSource, knownChanges, whyStale, type StalenessCheck } from '../../src/prestart/staleness.js';
 
 const files = new Map([
   ['/p/package-lock.json', '1:10:5:5'],
@@ -63,4 +63,19 @@ describe('whyStale', () => {
 describe('isNodeSource', () => {
   it.each(['a.js', 'a.cjs', 'a.mjs', 'a.jsx', 'a.ts', 'a.cts', 'a.mts', 'a.tsx'])('%s is a source file', (file) => expect(isNodeSource(`/p/${file}`)).toBe(true));
   it.each(['.env', 'a.json', 'a.yaml', 'a.yml', 'a.toml', 'a.node', 'a.js.map', 'views/index.ejs', 'README'])('%s is not', (file) => expect(isNodeSource(`/p/${file}`)).toBe(false));
+});
+
+describe('knownChanges', () => {
+  it('the changed paths when the restart kept them all', () => {
+    expect(knownChanges({ paths: ['/p/a.js', '/p/b.js'], count: 2 })).toEqual(['/p/a.js', '/p/b.js']);
+  });
+
+  it('nothing for a start no change asked for (the first, a restart after a crash)', () => {
+    expect(knownChanges(null)).toEqual([]);
+  });
+
+  it('unknown for a restart with no changed path (rs), or with more changes than it kept', () => {
+    expect(knownChanges({ paths: [], count: 0 })).toBe('unknown');
+    expect(knownChanges({ paths: ['/p/a.js'], count: 3 })).toBe('unknown');
+  });
 });

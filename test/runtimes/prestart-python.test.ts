@@ -78,14 +78,14 @@ describe('--prestart with Python: the woken spare is what a cold start would be'
 });
 
 describe('--prestart with Python: nothing is left behind', () => {
-  async function running(): Promise<{ d: Devreload; app: number; spare: number }> {
+  async function running(): Promise<{ d: Devreload; p: Project; app: number; spare: number }> {
     const p = await Project.create();
     copyFileSync(show, p.path('src/show.py'));
     const d = new Devreload(['--prestart', '--', python, 'src/show.py'], { cwd: p.dir, env: { DEVRELOAD_WATCHDOG_DEBUG: '1' } });
     await waitUntil(() => startsOf(d).length === 1, { timeout: 30_000, describe: () => d.output });
     const app = startsOf(d)[0]!.pid;
     const spare = await oneParked(d.pid, () => startsOf(d).map((facts) => facts.pid), () => d.output);
-    return { d, app, spare };
+    return { d, p, app, spare };
   }
 
   it('Ctrl-C stops the app and the parked spare', { timeout: 60_000 }, async () => {
@@ -107,15 +107,24 @@ describe('--prestart with Python: nothing is left behind', () => {
   });
 
   it('a restart leaves one instance and one parked spare', { timeout: 60_000 }, async () => {
-    const { d, app, spare } = await running();
+    const { d, p, app, spare } = await running();
     process.kill(app, 0);
-    d.type('rs\n');
+    await p.save('src/other.py');
     await waitUntil(() => startsOf(d).length === 2, { timeout: 30_000, describe: () => d.output });
     await waitUntilGone([app], () => d.output, 5000);
     expect(startsOf(d)[1]!.pid).toBe(spare);
     const next = await oneParked(d.pid, () => startsOf(d).map((facts) => facts.pid), () => d.output);
     expect(next).not.toBe(spare);
     expect(parkedPython(d.pid, [spare])).toEqual([next]);
+  });
+
+  it('rs (a restart with no known change, perhaps to a file nobody watches) starts cold: the parked spare goes', { timeout: 60_000 }, async () => {
+    const { d, app, spare } = await running();
+    d.type('rs\n');
+    await waitUntil(() => startsOf(d).length === 2, { timeout: 30_000, describe: () => d.output });
+    await waitUntilGone([app, spare], () => d.output, 5000);
+    expect(startsOf(d)[1]!.pid).not.toBe(spare);
+    await oneParked(d.pid, () => startsOf(d).map((facts) => facts.pid), () => d.output);
   });
 });
 
