@@ -60,7 +60,8 @@ export class RestartLoop {
   #start: number | null = null;
   #early: Early = new Map();
   #runs = new Map<string, Run>();
-  readonly #muted = new Set<string>();
+  /** Paths found looping, and the write that loops: the same again right after a start is dropped. */
+  readonly #muted = new Map<string, Written>();
   readonly #warned = new Set<string>();
   #unreported: string[] = [];
   #cancelReport: (() => void) | undefined;
@@ -80,11 +81,11 @@ export class RestartLoop {
    */
   isLoop(file: string, writtenAt: number, start: number | null, content: Buffer | undefined): boolean {
     if (!this.#note(file, writtenAt, start, content)) return false;
-    if (this.#muted.has(file)) return true;
+    if (this.#muted.has(file)) return this.#sameLoop(file, content);
     const run = this.#runs.get(file);
     const same = run !== undefined && alike(run.content, content) ? run.same + 1 : 1;
     if (same >= loopStreak) {
-      this.#muted.add(file);
+      this.#muted.set(file, run?.content === 'app' ? 'app' : content);
       this.#unreported.push(file);
       // The other files the same start writes arrive within a few ms: one report names them all.
       this.#cancelReport ??= this.options.after(loopReportDelayMs, () => this.#report());
@@ -98,6 +99,19 @@ export class RestartLoop {
         `${shown} changed right after each of the last ${starts} starts, with new content each time: if the app writes it, ignore it (${ignoreFlag(shown)} or .gitignore)`,
       );
     }
+    return false;
+  }
+
+  /**
+   * Only the loop's own write is dropped: new bytes right after a start may be a person's edit
+   * (saving an unchanged file three times in a row looks like a loop too), or what the app now
+   * generates from one; they restart, and the loop's write is then those bytes. What the app was
+   * caught writing is its own whatever the bytes.
+   */
+  #sameLoop(file: string, content: Buffer | undefined): boolean {
+    const loop = this.#muted.get(file);
+    if (loop === 'app' || alike(loop, content)) return true;
+    this.#muted.set(file, content);
     return false;
   }
 
@@ -151,7 +165,7 @@ export class RestartLoop {
     const [them, change] = files.length === 1 ? ['it', 'it changes'] : ['them', 'they change'];
     this.options.logger.warn(
       `restart loop: ${shown.join(', ')}${more} got the same write right after each of the last ${loopStreak} starts: the app writes ${them} itself. ` +
-        `devreload no longer restarts when ${change} right after a start; to ignore ${them} for good: ${shown.map(ignoreFlag).join(' ')} (or .gitignore)`,
+        `devreload no longer restarts when ${change} that way right after a start; to ignore ${them} for good: ${shown.map(ignoreFlag).join(' ')} (or .gitignore)`,
     );
   }
 

@@ -42,10 +42,32 @@ describe('RestartLoop', () => {
     expect(loop.isLoop('/p/src/generated.js', 2_020, 2_000, GENERATED)).toBe(true);
     // A source edit long after the start: restarts.
     expect(loop.isLoop('/p/src/app.js', 2_000 + loopWindowMs + 5_000, 2_000, Buffer.from('x'))).toBe(false);
-    // The start it causes writes the file again, even with new bytes: no restart.
-    expect(loop.isLoop('/p/src/generated.js', 9_020, 9_000, Buffer.from('export const routes = ["/a"];\n'))).toBe(true);
+    // The start it causes writes the file again, the same bytes: no restart.
+    expect(loop.isLoop('/p/src/generated.js', 9_020, 9_000, Buffer.from(GENERATED))).toBe(true);
     // A person's edit of the file, well after that start: restarts.
     expect(loop.isLoop('/p/src/generated.js', 9_000 + loopWindowMs + 1, 9_000, Buffer.from('edited'))).toBe(false);
+  });
+
+  it('drops only the looping write: new bytes right after a start restart (a save of an unchanged file three times, then an edit), and loop in their turn', () => {
+    const { loop } = setup();
+    const unchanged = Buffer.from('console.log(1);\n');
+    // :w three times on an unchanged file, each right after the start the one before set off.
+    expect(loop.isLoop('/p/app.js', 1_500, 1_000, unchanged)).toBe(false);
+    expect(loop.isLoop('/p/app.js', 2_000, 1_550, Buffer.from(unchanged))).toBe(true);
+    // Then real edits, right after starts: each restarts.
+    expect(loop.isLoop('/p/app.js', 2_400, 2_050, Buffer.from('console.log(2);\n'))).toBe(false);
+    expect(loop.isLoop('/p/app.js', 2_800, 2_450, Buffer.from('console.log(3);\n'))).toBe(false);
+    // A generated file whose new content the app then writes at every start: one restart for it.
+    const routes = Buffer.from('export const routes = ["/a", "/b", "/c"];\n');
+    expect(loop.isLoop('/p/app.js', 2_900, 2_850, routes)).toBe(false);
+    expect(loop.isLoop('/p/app.js', 3_000, 2_950, Buffer.from(routes))).toBe(true);
+  });
+
+  it('drops whatever the app was caught writing, right after a start, once it loops', () => {
+    const { loop } = setup();
+    loop.noteOwnWrite('/p/data/cache.json', 1_020, 1_000);
+    expect(loop.isLoop('/p/data/cache.json', 2_020, 2_000, Buffer.from('{"a":1}'))).toBe(true);
+    expect(loop.isLoop('/p/data/cache.json', 3_020, 3_000, Buffer.from('{"a":2}'))).toBe(true);
   });
 
   it('never takes one write reported again after the quick restart it set off for the app writing it again', async () => {
