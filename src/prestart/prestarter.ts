@@ -7,10 +7,11 @@ import { pythonSparesFor, type PythonSpares } from './python-spares.js';
 export type { PrestartDeps, PrestartMode } from './deps.js';
 
 /**
- * `--prestart` (and, on demand, the defaults: deps.ts): stands in for the instance launcher, keeping a spare of the app's runtime booted
+ * `--prestart`: stands in for the instance launcher, keeping a spare of the app's runtime booted
  * and parked for the next start. Which runtime is decided at the first launch (the command never
  * changes): Python's spares (python-spares.ts), else Node's (node-spares.ts), which say once
- * themselves when they do not apply.
+ * themselves when they do not apply. At the defaults (`onDemand`, deps.ts), Node's only, booted
+ * when prepare() says a start is owed.
  */
 export class Prestarter {
   #runtime: NodeSpares | PythonSpares | undefined;
