@@ -128,7 +128,7 @@ export const PEERS = {
   devreload: devreload('devreload', 'devreload', [], COMMANDS.node),
   devreloadDelay0: devreload('devreloadDelay0', 'devreload --delay 0', ['--delay', '0'], COMMANDS.node),
   // The quiet window devreload had before issue 15 (15 ms), for the scripts phase's single-save pair.
-  devreloadDelay15: devreload('devreloadDelay15', 'devreload --delay 15', ['--delay', '15'], COMMANDS.node),
+  devreloadDelay15: devreload('devreloadDelay15', 'devreload --delay 15', ['--delay', '15ms'], COMMANDS.node),
   // BENCH_BASELINE=<another build's bin/devreload.js>: the same defaults from that build, in the
   // same rounds (a before → after that shares the machine's load).
   ...(process.env.BENCH_BASELINE ? { devreloadBaseline: devreload('devreloadBaseline', 'devreload (baseline build)', [], COMMANDS.node, { bin: process.env.BENCH_BASELINE }) } : {}),

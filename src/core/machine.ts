@@ -2,7 +2,7 @@ import { awaitQuiet, onBuilding, serving, startBuild } from './build-phase.js';
 import { addChange } from './changes.js';
 import { log, same, to } from './effects.js';
 import { appExitCode, backoffDelay } from './exit-codes.js';
-import { beginStop, newShutdown, quietTimer, repeatedShutdown, shutdownSignal, SIGKILL, spawnFor, terminateRest } from './steps.js';
+import { beginStop, newShutdown, prepareStart, quietTimer, repeatedShutdown, shutdownSignal, SIGKILL, spawnFor, terminateRest } from './steps.js';
 import type { Effect, Input, MachineConfig, OnExit, Pending, Shutdown, State, Transition, Trigger } from './types.js';
 
 
@@ -93,7 +93,7 @@ function onChange(state: State, path: string | null, at: number, config: Machine
       // The instance being spawned is already stale: queue exactly one restart behind it. If a
       // change started it, the writer is still at work: take the burst window.
       const pending = addChange(state.pending, path, at, config, state.restart !== null && state.restart.changes.count > 0);
-      return to({ ...state, pending }, quietTimer(pending, config));
+      return to({ ...state, pending }, quietTimer(pending, config), ...(state.pending === null ? prepareStart(config) : []));
     }
     case 'running': {
       const pending = addChange(null, path, at, config, state.restarted && at - state.since < config.burstDelay);
@@ -103,14 +103,14 @@ function onChange(state: State, path: string | null, at: number, config: Machine
       return beginStop(state.pid, { pending }, config, {
         reason: 'restart',
         before: [log({ kind: 'change', changes: pending.changes })],
-        after: [quietTimer(pending, config)],
+        after: [quietTimer(pending, config), ...prepareStart(config)],
       });
     }
     case 'stopping': {
       if (state.shutdown !== null) return same(state);
       const pending = addChange(state.pending, path, at, config);
       const announce = state.pending === null ? [log({ kind: 'change', changes: pending.changes })] : [];
-      return to({ ...state, pending }, ...announce, quietTimer(pending, config));
+      return to({ ...state, pending }, ...announce, quietTimer(pending, config), ...(state.pending === null ? prepareStart(config) : []));
     }
     case 'settling': {
       const pending = addChange(state.pending, path, at, config);
@@ -121,7 +121,7 @@ function onChange(state: State, path: string | null, at: number, config: Machine
       const pending = addChange(null, path, at, config);
       const cancel: Effect[] = state.tag === 'backoff' ? [{ type: 'clearTimer', timer: 'backoff' }] : [];
       if (config.build) return awaitQuiet(null, pending, cancel, config);
-      return to({ tag: 'settling', pending }, ...cancel, log({ kind: 'change', changes: pending.changes }), quietTimer(pending, config));
+      return to({ tag: 'settling', pending }, ...cancel, log({ kind: 'change', changes: pending.changes }), quietTimer(pending, config), ...prepareStart(config));
     }
   }
 }

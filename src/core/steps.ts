@@ -46,6 +46,16 @@ export function beginStop(pid: number, fields: StopFields, config: MachineConfig
   );
 }
 
+/**
+ * A start for changes just became owed: `prepare` lets the launcher boot what needs no user code
+ * while the old instance stops and the quiet window runs (the window follows the last change,
+ * the runtime's boot no longer has to). Emitted once per owed start; `spawn` or the run's end
+ * follows it.
+ */
+export function prepareStart(config: MachineConfig): Effect[] {
+  return config.prepare && !config.build ? [{ type: 'prepare' }] : [];
+}
+
 /** Spawns the app for the restart `pending` asked for. */
 export function spawnFor(pending: Pending, effects: readonly Effect[]): Transition {
   return to(

@@ -217,6 +217,12 @@ export type LogEvent =
 export type Effect =
   | { readonly type: 'spawn'; readonly changes: Changes | null }
   /**
+   * A start for changes became owed (`MachineConfig.prepare`): it comes once the old instance is
+   * gone and the quiet window has passed, or the run ends first. What needs no user code (a
+   * runtime booting) may begin now; the start itself still waits for `spawn`.
+   */
+  | { readonly type: 'prepare' }
+  /**
    * To the app instance (default) or to the running build. `ifReached`: announced (logged and
    * published) only if the signal reached a process; stopping what an app that exited on its
    * own left behind may find nothing, and then there is no stop to report.
@@ -261,6 +267,8 @@ export interface MachineConfig {
   readonly build: boolean;
   /** `--postpone`: nothing starts before the first change. */
   readonly postpone: boolean;
+  /** Announce each owed start for changes with a `prepare` effect (never with `build`: the build decides when). */
+  readonly prepare: boolean;
 }
 
 export interface Transition {

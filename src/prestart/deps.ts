@@ -14,6 +14,12 @@ export interface PrestartDeps {
   logger: Logger;
   /** Default: warm. */
   mode?: PrestartMode;
+  /**
+   * The defaults (no --prestart): a runtime-only spare is booted only when prepare() says a start
+   * is owed, never ahead of time, and silently not at all where it would not be exactly a fresh
+   * start (a non-Node command, --inspect, a user preload…): the user did not ask for spares.
+   */
+  onDemand?: boolean;
   /** The user's own folders (the watched paths, workspace packages included): a spare never loads a module from them. */
   userPaths?: readonly string[];
 }

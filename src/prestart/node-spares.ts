@@ -50,8 +50,10 @@ export class NodeSpares {
   /** What the next launch starts for (changed()). */
   #changed: readonly string[] | 'unknown' = [];
   readonly #lines: SpareLines;
+  readonly #onDemand: boolean;
 
   constructor(private readonly deps: PrestartDeps) {
+    this.#onDemand = deps.onDemand === true;
     const userRoots = () => deps.userPaths ?? [];
     this.#warm = deps.mode !== 'runtime' ? new WarmSpares({ logger: deps.logger, userRoots, ownPreloads }) : null;
     this.#lines = new SpareLines(deps.logger);
@@ -67,7 +69,8 @@ export class NodeSpares {
     this.#cancelNext = null;
     const changed = this.#changed;
     this.#changed = [];
-    const plan = this.#plan(spec);
+    // On demand, a start with no spare is an ordinary spawn: nothing to plan on its way.
+    const plan = this.#onDemand && this.#spare === null ? undefined : this.#plan(spec);
     const warm = plan !== undefined && this.#warm !== null && this.#warm.blocker(plan) === undefined;
     const spare = this.#spare;
     this.#spare = null;
@@ -80,7 +83,7 @@ export class NodeSpares {
         this.#announce(spare);
       } else {
         // It died while parked, or would not be what a fresh start is: start afresh.
-        this.deps.logger.verbose(`--prestart: ${stale ?? ''}: starting cold`);
+        this.deps.logger.verbose(`${this.#onDemand ? 'the runtime booted at the change' : '--prestart'}: ${stale ?? ''}: starting cold`);
         void this.#discard(spare);
         instance = null;
       }
@@ -88,9 +91,16 @@ export class NodeSpares {
       void this.#discard(spare);
     }
     instance ??= warm && plan !== undefined ? await this.#launchRecording(spec, plan) : await this.deps.launch(spec);
-    if (plan !== undefined && this.#closed === null) this.#schedule(spec, plan, instance, warm);
+    if (plan !== undefined && this.#closed === null && !this.#onDemand) this.#schedule(spec, plan, instance, warm);
     return instance;
   };
+
+  /** On demand: a start is owed, for which `spec` is what a spawn now would get; boot its spare. */
+  prepare(spec: InstanceSpec): void {
+    if (!this.#onDemand || this.#closed !== null || this.#spare !== null) return;
+    const plan = this.#plan(spec);
+    if (plan !== undefined) this.#prepare(spec, plan);
+  }
 
   /** Kills the spare (it runs no user code: nothing to shut down gracefully) and waits until it is gone. Idempotent. */
   close(): Promise<void> {
@@ -110,6 +120,8 @@ export class NodeSpares {
     const tsx = this.#tsx;
     const planned = planPrestart(spec.command, spec.args, spec.env, tsx);
     let reason = planned.ok ? undefined : planned.reason;
+    // The wake runs preloads the way Node would, but the user did not ask for that here.
+    if (planned.ok && this.#onDemand && planned.plan.preloads.some((p) => !ownPreloads().includes(p.specifier))) reason = 'the command has preloads';
     if (planned.ok && this.#park === undefined) {
       try {
         this.#park = assetPath('prestart/park.cjs');
@@ -118,7 +130,7 @@ export class NodeSpares {
       }
     }
     if (planned.ok && reason === undefined) return planned.plan;
-    if (!this.#explained) this.deps.logger.warn(`--prestart does not apply: ${reason ?? ''}; restarting the ordinary way`);
+    if (!this.#explained && !this.#onDemand) this.deps.logger.warn(`--prestart does not apply: ${reason ?? ''}; restarting the ordinary way`);
     this.#explained = true;
     return undefined;
   }
@@ -210,6 +222,7 @@ export class NodeSpares {
 
   /** The start line: which spare, how much it keeps warm; in full when that kind of spare is new. */
   #announce(spare: Spare): void {
+    if (this.#onDemand) return this.deps.logger.verbose('woke a Node runtime booted at the change');
     // A spare woken while it still loads says so once it is done: it is warm either way.
     this.#lines.woke({ runtime: 'Node', warm: spare.warm === null ? null : (this.#reportOf(spare)?.loaded ?? 0) });
   }

@@ -10,7 +10,8 @@ export type { PrestartDeps, PrestartMode } from './deps.js';
  * `--prestart`: stands in for the instance launcher, keeping a spare of the app's runtime booted
  * and parked for the next start. Which runtime is decided at the first launch (the command never
  * changes): Python's spares (python-spares.ts), else Node's (node-spares.ts), which say once
- * themselves when they do not apply.
+ * themselves when they do not apply. At the defaults (`onDemand`, deps.ts), Node's only, booted
+ * when prepare() says a start is owed.
  */
 export class Prestarter {
   #runtime: NodeSpares | PythonSpares | undefined;
@@ -25,11 +26,23 @@ export class Prestarter {
   }
 
   launch = (spec: InstanceSpec): Promise<Instance> => {
-    this.#runtime ??= pythonSparesFor(spec, this.deps) ?? new NodeSpares(this.deps);
-    this.#runtime.changed(this.#changes);
+      const runtime = this.#runtimeFor(spec);
+      runtime.changed(this.#changes);
     this.#changes = null;
-    return this.#runtime.launch(spec);
+    return runtime.launch(spec);
   };
+
+  /** A start is owed (the machine's `prepare`): on demand, boot its spare now. */
+  prepare(spec: InstanceSpec): void {
+    const runtime = this.#runtimeFor(spec);
+    if (runtime instanceof NodeSpares) runtime.prepare(spec);
+  }
+
+  #runtimeFor(spec: InstanceSpec): NodeSpares | PythonSpares {
+    // On demand (the defaults) only Node's runtime-only spare, which is exactly a fresh start.
+    this.#runtime ??= (this.deps.onDemand === true ? undefined : pythonSparesFor(spec, this.deps)) ?? new NodeSpares(this.deps);
+    return this.#runtime;
+  }
 
   /** Kills the spare and waits until it is gone. Idempotent. */
   close(): Promise<void> {

@@ -23,5 +23,8 @@ export function machineConfig(options: ResolvedOptions, signalsForwarded = false
     stableAfter: tuning.stableAfterMs,
     build: options.build.length > 0,
     postpone: options.postpone,
+    // At the defaults a runtime is booted as soon as a restart is owed (prestart/on-demand); with
+    // --prestart one is parked ahead of time already.
+    prepare: options.prestart === false,
   };
 }

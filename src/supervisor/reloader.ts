@@ -7,7 +7,7 @@ import { instanceFds, socketEnv } from '../socket/env.js';
 import { proxyUrl } from '../options/proxy.js';
 import { toQuitEvent, type QuitCause, type ReloaderEvents } from './events.js';
 import { EventOutput } from './event-output.js';
-import { changedEnv, instanceSpec } from './launch.js';
+import { changedEnv, instanceSpec, type LaunchContext } from './launch.js';
 import { realPorts, type SupervisorPorts } from './ports.js';
 import { AppInstances } from './app-instances.js';
 import { BuildLoop } from './build-loop.js';
@@ -201,6 +201,8 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
     switch (effect.type) {
       case 'spawn':
         return this.#spawn(effect.changes);
+      case 'prepare':
+        return this.#prepare();
       case 'signal': {
         const { ifReached } = effect;
         const reached = ifReached && (() => this.#out.logAndAnnounce(ifReached));
@@ -259,17 +261,28 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
     this.#spawnedAt = this.#ports.clock.wall();
     // A warm --prestart spare is woken only if none of these could have changed what it loaded.
     this.#startUp.prestarter?.changed(changes);
-    const check = this.#startUp.readyCheck;
-    const context = {
+    const context = this.#launchContext();
+    this.#apps.launch((hooks) => instanceSpec(context, changes, hooks), context.readyCheck);
+  }
+
+  /** A start is owed: a spare on demand boots for what a spawn now would get (placeholder output
+   * hooks, repointed at the wake; a spare the spawn's environment does not fit is not woken). */
+  #prepare(): void {
+    const context = this.#launchContext();
+    const hooks = { onOutputLine: context.readyCheck?.kind === 'output' ? () => undefined : undefined, onEscaped: () => undefined };
+    this.#startUp.prestarter?.prepare(instanceSpec(context, null, hooks));
+  }
+
+  #launchContext(): LaunchContext {
+    return {
       options: this.options,
       env: this.#env(),
       fds: this.#startUp.sockets === null ? undefined : instanceFds(this.#startUp.sockets.sockets),
-      readyCheck: check,
+      readyCheck: this.#startUp.readyCheck,
       json: this.internal.json !== undefined,
       terminal: this.#ports.stdout.isTTY === true,
       copyTo: { stdout: this.#ports.stdout, stderr: this.#ports.stderr },
     };
-    this.#apps.launch((hooks) => instanceSpec(context, changes, hooks), check);
   }
 
   #finish(code: number, cause: QuitCause): void {

@@ -54,7 +54,7 @@ export class StartUp {
   sockets: SocketSet | null = null;
   readyCheck: ReadyCheck | undefined;
   watchdog: Watchdog | null = null;
-  /** `--prestart`: stands in for the launcher, keeping a parked runtime for the next start. */
+  /** Stands in for the launcher: `--prestart` keeps a parked runtime for the next start; the defaults boot one when a restart is owed. */
   prestarter: Prestarter | null = null;
   controls: Controls | null = null;
   /** `--proxy`: follows the supervisor's events; closed with everything else run() acquired. */
@@ -80,10 +80,11 @@ export class StartUp {
       this.#disposers.push(() => void proxy.close());
       if (this.host.stopped()) return await this.host.release();
     }
-    if (options.prestart) {
-      const deps = { launch: ports.launch, watchdog: () => this.watchdog, clock: ports.clock, logger, userPaths: options.watch, mode: options.prestart };
-      this.prestarter = new Prestarter(deps);
-    }
+    // Without --prestart, a runtime-only spare on demand: booted when a restart is owed (the
+    // machine's `prepare`), woken at the end of the quiet window instead of a cold spawn.
+    const mode = options.prestart === false ? 'runtime' : options.prestart;
+    const deps = { launch: ports.launch, watchdog: () => this.watchdog, clock: ports.clock, logger, userPaths: options.watch, mode, onDemand: options.prestart === false };
+    this.prestarter = new Prestarter(deps);
     if (internal.handleSignals === true) {
       this.#disposers.push(ports.signals((signal) => this.host.dispatch({ type: 'shutdown', trigger: signal, at: this.host.now() })));
       this.#disposers.push(ports.suspendRequests(() => this.host.suspend()));

@@ -20,6 +20,7 @@ export const config: MachineConfig = {
   stableAfter: 5000,
   build: false,
   postpone: false,
+  prepare: false,
 };
 
 /**
@@ -37,6 +38,9 @@ export class Harness {
   alive: number[] = [];
   signals: Array<{ pid: number; signal: Signal }> = [];
   spawnRequests = 0;
+  /** `prepare` effects so far, and whether the last one still waits for its spawn (or the exit). */
+  prepares = 0;
+  prepared = false;
   exitCode: number | null = null;
   /** --build: the build asked for and not yet done (null: none; 'spawning': no pid yet). */
   build: number | 'spawning' | null = null;
@@ -63,6 +67,13 @@ export class Harness {
         expect(this.alive, 'spawn while an instance is alive').toEqual([]);
         expect(this.build, 'spawn while a build runs').toBeNull();
         this.spawnRequests += 1;
+        this.prepared = false;
+        break;
+      case 'prepare':
+        expect(this.prepared, 'a second prepare before the spawn it announced').toBe(false);
+        expect(this.cfg.build, 'prepare with --build').toBe(false);
+        this.prepares += 1;
+        this.prepared = true;
         break;
       case 'build':
         expect(this.build, 'two builds at once').toBeNull();
@@ -88,6 +99,7 @@ export class Harness {
       case 'exit':
         expect(this.alive, 'exit while an instance is alive').toEqual([]);
         this.exitCode = effect.code;
+        this.prepared = false;
         break;
       case 'log':
       case 'describeStop':

@@ -185,11 +185,13 @@ describe('restart state machine under random interleavings', () => {
     it(`keeps its invariants (--on-exit ${onExit})`, () => {
       fc.assert(
         fc.property(fc.array(action, { maxLength: 120, size: 'max' }), stopSignal, (actions, signal) => {
-          const world = new World({ ...config, onExit, stopSignal: signal });
+          const world = new World({ ...config, onExit, stopSignal: signal, prepare: true });
           world.h.send({ type: 'start' });
           world.check();
           for (const a of actions) world.apply(a);
           if (world.h.exitCode === null) world.finish();
+          // Every start announced by `prepare` came, or the run ended (the harness checks there is never a second one before it).
+          expect(world.h.prepared).toBe(false);
         }),
         { numRuns: 400 },
       );
@@ -200,7 +202,7 @@ describe('restart state machine under random interleavings', () => {
     it(`keeps its invariants with --build: never two builds, never a build and a start at once, a failed build keeps the instance (--on-exit ${onExit})`, () => {
       fc.assert(
         fc.property(fc.array(buildAction, { maxLength: 120, size: 'max' }), fc.boolean(), stopSignal, (actions, postpone, signal) => {
-          const world = new World({ ...config, onExit, build: true, postpone, stopSignal: signal });
+          const world = new World({ ...config, onExit, build: true, postpone, stopSignal: signal, prepare: true });
           world.h.send({ type: 'start' });
           world.check();
           for (const a of actions) world.apply(a);

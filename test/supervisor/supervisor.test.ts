@@ -13,7 +13,9 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 function setup(options: Partial<DevreloadOptions> = {}, replace: Partial<SupervisorPorts> = {}) {
   const fakes = fakePorts();
   Object.assign(fakes.ports, replace);
-  const resolved = resolveOptions({ command: 'node', args: ['server.js'], cwd: repoRoot, watch: ['src'], delay: 15, logLevel: 'verbose', ...options }, 'api');
+  // Not a Node command: a Node one gets a spare launched at each restart's first change
+  // (prestart/), which spare-on-demand.test.ts follows on its own.
+  const resolved = resolveOptions({ command: 'ruby', args: ['server.rb'], cwd: repoRoot, watch: ['src'], delay: 15, logLevel: 'verbose', ...options }, 'api');
   const supervisor = new Supervisor(resolved, { ports: fakes.ports, handleSignals: true, readStdin: true });
   const events: string[] = [];
   supervisor.on('start', ({ pid }) => events.push(`start ${pid}`));
@@ -53,7 +55,7 @@ describe('Supervisor (effect runner over fakes)', () => {
     expect(s.events).toEqual(['start 100']);
     expect(s.watchdog.lines).toEqual(['+100']);
     expect(changed(s, 0)).toEqual([]);
-    expect(s.launcher.specs[0]).toMatchObject({ command: 'node', args: ['server.js'], cwd: repoRoot });
+    expect(s.launcher.specs[0]).toMatchObject({ command: 'ruby', args: ['server.rb'], cwd: repoRoot });
   });
 
   it('with --ready /regex/ the app’s output is tapped and copied to the injected stdout and stderr, not to this process’s', async () => {
@@ -186,7 +188,7 @@ describe('Supervisor (effect runner over fakes)', () => {
     expect(s.launcher.specs[1]).toMatchObject({ command: 'sh', args: ['-c', 'cp -r assets dist/'] });
     s.launcher.last.die({ code: 0, signal: null });
     await settle();
-    expect(s.launcher.specs[2]).toMatchObject({ command: 'node', args: ['server.js'] });
+    expect(s.launcher.specs[2]).toMatchObject({ command: 'ruby', args: ['server.rb'] });
     const app = s.launcher.last;
     expect(s.watchdog.lines).toEqual(['+100', '-100', '+101', '-101', '+102']);
 
