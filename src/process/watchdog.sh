@@ -105,6 +105,7 @@ apply() {
     1:+*)
       is_pid "${1#+}" || { log "ignoring line '$*'"; return; }
       case $watched in *" ${1#+} "*) ;; *) watched="$watched${1#+} " ;; esac
+      log "watching ${1#+}"
       ;;
     1:-*)
       leader=${1#-}

@@ -182,6 +182,8 @@ describeOnLinux('--prestart', () => {
     await d.waitFor(/ready/);
     const spare = await oneSpare(d);
     const app = project.entries('start')[0]!.pid;
+    // Seen in /proc from its exec on; the watchdog hears of it once devreload had the spawn.
+    await d.waitFor(new RegExp(`watchdog \\d+: watching ${spare}\\b`));
     forceKill(d.pid);
     await d.waitForExit();
     await waitUntilGone([spare, app], () => d.output, 10_000);

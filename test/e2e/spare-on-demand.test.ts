@@ -87,6 +87,8 @@ describeOnLinux('defaults: a spare booted when a restart is owed', () => {
   it('no spare survives a SIGKILL of devreload: the watchdog stops it', async () => {
     const d = await launch(['--watch', 'src', '--delay', '5000'], ['node', serverFixture], { DEVRELOAD_WATCHDOG_DEBUG: '1' });
     const spare = await spareDuringWindow(d);
+    // Seen in /proc from its exec on; the watchdog hears of it once devreload had the spawn.
+    await d.waitFor(new RegExp(`watchdog \\d+: watching ${spare}\\b`));
     forceKill(d.pid);
     await d.waitForExit();
     await waitUntilGone([spare], () => d.output, 10_000);

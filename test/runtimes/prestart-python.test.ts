@@ -98,6 +98,8 @@ describe('--prestart with Python: nothing is left behind', () => {
 
   it('SIGKILL of devreload: the watchdog stops the app and the parked spare', { timeout: 60_000 }, async () => {
     const { d, app, spare } = await running();
+    // Seen in /proc from its exec on; the watchdog hears of it once devreload had the spawn.
+    await d.waitFor(new RegExp(`watchdog \\d+: watching ${spare}\\b`));
     forceKill(d.pid);
     await d.waitForExit();
     await waitUntilGone([app, spare], () => d.output, 10_000);
