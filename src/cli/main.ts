@@ -68,9 +68,8 @@ export function parseCli(argv: readonly string[]): ParsedCli {
     watch: result.watch === undefined ? undefined : list(result.watch),
     ext: result.ext === undefined ? undefined : list(result.ext),
     ignore: result.ignore === undefined ? undefined : list(result.ignore),
-    // cac gives a declared --no-x option the default `x: true`: only an explicit false is a setting.
-    gitignore: scalar(result.gitignore) === false ? false : undefined,
-    workspaces: scalar(result.workspaces) === false ? false : undefined,
+    gitignore: lastSwitch(flags, 'gitignore'),
+    workspaces: lastSwitch(flags, 'workspaces'),
     delay: scalar(result.delay) as number | undefined,
     signal: scalar(result.signal) as string | undefined,
     killTimeout: scalar(result.killTimeout) as number | undefined,
@@ -140,6 +139,16 @@ function refuseUndeclaredNegations(flags: readonly string[]): void {
   if (negation === undefined) return;
   const turnsOff = [...declared].filter((spelling) => !cliOptions.some((option) => option.hidden === true && option.flags.includes(spelling)));
   throw new DevreloadError(`Unknown option ${negation}: only ${turnsOff.join(' and ')} turn a default off; leave an option out to keep its default (see devreload --help)`);
+}
+
+/**
+ * `--x` or `--no-x`, whichever came last, for a default-on option that declares `--no-x`; undefined
+ * if neither was typed. cac gives such an option `x: true` whether or not `--x` was typed, and
+ * `--x` must turn back on what a config file turned off.
+ */
+function lastSwitch(flags: readonly string[], name: string): boolean | undefined {
+  const last = flags.findLast((flag) => flag === `--${name}` || flag === `--no-${name}`);
+  return last === undefined ? undefined : last === `--${name}`;
 }
 
 /** A switch given once is `true`; given again, cac makes it `[true, true]`: still on. */

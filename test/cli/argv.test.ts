@@ -124,6 +124,11 @@ describe('switches', () => {
     expect('gitignore' in none || 'workspaces' in none).toBe(false);
   });
 
+  it('--gitignore and --workspaces turn their setting back on (over a config file that turned it off); the last of --x and --no-x wins', () => {
+    expect(options(['--gitignore', '--workspaces', '--', 'node'])).toMatchObject({ gitignore: true, workspaces: true });
+    expect(options(['--gitignore', '--no-gitignore', '--no-workspaces', '--workspaces', '--', 'node'])).toMatchObject({ gitignore: false, workspaces: true });
+  });
+
   it('the usual command lines', () => {
     expect(parseCli(['--watch', 'src', '--', 'node', 'server.js'])).toEqual({ kind: 'run', options: { command: 'node', args: ['server.js'], watch: ['src'] }, config: undefined, clear: false, json: false, printConfig: false, notes: [] });
     expect(parseCli(['-h'])).toEqual({ kind: 'help' });
