@@ -1,4 +1,4 @@
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DevreloadError } from '../errors.js';
 import { shellQuote } from '../log/shell-quote.js';
@@ -18,7 +18,8 @@ const runtimes: Readonly<Record<string, string>> = { js: 'node', mjs: 'node', cj
 /**
  * The program to run for `command args` or `exec`:
  * - `exec` is a command line run by `sh -c` (arguments, if any, appended quoted, as nodemon does);
- * - a command found on PATH (node_modules/.bin included), or an executable file, runs as it is;
+ * - a command found on PATH (node_modules/.bin included), or an executable file, runs as it is
+ *   (a script by its extension only with a #! line);
  * - a script file that is not executable runs with its runtime: `.js`/`.mjs`/`.cjs` with node,
  *   `.ts`/`.mts`/`.cts` with tsx (the project's, or one on PATH; an error says what to install
  *   when there is none), `.py` with python3;
@@ -48,9 +49,11 @@ export function resolveRun(
     if (/\s/.test(program)) throw new DevreloadError(spacedCommand(program, args, where));
     return { command: program, args, exec: undefined };
   }
-  // A bare name is never looked up in the working directory by exec(3): only a runtime can run it.
-  if (!bare && isExecutable(file)) return { command: program, args, exec: undefined };
   const runtime = runtimes[path.extname(program).slice(1).toLowerCase()];
+  // A bare name is never looked up in the working directory by exec(3): only a runtime can run it.
+  // An executable script without a #! line would run as a shell script (execvp falls back to
+  // sh): on WSL's /mnt/c and FAT or NTFS mounts every file is executable.
+  if (!bare && isExecutable(file) && (runtime === undefined || hasShebang(file))) return { command: program, args, exec: undefined };
   if (runtime === undefined) return { command: program, args, exec: undefined };
   if (runtime === 'tsx' && onPath('tsx', lookup, cwd) === undefined) {
     throw new DevreloadError(
@@ -87,6 +90,19 @@ function isFile(file: string): boolean {
   } catch {
     // ENOTDIR, EACCES on a parent: not a file devreload can run; the spawn says why.
     return false;
+  }
+}
+
+function hasShebang(file: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const start = Buffer.alloc(2);
+    return readSync(fd, start, 0, 2, 0) === 2 && start.toString('latin1') === '#!';
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

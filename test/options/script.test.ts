@@ -42,11 +42,19 @@ describe('a script named by itself runs with its runtime', () => {
   });
 
   it('an executable file, a command on PATH and anything else keep their meaning', () => {
+    writeFileSync(path.join(dir, 'server.js'), '#!/usr/bin/env node\n');
     chmodSync(path.join(dir, 'server.js'), 0o755);
     expect(run('./server.js')).toEqual({ command: './server.js', args: [], exec: undefined });
     expect(run('node', ['server.js'])).toEqual({ command: 'node', args: ['server.js'], exec: undefined });
     expect(run('notes.txt')).toEqual({ command: 'notes.txt', args: [], exec: undefined });
     expect(run('missing.js')).toEqual({ command: 'missing.js', args: [], exec: undefined });
+  });
+
+  it('an executable script without a #! line still runs with its runtime (on WSL /mnt/c and FAT or NTFS mounts every file is executable)', () => {
+    writeFileSync(path.join(dir, 'src/app.py'), 'print(1)\n');
+    for (const file of ['server.js', 'src/app.py']) chmodSync(path.join(dir, file), 0o755);
+    expect(run('./server.js')).toEqual({ command: 'node', args: ['./server.js'], exec: undefined });
+    expect(run('src/app.py')).toEqual({ command: 'python3', args: ['src/app.py'], exec: undefined });
   });
 
   it('a command line given as one program is refused with the two ways to say it', () => {
