@@ -9,6 +9,8 @@ interface Row {
   readonly value: string;
   /** The option keys whose source it shows (the first one set wins). */
   readonly from: readonly string[];
+  /** Where it came from when no option set it, if not the default (an environment variable). */
+  readonly otherwise?: string;
 }
 
 /**
@@ -22,11 +24,12 @@ export async function printConfig(configured: Configured, write: (text: string) 
   const options = resolveOptions(missing ? { ...configured.options, command: process.execPath } : configured.options, 'cli');
   // Loaded as the watcher is (after a spawn, in its own file): where links lead out of the watched folders.
   const { findLinkedRoots } = await import('../supervisor/watch-changes.js');
+  const { pollingInterval } = await import('../watch/polling-env.js');
   const linked = findLinkedRoots({ roots: options.watch, cwd: options.cwd, ignore: options.ignore, gitignore: options.gitignore });
-  const rows = describeOptions(options, configured, linked).map((row) => (missing && row.key === 'command' ? { ...row, value: 'none: put the program to run after --' } : row));
+  const rows = describeOptions(options, configured, linked, pollingInterval(undefined)).map((row) => (missing && row.key === 'command' ? { ...row, value: 'none: put the program to run after --' } : row));
   const source = (row: Row) => {
     const key = row.from.find((k) => configured.sources[k] !== undefined);
-    return key === undefined ? 'default' : (configured.sources[key] ?? 'default');
+    return key === undefined ? (row.otherwise ?? 'default') : (configured.sources[key] ?? 'default');
   };
   const width = Math.max(...rows.map((row) => row.key.length)) + 2;
   const valueWidth = Math.min(48, Math.max(...rows.map((row) => row.value.length))) + 2;
@@ -37,7 +40,8 @@ export async function printConfig(configured: Configured, write: (text: string) 
   write(`devreload settings in ${options.cwd} (${using}; ${order})\n${cell('setting', width)}${cell('value', valueWidth)}from\n${lines.join('\n')}\n`);
 }
 
-function describeOptions(options: ResolvedOptions, configured: Configured, linked: readonly string[]): Row[] {
+/** `envPoll`: the polling interval CHOKIDAR_USEPOLLING (and CHOKIDAR_INTERVAL) ask for, if any. */
+function describeOptions(options: ResolvedOptions, configured: Configured, linked: readonly string[], envPoll: number | undefined): Row[] {
   const relative = (p: string) => path.relative(options.cwd, p) || '.';
   const list = (items: readonly string[], none: string) => (items.length === 0 ? none : items.join(', '));
   const asked = options.watch.filter((p) => !options.workspaceRoots.includes(p)).map(relative);
@@ -52,7 +56,9 @@ function describeOptions(options: ResolvedOptions, configured: Configured, linke
     { key: 'ignore', value: list(options.ignore, 'nothing more (node_modules and VCS folders always are)'), from: ['ignore'] },
     { key: 'gitignore', value: options.gitignore ? '.gitignore honoured' : 'off', from: ['gitignore'] },
     { key: 'workspaces', value: onOff(configured.options.workspaces !== false), from: ['workspaces'] },
-    { key: 'poll', value: options.poll === undefined ? 'off (native file events)' : `every ${options.poll} ms`, from: ['poll'] },
+    options.poll === undefined && envPoll !== undefined
+      ? { key: 'poll', value: `every ${envPoll} ms`, from: ['poll'], otherwise: 'environment (CHOKIDAR_USEPOLLING)' }
+      : { key: 'poll', value: options.poll === undefined ? 'off (native file events)' : `every ${options.poll} ms`, from: ['poll'] },
     { key: 'delay', value: `${options.delay} ms`, from: ['delay'] },
     { key: 'signal', value: `${options.signal} (Ctrl-C sends SIGINT)`, from: ['signal'] },
     { key: 'killTimeout', value: `${options.killTimeout} ms`, from: ['killTimeout'] },
@@ -61,7 +67,7 @@ function describeOptions(options: ResolvedOptions, configured: Configured, linke
     { key: 'envFile', value: list(options.envFiles.map(relative), 'none'), from: ['envFile'] },
     { key: 'env', value: env.length === 0 ? "devreload's environment" : `devreload's environment, plus ${env.join(', ')}`, from: ['env'] },
     { key: 'postpone', value: onOff(options.postpone), from: ['postpone'] },
-    { key: 'prestart', value: onOff(options.prestart !== false), from: ['prestart'] },
+    { key: 'prestart', value: options.prestart === false ? 'off' : `${options.prestart} spare`, from: ['prestart'] },
     { key: 'socket', value: list(options.sockets.map(formatSocketSpec), 'none'), from: ['socket'] },
     { key: 'ready', value: configured.options.ready === undefined ? (options.sockets.length > 0 ? 'the first socket' : 'none') : String(configured.options.ready), from: ['ready'] },
     { key: 'proxy', value: options.proxy === undefined ? 'off' : `${formatSocketSpec(options.proxy)}${options.proxy.appPort === undefined ? '' : ` (the app on ${options.proxy.appPort})`}`, from: ['proxy'] },

@@ -108,7 +108,8 @@ export function fromNodemon(data: unknown, source: string, base: string, validat
   put('postpone', raw.runOnChangeOnly, 'runOnChangeOnly');
   if (raw.exitCrash !== undefined && typeof raw.exitCrash !== 'boolean') throw new DevreloadError(`${source}: "exitCrash" must be true or false, got ${JSON.stringify(raw.exitCrash)}`);
   put('onExit', raw.exitCrash === true ? 'quit' : undefined, 'exitCrash');
-  if (raw.legacyWatch === true) put('poll', typeof raw.pollingInterval === 'number' ? raw.pollingInterval : true, raw.pollingInterval === undefined ? 'legacyWatch' : 'legacyWatch and pollingInterval');
+  // The interval as given ("500" too): the poll validator says what is wrong with it, in the file's words.
+  if (raw.legacyWatch === true) put('poll', raw.pollingInterval ?? true, raw.pollingInterval === undefined ? 'legacyWatch' : 'pollingInterval');
   else if (raw.legacyWatch !== undefined && raw.legacyWatch !== false) put('poll', raw.legacyWatch, 'legacyWatch');
   else if (raw.pollingInterval !== undefined) notes.push(`${source}: "pollingInterval" is not used without "legacyWatch": true (nor is it by nodemon)`);
 

@@ -1,5 +1,3 @@
-import type { ChokidarOptions, FSWatcher } from 'chokidar';
-import { StaysClosedWatcher } from './stays-closed.js';
 import { defaultPollMs } from '../tuning.js';
 
 /**
@@ -27,20 +25,4 @@ export function pollingInterval(poll: number | undefined, env: NodeJS.ProcessEnv
   if (use === undefined || use === '' || use === 'false' || use === '0') return undefined;
   const interval = Number(env[INTERVAL_ENV]);
   return Number.isInteger(interval) && interval > 0 ? interval : defaultPollMs;
-}
-
-/**
- * A chokidar watcher that stays closed (stays-closed.ts), made with chokidar's environment
- * variables out of its sight: the options devreload computed (with pollingInterval()) are what it watches with. The variables are put
- * back before anything else runs (the constructor is synchronous), so the app, whose
- * environment is devreload's, still gets them.
- */
-export function newFSWatcher(options: ChokidarOptions): FSWatcher {
-  const saved = [USE_POLLING_ENV, INTERVAL_ENV].map((name) => [name, process.env[name]] as const);
-  for (const [name] of saved) delete process.env[name];
-  try {
-    return new StaysClosedWatcher(options);
-  } finally {
-    for (const [name, value] of saved) if (value !== undefined) process.env[name] = value;
-  }
 }

@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import type { EventName } from 'chokidar/handler.js';
 import { fallbackPollMs, mtimeSlackMs } from '../tuning.js';
-import { newFSWatcher } from './polling-env.js';
+import { newFSWatcher } from './stays-closed.js';
 
 /** How often paths that could not be watched natively are polled (the why: tuning.ts). */
 export const FALLBACK_POLL_MS = fallbackPollMs;

@@ -2,7 +2,7 @@ import { readdirSync, statSync } from 'node:fs';
 import type { Dirent } from 'node:fs';
 import path from 'node:path';
 import type { FSWatcher } from 'chokidar';
-import { newFSWatcher } from './polling-env.js';
+import { newFSWatcher } from './stays-closed.js';
 import type { ChokidarOptions } from 'chokidar';
 import type { EventName } from 'chokidar/handler.js';
 import { isErrnoException } from '../errors.js';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { newFSWatcher } from './polling-env.js';
+import { newFSWatcher } from './stays-closed.js';
 
 export interface RuleFileWatch {
   readonly ready: Promise<void>;

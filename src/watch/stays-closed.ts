@@ -1,4 +1,5 @@
-import { FSWatcher } from 'chokidar';
+import { FSWatcher, type ChokidarOptions } from 'chokidar';
+import { INTERVAL_ENV, USE_POLLING_ENV } from './polling-env.js';
 
 type Paths = Parameters<FSWatcher['add']>[0];
 type Throttle = FSWatcher['_throttle'];
@@ -35,5 +36,21 @@ export class StaysClosedWatcher extends FSWatcher {
     const throttler = super._throttle(...args);
     if (throttler !== false) throttler.timeoutObject.unref();
     return throttler;
+  }
+}
+
+/**
+ * A watcher that stays closed, made with chokidar's environment variables out of its sight
+ * (polling-env.ts): the options devreload computed are what it watches with. The variables are
+ * put back before anything else runs (the constructor is synchronous), so the app, whose
+ * environment is devreload's, still gets them.
+ */
+export function newFSWatcher(options: ChokidarOptions): FSWatcher {
+  const saved = [USE_POLLING_ENV, INTERVAL_ENV].map((name) => [name, process.env[name]] as const);
+  for (const [name] of saved) delete process.env[name];
+  try {
+    return new StaysClosedWatcher(options);
+  } finally {
+    for (const [name, value] of saved) if (value !== undefined) process.env[name] = value;
   }
 }

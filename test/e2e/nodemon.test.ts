@@ -87,5 +87,11 @@ describe('nodemon.json', () => {
     expect(await d.waitForExit()).toEqual({ code: 0, signal: null });
     expect(d.stdout).toMatch(/^command +none: put the program to run after -- +default$/m);
     expect(d.stdout).toMatch(/^delay +300 ms +command line$/m);
+
+    // What the environment sets is shown as such; the spare's kind as chosen.
+    const env = new Devreload(['--print-config', '--prestart=runtime'], { cwd: bare.dir, env: { CHOKIDAR_USEPOLLING: '1', CHOKIDAR_INTERVAL: '700' } });
+    expect(await env.waitForExit()).toEqual({ code: 0, signal: null });
+    expect(env.stdout).toMatch(/^poll +every 700 ms +environment \(CHOKIDAR_USEPOLLING\)$/m);
+    expect(env.stdout).toMatch(/^prestart +runtime spare +command line$/m);
   });
 });

@@ -107,7 +107,8 @@ describe('nodemon.json', () => {
     expect(() => nodemon({ wacth: ['src'] })).toThrow(/^nodemon\.json: unknown key "wacth" \(did you mean "watch"\?\): nodemon does not read it either$/);
     expect(() => nodemon({ delay: 'fast' })).toThrow(/^nodemon\.json: "delay": expected a duration in milliseconds/);
     expect(() => nodemon({ runOnChangeOnly: 'yes' })).toThrow('nodemon.json: "runOnChangeOnly" must be true or false, got string "yes"');
-    expect(() => nodemon({ legacyWatch: true, pollingInterval: -5 })).toThrow(/^nodemon\.json: "legacyWatch and pollingInterval": must not be negative/);
+    expect(() => nodemon({ legacyWatch: true, pollingInterval: -5 })).toThrow(/^nodemon\.json: "pollingInterval": must not be negative/);
+    expect(() => nodemon({ legacyWatch: true, pollingInterval: 'fast' })).toThrow(/^nodemon\.json: "pollingInterval": expected a duration in milliseconds/);
     expect(() => nodemon('{ "watch": ["src"], }')).toThrow(/^nodemon\.json: invalid JSON at line 1/);
   });
 
