@@ -44,7 +44,7 @@ export function splitArgv(argv: readonly string[]): SplitArgv {
       flags.push(arg);
       continue;
     }
-    const typed = found.kind === 'value' && found.width === 1 ? arg.slice(0, arg.indexOf('=')) : arg;
+    const typed = found.kind === 'value' ? found.typed : arg;
     if (found.kind === 'missing') {
       const after = found.next === undefined ? '' : ` (${found.next} is an option)`;
       throw new DevreloadError(`${shown(typed, found.flag)}: the value is missing${after}; expected ${found.flag.expects}${typed === '-C' ? nodemonC : ' (see devreload --help)'}`);
@@ -63,7 +63,7 @@ export const nodemonC = " — did you mean --postpone (nodemon's -C: start only 
 /** What an argument is as far as values go; `width` counts the arguments it spans (`--delay=5`: 1, `--delay 5`: 2). */
 type ValueAt =
   | { readonly kind: 'none' }
-  | { readonly kind: 'value'; readonly flag: ValueFlag; readonly value: string; readonly width: 1 | 2 }
+  | { readonly kind: 'value'; readonly flag: ValueFlag; readonly typed: string; readonly value: string; readonly width: 1 | 2 }
   | { readonly kind: 'missing'; readonly flag: ValueFlag; readonly next: string | undefined };
 
 /**
@@ -78,14 +78,17 @@ function valueAt(own: readonly string[], i: number, flags: Map<string, ValueFlag
   const equals = arg.indexOf('=');
   if (arg.startsWith('-') && equals > 0) {
     const flag = flags.get(arg.slice(0, equals));
-    return flag === undefined ? { kind: 'none' } : { kind: 'value', flag, value: arg.slice(equals + 1), width: 1 };
+    return flag === undefined ? { kind: 'none' } : { kind: 'value', flag, typed: arg.slice(0, equals), value: arg.slice(equals + 1), width: 1 };
   }
+  // A short option's value may be attached, as getopt allows: `-d500`, `-wsrc`.
+  const short = /^-[A-Za-z]/.test(arg) && arg.length > 2 ? flags.get(arg.slice(0, 2)) : undefined;
+  if (short !== undefined && short.value !== 'optional') return { kind: 'value', flag: short, typed: arg.slice(0, 2), value: arg.slice(2), width: 1 };
   const flag = flags.get(arg);
   if (flag === undefined) return { kind: 'none' };
   const next = own[i + 1];
-  if (flag.value === 'optional') return next !== undefined && flag.takes.test(next) ? { kind: 'value', flag, value: next, width: 2 } : { kind: 'none' };
+  if (flag.value === 'optional') return next !== undefined && flag.takes.test(next) ? { kind: 'value', flag, typed: arg, value: next, width: 2 } : { kind: 'none' };
   if (next === undefined || looksLikeOption(next)) return { kind: 'missing', flag, next };
-  return { kind: 'value', flag, value: next, width: 2 };
+  return { kind: 'value', flag, typed: arg, value: next, width: 2 };
 }
 
 function looksLikeOption(arg: string): boolean {

@@ -93,6 +93,11 @@ describe('values arrive as typed', () => {
     expect(options(['-w', '010', '--ignore', '1', '-e', '2', '--', 'node'])).toMatchObject({ watch: ['010'], ignore: ['1'], ext: ['2'] });
   });
 
+  it('a short option takes a value attached to it, as getopt does (-d500, -wsrc)', () => {
+    expect(options(['-d500', '-k2000', '-wsrc', '-wlib', '-ejs,ts', 'node', 'server.js'])).toMatchObject({ delay: '500', killTimeout: '2000', watch: ['src', 'lib'], ext: ['js,ts'], command: 'node', args: ['server.js'] });
+    expect(() => parseCli(['-d5', 'node', 'server.js'])).toThrow(/^-d 5 means 5 ms here/);
+  });
+
   it('repeatable options collect every value; single ones keep the last', () => {
     expect(options(['-w', 'a', '--watch=b', '-d', '50', '--delay', '70', 'node'])).toMatchObject({ watch: ['a', 'b'], delay: '70', command: 'node' });
   });
