@@ -7,7 +7,8 @@ import fs = require('node:fs');
 import Module = require('node:module');
 import path = require('node:path');
 import envs = require('./env-delta.cjs');
-import type { EsmFeed, Park, Preloaded, PreloadedRoot, SpareReport } from './protocol.cjs';
+import esmLoads = require('./esm-loads.cjs');
+import type { Park, Preloaded, PreloadedRoot, SpareReport } from './protocol.cjs';
 import tracker = require('./read-tracker.cjs');
 import output = require('./held-output.cjs');
 
@@ -22,13 +23,14 @@ async function preload(park: Park): Promise<Preloaded> {
   const release = output.holdOutput();
   // Where Node has in-thread hooks (22.15+, 23.5+), the woken app registers them itself (record.cts).
   const inThread = typeof (Module as unknown as { registerHooks?: unknown }).registerHooks === 'function';
-  const esm = park.esmRecorder === null || inThread ? null : registerEsmRecorder(park.esmRecorder);
+  const esm = park.esmRecorder === null || inThread ? null : esmLoads.registerEsmRecorder(park.esmRecorder);
   placeMain(park);
   const roots = new Map<string, PreloadedRoot>();
   const dropped: Array<{ id: string; error: string }> = [];
   let unusable = false;
   const own = { set: {} as Record<string, string>, unset: [] as string[] };
-  const files = await tracker.readingsDuring(async () => {
+  const resolved = esmLoads.watchResolves(esm);
+  const read = await tracker.readingsDuring(async () => {
     for (const root of park.roots) {
       // The environment the app's code had set up when it required this root.
       envs.replaceEnv(park.env);
@@ -56,10 +58,15 @@ async function preload(park: Park): Promise<Preloaded> {
       if (unusable) break;
     }
   });
+  // What the ES module loader read is out of the tracker's sight on Node 20: from the resolves.
+  const esmLoaded = resolved();
+  const files = new Map(read);
+  for (const [file, fingerprint] of esmLoaded.files) if (!files.has(file)) files.set(file, fingerprint);
   envs.replaceEnv(park.env);
   envs.apply(process.env, own);
-  const loaded = cacheKeys().filter((key) => key.includes(`${path.sep}node_modules${path.sep}`)).length;
-  const report: SpareReport = { files, loaded, dropped, unusable };
+  const modules = new Set([...cacheKeys(), ...esmLoaded.imported]);
+  const loaded = [...modules].filter((file) => file.includes(`${path.sep}node_modules${path.sep}`)).length;
+  const report: SpareReport = { files: [...files], loaded, dropped, unusable };
   if (park.report !== null) writeAtomically(park.report, JSON.stringify(report));
   if (unusable) process.exit(0);
   return { roots, own, esm, release };
@@ -78,20 +85,6 @@ function placeMain(park: Park): void {
   main.filename = park.script;
   main.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(path.dirname(park.script));
   process.mainModule = main;
-}
-
-/**
- * Node 20 has only off-thread hooks: registered here, before the app exists, so the app's wake
- * does not wait for a thread to start (~30 ms). Their resolves come back over a port.
- */
-function registerEsmRecorder(hooksUrl: string): EsmFeed {
-  const { MessageChannel } = require('node:worker_threads') as typeof import('node:worker_threads');
-  const { port1, port2 } = new MessageChannel();
-  const feed: EsmFeed = { resolves: [] };
-  port1.on('message', (resolved: readonly [string | undefined, string]) => feed.resolves.push(resolved));
-  port1.unref();
-  (Module as unknown as { register(url: string, options: object): void }).register(hooksUrl, { data: { port: port2 }, transferList: [port2] });
-  return feed;
 }
 
 function writeAtomically(file: string, text: string): void {

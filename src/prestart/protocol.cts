@@ -85,7 +85,7 @@ export interface Recorded {
 export interface SpareReport {
   /** Files its dependencies read while loading, with a fingerprint taken before each read. */
   readonly files: ReadonlyArray<readonly [string, string]>;
-  /** CommonJS modules from node_modules now loaded (the count the start line gives). */
+  /** Modules from node_modules now loaded, CommonJS and ES modules (the count the start line gives). */
   readonly loaded: number;
   /** Roots that failed to load (dropped from the set). */
   readonly dropped: ReadonlyArray<{ readonly id: string; readonly error: string }>;
@@ -117,9 +117,14 @@ export interface Preloaded {
   readonly esm: EsmFeed | null;
 }
 
-/** [parentURL, url] of every ES module resolve, as the hook thread (record-hooks.mts) reports them. */
+/** [parentURL, url, fingerprint] of an ES module resolve, as the hook thread (record-hooks.mts) reports it; the fingerprint of the url's file, while the spare loads. */
+export type EsmResolve = readonly [string | undefined, string, string?];
+
+/** Every ES module resolve the hook thread reported. */
 export interface EsmFeed {
-  readonly resolves: Array<readonly [string | undefined, string]>;
+  readonly resolves: EsmResolve[];
+  /** The spare is done loading: from now on no fingerprints, and every resolve reported so far is in `resolves`. */
+  settle(): void;
 }
 
 /** The parts of node:module devreload looks at (some are not in its types). */

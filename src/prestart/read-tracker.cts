@@ -7,7 +7,8 @@ import url = require('node:url');
 import fingerprints = require('./fingerprint.cjs');
 
 // The synchronous calls a module makes at load time to read or probe a file (Node's CommonJS
-// loader reads every module's source with fs.readFileSync too).
+// loader reads every module's source with fs.readFileSync too; Node 20's ES module loader does
+// not: esm-loads.cts fingerprints what it loads).
 const tracked = ['readFileSync', 'openSync', 'existsSync', 'statSync', 'lstatSync', 'readdirSync', 'accessSync'] as const;
 
 /**

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { disposeAfterEach, Devreload, forceKill, isAlive, parked, Project, repoRoot, waitUntil, waitUntilGone } from './harness.js';
@@ -76,7 +76,11 @@ interface StartOptions {
   files?: Record<string, string>;
   /** More packages in its node_modules: name, index.js, module type. */
   packages?: Array<[string, string, 'commonjs' | 'module']>;
+  /** A TMPDIR of the test's own for devreload (where its warm spares report), read by spareReported(). */
+  tmp?: boolean;
 }
+
+let tmp = '';
 
 async function start(args: string[], options: StartOptions = {}): Promise<Devreload> {
   project = await Project.create();
@@ -90,7 +94,10 @@ async function start(args: string[], options: StartOptions = {}): Promise<Devrel
   writeFileSync(project.path('package-lock.json'), JSON.stringify({ name: 'app', lockfileVersion: 3 }));
   writeFileSync(project.path('src/server.js'), options.app ?? cjsApp());
   const command = options.command ?? ['node', 'src/server.js'];
-  const d = new Devreload(['--watch', 'src', ...args, '--', ...command], { cwd: project.dir, env: { APP_RECORD: project.record, ...options.env } });
+  tmp = options.tmp === true ? project.sidecar('tmp') : '';
+  if (tmp !== '') mkdirSync(tmp);
+  const env = { APP_RECORD: project.record, ...(tmp === '' ? {} : { TMPDIR: tmp }), ...options.env };
+  const d = new Devreload(['--watch', 'src', ...args, '--', ...command], { cwd: project.dir, env });
   await d.waitFor(/\[app \d+\] up/);
   return d;
 }
@@ -104,6 +111,19 @@ async function warmSpare(d: Devreload, events = ['dep']): Promise<number> {
   };
   await waitUntil(() => spare() !== undefined, { describe: () => `a spare with ${events.join(', ')} loaded\n${JSON.stringify(project.entries())}\n${d.output}` });
   return spare() as number;
+}
+
+/**
+ * Waits until the parked spare has said what it loaded (its report, in the run's private folder
+ * under `tmp`): devreload checks the files it read against that report before it wakes it.
+ */
+async function spareReported(): Promise<{ loaded: number }> {
+  const reports = () =>
+    readdirSync(tmp)
+      .filter((name) => name.startsWith('devreload-warm-'))
+      .flatMap((folder) => readdirSync(path.join(tmp, folder)).filter((name) => name.endsWith('.spare.json')).map((name) => path.join(tmp, folder, name)));
+  await waitUntil(() => reports().length > 0, { describe: () => 'a spare’s report' });
+  return JSON.parse(readFileSync(reports()[0] as string, 'utf8')) as { loaded: number };
 }
 
 /** Saves src/app.js and waits for the next instance; the time of the save and that instance's start entry. */
@@ -311,6 +331,28 @@ describeOnLinux('--prestart (warm spares): ES modules and tsx', () => {
     expect(warm[1], `${JSON.stringify(project.entries())}\n${d.output}`).toEqual([true, true]);
     for (const started of entries('start')) expect(entries('esm-dep').filter((entry) => entry.pid === started.pid)).toHaveLength(1);
     expectOneLoadPerInstance();
+  });
+
+  it('an ES module dependency’s own file edited in place (Node 20 reads ES modules out of fs’s sight): the next start is fresh; the start line counts ES modules', async () => {
+    const reexport = esmOnly.replace("export const tag = 'esm';", "export { tag } from './lib.js';");
+    const files = { 'src/server.mjs': esmApp, 'node_modules/esm-only/lib.js': "export const tag = 'esm';\n" };
+    const d = await start(['--prestart', '--verbose'], { command: ['node', 'src/server.mjs'], files, packages: [['esm-only', reexport, 'module']], tmp: true });
+    // Node 20 records ES module imports from the second instance on (the hook thread comes with a spare).
+    await warmSpare(d);
+    await restart(d);
+    await warmSpare(d, ['dep', 'esm-dep']);
+    await spareReported();
+    const warm = await restart(d);
+    expect(warm.started).toMatchObject({ tag: 'esm' });
+    expect(entries('esm-dep').find((entry) => entry.pid === warm.started.pid)?.at).toBeLessThan(warm.savedAt);
+    // sidefx (CommonJS), esm-only's index.js and lib.js.
+    await d.waitFor(/--prestart: woke a warm Node spare \(3 modules kept warm\)/);
+    await warmSpare(d, ['dep', 'esm-dep']);
+    await spareReported();
+    writeFileSync(project.path('node_modules/esm-only/lib.js'), "export const tag = 'patched';\n");
+    const { started } = await restart(d);
+    expect(started, d.output).toMatchObject({ tag: 'patched' });
+    expect(d.stderr).toMatch(/--prestart: node_modules\/esm-only\/lib\.js changed: starting cold/);
   });
 
   it('tsx: a TypeScript app’s dependencies are served from the spare, through tsx’s loader', async () => {

@@ -3,7 +3,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fingerprint } from '../../src/prestart/dependency-inputs.js';
 import type { Park, Recorded, Root, SpareReport } from '../../src/prestart/protocol.cjs';
 import { encodeWake, type Wake } from '../../src/prestart/wake.js';
 import { repoRoot, waitUntil } from '../e2e/harness.js';
@@ -12,6 +14,8 @@ import { repoRoot, waitUntil } from '../e2e/harness.js';
 // devreload starts it, given a Park message (what to load) and a Wake message (the app to
 // become), and what it writes back is read as devreload reads it.
 const park = path.join(repoRoot, 'dist/prestart/park.cjs');
+/** As devreload names it for an app that imports ES modules (warm-spares.ts). */
+const esmRecorder = pathToFileURL(path.join(repoRoot, 'dist/prestart/record-hooks.mjs')).href;
 
 let dir = '';
 const children: ChildProcess[] = [];
@@ -32,9 +36,9 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function dep(name: string, lines: string[]): void {
+function dep(name: string, lines: string[], type: 'commonjs' | 'module' = 'commonjs'): void {
   mkdirSync(path.join(dir, 'node_modules', name), { recursive: true });
-  writeFileSync(path.join(dir, 'node_modules', name, 'package.json'), JSON.stringify({ name, version: '1.0.0', main: 'index.js' }));
+  writeFileSync(path.join(dir, 'node_modules', name, 'package.json'), JSON.stringify({ name, version: '1.0.0', type, main: 'index.js' }));
   writeFileSync(path.join(dir, 'node_modules', name, 'index.js'), `${lines.join('\n')}\n`);
 }
 
@@ -63,7 +67,8 @@ function spare(script: string, roots: readonly Root[], envs: Recorded['envs'] = 
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const record = path.join(dir, `${children.length}.record.json`);
   const report = path.join(dir, `${children.length}.spare.json`);
-  const message: Park = { env, argv: [script], execArgv: [], roots, envs, main, script, report, esmRecorder: null };
+  const esm = main === 'esm' || roots.some((root) => root.kind === 'import');
+  const message: Park = { env, argv: [script], execArgv: [], roots, envs, main, script, report, esmRecorder: esm ? esmRecorder : null };
   child.stdin?.write(encodeWake(message));
   const wake: Wake = { cwd: dir, env, argv: [script], execArgv: [], preloads: [], record: { file: record, userRoots: [dir] } };
   return { child, stdout: () => stdout, stderr: () => stderr, record, report, wake: () => child.stdin?.write(encodeWake(wake)) };
@@ -213,6 +218,32 @@ describe('a warm spare (park.cjs --warm)', () => {
     const run = spare(script, []);
     run.wake();
     expect((await recorded(run)).instrumented).toBe('something replaced require()');
+  });
+
+  it('an ES module root: each file of its graph is fingerprinted before Node reads it (Node 20 reads them out of fs’s sight) and counted as kept warm', async () => {
+    dep('esm-dep', ["export { tag } from './lib.js';"], 'module');
+    const lib = path.join(dir, 'node_modules/esm-dep/lib.js');
+    writeFileSync(lib, "export const tag = 'esm';\n");
+    const script = path.join(dir, 'app.mjs');
+    writeFileSync(script, "import { tag } from 'esm-dep';\nimport s from 'sidefx';\nconsole.log(JSON.stringify({ tag, greeting: s.greeting }));\n");
+    const index = path.join(dir, 'node_modules/esm-dep/index.js');
+    const sidefx = path.join(dir, 'node_modules/sidefx/index.js');
+    const roots: Root[] = [
+      { kind: 'import', id: pathToFileURL(index).href },
+      { kind: 'import', id: pathToFileURL(sidefx).href },
+    ];
+    const run = spare(script, roots, undefined, 'esm');
+    const report = await reported(run);
+    const files = new Map(report.files);
+    // As devreload fingerprints them before the wake: unchanged, so the spare may be woken.
+    for (const file of [index, lib, sidefx]) expect(files.get(file), file).toBe(fingerprint(file));
+    // esm-dep's index.js and lib.js, and sidefx (CommonJS, imported).
+    expect(report.loaded).toBe(3);
+    run.wake();
+    expect(await output(run)).toEqual({ tag: 'esm', greeting: null });
+    expect(depLoads()).toHaveLength(1);
+    // The app's own imports are recorded as ever, once each (the spare's are not the app's).
+    expect((await recorded(run)).roots).toEqual(roots);
   });
 
   it('an ES module app: the CommonJS packages it imports are its roots (found without a parent in the cache)', async () => {
