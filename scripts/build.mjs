@@ -56,8 +56,9 @@ const lazyWatcherPlugin = {
 // The watcher's file takes these from the CLI's file, not a copy of its own: errors.ts because
 // the CLI tells a DevreloadError (one line, no stack) from a bug by `instanceof`; gitignore.ts
 // (and the `ignore` package under it) because resolving the options reads .gitignore files
-// too (options/workspaces.ts), before the watcher's file is loaded.
-const sharedFromCli = new Set(['src/errors.ts', 'src/watch/gitignore.ts']);
+// too (options/workspaces.ts), before the watcher's file is loaded; polling-env.ts because
+// --print-config reads the polling the environment asks for.
+const sharedFromCli = new Set(['src/errors.ts', 'src/watch/gitignore.ts', 'src/watch/polling-env.ts']);
 // Modules both files may carry a copy of: constants only, no state and no identity.
 const copiedInBoth = new Set(['src/tuning.ts']);
 const fromCliPlugin = {
