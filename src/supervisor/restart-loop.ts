@@ -110,8 +110,9 @@ export class RestartLoop {
    */
   #sameLoop(file: string, content: Buffer | undefined): boolean {
     const loop = this.#muted.get(file);
-    if (loop === 'app' || alike(loop, content)) return true;
-    this.#muted.set(file, content);
+    // Empty: the loop's in-place rewrite seen between its truncate and its write.
+    if (loop === 'app' || content?.length === 0 || alike(loop, content)) return true;
+    if (content !== undefined) this.#muted.set(file, content);
     return false;
   }
 

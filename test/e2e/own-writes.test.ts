@@ -146,8 +146,8 @@ describe('what the app writes is not a change', () => {
         expect(changedAt(project, 2)).toEqual(['src/app.js']);
       } else {
         // Without /proc devreload cannot see what the app holds open (lsof would cost tens of
-        // ms on every save): the upload restarts the app, as it did before.
-        expect(await get(port, () => d.output)).toBe(first);
+        // ms on every save): the upload restarts the app, as it did before. The request that
+        // found it answering wrote a part already (another could meet the restart's stop).
         await waitForStarts(project, 2, () => d.output);
         expect(changedAt(project, 2)).toEqual(['uploads/video.part']);
       }

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { skipInPass } from '../pass.js';
 import { disposeAfterEach, Devreload, freePort, jsonEvents, Project, serverFixture, waitUntil } from './harness.js';
 
 // Readiness by default (Linux): devreload sees the new instance listen in the kernel's socket
@@ -24,6 +25,8 @@ function readyFigures(d: Devreload, port: number): number[] {
 }
 
 describe('readiness by default: the new instance listening', () => {
+  beforeEach((context) => skipInPass(context, { ps: 'readiness by default reads the socket table in /proc (Linux); the ps path has none, as on macOS (docs/how-it-works.md)' }));
+
   it('a server: `ready in N ms (listening on …)` once it listens, in place of `restarted in`, and a JSON ready event with the address', async () => {
     const port = await freePort();
     const d = await launch(['--json', '--watch', 'src'], { PORT: String(port) });

@@ -46,6 +46,9 @@ describe('RestartLoop', () => {
     expect(loop.isLoop('/p/src/generated.js', 9_020, 9_000, Buffer.from(GENERATED))).toBe(true);
     // A person's edit of the file, well after that start: restarts.
     expect(loop.isLoop('/p/src/generated.js', 9_000 + loopWindowMs + 1, 9_000, Buffer.from('edited'))).toBe(false);
+    // The app rewriting it in place right after a start: truncated, then written, both dropped.
+    expect(loop.isLoop('/p/src/generated.js', 12_010, 12_000, Buffer.alloc(0))).toBe(true);
+    expect(loop.isLoop('/p/src/generated.js', 12_011, 12_000, Buffer.from(GENERATED))).toBe(true);
   });
 
   it('drops only the looping write: new bytes right after a start restart (a save of an unchanged file three times, then an edit), and loop in their turn', () => {
