@@ -79,11 +79,16 @@ describe('createReloader', () => {
       { command: 'node', args: [serverFixture], cwd: p.dir, watch: ['src'], env: { ...process.env, APP_RECORD: p.record }, logLevel: 'quiet' },
       { handleSignals: true },
     );
+    // What the reloader said, for a failure (one restart was seen never to come, once, under load).
+    const said: string[] = [];
+    for (const name of ['start', 'stop', 'waiting', 'kill', 'exit', 'restart', 'spawnError'] as const) {
+      reloader.on(name, (event: unknown) => said.push(`${name} ${JSON.stringify(event)}`));
+    }
     await reloader.start();
     await waitUntil(() => p.entries('start').length === 1, { describe: () => 'first start' });
     for (let i = 2; i <= 30; i++) {
       reloader.restart();
-      await waitUntil(() => p.entries('start').length === i, { describe: () => `restart ${i}` });
+      await waitUntil(() => p.entries('start').length === i, { describe: () => `restart ${i}; the reloader said:\n${said.slice(-12).join('\n')}` });
     }
     expect(count()).toEqual(before.map((n) => n + 1));
     await reloader.stop();
