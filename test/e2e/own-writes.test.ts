@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { pass } from '../pass.js';
 import { disposeAfterEach, Devreload, devreloadBin, freePort, Project, starts, waitUntil } from './harness.js';
 
 disposeAfterEach();
@@ -122,8 +123,12 @@ describe('what the app writes is not a change', () => {
     await waitForStarts(project, 3, () => d.output);
     expect(starts(project)).toBe(3);
     expect([changedAt(project, 2), changedAt(project, 3)]).toEqual([['src/app.js'], ['src/app.js']]);
-    expect(d.stderr).toMatch(/ignored app\.log \(data file: log \(\*\.log\)\)/);
-    expect(d.stderr).toMatch(/ignored app\.sqlite3-journal \(data file: SQLite journal/);
+    // --verbose names the rule for what is ignored by name, when its event arrives: a poller
+    // reads only what is watched, so nothing comes to name (docs/how-it-works.md, Platforms).
+    if (!pass.polling) {
+      expect(d.stderr).toMatch(/ignored app\.log \(data file: log \(\*\.log\)\)/);
+      expect(d.stderr).toMatch(/ignored app\.sqlite3-journal \(data file: SQLite journal/);
+    }
     expect(d.stderr).toMatch(/ignored app\.sqlite3 \(data file: /);
     expect(d.stderr).not.toMatch(/restarting: app\./);
   });
