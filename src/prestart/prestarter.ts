@@ -26,8 +26,8 @@ export class Prestarter {
   }
 
   launch = (spec: InstanceSpec): Promise<Instance> => {
-      const runtime = this.#runtimeFor(spec);
-      runtime.changed(this.#changes);
+    const runtime = this.#runtimeFor(spec);
+    runtime.changed(this.#changes);
     this.#changes = null;
     return runtime.launch(spec);
   };
