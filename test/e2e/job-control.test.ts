@@ -46,7 +46,12 @@ describe.skipIf(!hasCommand('tmux'))('a terminal that behaves (needs tmux)', () 
     await terminal.waitFor(ready, 3);
     const changed = project.entries('start').map((entry) => entry.changed);
     expect(changed.length, terminal.screen).toBe(3);
-    expect(JSON.parse(changed[1] ?? 'null')).toEqual(expect.arrayContaining(['src/app.js']));
+    // The restart after resume names what it was for. A write chokidar's throttle dropped and its
+    // re-check found after that restart's spawn is not named: the new instance loaded it already
+    // (seen once in CI, under load: only src/other.js named).
+    const named = JSON.parse(changed[1] ?? '[]') as string[];
+    expect(named.length, terminal.screen).toBeGreaterThan(0);
+    expect(named.every((file) => ['src/app.js', 'src/other.js'].includes(file)), terminal.screen).toBe(true);
     expect(changed[2], terminal.screen).toBe(JSON.stringify([]));
     expect(terminal.screen).toMatch(/restarting \(requested\)/);
   });

@@ -340,7 +340,8 @@ describe('the command line', () => {
     project = await Project.create();
     const tricky = ['a b', '"quoted"', "it's", '$(touch pwned)', '; rm -rf x', '*', '--port=3000'];
     devreload = new Devreload(['-w', 'src', 'node', serverFixture, ...tricky], { cwd: p().dir, env: { APP_RECORD: p().record } });
-    await devreload.waitFor(/\] ready\b/);
+    // The app's stdout and devreload's stderr are two pipes: wait for the line itself.
+    await devreload.waitFor(/\[devreload\] started .*\n/);
     const line = /\[devreload\] started (.*)\n/.exec(devreload.stderr)?.[1] ?? '';
     expect(line, devreload.output).toContain(`node ${serverFixture} 'a b' '"quoted"' 'it'\\''s' '$(touch pwned)' '; rm -rf x' '*' --port=3000`);
     const read = spawnSync('sh', ['-c', `printf '%s\\0' ${line}`], { cwd: p().dir, encoding: 'utf8' }).stdout.split('\0').slice(0, -1);
