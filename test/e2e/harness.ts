@@ -260,6 +260,8 @@ export async function waitUntilGone(pids: readonly number[], describe: () => str
 }
 
 export function forceKill(target: number): void {
+  // 0, 1 and -1 would address our own group or everything (kill(0), kill(-1)): never.
+  if (!Number.isInteger(target) || Math.abs(target) <= 1) throw new Error(`forceKill(${target}): not a process of a test`);
   try {
     process.kill(target, 'SIGKILL');
   } catch {

@@ -40,6 +40,8 @@ export const withTimeout = <T>(promise: Promise<T>, what: string): Promise<T> =>
 /** Kills the process groups and pids given, ignoring those already gone. */
 export function killAll(targets: readonly number[]): void {
   for (const target of targets) {
+    // 0, 1 and -1 would address our own group or everything (kill(0), kill(-1)): never.
+    if (!Number.isInteger(target) || Math.abs(target) <= 1) continue;
     try {
       process.kill(target, 'SIGKILL');
     } catch {

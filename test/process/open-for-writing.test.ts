@@ -41,7 +41,12 @@ async function holder(name: string, specs: readonly string[]): Promise<number> {
   const names = [name, ...(specs.includes('--child') ? [`${name}-child`] : []), ...(specs.includes('--escaped') ? [`${name}-escaped`] : [])];
   for (const which of names) {
     const marker = path.join(dir, `ready-${which}`);
-    const pid = await waitFor(dir, `${which} to open its files`, async () => (existsSync(marker) ? Number(readFileSync(marker, 'utf8')) : undefined));
+    // Read once written: the marker exists, empty, between its creation and its write, and an
+    // empty one read as pid 0 made afterEach kill(0): our own process group (the whole CI run).
+    const pid = await waitFor(dir, `${which} to open its files`, async () => {
+      const text = existsSync(marker) ? readFileSync(marker, 'utf8') : '';
+      return /^\d+$/.test(text) ? Number(text) : undefined;
+    });
     pids.push(pid);
   }
   return child.pid ?? 0;

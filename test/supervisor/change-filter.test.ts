@@ -21,6 +21,8 @@ beforeEach(async () => {
 
 afterEach(async () => {
   for (const pid of children.splice(0)) {
+    // kill(-0) would be kill(0): our own process group.
+    if (pid <= 1) continue;
     try {
       process.kill(-pid, 'SIGKILL');
     } catch {
