@@ -80,31 +80,48 @@ function startRecording(request: RecordRequest, preloaded: Preloaded | null): vo
   const asked = new Set<string>();
   const originalRequire = loader.prototype.require;
   let recording = true;
+
+  // The module a require call loaded: the child `from` gained meanwhile (none: it was cached).
+  const childLoaded = (from: LoadedModule, before: number): LoadedModule | undefined =>
+    (from.children?.length ?? 0) > before ? from.children[from.children.length - 1] : undefined;
+
+  /** Requires `id` from `from` under a holder, which a module of the user's loaded on the way taints. */
+  const requireHeld = (from: LoadedModule, id: string): { result: unknown; child: LoadedModule | undefined; ranUserCode: boolean } => {
+    const before = from.children?.length ?? 0;
+    const holder = { tainted: false };
+    holders.push(holder);
+    let result: unknown;
+    try {
+      result = originalRequire.call(from, id);
+    } finally {
+      holders.pop();
+    }
+    return { result, child: childLoaded(from, before), ranUserCode: holder.tainted };
+  };
+
+  /** True (and seen from now on) for a third-party module not met before: a root. */
+  const isNewRoot = (child: LoadedModule | undefined): child is LoadedModule => {
+    if (child === undefined || !third(child.filename) || seen.has(child.filename)) return false;
+    seen.add(child.filename);
+    return true;
+  };
+
   const wrapper = function require(this: LoadedModule, id: string): unknown {
     if (!recording || typeof id !== 'string') return originalRequire.call(this, id);
-    const before = this.children?.length ?? 0;
     if (third(this.filename) && holders.length > 0) {
       // A dependency loading one of the user's modules while a root loads: that root runs user code.
+      const before = this.children?.length ?? 0;
       const result = originalRequire.call(this, id);
-      const child = (this.children?.length ?? 0) > before ? this.children[this.children.length - 1] : undefined;
+      const child = childLoaded(this, before);
       if (child !== undefined && !third(child.filename)) (holders[holders.length - 1] as { tainted: boolean }).tainted = true;
       return result;
     }
     if (third(this.filename)) {
       // At run time, a dependency loading another (fastify loads ajv when the app creates its
       // instance): a root too, loaded from that dependency.
-      const holder = { tainted: false };
-      holders.push(holder);
-      let result: unknown;
-      try {
-        result = originalRequire.call(this, id);
-      } finally {
-        holders.pop();
-      }
-      const child = (this.children?.length ?? 0) > before ? this.children[this.children.length - 1] : undefined;
-      if (child === undefined || !third(child.filename) || seen.has(child.filename)) return result;
-      seen.add(child.filename);
-      if (holder.tainted) tainted.add(child.filename);
+      const { result, child, ranUserCode } = requireHeld(this, id);
+      if (!isNewRoot(child)) return result;
+      if (ranUserCode) tainted.add(child.filename);
       else roots.push({ kind: 'require', id: child.filename, parent: this.filename, env: indexOf(deltaNow()) });
       return result;
     }
@@ -115,21 +132,12 @@ function startRecording(request: RecordRequest, preloaded: Preloaded | null): vo
     const envBefore = fresh ? envs.snapshot() : undefined;
     const delta = envBefore === undefined ? envs.noChange : envs.diff(expected, envBefore);
     if (fresh) checkEnv(this, id, delta);
-    const holder = { tainted: false };
-    holders.push(holder);
-    let result: unknown;
-    try {
-      result = originalRequire.call(this, id);
-    } finally {
-      holders.pop();
-    }
-    const child = (this.children?.length ?? 0) > before ? this.children[this.children.length - 1] : undefined;
-    if (child === undefined || !third(child.filename) || seen.has(child.filename)) return result;
-    seen.add(child.filename);
+    const { result, child, ranUserCode } = requireHeld(this, id);
+    if (!isNewRoot(child)) return result;
     unverified.delete(child.filename);
     // Reached by a path rather than a package name (rare): the environment as it is now.
     const rootDelta = envBefore === undefined ? envs.diff(expected, envs.snapshot()) : delta;
-    if (holder.tainted) tainted.add(child.filename);
+    if (ranUserCode) tainted.add(child.filename);
     else roots.push({ kind: 'require', id: child.filename, parent: this.filename, env: indexOf(rootDelta) });
     // What the dependency set itself while it loaded is not the app's doing.
     if (envBefore !== undefined) envs.apply(expected, envs.diff(envBefore, envs.snapshot()));
