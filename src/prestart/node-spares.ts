@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { assetPath } from '../assets.js';
-import type { Changes } from '../core/types.js';
 import type { Instance, InstanceSpec } from '../process/instance.js';
 import { spareDelayMs, spareRecordWaitMs } from '../tuning.js';
 import { fingerprintAll } from './dependency-inputs.js';
@@ -8,7 +7,7 @@ import { bootNodeOptions, planPrestart, type NodePlan } from './plan.js';
 import type { Park, SpareReport } from './protocol.cjs';
 import { SpareLines } from './spare-line.js';
 import { killSpare, spawnSpare, wakeHooks, type SpareHooks } from './spare-process.js';
-import { isNodeSource, knownChanges, whyStale, type SpareInputs } from './staleness.js';
+import { isNodeSource, whyStale, type SpareInputs } from './staleness.js';
 import { findTsxRuntime } from './tsx-runtime.js';
 import { encodeWake, wakeFor } from './wake.js';
 import type { PrestartDeps } from './deps.js';
@@ -47,8 +46,6 @@ export class NodeSpares {
   /** tsx's runtime folder for the command; null until looked up. */
   #tsx: string | undefined | null = null;
   readonly #warm: WarmSpares | null;
-  /** What the next launch starts for (changed()). */
-  #changed: readonly string[] | 'unknown' = [];
   readonly #lines: SpareLines;
   readonly #onDemand: boolean;
 
@@ -59,16 +56,10 @@ export class NodeSpares {
     this.#lines = new SpareLines(deps.logger);
   }
 
-  /** What changed for the next start: the supervisor says so right before it launches. */
-  changed(changes: Changes | null): void {
-    this.#changed = knownChanges(changes);
-  }
-
-  launch = async (spec: InstanceSpec): Promise<Instance> => {
+  /** Starts `spec`, from the spare where it fits; `changed` is what changed since the last start (knownChanges). */
+  launch = async (spec: InstanceSpec, changed: readonly string[] | 'unknown'): Promise<Instance> => {
     this.#cancelNext?.();
     this.#cancelNext = null;
-    const changed = this.#changed;
-    this.#changed = [];
     // On demand, a start with no spare is an ordinary spawn: nothing to plan on its way.
     const plan = this.#onDemand && this.#spare === null ? undefined : this.#plan(spec);
     const warm = plan !== undefined && this.#warm !== null && this.#warm.blocker(plan) === undefined;

@@ -3,6 +3,7 @@ import type { Instance, InstanceSpec } from '../process/instance.js';
 import type { PrestartDeps } from './deps.js';
 import { NodeSpares } from './node-spares.js';
 import { pythonSparesFor, type PythonSpares } from './python-spares.js';
+import { knownChanges } from './staleness.js';
 
 export type { PrestartDeps, PrestartMode } from './deps.js';
 
@@ -26,10 +27,10 @@ export class Prestarter {
   }
 
   launch = (spec: InstanceSpec): Promise<Instance> => {
-    const runtime = this.#runtimeFor(spec);
-    runtime.changed(this.#changes);
+    // Taken here for either runtime, in the form their staleness checks read.
+    const changed = knownChanges(this.#changes);
     this.#changes = null;
-    return runtime.launch(spec);
+    return this.#runtimeFor(spec).launch(spec, changed);
   };
 
   /** A start is owed (the machine's `prepare`): on demand, boot its spare now. */

@@ -1,7 +1,6 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { assetPath } from '../assets.js';
-import type { Changes } from '../core/types.js';
 import type { Instance, InstanceSpec } from '../process/instance.js';
 import { spareDelayMs } from '../tuning.js';
 import type { PrestartDeps } from './deps.js';
@@ -12,7 +11,7 @@ import { isPythonSource } from './python-staleness.js';
 import { encodePythonWake, loadAfterApp, parkArgs, pythonWakeFor, type ParkConfig } from './python-wake.js';
 import { SpareLines } from './spare-line.js';
 import { killSpare, spawnSpare, wakeHooks, type SpareHooks } from './spare-process.js';
-import { knownChanges, whyStale, type SpareInputs } from './staleness.js';
+import { whyStale, type SpareInputs } from './staleness.js';
 
 interface Spare {
   /** What the spare booted with: a spec that needs anything else gets a fresh start. */
@@ -50,8 +49,6 @@ export class PythonSpares {
   #runtimeOnly: string | null;
   readonly #said = new Set<string>();
   readonly #lines: SpareLines;
-  /** What the next launch starts for (changed()). */
-  #changed: readonly string[] | 'unknown' = [];
 
   constructor(
     private readonly deps: PrestartDeps,
@@ -61,16 +58,10 @@ export class PythonSpares {
     this.#lines = new SpareLines(deps.logger);
   }
 
-  /** What changed for the next start: the supervisor says so right before it launches. */
-  changed(changes: Changes | null): void {
-    this.#changed = knownChanges(changes);
-  }
-
-  launch = async (spec: InstanceSpec): Promise<Instance> => {
+  /** Starts `spec`, from the spare where it fits; `changed` is what changed since the last start (knownChanges). */
+  launch = async (spec: InstanceSpec, changed: readonly string[] | 'unknown'): Promise<Instance> => {
     this.#cancelNext?.();
     this.#cancelNext = null;
-    const changed = this.#changed;
-    this.#changed = [];
     const ready = this.#prepareOnce(spec);
     if (ready === null) return this.deps.launch(spec);
     const spare = this.#spare;
