@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { processAlive } from '../process/signal.js';
 
 const prefix = 'devreload-python-';
 
@@ -28,21 +29,12 @@ export function createScratch(): string {
   try {
     for (const name of readdirSync(parent)) {
       const owner = Number(/^devreload-python-(\d+)-/.exec(name)?.[1]);
-      if (Number.isInteger(owner) && owner !== process.pid && !isAlive(owner)) rmSync(path.join(parent, name), { recursive: true, force: true });
+      if (Number.isInteger(owner) && owner !== process.pid && !processAlive(owner)) rmSync(path.join(parent, name), { recursive: true, force: true });
     }
   } catch {
     // Tidying only: a folder that cannot be listed or removed is left alone.
   }
   return mkdtempSync(path.join(parent, `${prefix}${process.pid}-`));
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** The spare's last report; undefined before its first (it is still booting). */

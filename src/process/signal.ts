@@ -54,3 +54,17 @@ export function groupAlive(pgid: number): boolean {
     throw error;
   }
 }
+
+/**
+ * True while a process `pid` exists, ours or another user's (signal 0 checks, sends nothing; EPERM
+ * is another user's). Only ESRCH says it is gone: what this guards (a run's folder) is left alone
+ * on any other error.
+ */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return !isExpected(error, 'processGone');
+  }
+}

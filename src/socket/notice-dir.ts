@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { processAlive } from '../process/signal.js';
 
 // The run's directory where the preload marks each host mismatch it reported, so that one is
 // said once per devreload run (see reportOnce in preload.cts). Named, not created: the first
@@ -30,18 +31,8 @@ export async function sweepStaleNoticeDirs(dir = tmpdir()): Promise<void> {
   await Promise.all(
     entries.map(async (entry) => {
       const pid = Number(name.exec(entry)?.[1]);
-      if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) return;
+      if (!Number.isInteger(pid) || pid === process.pid || processAlive(pid)) return;
       await rm(path.join(dir, entry), { recursive: true, force: true }).catch(() => undefined);
     }),
   );
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: alive, another user's.
-    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
 }

@@ -1,6 +1,6 @@
-import { isExpected } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { readProcStat } from '../process/proc-stat.js';
+import { groupAlive, processAlive } from '../process/signal.js';
 import { defaultTableSource, readProcessTable } from '../process/table.js';
 
 /**
@@ -76,16 +76,6 @@ async function readAncestry(): Promise<{ self: Self; lookup: Lookup } | undefine
   return { self: { pid: own.pid, ppid: own.ppid, pgid: own.pgid }, lookup: (pid) => byPid.get(pid) };
 }
 
-function exists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists, as another user's process.
-    return !isExpected(error, 'processGone');
-  }
-}
-
 export interface ParentWatchHandlers {
   /** Called once, with the pid of the first watched process found gone. */
   gone(pid: number): void;
@@ -124,7 +114,7 @@ export function watchParent(everyMs: number, handlers: ParentWatchHandlers): () 
     clearInterval(timer);
   };
   const check = () => {
-    const gone = process.ppid !== parent ? parent : chain.slice(1).find((pid) => !exists(pid));
+    const gone = process.ppid !== parent ? parent : chain.slice(1).find((pid) => !processAlive(pid));
     if (gone === undefined) return;
     dispose();
     handlers.gone(gone);
@@ -139,7 +129,7 @@ export function watchParent(everyMs: number, handlers: ParentWatchHandlers): () 
     check();
   };
   // A group leader needs no table (kill(-pid, 0) reaches its own group only if it leads one).
-  if (exists(-process.pid)) {
+  if (groupAlive(process.pid)) {
     queueMicrotask(() => start([]));
     return dispose;
   }

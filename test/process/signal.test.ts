@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { groupAlive, sendSignal, signalMembers } from '../../src/process/signal.js';
+import { groupAlive, processAlive, sendSignal, signalMembers } from '../../src/process/signal.js';
 import type { ProcessEntry } from '../../src/process/table.js';
 
 const spawned: ChildProcess[] = [];
@@ -52,12 +52,17 @@ describe('sendSignal', () => {
   });
 });
 
-describe('groupAlive', () => {
-  it('is true while the group has a process and false once it is gone', async () => {
+describe('groupAlive and processAlive', () => {
+  it('are true while the group leader runs and false once it is reaped', async () => {
     const child = await groupLeader();
-    expect(groupAlive(child.pid)).toBe(true);
+    expect([groupAlive(child.pid), processAlive(child.pid)]).toEqual([true, true]);
     await reaped(child);
-    expect(groupAlive(child.pid)).toBe(false);
+    expect([groupAlive(child.pid), processAlive(child.pid)]).toEqual([false, false]);
+  });
+
+  it('counts another user’s process as alive (EPERM): its folders are not ours to remove', () => {
+    // init: root's, so EPERM unless the tests run as root, when it is simply alive.
+    expect(processAlive(1)).toBe(true);
   });
 });
 
