@@ -3,7 +3,26 @@ import type { ProcessEntry } from './table.js';
 import { outsideGroup } from './tree.js';
 
 // Every kill(2) of the process layer goes through this file, so "already gone" is handled the
-// same way everywhere.
+// same way everywhere, and no call can address more than the process or group it names.
+
+/**
+ * An id that names one process (or, negated, one group): kill(2) reads 0 as our own process
+ * group and -1 as every process we may signal, and 1 is init.
+ */
+export function isProcessId(value: number): boolean {
+  return Number.isInteger(value) && value > 1;
+}
+
+/**
+ * Throws before anything is signalled when `value` is not what `call` takes. Such a value is a bug
+ * of devreload's (a pid read before it was written), never user input: a test once passed pid 0
+ * to a kill and SIGKILLed its own process group, the whole test run.
+ */
+function checkId(call: string, value: number, orGroup = false): void {
+  if (isProcessId(value) || (orGroup && isProcessId(-value))) return;
+  const expected = orGroup ? 'a process id above 1, or a group as -pgid below -1' : 'a process id above 1';
+  throw new Error(`devreload bug: ${call}(${value}) refused, nothing signalled: expected ${expected} (0, -1 and 1 address our own process group, every process, init)`);
+}
 
 /**
  * Sends `signal` to the leader's process group and to every collected process that left
@@ -16,6 +35,9 @@ export function signalMembers(
   signal: NodeJS.Signals,
   leaderAlive: boolean,
 ): number[] {
+  checkId('signalMembers', leader);
+  const escaped = outsideGroup(members, leader);
+  for (const entry of escaped) checkId('signalMembers', entry.pid);
   const signalled: number[] = [];
   const inGroup = members.filter((entry) => entry.pgid === leader);
   // Once the leader is reaped and its group is empty, the id is free for reuse: only
@@ -23,14 +45,15 @@ export function signalMembers(
   if ((leaderAlive || inGroup.length > 0) && sendSignal(-leader, signal)) {
     signalled.push(...(inGroup.length > 0 ? inGroup.map((entry) => entry.pid) : [leader]));
   }
-  for (const escaped of outsideGroup(members, leader)) {
-    if (sendSignal(escaped.pid, signal)) signalled.push(escaped.pid);
+  for (const entry of escaped) {
+    if (sendSignal(entry.pid, signal)) signalled.push(entry.pid);
   }
   return signalled;
 }
 
-/** `process.kill` that treats ESRCH (already gone) as a normal outcome: returns false. */
+/** `process.kill` of a pid or a group (-pgid) that treats ESRCH (already gone) as a normal outcome: returns false. */
 export function sendSignal(target: number, signal: NodeJS.Signals): boolean {
+  checkId('sendSignal', target, true);
   try {
     process.kill(target, signal);
     return true;
@@ -46,6 +69,7 @@ export function sendSignal(target: number, signal: NodeJS.Signals): boolean {
  * not our app.
  */
 export function groupAlive(pgid: number): boolean {
+  checkId('groupAlive', pgid);
   try {
     process.kill(-pgid, 0);
     return true;
@@ -61,6 +85,7 @@ export function groupAlive(pgid: number): boolean {
  * on any other error.
  */
 export function processAlive(pid: number): boolean {
+  checkId('processAlive', pid);
   try {
     process.kill(pid, 0);
     return true;

@@ -128,8 +128,9 @@ export function watchParent(everyMs: number, handlers: ParentWatchHandlers): () 
     timer = setInterval(check, everyMs).unref();
     check();
   };
-  // A group leader needs no table (kill(-pid, 0) reaches its own group only if it leads one).
-  if (groupAlive(process.pid)) {
+  // A group leader needs no table (kill(-pid, 0) reaches its own group only if it leads one),
+  // nor does a container's init (pid 1, a group id no kill may name): neither has a job to follow.
+  if (process.pid === 1 || groupAlive(process.pid)) {
     queueMicrotask(() => start([]));
     return dispose;
   }
