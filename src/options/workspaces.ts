@@ -1,5 +1,7 @@
 import { lstatSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { packageJsonUrl } from '../assets.js';
 import { createGitignoreRules, type ReadGitignore } from '../watch/gitignore.js';
 
 /**
@@ -49,6 +51,9 @@ export function findWorkspaceRoots(cwd: string, watched: readonly string[]): str
   // The project around the working directory and around each watched path (`--watch apps/api/src` from the repo root).
   const projects = [...new Set([cwd, ...watched].map(nearestPackageDir).filter((dir): dir is string => dir !== undefined))];
   for (const project of projects) seen.add(realOrSelf(project));
+  // devreload itself, installed from a checkout (`npm install -D ../devreload` links it as a
+  // `file:` package, as the README says to until it is published): a tool the app never loads.
+  seen.add(realOrSelf(path.dirname(fileURLToPath(packageJsonUrl))));
   const queue = projects.map((dir) => ({ dir, fields: projectFields as readonly string[], root: findWorkspaceRoot(dir, readManifest) }));
   for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
     const manifest = readManifest(next.dir);

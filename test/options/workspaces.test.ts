@@ -130,6 +130,16 @@ describe('workspace packages found through node_modules links', () => {
     expect(found('app')).toEqual(['lib', 'tool']);
   });
 
+  it('devreload itself, installed from its checkout as a file: devDependency, is not watched', () => {
+    const checkout = path.resolve(import.meta.dirname, '../..');
+    pkg('app', { name: 'app', dependencies: { lib: 'file:../lib' }, devDependencies: { devreload: `file:${checkout}` } });
+    pkg('lib', { name: 'lib' });
+    link('app', 'lib', 'lib');
+    mkdirSync(at('app/node_modules'), { recursive: true });
+    symlinkSync(checkout, at('app/node_modules/devreload'));
+    expect(found('app')).toEqual(['lib']);
+  });
+
   it('a workspace member linked to a folder outside the workspace root is not followed without file:/link:', () => {
     write('repo/package.json', { workspaces: ['packages/*'] });
     pkg('repo/packages/api', { name: 'api', dependencies: { shared: '*', outside: '*' } });
