@@ -229,6 +229,7 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
           stillStopping: () => this.#state.tag === 'stopping' || (this.#state.tag === 'building' && this.#state.shutdown !== null),
           announce: (event) => this.#out.logAndAnnounce(event),
           logger: this.#logger,
+          appCommand: this.options.exec ?? [this.options.command, ...this.options.args],
         });
       case 'exit':
         return this.#finish(effect.code, effect.cause);

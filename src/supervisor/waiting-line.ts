@@ -1,5 +1,7 @@
 import type { Effect, LogEvent, Remaining } from '../core/types.js';
+import { assetPath } from '../assets.js';
 import type { Logger } from '../log/logger.js';
+import { shellQuote } from '../log/shell-quote.js';
 
 export interface WaitingLineParts {
   /** The instance (or the build's step under way) that `leader` stands for. */
@@ -9,6 +11,8 @@ export interface WaitingLineParts {
   readonly stillStopping: () => boolean;
   readonly announce: (event: LogEvent) => void;
   readonly logger: Logger;
+  /** The app's command line, as the user gave it (`--exec`: a shell's). */
+  readonly appCommand: string | readonly string[];
 }
 
 /** A stop that takes long: one line (and a `waiting` event) naming what is left and when SIGKILL comes. */
@@ -19,8 +23,17 @@ export function describeStop({ leaders, killInMs, canForce }: Extract<Effect, { 
   Promise.all(instances.map(({ leader, tag }) => parts.remaining(leader, tag))).then(
     (found) => {
       if (!parts.stillStopping()) return;
-      parts.announce({ kind: 'waiting', pid, remaining: found.flat(), killInMs, canForce });
+      parts.announce({ kind: 'waiting', pid, remaining: found.flat().map((process) => asLaunched(process, parts.appCommand)), killInMs, canForce });
     },
     (error: unknown) => parts.logger.verbose(`could not list what the stop waits for: ${String(error)}`),
   );
+}
+
+/**
+ * An instance woken from a Node spare runs as `node …/prestart/park.cjs` in the process table (the
+ * spare's own command line); the user knows it by the command they gave, which is what it runs.
+ */
+function asLaunched(process: Remaining, appCommand: string | readonly string[]): Remaining {
+  const park = assetPath('prestart/park.cjs');
+  return process.command.split(/\s+/).includes(park) ? { ...process, command: typeof appCommand === 'string' ? appCommand : shellQuote(appCommand) } : process;
 }

@@ -110,6 +110,28 @@ describeOnLinux('defaults: a spare booted when a restart is owed', () => {
     expect(isAlive(spare)).toBe(false);
   });
 
+  it('a woken instance slow to stop is named by the command the user gave, not the park script', async () => {
+    project = await Project.create();
+    // Slow to stop only once slow-stop exists (outside the watched src/): the first stop is quick.
+    await writeFile(
+      project.path('src/slow.cjs'),
+      "const fs = require('node:fs'); console.log('up ' + process.pid); process.on('SIGINT', () => { if (!fs.existsSync('slow-stop')) process.exit(0); }); process.on('SIGTERM', () => process.exit(0)); setInterval(() => {}, 1 << 30);\n",
+    );
+    const d = new Devreload(['--watch', 'src', '--verbose', '--', 'node', 'src/slow.cjs'], { cwd: project.dir });
+    await d.waitFor(/up \d+/);
+    await project.save('src/app.js');
+    await d.waitFor(/up \d+/, 2);
+    expect(d.count(/woke a Node runtime booted at the change/)).toBe(1);
+    const woken = Number([...d.output.matchAll(/up (\d+)/g)].at(-1)![1]);
+    await writeFile(project.path('slow-stop'), '');
+    d.interrupt();
+    await d.waitFor(new RegExp(`waiting for pid ${woken} \\(node src/slow\\.cjs\\) to exit`));
+    expect(d.output).not.toMatch(/park\.cjs/);
+    d.interrupt();
+    await d.waitForExit();
+    await waitUntilGone([woken], () => d.output, 5000);
+  });
+
   it('a command that is not Node, or has --inspect, restarts cold as before, without a word about spares', async () => {
     for (const command of [
       ['sh', '-c', `exec node ${serverFixture}`],
