@@ -115,7 +115,7 @@ export class StartUp {
     if (this.host.stopped()) return;
     const shown = [...options.watch, ...(watcher.linkedRoots ?? [])].map((p) => path.relative(options.cwd, p) || '.');
     const ms = Math.round(this.host.now() - startedAt);
-    logger.info(`watching ${shown.join(', ')}${options.logLevel === 'verbose' ? ` (ready in ${ms} ms)` : ''}`);
+    logger.info(`watching ${shown.join(', ')}${options.logLevel === 'verbose' ? ` (scanned in ${ms} ms)` : ''}`);
     this.host.out.publish({ name: 'watching', payload: { paths: shown, ms } });
   }
 

@@ -47,6 +47,8 @@ describe('watching what the user means', () => {
     expect(changedAt(3)).toHaveLength(500);
     expect(changedAt(4)).toEqual(['src/app.js']);
     expect(d.stderr).toMatch(/restarted in \d+ ms — src\/gen\/f\d+\.js \(\+499 more\) changed/);
+    // --verbose times the initial scan; "ready" is the app's word.
+    expect(d.stderr).toMatch(/\[devreload\] watching \S+ \(scanned in \d+ ms\)\n/);
   });
 
   it('new directories, files inside them, deletions and renames all restart', async () => {
