@@ -167,19 +167,28 @@ function reportExit(logger: Logger, event: Extract<LogEvent, { kind: 'exited' }>
   else logger.warn(line);
 }
 
-/** Named processes on the waiting line; a command line is cut to this many characters. */
+/** Commands named on the waiting line; a command line is cut to this many characters. */
 const maxNamed = 3;
 const maxCommand = 60;
 
-/** `waiting for pid 1234 (node server.js) to exit — 4 s until SIGKILL; Ctrl-C again to force` */
+/**
+ * `waiting for pid 1234 (node server.js) to exit — 4 s until SIGKILL; Ctrl-C again to force`.
+ * Processes with the same command line (a pre-fork server's master and workers) share one name:
+ * `pids 10, 11, 12 (gunicorn app:app)`.
+ */
 export function waitingLine(event: Extract<LogEvent, { kind: 'waiting' }>): string {
-  const named = event.remaining.slice(0, maxNamed).map(({ pid, command: full }) => {
+  const byCommand = new Map<string, number[]>();
+  for (const { pid, command: full } of event.remaining) {
     // One line: a `node -e` script or a quoted argument may hold line breaks.
     const command = full.replace(/\s+/g, ' ').trim();
+    byCommand.set(command, [...(byCommand.get(command) ?? []), pid]);
+  }
+  const groups = [...byCommand].slice(0, maxNamed);
+  const named = groups.map(([command, pids]) => {
     const shown = command.length > maxCommand ? `${command.slice(0, maxCommand - 1)}…` : command;
-    return `${pid} (${shown})`;
+    return `${pids.join(', ')} (${shown})`;
   });
-  const more = event.remaining.length - named.length;
+  const more = event.remaining.length - groups.reduce((sum, [, pids]) => sum + pids.length, 0);
   const who = `pid${event.remaining.length > 1 ? 's' : ''} ${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
   const when = event.killInMs === null ? 'SIGKILL sent' : `${formatDuration(event.killInMs)} until SIGKILL`;
   return `waiting for ${who} to exit — ${when}${event.canForce ? '; Ctrl-C again to force' : ''}`;

@@ -81,6 +81,14 @@ describe('the waiting line', () => {
     expect(screen()).toBe(`[devreload] waiting for pids 1 (worker 1), 2 (${long.slice(0, 59)}…), 3 (worker 3) and 2 more to exit — SIGKILL sent\n`);
   });
 
+  it('names processes with the same command line once, after their pids (a pre-fork server)', () => {
+    const { logger, screen } = capture();
+    const gunicorn = '/usr/bin/python3 /usr/bin/gunicorn -w 3 -b 127.0.0.1:8105 app:app';
+    const remaining = [{ pid: 10, command: gunicorn }, { pid: 11, command: gunicorn }, { pid: 12, command: 'sh -c sleep 9' }, { pid: 13, command: gunicorn }];
+    logger.event({ kind: 'waiting', pid: 10, remaining, killInMs: 4000, canForce: false });
+    expect(screen()).toBe(`[devreload] waiting for pids 10, 11, 13 (${gunicorn.slice(0, 59)}…), 12 (sh -c sleep 9) to exit — 4 s until SIGKILL\n`);
+  });
+
   it('says nothing when nothing is left (it was gone by the time the table was read)', () => {
     const { logger, screen } = capture();
     logger.event({ kind: 'waiting', pid: 1, remaining: [], killInMs: 4000, canForce: true });
