@@ -132,6 +132,19 @@ describeOnLinux('defaults: a spare booted when a restart is owed', () => {
     await waitUntilGone([woken], () => d.output, 5000);
   });
 
+  it('a syntax error saved into the main script shows the stack a fresh start shows, with nothing of devreload in it', async () => {
+    project = await Project.create();
+    await writeFile(project.path('src/main.cjs'), "console.log('up ' + process.pid); setInterval(() => {}, 1 << 30);\n");
+    const d = new Devreload(['--watch', 'src', '--verbose', '--', 'node', 'src/main.cjs'], { cwd: project.dir });
+    await d.waitFor(/up \d+/);
+    await writeFile(project.path('src/main.cjs'), "console.log('up' +);\n");
+    await d.waitFor(/app exited with code 1/);
+    expect(d.count(/woke a Node runtime booted at the change/)).toBe(1);
+    expect(d.stderr).toMatch(/SyntaxError[^\n]*\n\s+at /);
+    expect(d.stderr).toMatch(/at \S+ \[as runMain\] \(node:internal/);
+    expect(d.output).not.toMatch(/dist\/prestart|park\.cjs/);
+  });
+
   it('a command that is not Node, or has --inspect, restarts cold as before, without a word about spares', async () => {
     for (const command of [
       ['sh', '-c', `exec node ${serverFixture}`],
