@@ -69,14 +69,18 @@ function registerEsmRecorder(hooksUrl: string): EsmFeed {
   port1.on('message', (resolved: EsmResolve) => resolves.push(resolved));
   port1.unref();
   (Module as unknown as { register(url: string, options: object): void }).register(hooksUrl, { data: { port: port2, fingerprinting }, transferList: [port2] });
+  // The hook posts a resolve before its module loads: every resolve so far is queued by now,
+  // some not delivered yet.
+  const drain = (): void => {
+    for (let next = workers.receiveMessageOnPort(port1); next !== undefined; next = workers.receiveMessageOnPort(port1)) resolves.push(next.message as EsmResolve);
+  };
   return {
     resolves,
     settle() {
       Atomics.store(fingerprinting, 0, 0);
-      // The hook posts a resolve before its module loads: all of the spare's are queued by now,
-      // some not delivered yet.
-      for (let next = workers.receiveMessageOnPort(port1); next !== undefined; next = workers.receiveMessageOnPort(port1)) resolves.push(next.message as EsmResolve);
+      drain();
     },
+    drain,
   };
 }
 

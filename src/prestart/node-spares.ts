@@ -214,8 +214,8 @@ export class NodeSpares {
   /** The start line: which spare, how much it keeps warm; in full when that kind of spare is new. */
   #announce(spare: Spare): void {
     if (this.#onDemand) return this.deps.logger.verbose('woke a Node runtime booted at the change');
-    // A spare woken while it still loads says so once it is done: it is warm either way.
-    this.#lines.woke({ runtime: 'Node', warm: spare.warm === null ? null : (this.#reportOf(spare)?.loaded ?? 0) });
+    // A spare woken while it still loads has not said how much yet: the app starts once it is done.
+    this.#lines.woke({ runtime: 'Node', warm: spare.warm === null ? null : (this.#reportOf(spare)?.loaded ?? 'loading') });
   }
 
   #wake(instance: Instance, spare: Spare, spec: InstanceSpec, plan: NodePlan): void {

@@ -125,6 +125,8 @@ export interface EsmFeed {
   readonly resolves: EsmResolve[];
   /** The spare is done loading: from now on no fingerprints, and every resolve reported so far is in `resolves`. */
   settle(): void;
+  /** Every resolve the hook thread reported so far is in `resolves` (it reports one before its module loads). */
+  drain(): void;
 }
 
 /** The parts of node:module devreload looks at (some are not in its types). */

@@ -21,6 +21,7 @@ interface LoadedModule {
   filename: string;
   children: LoadedModule[];
   parent?: LoadedModule | null;
+  loaded?: boolean;
 }
 
 function startRecording(request: RecordRequest, preloaded: Preloaded | null): void {
@@ -116,6 +117,14 @@ function startRecording(request: RecordRequest, preloaded: Preloaded | null): vo
       if (child !== undefined && !third(child.filename)) (holders[holders.length - 1] as { tainted: boolean }).tainted = true;
       return result;
     }
+    if (third(this.filename) && this.loaded === false && isImportRoot(this)) {
+      // An import root still loading (an ES module imported it, so no require of ours holds it):
+      // what it requires is part of it. A spare loads that with it, and an app woken from the
+      // spare never runs it again: recorded as roots, they would be missing from every other record.
+      const { result, ranUserCode } = requireHeld(this, id);
+      if (ranUserCode) tainted.add(this.filename);
+      return result;
+    }
     if (third(this.filename)) {
       // At run time, a dependency loading another (fastify loads ajv when the app creates its
       // instance): a root too, loaded from that dependency.
@@ -145,30 +154,52 @@ function startRecording(request: RecordRequest, preloaded: Preloaded | null): vo
   };
   loader.prototype.require = wrapper;
 
-  const onImport = (parentUrl: string | undefined, resolved: string): void => {
-    const parent = parentUrl === undefined ? undefined : thirdParty.fileOf(parentUrl);
-    const file = thirdParty.fileOf(resolved);
-    if (file === undefined || !recording) return;
-    if (third(parent) && !third(file)) esmTainted = true;
-    if (third(parent) || !third(file) || seen.has(file)) return;
+  const importRoot = (file: string, resolved: string): void => {
+    if (seen.has(file)) return;
     seen.add(file);
     roots.push({ kind: 'import', id: resolved });
   };
+  const onImport = (parentUrl: string | undefined, resolved: string): void => {
+    // Node's own entries resolve without a parent (the main module, a loader a runtime such as
+    // tsx registers on Node 20): no import of the app's.
+    if (parentUrl === undefined || !recording) return;
+    const parent = thirdParty.fileOf(parentUrl);
+    const file = thirdParty.fileOf(resolved);
+    if (file === undefined) return;
+    if (third(parent) && !third(file)) esmTainted = true;
+    if (!third(parent) && third(file)) importRoot(file, resolved);
+  };
   const hooks = esmHooks(loader, preloaded, onImport);
   const patches = patchesOf.loaderPatches(loader, wrapper);
+  /** Node 20's hook thread reports a resolve before its module loads: all of them so far, taken in. */
+  const takeResolves = (): void => {
+    if (preloaded?.esm == null) return;
+    preloaded.esm.drain();
+    for (const [parent, resolved] of preloaded.esm.resolves.splice(0)) onImport(parent, resolved);
+  };
+  // Without hooks (Node 20's first start), a CommonJS module an ES module imported is loaded
+  // without a parent, and whether the app's module or a dependency imported it is unknown: taken
+  // as the app's import only when the app's main is an ES module (a CommonJS main's dependencies
+  // import at run time, and what they import is theirs).
+  const withoutParent = (module: LoadedModule): boolean => hooks === 'none' && module.parent == null && process.mainModule === undefined;
+  function isImportRoot(module: LoadedModule): boolean {
+    takeResolves();
+    return seen.has(module.filename) || withoutParent(module);
+  }
 
   const flush = (): void => {
-    if (preloaded?.esm != null) for (const [parent, resolved] of preloaded.esm.resolves.splice(0)) onImport(parent, resolved);
-    // Without hooks, a CommonJS package an ES module imported is found in the cache without a parent.
-    if (hooks === 'none') for (const file of parentless(loader._cache, third, seen)) onImport(undefined, url.pathToFileURL(file).href);
+    takeResolves();
+    if (hooks === 'none' && process.mainModule === undefined) for (const file of parentless(loader._cache, third, seen)) importRoot(file, url.pathToFileURL(file).href);
     const changed = envs.diff(expected, envs.snapshot());
     // Reset at the wake: only a CommonJS main script sets it.
     const main = process.mainModule as { filename?: string } | undefined;
+    // An import root that loaded one of the user's modules is not loaded ahead.
+    const kept = roots.filter((root) => root.kind === 'require' || (!esmTainted && !tainted.has(thirdParty.fileOf(root.id) ?? '')));
     const recorded: Recorded = {
       v: 1,
       main: main === undefined ? 'esm' : 'cjs',
       mainFile: main?.filename ?? null,
-      roots: esmTainted ? roots.filter((root) => root.kind === 'require') : roots,
+      roots: kept,
       envs: deltas,
       envChanged: [...Object.keys(changed.set), ...changed.unset],
       instrumented: patches(),

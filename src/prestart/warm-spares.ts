@@ -43,7 +43,8 @@ export class WarmSpares {
     if (recorded === undefined) return false;
     this.#record = recorded;
     const imported = recorded.roots.filter((root) => root.kind === 'import').length;
-    this.deps.logger.verbose(`--prestart: the next spare loads the ${recorded.roots.length} modules from node_modules the app used directly (${imported} of them imported)`);
+    // The roots only: what they load in turn is counted by the start line's "kept warm".
+    this.deps.logger.verbose(`--prestart: the next spare loads ${recorded.roots.length} module${recorded.roots.length === 1 ? '' : 's'} from node_modules the app used directly (${imported} of them imported), and what they load in turn`);
     if (recorded.staleEnv !== null) {
       this.#once(`--prestart: ${recorded.staleEnv} was loaded before the app changed process.env; the running instance may differ from a fresh start (type rs to restart it fresh)`, 'warn');
     }
