@@ -130,9 +130,15 @@ export const readyIntervalMs = 20;
  * child: tsx's child exists at ~60 ms), then after `scanFraction` of the time so far, so a
  * server found late is reported at most ~50 % late: none while a plain `node server.js` starts
  * (it listens at ~60 ms), ~16 in 30 s. A socket absent from the LISTEN rows `absentLooks` times
- * is taken for another kind (a connection, UDP): Node and Python listen right after they
- * create a server's socket. */
-export const listenLook = { minMs: 5, fraction: 0.1, maxMs: 1000, giveUpMs: 30_000, scanFirstMs: 100, scanFraction: 0.5, absentLooks: 3 };
+ * (Node and Python listen right after they create a server's socket) is looked up once in the
+ * UDP, netlink and whole TCP tables: a connection or a UDP socket is never looked at again. One
+ * in none of them is a TCP socket not listening yet (bound: uvicorn's reloader binds and its
+ * worker listens, a server may connect to its database in between): the LISTEN rows are read
+ * again for it when /proc/net/sockstat's count of listed TCP sockets changed (~0.05 ms a look;
+ * a listen raises it), else once the time so far has grown by `quietFraction` (a connection
+ * closing in the same interval hides the listen from the count): at most ~14 reads (~20 ms) in
+ * 30 s for one that never listens, on a machine where no other TCP socket opens or closes. */
+export const listenLook = { minMs: 5, fraction: 0.1, maxMs: 1000, giveUpMs: 30_000, scanFirstMs: 100, scanFraction: 0.5, absentLooks: 3, quietFraction: 0.5 };
 
 /** `--ready <url>` answered with a 5xx: the app is up but failing, so ask 10× less often. */
 export const readyServerErrorBackoff = 10;

@@ -5,6 +5,7 @@ import { collectInstance } from '../process/tree.js';
 import { listenLook } from '../tuning.js';
 import type { InspectorPorts } from './inspector-ports.js';
 import { socketInodesOf } from './proc-fds.js';
+import { socketKinds, tcpSocketsInUse } from './proc-kinds.js';
 import { readListeningRows, type TcpEntry } from './proc-net.js';
 import { unixSocketsAmong } from './proc-unix.js';
 
@@ -19,15 +20,26 @@ import { unixSocketsAmong } from './proc-unix.js';
  * known to be something else, and only as far as their LISTEN rows go. UNIX sockets (the pipes
  * to every child process an app starts) are told apart first, by /proc/net/unix (~0.05 ms). The instance's other
  * processes (`npm run`, `tsx` and `sh -c` start the server as a descendant) are found among the
- * processes started since the leader, at growing intervals.
+ * processes started since the leader, at growing intervals. A socket still not listening after a
+ * few looks is looked up once in the other tables: a connection or a UDP socket is dropped for
+ * good; one in no table is a TCP socket created or bound that may listen later (uvicorn's
+ * reloader binds, its worker listens; a server that binds, then connects to its database). The
+ * TCP tables are read again for it only when the kernel's count of listed TCP sockets changed,
+ * and at growing intervals in case a connection closed as it began to listen.
  */
 export class ListenerSearch {
   /** Sockets devreload itself holds: an instance inherits them, it did not open them. */
   readonly #inherited: ReadonlySet<number>;
-  /** Sockets that are not a listener: connections, an inspector's, or not in the TCP tables after a few looks (UNIX, UDP). */
+  /** Sockets that are not a listener: UNIX, UDP, netlink, connections, an inspector's. */
   readonly #others = new Set<number>();
-  /** How many looks found each undecided socket absent from the TCP tables. */
+  /** How many looks found each new socket absent from the TCP tables' LISTEN rows. */
   readonly #absent = new Map<number, number>();
+  /** Sockets in no table after those looks: TCP sockets not listening yet, or of a rarer kind. */
+  readonly #quiet = new Set<number>();
+  /** The kernel's count of listed TCP sockets when the LISTEN rows were last read. */
+  #inUse: number | undefined;
+  /** When (ms into the start) the LISTEN rows are read for #quiet sockets even if that count stayed. */
+  #quietDueMs = 0;
   readonly #ephemeral: readonly [number, number] | undefined;
   /** The instance's processes besides its leader, and when (ms into its start) to look for them again. */
   #members: number[] = [];
@@ -51,7 +63,7 @@ export class ListenerSearch {
     }
     if (undecided.size === 0) return undefined;
     // Seen for the first time: a UNIX socket (a pipe to a child's stdio, IPC) never listens on TCP.
-    const fresh = new Set([...undecided].filter((inode) => !this.#absent.has(inode)));
+    const fresh = new Set([...undecided].filter((inode) => !this.#absent.has(inode) && !this.#quiet.has(inode)));
     if (fresh.size > 0) {
       for (const inode of unixSocketsAmong(fresh)) {
         undecided.delete(inode);
@@ -59,20 +71,47 @@ export class ListenerSearch {
       }
       if (undecided.size === 0) return undefined;
     }
-    for (const row of readListeningRows(undecided) ?? []) {
-      if (!undecided.has(row.inode)) continue;
-      undecided.delete(row.inode);
-      if (!this.#inspectorPort(row.localPort)) return row;
-      // An inspector's port is not the app's.
-      this.#others.add(row.inode);
-    }
-    // Not listening: a socket about to, or a connection, or one of another kind (UNIX, UDP).
+    if ([...undecided].every((inode) => this.#quiet.has(inode)) && !this.#quietDue(elapsedMs)) return undefined;
+    // Counted before the read: a socket that begins to listen after it changes the count.
+    this.#inUse = tcpSocketsInUse();
+    this.#quietDueMs = elapsedMs * (1 + listenLook.quietFraction);
+    const found = this.#listener(readListeningRows(undecided) ?? [], undecided);
+    if (found !== undefined) return found;
+    // Not listening: a socket about to, a connection, or one of another kind (UDP, …).
+    const looked = new Set<number>();
     for (const inode of undecided) {
+      if (this.#quiet.has(inode)) continue;
       const looks = (this.#absent.get(inode) ?? 0) + 1;
       this.#absent.set(inode, looks);
-      if (looks >= listenLook.absentLooks) this.#others.add(inode);
+      if (looks >= listenLook.absentLooks) looked.add(inode);
+    }
+    if (looked.size === 0) return undefined;
+    const kinds = socketKinds(looked);
+    for (const inode of kinds.others) this.#others.add(inode);
+    for (const inode of looked) {
+      this.#absent.delete(inode);
+      if (!kinds.others.has(inode)) this.#quiet.add(inode);
+    }
+    return this.#listener(kinds.listening, looked);
+  }
+
+  /** The first of `rows` that is one of `wanted` and not an inspector's (those are filed as others). */
+  #listener(rows: readonly TcpEntry[], wanted: Set<number>): TcpEntry | undefined {
+    for (const row of rows) {
+      if (!wanted.has(row.inode)) continue;
+      wanted.delete(row.inode);
+      if (!this.#inspectorPort(row.localPort)) return row;
+      this.#others.add(row.inode);
+      this.#quiet.delete(row.inode);
     }
     return undefined;
+  }
+
+  /** Whether to read the LISTEN rows for sockets that were in no table: the count of listed TCP sockets changed, or it is time anyway. */
+  #quietDue(elapsedMs: number): boolean {
+    if (elapsedMs >= this.#quietDueMs) return true;
+    const inUse = tcpSocketsInUse();
+    return inUse !== undefined && inUse !== this.#inUse;
   }
 
   #inspectorPort(port: number): boolean {

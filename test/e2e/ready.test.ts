@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { skipInPass } from '../pass.js';
-import { disposeAfterEach, Devreload, freePort, jsonEvents, Project, serverFixture, waitUntil } from './harness.js';
+import { disposeAfterEach, Devreload, freePort, jsonEvents, Project, serverFixture, waitUntil, type JsonEvent } from './harness.js';
 
 // Readiness by default (Linux): devreload sees the new instance listen in the kernel's socket
 // table and reports the restart up to that moment, not up to the spawn.
@@ -17,6 +17,15 @@ async function launch(args: string[], env: NodeJS.ProcessEnv, command = ['node',
   devreload = new Devreload([...args, '--', ...command], { cwd: project.dir, env: { APP_RECORD: project.record, ...env } });
   await devreload.waitFor(/\[devreload\] watching/);
   return devreload;
+}
+
+/**
+ * The first `count` JSON ready events, once on stdout: a ready line seen on stderr does not mean
+ * the event written with it was read yet from the other pipe.
+ */
+async function readyEvents(d: Devreload, count: number): Promise<JsonEvent[]> {
+  await waitUntil(() => jsonEvents(d, 'ready').length >= count, { describe: () => `${count} ready events\n${d.output}` });
+  return jsonEvents(d, 'ready');
 }
 
 /** `ms` figures of devreload's ready lines for `port`, in order. */
@@ -36,7 +45,7 @@ describe('readiness by default: the new instance listening', () => {
     await d.waitFor(appListening, 2);
     // Its `restarted in` line (measured to the spawn) was replaced by the ready line.
     expect(d.stderr, d.output).not.toMatch(/restarted in/);
-    const ready = jsonEvents(d, 'ready');
+    const ready = await readyEvents(d, 2);
     const [first, second] = jsonEvents(d, 'start').concat(jsonEvents(d, 'restart'));
     expect(ready).toEqual([
       expect.objectContaining({ pid: first?.pid, restartMs: null, address: `127.0.0.1:${port}` }),
@@ -76,7 +85,44 @@ describe('readiness by default: the new instance listening', () => {
     await project.write('listen.flag', '');
     await project.save('src/app.js');
     await d.waitFor(readyLine(port));
-    expect(jsonEvents(d, 'ready')).toEqual([expect.objectContaining({ address: `127.0.0.1:${port}` })]);
+    expect(await readyEvents(d, 1)).toEqual([expect.objectContaining({ address: `127.0.0.1:${port}` })]);
+  });
+
+  it('a server that binds its socket and listens later (uvicorn --reload, a server that connects to its database first): ready once it listens, not before', async () => {
+    const port = await freePort();
+    project = await Project.create();
+    // Bound for a second before listen(): devreload looks at the socket several times meanwhile.
+    await project.write(
+      'server.py',
+      [
+        'import socket, time',
+        'server = socket.socket()',
+        'server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)',
+        `server.bind(("127.0.0.1", ${port}))`,
+        'print("[app] bound", flush=True)',
+        'time.sleep(1)',
+        'at = time.time()',
+        'server.listen()',
+        'print(f"[app] listening since {int(at * 1000)}", flush=True)',
+        'while True: server.accept()[0].close()',
+        '',
+      ].join('\n'),
+    );
+    devreload = new Devreload(['--json', '--watch', 'src', '--', 'python3', 'server.py'], { cwd: project.dir });
+    const d = devreload;
+    await d.waitFor(readyLine(port));
+    await project.save('src/app.js');
+    await d.waitFor(readyLine(port), 2);
+    // The app says so after its listen(): devreload may have seen the listen first.
+    await d.waitFor(/\[app\] listening since \d+\n/, 2);
+    const listened = [...d.stderr.matchAll(/\[app\] listening since (\d+)/g)].map((match) => Number(match[1]));
+    const ready = await readyEvents(d, 2);
+    const instances = jsonEvents(d, 'start').concat(jsonEvents(d, 'restart'));
+    expect(ready, d.output).toEqual(instances.map((instance) => expect.objectContaining({ pid: instance.pid, address: `127.0.0.1:${port}` })));
+    // Each after its instance's listen() (same clock), so a second after its spawn at least.
+    expect(listened).toHaveLength(2);
+    ready.forEach((event, i) => expect(Date.parse(String(event.time)), d.output).toBeGreaterThanOrEqual(listened[i] ?? Infinity));
+    expect(ready.every((event) => Number(event.ms) >= 1000), d.output).toBe(true);
   });
 
   it('DEVRELOAD_PROCESS_TABLE=ps (the macOS path, no /proc): no default readiness, today’s lines', async () => {

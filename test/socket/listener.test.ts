@@ -48,6 +48,24 @@ async function appWithAChild(): Promise<{ pid: number; listen(): Promise<number>
   };
 }
 
+/** A python3 process holding one socket, made by `setup` (Python source, `s` the socket), that runs `then` once told to. */
+async function pythonWithASocket(setup: string, then = 'pass'): Promise<{ pid: number; go(): Promise<string> }> {
+  const script = `import socket, sys\n${setup}\nprint("ready", flush=True)\nsys.stdin.readline()\n${then}\nprint("done", flush=True)\nsys.stdin.readline()\n`;
+  const app = spawn('python3', ['-c', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  started.push(app);
+  let out = '';
+  app.stdout?.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  await waitUntil(() => out.includes('ready'), { describe: () => `the app to make its socket; it printed ${JSON.stringify(out)}` });
+  return {
+    pid: app.pid!,
+    async go() {
+      app.stdin?.write('go\n');
+      await waitUntil(() => out.includes('done'), { describe: () => `the app to go on; it printed ${JSON.stringify(out)}` });
+      return out;
+    },
+  };
+}
+
 describe('ListenerSearch', () => {
   it('tells the UNIX sockets an app holds (the pipes to its children) apart without reading the TCP tables, and finds its listener', async () => {
     const app = await appWithAChild();
@@ -60,6 +78,36 @@ describe('ListenerSearch', () => {
     const port = await app.listen();
     expect(search.look(app.pid, 0)).toMatchObject({ localAddress: '127.0.0.1', localPort: port });
     expect(readListeningRows).toHaveBeenCalledTimes(1);
+  });
+
+  it('a socket bound first is found once it listens later (uvicorn --reload binds in its reloader and listens in its worker)', async () => {
+    const app = await pythonWithASocket('s = socket.socket()\ns.bind(("127.0.0.1", 0))', 's.listen()');
+    const search = new ListenerSearch({ ports: [], ephemeral: false });
+    // Bound, not listening: in none of the kernel's tables, whatever the number of looks.
+    for (let look = 0; look < 10; look++) expect(search.look(app.pid, 10 * look)).toBeUndefined();
+    await app.go();
+    // Long enough after the last look that it is looked at again, however the TCP count moved meanwhile.
+    expect(search.look(app.pid, 1000)).toMatchObject({ localAddress: '127.0.0.1', state: 0x0a });
+  });
+
+  it.each([
+    ['a TCP connection', 's = socket.create_connection(("127.0.0.1", int(sys.argv[1])))'],
+    ['a UDP socket', 's = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\ns.bind(("127.0.0.1", 0))'],
+  ])('%s is looked up once after a few looks, then never again', async (_, setup) => {
+    const server = net.createServer();
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    try {
+      const port = (server.address() as net.AddressInfo).port;
+      const app = await pythonWithASocket(setup.replace('int(sys.argv[1])', String(port)));
+      const search = new ListenerSearch({ ports: [], ephemeral: false });
+      for (let look = 0; look < 3; look++) expect(search.look(app.pid, 10 * look)).toBeUndefined();
+      vi.mocked(readListeningRows).mockClear();
+      // Time enough for a socket not listening yet to be looked at again several times over.
+      for (let look = 3; look < 20; look++) expect(search.look(app.pid, 1000 * look)).toBeUndefined();
+      expect(readListeningRows).not.toHaveBeenCalled();
+    } finally {
+      server.close();
+    }
   });
 });
 
