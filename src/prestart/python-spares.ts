@@ -180,7 +180,8 @@ export class PythonSpares {
     const status = readStatus(spare.status);
     if (status?.runtimeOnly != null) this.#say(`--prestart: ${status.runtimeOnly}: the Python spare keeps the runtime only, to keep that order`);
     if (status?.stoppedAt != null) this.#say(`--prestart: ${status.stoppedAt} patches what is imported after it: only the modules loaded before it are kept warm`);
-    const warm = status === undefined || status.runtimeOnly !== null || this.#runtimeOnly !== null ? null : status.warm;
+    // No status yet: woken before it wrote one, it imports the rest before the app runs.
+    const warm = this.#runtimeOnly !== null || status?.runtimeOnly != null ? null : (status?.warm ?? 'loading');
     this.#lines.woke({ runtime: 'Python', warm });
   }
 
