@@ -92,23 +92,26 @@ describe('readiness by default: the new instance listening', () => {
     const port = await freePort();
     project = await Project.create();
     // Bound for a second before listen(): devreload looks at the socket several times meanwhile.
+    // Node's public API binds and listens in one call: the TCP handle under `net` does one at a time.
     await project.write(
-      'server.py',
+      'server.cjs',
       [
-        'import socket, time',
-        'server = socket.socket()',
-        'server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)',
-        `server.bind(("127.0.0.1", ${port}))`,
-        'print("[app] bound", flush=True)',
-        'time.sleep(1)',
-        'at = time.time()',
-        'server.listen()',
-        'print(f"[app] listening since {int(at * 1000)}", flush=True)',
-        'while True: server.accept()[0].close()',
+        "const { TCP, constants } = process.binding('tcp_wrap');",
+        'const server = new TCP(constants.SERVER);',
+        `if (server.bind('127.0.0.1', ${port}) !== 0) process.exit(1);`,
+        "console.log('[app] bound');",
+        'setTimeout(() => {',
+        '  const at = Date.now();',
+        '  server.onconnection = (status, client) => client?.close();',
+        '  server.listen(511);',
+        '  console.log(`[app] listening since ${at}`);',
+        '}, 1000);',
+        "process.on('SIGTERM', () => process.exit(0));",
+        'setInterval(() => {}, 1 << 30);',
         '',
       ].join('\n'),
     );
-    devreload = new Devreload(['--json', '--watch', 'src', '--', 'python3', 'server.py'], { cwd: project.dir });
+    devreload = new Devreload(['--json', '--watch', 'src', '--', 'node', 'server.cjs'], { cwd: project.dir });
     const d = devreload;
     await d.waitFor(readyLine(port));
     await project.save('src/app.js');

@@ -48,10 +48,14 @@ async function appWithAChild(): Promise<{ pid: number; listen(): Promise<number>
   };
 }
 
-/** A python3 process holding one socket, made by `setup` (Python source, `s` the socket), that runs `then` once told to. */
-async function pythonWithASocket(setup: string, then = 'pass'): Promise<{ pid: number; go(): Promise<string> }> {
-  const script = `import socket, sys\n${setup}\nprint("ready", flush=True)\nsys.stdin.readline()\n${then}\nprint("done", flush=True)\nsys.stdin.readline()\n`;
-  const app = spawn('python3', ['-c', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+/**
+ * A node process holding one socket, made by `setup` (JavaScript that sets `s` and calls
+ * `ready()`), that runs `then` once told to. A TCP socket bound and not yet listening needs the
+ * TCP handle under `net` (whose public API binds and listens in one call): `boundTcp`.
+ */
+async function nodeWithASocket(setup: string, then = ''): Promise<{ pid: number; go(): Promise<string> }> {
+  const script = `let s; const ready = () => console.log('ready');\n${setup}\nprocess.stdin.once('data', () => { ${then}; console.log('done'); });\nsetInterval(() => {}, 1 << 30);\n`;
+  const app = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
   started.push(app);
   let out = '';
   app.stdout?.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
@@ -65,6 +69,8 @@ async function pythonWithASocket(setup: string, then = 'pass'): Promise<{ pid: n
     },
   };
 }
+
+const boundTcp = "const { TCP, constants } = process.binding('tcp_wrap'); s = new TCP(constants.SERVER); if (s.bind('127.0.0.1', 0) !== 0) process.exit(1); ready();";
 
 describe('ListenerSearch', () => {
   it('tells the UNIX sockets an app holds (the pipes to its children) apart without reading the TCP tables, and finds its listener', async () => {
@@ -81,7 +87,7 @@ describe('ListenerSearch', () => {
   });
 
   it('a socket bound first is found once it listens later (uvicorn --reload binds in its reloader and listens in its worker)', async () => {
-    const app = await pythonWithASocket('s = socket.socket()\ns.bind(("127.0.0.1", 0))', 's.listen()');
+    const app = await nodeWithASocket(boundTcp, 's.listen(511)');
     const search = new ListenerSearch({ ports: [], ephemeral: false });
     // Bound, not listening: in none of the kernel's tables, whatever the number of looks.
     for (let look = 0; look < 10; look++) expect(search.look(app.pid, 10 * look)).toBeUndefined();
@@ -91,14 +97,14 @@ describe('ListenerSearch', () => {
   });
 
   it.each([
-    ['a TCP connection', 's = socket.create_connection(("127.0.0.1", int(sys.argv[1])))'],
-    ['a UDP socket', 's = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\ns.bind(("127.0.0.1", 0))'],
+    ['a TCP connection', "s = require('node:net').connect(PORT, '127.0.0.1', ready);"],
+    ['a UDP socket', "s = require('node:dgram').createSocket('udp4'); s.bind(0, '127.0.0.1', ready);"],
   ])('%s is looked up once after a few looks, then never again', async (_, setup) => {
     const server = net.createServer();
     await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
     try {
       const port = (server.address() as net.AddressInfo).port;
-      const app = await pythonWithASocket(setup.replace('int(sys.argv[1])', String(port)));
+      const app = await nodeWithASocket(setup.replace('PORT', String(port)));
       const search = new ListenerSearch({ ports: [], ephemeral: false });
       for (let look = 0; look < 3; look++) expect(search.look(app.pid, 10 * look)).toBeUndefined();
       vi.mocked(readListeningRows).mockClear();
