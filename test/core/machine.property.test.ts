@@ -10,8 +10,10 @@ import { config, Harness } from './harness.js';
  * nothing is alive or starting, exit only once everything is gone, a state that agrees with
  * the world, and no signal but SIGKILL sent twice to one instance or build, nor after SIGKILL
  * (the SIGTERM that follows a leader's exit comes once, and never on top of SIGTERM or SIGKILL).
- * At the end a shutdown must always complete. A failure prints fast-check's seed and
- * path, which reproduce it: `fc.assert(..., { seed, path })`.
+ * At the end a shutdown must always complete. And a restart is never lost: whatever state an
+ * `rs` or a change finds, once the world has answered, an instance started after it runs
+ * (dropping an `rs` that comes while the instance is still being spawned failed no other test).
+ * A failure prints fast-check's seed and path, which reproduce it: `fc.assert(..., { seed, path })`.
  */
 type Action =
   | { kind: 'change'; file: number }
@@ -148,6 +150,25 @@ class World {
     expectSignalsSane(h.buildSignalsTo);
   }
 
+  /**
+   * The world answers what the machine asked, in a random order, and nothing else happens: no
+   * change, no signal to devreload, no crash (an instance's leader exits only once it is being
+   * stopped); spawns succeed and time passes. Then once more in a fixed order, until it rests.
+   */
+  answer(order: readonly Answer[]): void {
+    const { h } = this;
+    const stopping = () => h.state.tag === 'stopping';
+    const act: Record<Answer, () => void> = {
+      spawn: () => this.apply({ kind: 'spawnResult', ok: true }),
+      leaderExits: () => stopping() && this.apply({ kind: 'leaderExits' }),
+      groupGone: () => stopping() && this.apply({ kind: 'groupGone' }),
+      tick: () => this.apply({ kind: 'advance', ms: 20 }),
+      window: () => this.apply({ kind: 'advance', ms: 400 }),
+    };
+    for (const answer of order) act[answer]();
+    for (let step = 0; step < 10; step++) for (const answer of ['spawn', 'leaderExits', 'groupGone', 'window'] as const) act[answer]();
+  }
+
   /** Ctrl-C, then let the world answer everything: devreload must always exit. */
   finish(): void {
     const { h } = this;
@@ -176,6 +197,10 @@ function expectSignalsSane(signals: ReadonlyArray<{ pid: number | string | null;
     expect(new Set(polite).size, `pid ${String(pid)}: ${list.join(', ')}`).toBe(polite.length);
   }
 }
+
+/** What the world around the machine may do on its own once asked: see World.answer. */
+type Answer = 'spawn' | 'leaderExits' | 'groupGone' | 'tick' | 'window';
+const answer = fc.constantFrom<Answer>('spawn', 'leaderExits', 'groupGone', 'tick', 'window');
 
 /** The stop signal varies: SIGTERM (no follow-up), SIGINT and SIGUSR2 (SIGTERM follows the leader's exit). */
 const stopSignal = fc.constantFrom<Signal>('SIGTERM', 'SIGINT', 'SIGUSR2');
@@ -208,6 +233,29 @@ describe('restart state machine under random interleavings', () => {
           for (const a of actions) world.apply(a);
           if (world.h.exitCode === null) world.finish();
           expect(world.h.build).toBeNull();
+        }),
+        { numRuns: 400 },
+      );
+    });
+  }
+
+  for (const onExit of ['wait', 'restart'] as OnExit[]) {
+    it(`never loses a restart: \`rs\` or a change, in whatever state it finds the machine, ends with an instance started after it (--on-exit ${onExit})`, () => {
+      // Shutdowns aside (after one a restart is rightly ignored), anything may come before it.
+      const before = action.filter((a) => a.kind !== 'shutdown');
+      fc.assert(
+        fc.property(fc.array(before, { maxLength: 60 }), fc.constantFrom('restart' as const, 'change' as const), fc.array(answer, { maxLength: 30 }), stopSignal, (actions, ask, order, signal) => {
+          const world = new World({ ...config, onExit, stopSignal: signal, prepare: true });
+          world.h.send({ type: 'start' });
+          // The first start failing ends the run (a typo in the command): not this property's case.
+          world.apply({ kind: 'spawnResult', ok: true });
+          for (const a of actions) world.apply(a);
+          const spawnsBefore = world.h.spawnRequests;
+          world.apply(ask === 'restart' ? { kind: 'restart' } : { kind: 'change', file: 0 });
+          world.answer(order);
+          expect(world.h.state.tag).toBe('running');
+          expect(world.h.spawnRequests).toBeGreaterThan(spawnsBefore);
+          expect(world.h.prepared).toBe(false);
         }),
         { numRuns: 400 },
       );

@@ -143,6 +143,24 @@ describe('Supervisor (effect runner over fakes)', () => {
     expect(s.events).toEqual(['start 100', 'change ', 'stop 100 SIGTERM restart', 'restart 101 ']);
   });
 
+  it('restart() while the next instance is still being spawned: that one is stopped as soon as it exists, and one more follows', async () => {
+    const s = await running();
+    s.launcher.hold = true;
+    s.supervisor.restart();
+    await settle();
+    await s.clock.advance(100);
+    // 100 is gone and the quiet window has passed: 101 is being spawned.
+    expect(s.launcher.specs).toHaveLength(2);
+    expect(s.launcher.instances).toHaveLength(1);
+    s.supervisor.restart();
+    s.launcher.hold = false;
+    s.launcher.release();
+    await settle();
+    await s.clock.advance(100);
+    expect(s.launcher.instances.map((instance) => [instance.pid, instance.signals])).toEqual([[100, ['SIGTERM']], [101, ['SIGTERM']], [102, []]]);
+    expect(s.events).toEqual(['start 100', 'change ', 'stop 100 SIGTERM restart', 'restart 101 ', 'change ', 'stop 101 SIGTERM restart', 'restart 102 ']);
+  });
+
   it('a spawn error after a change is reported, and the next change starts the app again', async () => {
     const s = await running();
     s.launcher.failNext(new DevreloadError('command not found: node', { exitCode: 127 }));
