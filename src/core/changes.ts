@@ -29,3 +29,15 @@ export function sourceCount(changes: Changes): number {
   }
   return sources.size + (changes.count - changes.paths.length);
 }
+
+/**
+ * What package managers write together: `npm install x` writes package.json, then
+ * package-lock.json (15–20 ms apart on an idle machine, more under load, past the quiet window);
+ * pnpm, Yarn and Bun their lockfiles; uv and Poetry pyproject.toml and theirs. One of them changing
+ * is the start of such a write: it waits the burst window, so the install is one restart.
+ */
+const packageManagerFiles = new Set(['package.json', 'package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml', 'bun.lock', 'bun.lockb', 'pyproject.toml', 'poetry.lock', 'uv.lock', 'Pipfile', 'Pipfile.lock']);
+
+export function byPackageManager(changes: Changes): boolean {
+  return changes.paths.some((path) => packageManagerFiles.has(path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1)));
+}

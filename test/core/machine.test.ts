@@ -83,6 +83,26 @@ describe('restart state machine', () => {
     expect(dotfiles.timers.get('quiet')).toBe(dotfiles.now + 300);
   });
 
+  it('a package manager’s manifest or lockfile waits the burst window: `npm install` writes package.json, then package-lock.json', () => {
+    const h = new Harness({ ...config, burstDelay: 300 }).running();
+    h.change('package.json');
+    expect(h.timers.get('quiet')).toBe(h.now + 300);
+    // The lockfile 80 ms later (past the short window) joins the same restart.
+    h.advance(80).change('package-lock.json').gone().advance(299);
+    expect(h.spawnRequests).toBe(1);
+    h.advance(1);
+    expect(h.effects.filter((e) => e.type === 'spawn').at(-1)).toEqual({ type: 'spawn', changes: { paths: ['package.json', 'package-lock.json'], count: 2 } });
+    for (const file of ['apps/api/pnpm-lock.yaml', 'yarn.lock', 'uv.lock', 'pyproject.toml']) {
+      const other = new Harness({ ...config, burstDelay: 300 }).running();
+      other.change(file);
+      expect(other.timers.get('quiet'), file).toBe(other.now + 300);
+    }
+    // Names that only look alike are ordinary saves.
+    const plain = new Harness({ ...config, burstDelay: 300 }).running();
+    plain.change('src/package.json.ts').change('src/package.json.ts');
+    expect(plain.timers.get('quiet')).toBe(plain.now + 50);
+  });
+
   it('a change within the burst window of a restart for changed files waits the burst window: a slow writer (one process per file) folds into the next restart', () => {
     const h = new Harness({ ...config, burstDelay: 300 }).running();
     h.change('src/gen/a.ts').advance(50).gone();
