@@ -121,7 +121,7 @@ export class AppInstances {
     if (instance === null) return;
     instance.signal(signal).then(
       (pids) => {
-        this.deps.logger.verbose(`sent ${signal} to ${pids.length === 0 ? 'nothing (already gone)' : `pid ${pids.join(', ')}`}`);
+        this.deps.logger.verbose(sentLine(signal, pids));
         // After the scan and before `gone` (which waits for what was reached to exit).
         if (pids.length > 0) reached?.();
       },
@@ -148,7 +148,7 @@ export class AppInstances {
       this.deps.logger.error(`could not send ${signal} to the app: ${String(error)}`);
       return [];
     });
-    if (pids !== undefined) this.deps.logger.verbose(`sent ${signal} to ${pids.length === 0 ? 'nothing (already gone)' : `pid ${pids.join(', ')}`}`);
+    if (pids !== undefined) this.deps.logger.verbose(sentLine(signal, pids));
   }
 
   /** The current instance's leader, until every process of it is gone; null without one. */
@@ -236,4 +236,9 @@ export class AppInstances {
       onGone();
     });
   }
+}
+
+/** --verbose: what a signal reached (after Ctrl-C, the SIGTERM for what the app left usually finds nothing). */
+function sentLine(signal: NodeJS.Signals, pids: readonly number[]): string {
+  return pids.length === 0 ? `${signal}: no process of the app left to send it to` : `sent ${signal} to pid ${pids.join(', ')}`;
 }
