@@ -100,6 +100,20 @@ function startRecording(request: RecordRequest, preloaded: Preloaded | null): vo
     return { result, child: childLoaded(from, before), ranUserCode: holder.tainted };
   };
 
+  /**
+   * `id`, required from `from`, is one of the user's modules: the child it loaded just now, or
+   * (cached: loaded before, by the user's code) where it resolves. A spare would run it.
+   */
+  const isUsers = (from: LoadedModule, id: string, child: LoadedModule | undefined): boolean => {
+    if (child !== undefined) return !third(child.filename);
+    if (Module.isBuiltin(id)) return false;
+    try {
+      return !third(loader._resolveFilename(id, from));
+    } catch {
+      return false;
+    }
+  };
+
   /** True (and seen from now on) for a third-party module not met before: a root. */
   const isNewRoot = (child: LoadedModule | undefined): child is LoadedModule => {
     if (child === undefined || !third(child.filename) || seen.has(child.filename)) return false;
@@ -113,16 +127,15 @@ function startRecording(request: RecordRequest, preloaded: Preloaded | null): vo
       // A dependency loading one of the user's modules while a root loads: that root runs user code.
       const before = this.children?.length ?? 0;
       const result = originalRequire.call(this, id);
-      const child = childLoaded(this, before);
-      if (child !== undefined && !third(child.filename)) (holders[holders.length - 1] as { tainted: boolean }).tainted = true;
+      if (isUsers(this, id, childLoaded(this, before))) (holders[holders.length - 1] as { tainted: boolean }).tainted = true;
       return result;
     }
     if (third(this.filename) && this.loaded === false && isImportRoot(this)) {
       // An import root still loading (an ES module imported it, so no require of ours holds it):
       // what it requires is part of it. A spare loads that with it, and an app woken from the
       // spare never runs it again: recorded as roots, they would be missing from every other record.
-      const { result, ranUserCode } = requireHeld(this, id);
-      if (ranUserCode) tainted.add(this.filename);
+      const { result, child, ranUserCode } = requireHeld(this, id);
+      if (ranUserCode || isUsers(this, id, child)) tainted.add(this.filename);
       return result;
     }
     if (third(this.filename)) {

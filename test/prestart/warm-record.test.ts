@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Devreload, disposeAfterEach, Project, waitUntil } from '../e2e/harness.js';
@@ -79,5 +79,34 @@ describeOnLinux('--prestart (warm spares): the recorded set is the same at every
     expect(new Set(records()), `roots recorded by each instance\n${d.output}`).toEqual(new Set([records()[0]]));
     expect(records()[0], d.output).toBeGreaterThan(0);
     expect(new Set(warm()), `modules kept warm at each wake\n${d.output}`).toEqual(new Set([warm()[0]]));
+  });
+});
+
+describeOnLinux('--prestart (warm spares): a dependency that loads the user’s code is not preloaded', () => {
+  it('an ES module app importing a CommonJS package that requires one of the app’s files while it loads: that file runs in the apps only, never in a spare', { timeout: 120_000 }, async () => {
+    const project = await Project.create();
+    packages(project, {
+      // As a config loader does: the app's own file, by path, at load time.
+      cfgpkg: ['commonjs', "const path = require('node:path');\nmodule.exports = require(path.join(process.cwd(), 'src/config.cjs'));\n"],
+    });
+    const ran = project.sidecar('config-ran.log');
+    writeFileSync(project.path('src/config.cjs'), `require('node:fs').appendFileSync(${JSON.stringify(ran)}, process.pid + '\\n');\nmodule.exports = { port: 1 };\n`);
+    writeFileSync(project.path('src/server.mjs'), `import config from 'cfgpkg';\nconsole.log('config', config.port);\n${serve}\n`);
+    const tmp = project.sidecar('tmp');
+    mkdirSync(tmp);
+    const d = new Devreload(['-V', '--prestart', '--watch', 'src', '--', 'node', 'src/server.mjs'], { cwd: project.dir, env: { TMPDIR: tmp } });
+    const apps = () => [...d.output.matchAll(/\[app (\d+)\] up/g)].map((m) => Number(m[1]));
+    const spareLoaded = () =>
+      readdirSync(tmp)
+        .filter((name) => name.startsWith('devreload-warm-'))
+        .some((folder) => existsSync(path.join(tmp, folder)) && readdirSync(path.join(tmp, folder)).some((name) => name.endsWith('.spare.json')));
+    for (let start = 1; start <= 3; start++) {
+      await d.waitFor(/\[app \d+\] up/, start, 30_000);
+      // The next spare booted and loaded what it loads, before the save that wakes it.
+      await waitUntil(spareLoaded, { timeout: 30_000, describe: () => `the spare after start ${start}\n${d.output}` });
+      if (start < 3) await project.save('src/app.js');
+    }
+    const ranIn = readFileSync(ran, 'utf8').split('\n').filter(Boolean).map(Number);
+    expect(ranIn, d.output).toEqual(apps());
   });
 });
