@@ -75,11 +75,10 @@ function wake(message: Wake, preloaded: Preloaded | null): void {
     if (preload.kind === 'require') requireFromCwd(preload.specifier);
     else imports.push(new URL(preload.specifier, url.pathToFileURL(`${message.cwd}/`)).href);
   }
-  // From an event-loop turn of its own, as Node runs a main script from its own boot: nothing of
-  // this file is on the stack under the app's first frame, so an error the app throws as it loads
-  // (a syntax error just saved) shows the stack a fresh start shows.
-  const runMain = (Module as unknown as { runMain(): void }).runMain.bind(Module);
-  const run = (): void => void setImmediate(runMain);
+  // From an event-loop turn of its own, as Node runs a main script from its own boot: no frame of
+  // this file is on the stack under the app's, so an error the app throws as it loads (a syntax
+  // error just saved) shows none of devreload. Looked up once the preloads ran: one may patch it.
+  const run = (): void => void setImmediate((Module as unknown as { runMain(): void }).runMain.bind(Module));
   if (imports.length === 0) return run();
   imports
     .reduce<Promise<unknown>>((previous, href) => previous.then(() => import(href)), Promise.resolve())

@@ -32,8 +32,17 @@ export function describeStop({ leaders, killInMs, canForce }: Extract<Effect, { 
 /**
  * An instance woken from a Node spare runs as `node …/prestart/park.cjs` in the process table (the
  * spare's own command line); the user knows it by the command they gave, which is what it runs.
+ * The table joins arguments with spaces, so the park script's path (spaces and all) is searched as text.
  */
 function asLaunched(process: Remaining, appCommand: string | readonly string[]): Remaining {
-  const park = assetPath('prestart/park.cjs');
-  return process.command.split(/\s+/).includes(park) ? { ...process, command: typeof appCommand === 'string' ? appCommand : shellQuote(appCommand) } : process;
+  return parkScript !== undefined && process.command.includes(parkScript) ? { ...process, command: typeof appCommand === 'string' ? appCommand : shellQuote(appCommand) } : process;
 }
+
+/** Undefined in a build without the asset: then nothing runs through it. */
+const parkScript = (() => {
+  try {
+    return assetPath('prestart/park.cjs');
+  } catch {
+    return undefined;
+  }
+})();

@@ -16,6 +16,8 @@ afterEach(async () => {
 
 const restarts = (d: Devreload) => jsonEvents(d, 'restart');
 
+// A smoke test with a real npm: on an idle machine npm's second write often lands inside the
+// 30 ms window anyway; the burst rule itself is tested in the pure machine (test/core).
 describe('a package manager at work', () => {
   it('`npm install <package>` (package.json, then package-lock.json) is one restart', { timeout: 90_000 }, async () => {
     const project = await Project.create();

@@ -16,7 +16,7 @@ async function opened(open: () => Promise<void>): Promise<Set<number>> {
   return new Set([...socketInodesOf('self')].filter((inode) => !before.has(inode)));
 }
 
-describe('socketKinds', () => {
+describe.skipIf(process.platform !== 'linux')('socketKinds', () => {
   it('a listener is listening; a connection (both ends) and a UDP socket are others; a UNIX socket is in none of the tables it reads', async () => {
     const server = net.createServer();
     cleanUps.push(() => server.close());
@@ -46,7 +46,7 @@ describe('socketKinds', () => {
   });
 });
 
-describe('tcpSocketsInUse', () => {
+describe.skipIf(process.platform !== 'linux')('tcpSocketsInUse', () => {
   it('counts the listed TCP sockets, ours among them', async () => {
     const server = net.createServer();
     cleanUps.push(() => server.close());
