@@ -1,10 +1,23 @@
 import type { Changes, MachineConfig, Pending } from './types.js';
 
-/** `burst`: this change came right after a restart's spawn (see Pending.burst); it sticks. */
+/** `burst`: this change came right after a restart's spawn; a package manager's file is one too (see Pending.burst). It sticks. */
 export function addChange(pending: Pending | null, path: string | null, at: number, config: MachineConfig, burst = false): Pending {
   const changes = pending?.changes ?? { paths: [], count: 0 };
   const next = { changes: recordChange(changes, path, config.maxRecordedChanges), since: pending?.since ?? at, quiet: false };
-  return burst || pending?.burst === true ? { ...next, burst: true } : next;
+  return burst || pending?.burst === true || (path !== null && packageManagerFiles.has(baseName(path))) ? { ...next, burst: true } : next;
+}
+
+/**
+ * What package managers write together: `npm install x` writes package.json, then
+ * package-lock.json (15–20 ms apart on an idle machine, more under load, past the quiet window);
+ * pnpm, Yarn and Bun their lockfiles; uv and Poetry pyproject.toml and theirs. One of them changing
+ * is the start of such a write: the restart waits the burst window, so the install is one restart.
+ */
+const packageManagerFiles = new Set(['package.json', 'package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml', 'bun.lock', 'bun.lockb', 'pyproject.toml', 'poetry.lock', 'uv.lock', 'Pipfile', 'Pipfile.lock']);
+
+/** The last segment of a path, with either separator (the machine is pure: no node:path). */
+function baseName(path: string): string {
+  return path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
 }
 
 /** Distinct paths are counted exactly up to `max`; past it, repeats of unrecorded paths may count twice. */
@@ -22,22 +35,10 @@ function recordChange(changes: Changes, path: string | null, max: number): Chang
 export function sourceCount(changes: Changes): number {
   const sources = new Set<string>();
   for (const path of changes.paths) {
-    const slash = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
-    const name = path.slice(slash + 1);
+    const name = baseName(path);
     const dot = name.indexOf('.', 1);
-    sources.add(dot === -1 ? path : path.slice(0, slash + 1 + dot));
+    sources.add(dot === -1 ? path : path.slice(0, path.length - name.length + dot));
   }
   return sources.size + (changes.count - changes.paths.length);
 }
 
-/**
- * What package managers write together: `npm install x` writes package.json, then
- * package-lock.json (15–20 ms apart on an idle machine, more under load, past the quiet window);
- * pnpm, Yarn and Bun their lockfiles; uv and Poetry pyproject.toml and theirs. One of them changing
- * is the start of such a write: it waits the burst window, so the install is one restart.
- */
-const packageManagerFiles = new Set(['package.json', 'package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml', 'bun.lock', 'bun.lockb', 'pyproject.toml', 'poetry.lock', 'uv.lock', 'Pipfile', 'Pipfile.lock']);
-
-export function byPackageManager(changes: Changes): boolean {
-  return changes.paths.some((path) => packageManagerFiles.has(path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1)));
-}

@@ -1,4 +1,4 @@
-import { byPackageManager, sourceCount } from './changes.js';
+import { sourceCount } from './changes.js';
 import { log, to } from './effects.js';
 import { exitCodeFor } from './exit-codes.js';
 import type { Crash, Effect, MachineConfig, Pending, Shutdown, Signal, StopReason, Transition, Trigger } from './types.js';
@@ -75,7 +75,7 @@ export function spawnFor(pending: Pending, effects: readonly Effect[]): Transiti
  * keeps its short window.
  */
 export function quietTimer(pending: Pending, config: MachineConfig): Effect {
-  const burst = pending.burst === true || sourceCount(pending.changes) >= config.burstThreshold || byPackageManager(pending.changes);
+  const burst = pending.burst === true || sourceCount(pending.changes) >= config.burstThreshold;
   const ms = burst ? Math.max(config.delay, config.burstDelay) : config.delay;
   return { type: 'setTimer', timer: 'quiet', ms };
 }

@@ -30,9 +30,10 @@ export interface Pending {
   /** These changes were already built (`--build` succeeded): start the app, do not build again. */
   readonly built?: boolean;
   /**
-   * The first change came within the burst window of a restart's spawn: a writer slower than the
-   * quiet window (a generator running one process per file) is still writing, so this restart
-   * waits the burst window and folds the rest of it.
+   * A writer slower than the quiet window is still at work, so this restart waits the burst window
+   * and folds the rest of it: the first change came within the burst window of a restart's spawn
+   * (a generator running one process per file), or a package manager's manifest or lockfile
+   * changed (changes.ts).
    */
   readonly burst?: boolean;
 }
