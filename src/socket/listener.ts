@@ -71,9 +71,12 @@ export class ListenerSearch {
       }
       if (undecided.size === 0) return undefined;
     }
-    if ([...undecided].every((inode) => this.#quiet.has(inode)) && !this.#quietDue(elapsedMs)) return undefined;
     // Counted before the read: a socket that begins to listen after it changes the count.
-    this.#inUse = tcpSocketsInUse();
+    const inUse = tcpSocketsInUse();
+    // Only sockets in no table: read their LISTEN rows once the count changed, or it is time anyway.
+    const quietOnly = [...undecided].every((inode) => this.#quiet.has(inode));
+    if (quietOnly && elapsedMs < this.#quietDueMs && inUse === this.#inUse) return undefined;
+    this.#inUse = inUse;
     this.#quietDueMs = elapsedMs * (1 + listenLook.quietFraction);
     const found = this.#listener(readListeningRows(undecided) ?? [], undecided);
     if (found !== undefined) return found;
@@ -105,13 +108,6 @@ export class ListenerSearch {
       this.#quiet.delete(row.inode);
     }
     return undefined;
-  }
-
-  /** Whether to read the LISTEN rows for sockets that were in no table: the count of listed TCP sockets changed, or it is time anyway. */
-  #quietDue(elapsedMs: number): boolean {
-    if (elapsedMs >= this.#quietDueMs) return true;
-    const inUse = tcpSocketsInUse();
-    return inUse !== undefined && inUse !== this.#inUse;
   }
 
   #inspectorPort(port: number): boolean {
