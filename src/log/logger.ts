@@ -3,7 +3,7 @@ import pc from 'picocolors';
 import type { Changes, LogEvent } from '../core/types.js';
 import type { LogLevel } from '../options/resolve.js';
 import { crashLoopStreak } from '../tuning.js';
-import { shellQuote } from './shell-quote.js';
+import { commandLine } from './shell-quote.js';
 
 /** devreload's own lines; they go to stderr so the app's stdout stays the app's. */
 export interface Logger {
@@ -57,7 +57,7 @@ export function createLogger(options: LoggerOptions): Logger {
   const normal = options.level !== 'quiet';
   const verbose = options.level === 'verbose';
   const relative = (p: string) => path.relative(options.cwd, p) || '.';
-  const command = typeof options.command === 'string' ? options.command : shellQuote(options.command);
+  const command = commandLine(options.command);
   const clear = () => {
     if (options.clear?.isTTY === true) options.clear.write(clearSequence);
   };

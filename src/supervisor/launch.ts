@@ -45,3 +45,8 @@ export function instanceSpec(
 export function changedEnv(changes: Changes | null, cwd: string): { DEVRELOAD_CHANGED: string } {
   return { DEVRELOAD_CHANGED: JSON.stringify((changes?.paths ?? []).map((p) => path.relative(cwd, p))) };
 }
+
+/** The app's command as the user gave it: `--exec`'s line (run by `sh -c`), or the command and its arguments. */
+export function appCommand(options: Pick<ResolvedOptions, 'exec' | 'command' | 'args'>): string | readonly string[] {
+  return options.exec ?? [options.command, ...options.args];
+}

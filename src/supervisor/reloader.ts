@@ -7,7 +7,7 @@ import { instanceFds, socketEnv } from '../socket/env.js';
 import { proxyUrl } from '../options/proxy.js';
 import { toQuitEvent, type QuitCause, type ReloaderEvents } from './events.js';
 import { EventOutput } from './event-output.js';
-import { changedEnv, instanceSpec, type LaunchContext } from './launch.js';
+import { appCommand, changedEnv, instanceSpec, type LaunchContext } from './launch.js';
 import { realPorts, type SupervisorPorts } from './ports.js';
 import { AppInstances } from './app-instances.js';
 import { BuildLoop } from './build-loop.js';
@@ -64,7 +64,7 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
       createLogger({
         level: options.logLevel,
         cwd: options.cwd,
-        command: options.exec ?? [options.command, ...options.args],
+        command: appCommand(options),
         stream: this.#ports.stderr,
         clear: internal.clear,
         open: options.proxy && proxyUrl(options.proxy),
@@ -229,7 +229,7 @@ export class Supervisor extends EventEmitter<ReloaderEvents> implements Reloader
           stillStopping: () => this.#state.tag === 'stopping' || (this.#state.tag === 'building' && this.#state.shutdown !== null),
           announce: (event) => this.#out.logAndAnnounce(event),
           logger: this.#logger,
-          appCommand: this.options.exec ?? [this.options.command, ...this.options.args],
+          appCommand: appCommand(this.options),
         });
       case 'exit':
         return this.#finish(effect.code, effect.cause);

@@ -1,7 +1,7 @@
 import type { Effect, LogEvent, Remaining } from '../core/types.js';
 import { assetPath } from '../assets.js';
 import type { Logger } from '../log/logger.js';
-import { shellQuote } from '../log/shell-quote.js';
+import { commandLine } from '../log/shell-quote.js';
 
 export interface WaitingLineParts {
   /** The instance (or the build's step under way) that `leader` stands for. */
@@ -11,7 +11,7 @@ export interface WaitingLineParts {
   readonly stillStopping: () => boolean;
   readonly announce: (event: LogEvent) => void;
   readonly logger: Logger;
-  /** The app's command line, as the user gave it (`--exec`: a shell's). */
+  /** The app's command, as the user gave it (launch.ts appCommand). */
   readonly appCommand: string | readonly string[];
 }
 
@@ -23,7 +23,8 @@ export function describeStop({ leaders, killInMs, canForce }: Extract<Effect, { 
   Promise.all(instances.map(({ leader, tag }) => parts.remaining(leader, tag))).then(
     (found) => {
       if (!parts.stillStopping()) return;
-      parts.announce({ kind: 'waiting', pid, remaining: found.flat().map((process) => asLaunched(process, parts.appCommand)), killInMs, canForce });
+      const command = commandLine(parts.appCommand);
+      parts.announce({ kind: 'waiting', pid, remaining: found.flat().map((process) => asLaunched(process, command)), killInMs, canForce });
     },
     (error: unknown) => parts.logger.verbose(`could not list what the stop waits for: ${String(error)}`),
   );
@@ -34,15 +35,20 @@ export function describeStop({ leaders, killInMs, canForce }: Extract<Effect, { 
  * spare's own command line); the user knows it by the command they gave, which is what it runs.
  * The table joins arguments with spaces, so the park script's path (spaces and all) is searched as text.
  */
-function asLaunched(process: Remaining, appCommand: string | readonly string[]): Remaining {
-  return parkScript !== undefined && process.command.includes(parkScript) ? { ...process, command: typeof appCommand === 'string' ? appCommand : shellQuote(appCommand) } : process;
+function asLaunched(process: Remaining, appCommand: string): Remaining {
+  const park = parkScript();
+  return park !== undefined && process.command.includes(park) ? { ...process, command: appCommand } : process;
 }
 
-/** Undefined in a build without the asset: then nothing runs through it. */
-const parkScript = (() => {
-  try {
-    return assetPath('prestart/park.cjs');
-  } catch {
-    return undefined;
+/** Looked up on a slow stop's first line, not at load; undefined in a build without the asset (nothing runs through it). */
+let parkPath: string | null | undefined;
+function parkScript(): string | undefined {
+  if (parkPath === undefined) {
+    try {
+      parkPath = assetPath('prestart/park.cjs');
+    } catch {
+      parkPath = null;
+    }
   }
-})();
+  return parkPath ?? undefined;
+}
