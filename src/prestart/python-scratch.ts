@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { isProcessId, processAlive } from '../process/signal.js';
+import { runGone } from '../process/signal.js';
 
 const prefix = 'devreload-python-';
 
@@ -29,7 +29,7 @@ export function createScratch(): string {
   try {
     for (const name of readdirSync(parent)) {
       const owner = Number(/^devreload-python-(\d+)-/.exec(name)?.[1]);
-      if (isProcessId(owner) && owner !== process.pid && !processAlive(owner)) rmSync(path.join(parent, name), { recursive: true, force: true });
+      if (runGone(owner)) rmSync(path.join(parent, name), { recursive: true, force: true });
     }
   } catch {
     // Tidying only: a folder that cannot be listed or removed is left alone.

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { isProcessId, processAlive } from '../process/signal.js';
+import { runGone } from '../process/signal.js';
 
 const prefix = 'devreload-warm-';
 const name = new RegExp(`^${prefix}(\\d+)-[0-9a-f]{16}$`);
@@ -59,7 +59,7 @@ async function sweep(dir: string): Promise<void> {
   const entries = await readdir(dir).catch(() => []);
   for (const entry of entries) {
     const pid = Number(name.exec(entry)?.[1]);
-    if (!isProcessId(pid) || pid === process.pid || processAlive(pid)) continue;
+    if (!runGone(pid)) continue;
     await rm(path.join(dir, entry), { recursive: true, force: true }).catch(() => undefined);
   }
 }

@@ -9,7 +9,7 @@ import { outsideGroup } from './tree.js';
  * An id that names one process (or, negated, one group): kill(2) reads 0 as our own process
  * group and -1 as every process we may signal, and 1 is init.
  */
-export function isProcessId(value: number): boolean {
+function isProcessId(value: number): boolean {
   return Number.isInteger(value) && value > 1;
 }
 
@@ -92,4 +92,12 @@ export function processAlive(pid: number): boolean {
   } catch (error) {
     return !isExpected(error, 'processGone');
   }
+}
+
+/**
+ * A run's leftover (a folder named for the devreload that made it) may be removed: `pid` names a
+ * process, not this one, and none runs under it (another user's counts as running).
+ */
+export function runGone(pid: number): boolean {
+  return isProcessId(pid) && pid !== process.pid && !processAlive(pid);
 }

@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { isProcessId, processAlive } from '../process/signal.js';
+import { runGone } from '../process/signal.js';
 
 // The run's directory where the preload marks each host mismatch it reported, so that one is
 // said once per devreload run (see reportOnce in preload.cts). Named, not created: the first
@@ -31,7 +31,7 @@ export async function sweepStaleNoticeDirs(dir = tmpdir()): Promise<void> {
   await Promise.all(
     entries.map(async (entry) => {
       const pid = Number(name.exec(entry)?.[1]);
-      if (!isProcessId(pid) || pid === process.pid || processAlive(pid)) return;
+      if (!runGone(pid)) return;
       await rm(path.join(dir, entry), { recursive: true, force: true }).catch(() => undefined);
     }),
   );

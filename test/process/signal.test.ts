@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
-import { groupAlive, processAlive, sendSignal, signalMembers } from '../../src/process/signal.js';
+import { groupAlive, processAlive, runGone, sendSignal, signalMembers } from '../../src/process/signal.js';
 import type { ProcessEntry } from '../../src/process/table.js';
 import { waitUntil } from '../wait.js';
 
@@ -77,12 +77,16 @@ describe('sendSignal', () => {
   });
 });
 
-describe('groupAlive and processAlive', () => {
-  it('are true while the group leader runs and false once it is reaped', async () => {
+describe('groupAlive, processAlive and runGone', () => {
+  it('are true (runGone: false) while the group leader runs, and the other way once it is reaped', async () => {
     const child = await groupLeader();
-    expect([groupAlive(child.pid), processAlive(child.pid)]).toEqual([true, true]);
+    expect([groupAlive(child.pid), processAlive(child.pid), runGone(child.pid)]).toEqual([true, true, false]);
     await reaped(child);
-    expect([groupAlive(child.pid), processAlive(child.pid)]).toEqual([false, false]);
+    expect([groupAlive(child.pid), processAlive(child.pid), runGone(child.pid)]).toEqual([false, false, true]);
+  });
+
+  it('runGone never takes this run, or an id naming no single process, for a gone one', () => {
+    for (const pid of [process.pid, 0, 1, -1, Number.NaN]) expect(runGone(pid), String(pid)).toBe(false);
   });
 });
 
