@@ -235,13 +235,17 @@ describe('a restart loop fed by the app is stopped', () => {
         describe: () => `a start for the edit\n${JSON.stringify(project.entries())}\n${d.output}`,
       });
     };
-    await edit();
-    const settled = starts(project);
-    expect(settled).toBeLessThanOrEqual(4);
-    await edit();
-    await edit();
-    expect(starts(project)).toBe(settled + 2);
-    expect(project.entries('start').slice(settled).map((entry) => JSON.parse(entry.changed ?? 'null')), d.output).toEqual([['src/app.js'], ['src/app.js']]);
+    // Whether a start's write is caught open (dropped as the app's data) or seen after it closed
+    // (a change, counted towards the loop) is the machine's timing, so the starts it sets off can
+    // come after any of the first edits, folded with an edit or not: what holds is that every edit
+    // restarts, and the file itself sets off at most two starts (the loop needs two in a row to
+    // be known) however many edits follow.
+    const edits = 5;
+    for (let i = 0; i < edits; i++) await edit();
+    const changed = project.entries('start').slice(1).map((entry) => JSON.parse(entry.changed ?? 'null') as string[]);
+    expect(changed.filter((paths) => paths.includes('src/app.js')), d.output).toHaveLength(edits);
+    expect(changed.filter((paths) => paths.includes('src/generated.js')).length, d.output).toBeLessThanOrEqual(2);
+    expect(starts(project), d.output).toBeLessThanOrEqual(1 + edits + 2);
   });
 });
 
