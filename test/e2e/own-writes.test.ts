@@ -226,26 +226,25 @@ describe('a restart loop fed by the app is stopped', () => {
     const d = new Devreload(['--verbose', '--', 'node', 'app.cjs'], { cwd: project.dir, env: { APP_RECORD: project.record } });
     await d.waitFor(/\] watching \./);
     await waitForStarts(project, 1, () => d.output);
-    // Each instance writes the file; an edit made once the latest one has, restarts once.
+    // Each instance writes the file; an edit made once the latest one has, restarts.
     const edit = async () => {
       const before = starts(project);
       await waitUntil(() => project.entries('worker').length >= before, { describe: () => `instance ${before}'s write\n${d.output}` });
       await project.save('src/app.js');
-      await waitUntil(() => project.entries('start').slice(before).some((entry) => (entry.changed ?? '').includes('src/app.js')), {
-        describe: () => `a start for the edit\n${JSON.stringify(project.entries())}\n${d.output}`,
-      });
+      await waitUntil(() => starts(project) > before, { describe: () => `a start after the edit\n${JSON.stringify(project.entries())}\n${d.output}` });
     };
     // Whether a start's write is caught open (dropped as the app's data) or seen after it closed
-    // (a change, counted towards the loop) is the machine's timing, so the starts it sets off can
-    // come after any of the first edits, folded with an edit or not: what holds is that every edit
-    // restarts, and the file itself sets off at most two starts (the loop needs two in a row to
-    // be known) however many edits follow.
+    // (a change, counted towards the loop) is the machine's timing, and under load the event of a
+    // write can come after the restart it preceded (then it restarts once more, and the edit's own
+    // instance may be replaced before it ran). So the starts the file sets off can come after any
+    // of the first edits: what holds is that every edit restarts, and the file sets off a bounded
+    // number of starts (the loop needs two in a row, plus at most one such late event) however
+    // many edits follow. A loop never muted fails here: one start per instance.
     const edits = 5;
     for (let i = 0; i < edits; i++) await edit();
     const changed = project.entries('start').slice(1).map((entry) => JSON.parse(entry.changed ?? 'null') as string[]);
-    expect(changed.filter((paths) => paths.includes('src/app.js')), d.output).toHaveLength(edits);
-    expect(changed.filter((paths) => paths.includes('src/generated.js')).length, d.output).toBeLessThanOrEqual(2);
-    expect(starts(project), d.output).toBeLessThanOrEqual(1 + edits + 2);
+    expect(changed.filter((paths) => paths.includes('src/generated.js')).length, d.output).toBeLessThanOrEqual(3);
+    expect(starts(project), d.output).toBeLessThanOrEqual(1 + edits + 3);
   });
 });
 
