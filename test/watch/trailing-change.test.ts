@@ -33,10 +33,15 @@ describe('a second write right after the first (format-on-save)', () => {
   it('a single write is reported once', async () => {
     fixture = new WatchFixture();
     const dir = await fixture.tempDir();
-    await tree(dir, ['app.ts']);
+    await tree(dir, ['app.ts', 'warm.ts']);
     const app = path.join(dir, 'app.ts');
     const session = fixture.start({ paths: [dir], cwd: dir });
     await session.watcher.ready;
+    // A poller takes each file's first stat after it says it is ready: a write before that is in
+    // its baseline, never reported (seen in the polling pass). A change it reports on another file
+    // of the same scan shows its stats are taken.
+    writeFileSync(path.join(dir, 'warm.ts'), 'warm\n');
+    await session.waitForPath(path.join(dir, 'warm.ts'));
     // One complete write (an async writeFile can be seen half done, truncated but not yet
     // written: the re-check would then rightly report the rest; the supervisor drops that
     // report by mtime when the instance started after it).
